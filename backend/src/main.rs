@@ -1,0 +1,2 @@
+//! The `ecs-secrets` command line.
+fn main() {}

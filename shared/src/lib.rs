@@ -1,0 +1,24 @@
+//! The pure core of ecs-secrets.
+//!
+//! Everything that decides anything lives here: the task-definition model,
+//! import and export, secret references, lint rules, IAM policies and their
+//! evaluation, the error decoder and the deployment plan. The crate does no
+//! IO at all (no files, no network, no clock), so the browser (compiled to
+//! `wasm32-unknown-unknown`) and the server call exactly the same functions.
+
+pub mod bundle;
+pub mod context;
+pub mod diagnostic;
+pub mod fix;
+pub mod import;
+pub mod json_pointer;
+pub mod plan;
+pub mod secret_ref;
+pub mod task_def;
+
+pub use context::Context;
+pub use diagnostic::{Diagnostic, Severity};
+pub use fix::{Edit, Fix, SecretToCreate};
+pub use import::{ImportError, ImportNote, Imported, InputShape, export, import};
+pub use secret_ref::{RefSite, SecretRef, SecretRefError, Store};
+pub use task_def::TaskDefinition;
