@@ -34,7 +34,9 @@ fn App() -> impl IntoView {
     view! {
         <main>
             <h1>"ecs-secrets"</h1>
-            <label for="task-definition">"Task definition JSON"</label>
+            <p>
+                <label for="task-definition">"Task definition JSON"</label>
+            </p>
             <textarea
                 id="task-definition"
                 rows="20"

@@ -19,9 +19,19 @@ pub const BINARYEN_MAJOR: &str = "132";
 /// npm packages installed into `.tools/node` (exact versions). Add a line to add a package.
 pub const NPM_PACKAGES: &[(&str, &str)] = &[("binaryen", "132.0.0")];
 
-/// Python packages installed into `.tools/venv`: the AWS API emulator and the AWS CLI.
-/// awscli 1.x pins botocore exactly; this pair resolves together with moto's boto3.
-pub const PIP_PACKAGES: &[(&str, &str, &str)] = &[("moto", "[server]", "5.2.5"), ("awscli", "", "1.46.3")];
+/// The AWS API emulator run by the end-to-end tests (`moto_server`).
+pub const MOTO: &str = "5.2.5";
+
+/// The AWS CLI the end-to-end tests use to seed and inspect the emulator. awscli 1.x pins
+/// botocore exactly; this version resolves together with moto's boto3.
+pub const AWSCLI: &str = "1.46.3";
+
+/// Path, relative to the workspace root, of the fully pinned (`pip freeze`) requirements
+/// for `.tools/venv`: moto's server, the AWS CLI and every dependency of both.
+pub const PYTHON_REQUIREMENTS_FILE: &str = "crates/xtask/python-requirements.txt";
+
+/// The contents of that file, compiled in so a changed file is noticed as "reinstall".
+pub const PYTHON_REQUIREMENTS: &str = include_str!("../python-requirements.txt");
 
 /// The Rust target the core and the UI are compiled to for the browser.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -110,6 +120,16 @@ mod tests {
             let toml = TRUNK_TOML.replace(from, to);
             let message = check_consistency(LOCK, &toml).expect_err("must fail").to_string();
             assert!(message.contains(from), "{from}: {message}");
+        }
+    }
+
+    #[test]
+    fn python_requirements_pin_moto_server_and_the_aws_cli() {
+        let lines: Vec<_> = PYTHON_REQUIREMENTS.lines().map(str::trim).collect();
+        assert!(lines.contains(&format!("moto[server]=={MOTO}").as_str()), "moto pin");
+        assert!(lines.contains(&format!("awscli=={AWSCLI}").as_str()), "awscli pin");
+        for line in lines.iter().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            assert!(line.contains("=="), "every requirement is pinned exactly: {line}");
         }
     }
 

@@ -138,22 +138,26 @@ pub fn ensure_npm_packages(layout: &Layout) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The versions pip recorded for each pinned package in the venv, in `pins::PIP_PACKAGES` order.
-fn installed_pip_versions(layout: &Layout) -> Option<Vec<String>> {
-    let names: Vec<_> = pins::PIP_PACKAGES.iter().map(|(name, _, _)| format!("{name:?}")).collect();
-    let script = format!("import importlib.metadata as m\nfor n in [{}]:\n    print(m.version(n))", names.join(", "));
-    let out = shell::probe(layout.venv_program("python"), &["-c", &script])?;
-    Some(out.lines().map(str::to_owned).collect())
+/// The versions of moto and awscli installed in the venv, if its Python runs.
+fn installed_pip_versions(layout: &Layout) -> Option<(String, String)> {
+    let script = "import importlib.metadata as m\nprint(m.version('moto'))\nprint(m.version('awscli'))";
+    let out = shell::probe(layout.venv_program("python"), &["-c", script])?;
+    let mut lines = out.lines().map(str::to_owned);
+    Some((lines.next()?, lines.next()?))
 }
 
-/// Creates `.tools/venv` and installs moto's server and the AWS CLI at pinned versions.
+/// Creates `.tools/venv` and installs `python-requirements.txt` (moto's server, the AWS CLI,
+/// all dependencies pinned) unless the venv already holds exactly that file's packages.
 pub fn ensure_venv(layout: &Layout) -> anyhow::Result<()> {
-    let wanted: Vec<String> = pins::PIP_PACKAGES.iter().map(|(_, _, v)| (*v).to_owned()).collect();
+    let wanted = (pins::MOTO.to_owned(), pins::AWSCLI.to_owned());
     let programs = [layout.venv_program("moto_server"), layout.venv_program("aws")];
-    let installed = installed_pip_versions(layout);
-    if installed.as_ref() == Some(&wanted) && programs.iter().all(|p| p.is_file()) {
-        let list: Vec<_> = pins::PIP_PACKAGES.iter().map(|(n, _, v)| format!("{n}=={v}")).collect();
-        println!("ok   python {} ({})", list.join(" "), layout.venv_dir.display());
+    // A copy of the requirements the venv was last built from: a changed file means reinstall.
+    let marker = layout.venv_dir.join("installed-requirements.txt");
+    let up_to_date = std::fs::read_to_string(&marker).is_ok_and(|text| text == pins::PYTHON_REQUIREMENTS)
+        && installed_pip_versions(layout).as_ref() == Some(&wanted)
+        && programs.iter().all(|p| p.is_file());
+    if up_to_date {
+        println!("ok   python moto[server]=={} awscli=={} ({})", pins::MOTO, pins::AWSCLI, layout.venv_dir.display());
         return Ok(());
     }
     if shell::probe(layout.venv_program("python"), &["--version"]).is_none() {
@@ -165,20 +169,24 @@ pub fn ensure_venv(layout: &Layout) -> anyhow::Result<()> {
         }
         shell::run(Command::new("python3").arg("-m").arg("venv").arg(&layout.venv_dir))?;
     }
-    let requirements: Vec<_> = pins::PIP_PACKAGES.iter().map(|(n, extra, v)| format!("{n}{extra}=={v}")).collect();
-    shell::run(
-        Command::new(layout.venv_program("python"))
-            .args(["-m", "pip", "install", "--disable-pip-version-check"])
-            .args(&requirements),
-    )?;
-    if installed_pip_versions(layout).as_ref() != Some(&wanted) {
-        bail!("pip install finished but the venv does not report versions {wanted:?}");
+    shell::run(Command::new(layout.venv_program("python")).current_dir(&layout.root).args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-r",
+        pins::PYTHON_REQUIREMENTS_FILE,
+    ]))?;
+    let found = installed_pip_versions(layout);
+    if found.as_ref() != Some(&wanted) {
+        bail!("pip install finished but the venv reports (moto, awscli) = {found:?}, not {wanted:?}");
     }
     for program in &programs {
         if !program.is_file() {
             bail!("pip install finished but {} is missing", program.display());
         }
     }
+    std::fs::write(&marker, pins::PYTHON_REQUIREMENTS).with_context(|| format!("writing {}", marker.display()))?;
     Ok(())
 }
 
