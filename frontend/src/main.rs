@@ -55,11 +55,7 @@ fn ImportSummary(text: ReadSignal<String>) -> impl IntoView {
     let summary = move || match shared::import(&text.get()) {
         Ok(imported) => {
             let td = imported.task_definition;
-            format!(
-                "{} container(s), {} secret reference(s)",
-                td.container_definitions.len(),
-                td.secret_sites().len()
-            )
+            format!("{} container(s), {} secret reference(s)", td.container_definitions.len(), td.secret_sites().len())
         }
         Err(error) => format!("Cannot import: {error}"),
     };

@@ -40,16 +40,16 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `program args` quietly and returns its trimmed stdout (stderr appended), or `None`
-/// if it cannot be started or fails. Used to probe for installed tools and their versions.
+/// Runs `program args` quietly and returns its trimmed stdout (or stderr, for the few tools
+/// that print their version there), or `None` if it cannot be started or fails. Used to probe
+/// for installed tools and their versions.
 pub fn probe(program: impl AsRef<OsStr>, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
     if !output.status.success() {
         return None;
     }
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    Some(text.trim().to_owned())
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if stdout.is_empty() { Some(String::from_utf8_lossy(&output.stderr).trim().to_owned()) } else { Some(stdout) }
 }
 
 /// True if `program` can be found on `PATH` (or is a path to an executable file).
@@ -96,5 +96,7 @@ mod tests {
         assert_eq!(probe("/nonexistent/definitely-not-a-program", &["--version"]), None);
         assert_eq!(probe("sh", &["-c", "echo hello"]).as_deref(), Some("hello"));
         assert_eq!(probe("sh", &["-c", "exit 3"]), None);
+        assert_eq!(probe("sh", &["-c", "echo out; echo noise >&2"]).as_deref(), Some("out"));
+        assert_eq!(probe("sh", &["-c", "echo only-err >&2"]).as_deref(), Some("only-err"));
     }
 }

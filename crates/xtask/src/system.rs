@@ -51,47 +51,66 @@ pub fn missing_packages(purpose: Purpose) -> Vec<&'static str> {
     missing
 }
 
-/// Installs the missing packages as root, or fails with the commands to run.
-pub fn ensure_packages(purpose: Purpose, task: &str) -> anyhow::Result<()> {
-    let missing = missing_packages(purpose);
+/// What to do about missing packages, decided without side effects so it can be tested.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    Nothing,
+    Install,
+    /// Cannot install here; the message says what the user must run.
+    Refuse(String),
+}
+
+fn decide(missing: &[&str], is_root: bool, has_apt: bool, task: &str) -> Decision {
     if missing.is_empty() {
-        println!(
-            "ok   system packages present (node, npm{})",
-            if purpose == Purpose::Test { ", chromium, chromedriver, python3 venv" } else { "" }
-        );
-        return Ok(());
+        return Decision::Nothing;
     }
     let list = missing.join(" ");
-    let is_root = shell::probe("id", &["-u"]).as_deref() == Some("0");
-    if !shell::on_path("apt-get") {
-        bail!(
+    if !has_apt {
+        return Decision::Refuse(format!(
             "missing system packages: {list}\n\
              This machine has no apt-get; install the equivalents of these Debian packages \
              with your package manager, then run `cargo xtask {task}` again."
-        );
+        ));
     }
     if !is_root {
-        bail!(
+        return Decision::Refuse(format!(
             "missing system packages: {list}\n\
              Installing them needs root. Run:\n\n    \
              sudo apt-get update\n    \
              sudo apt-get install -y --no-install-recommends {list}\n\n\
              then run `cargo xtask {task}` again."
-        );
+        ));
     }
-    println!("install system packages: {list}");
-    shell::run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
-    shell::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends"])
-            .args(&missing)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
-    let still_missing = missing_packages(purpose);
-    if !still_missing.is_empty() {
-        bail!("apt-get succeeded but these are still missing: {}", still_missing.join(" "));
+    Decision::Install
+}
+
+/// Installs the missing packages as root, or fails with the commands to run.
+pub fn ensure_packages(purpose: Purpose, task: &str) -> anyhow::Result<()> {
+    let missing = missing_packages(purpose);
+    let is_root = shell::probe("id", &["-u"]).as_deref() == Some("0");
+    match decide(&missing, is_root, shell::on_path("apt-get"), task) {
+        Decision::Nothing => {
+            let extra = if purpose == Purpose::Test { ", chromium, chromedriver, python3 venv" } else { "" };
+            println!("ok   system packages present (node, npm{extra})");
+            Ok(())
+        }
+        Decision::Refuse(message) => bail!(message),
+        Decision::Install => {
+            println!("install system packages: {}", missing.join(" "));
+            shell::run(Command::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
+            shell::run(
+                Command::new("apt-get")
+                    .args(["install", "-y", "--no-install-recommends"])
+                    .args(&missing)
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            let still_missing = missing_packages(purpose);
+            if !still_missing.is_empty() {
+                bail!("apt-get succeeded but these are still missing: {}", still_missing.join(" "));
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// Checks that Chromium and chromedriver run and share a major version; returns their versions.
@@ -110,5 +129,38 @@ pub fn check_browser() -> anyhow::Result<(String, String)> {
             "Chromium and chromedriver versions differ ({browser} / {driver}); \
              run `apt-get install -y --no-install-recommends chromium chromium-driver` to upgrade both together"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_missing_needs_nothing() {
+        assert_eq!(decide(&[], false, false, "test"), Decision::Nothing);
+    }
+
+    #[test]
+    fn root_with_apt_installs() {
+        assert_eq!(decide(&["chromium"], true, true, "test"), Decision::Install);
+    }
+
+    #[test]
+    fn non_root_gets_the_exact_commands() {
+        let Decision::Refuse(message) = decide(&["chromium", "chromium-driver"], false, true, "test") else {
+            panic!("non-root must not install");
+        };
+        assert!(message.contains("sudo apt-get update\n"), "{message}");
+        assert!(message.contains("sudo apt-get install -y --no-install-recommends chromium chromium-driver\n"));
+        assert!(message.contains("`cargo xtask test`"), "{message}");
+    }
+
+    #[test]
+    fn no_apt_names_the_debian_packages() {
+        let Decision::Refuse(message) = decide(&["nodejs"], true, false, "run") else {
+            panic!("cannot install without apt");
+        };
+        assert!(message.contains("nodejs") && message.contains("`cargo xtask run`"), "{message}");
     }
 }
