@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod context;
 pub mod diagnostic;
 pub mod fix;
+pub mod iam;
 pub mod import;
 pub mod json_pointer;
 pub mod plan;
