@@ -79,18 +79,37 @@ mod secrets_manager;
 mod ssm_names;
 mod value_from;
 
-/// A rule's check: appends what it finds to the output.
-pub type Check = fn(&TaskDefinition, &Context, &mut Vec<Diagnostic>);
+/// What a rule sees: the task definition, the context, and facts worked
+/// out once per run (every reference parsed, every environment entry
+/// classified), so that forty rules do not each redo that work.
+#[derive(Debug)]
+pub(crate) struct Input<'a> {
+    pub td: &'a TaskDefinition,
+    pub ctx: &'a Context,
+    /// Every secret reference, parsed, in document order.
+    pub sites: Vec<value_from::ParsedSite<'a>>,
+    /// Every environment entry that looks like a plaintext secret.
+    pub plaintext: Vec<plaintext::EnvFinding>,
+}
 
-/// One rule: its stable code, default severity, a one-line summary and
-/// the function that checks it.
+impl<'a> Input<'a> {
+    pub(crate) fn new(td: &'a TaskDefinition, ctx: &'a Context) -> Self {
+        Input { td, ctx, sites: value_from::parsed_sites(td), plaintext: plaintext::findings(td) }
+    }
+}
+
+/// A rule's check: appends what it finds to the output.
+pub(crate) type Check = fn(&Input<'_>, &mut Vec<Diagnostic>);
+
+/// One rule: its stable code, default severity, a one-line summary (and,
+/// inside the crate, the function that checks it).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RuleInfo {
     pub code: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
     #[serde(skip)]
-    pub check: Check,
+    pub(crate) check: Check,
 }
 
 const fn rule(code: &'static str, severity: Severity, summary: &'static str, check: Check) -> RuleInfo {
@@ -156,9 +175,10 @@ pub const RULES: &[RuleInfo] = &[
 /// Runs every rule on `td` and returns the diagnostics sorted by path in
 /// document order, then by code (then message, for full determinism).
 pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
+    let input = Input::new(td, ctx);
     let mut out = Vec::new();
     for rule in RULES {
-        (rule.check)(td, ctx, &mut out);
+        (rule.check)(&input, &mut out);
     }
     let mut keyed: Vec<_> = out.into_iter().map(|d| (document_order::key(&d.path), d)).collect();
     keyed.sort_by(|(ka, a), (kb, b)| {
@@ -196,7 +216,111 @@ mod test_support;
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
+    use super::test_support::{known_ctx, td};
     use super::*;
+
+    fn codes_and_paths(ds: &[Diagnostic]) -> Vec<(&str, &str)> {
+        ds.iter().map(|d| (d.code.as_str(), d.path.as_str())).collect()
+    }
+
+    #[test]
+    fn a_correct_task_definition_is_clean() {
+        let t = td(json!({
+            "family": "web",
+            "taskRoleArn": "arn:aws:iam::123456789012:role/web-task",
+            "executionRoleArn": "arn:aws:iam::123456789012:role/web-exec",
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": "0.5 vCPU",
+            "memory": "1 GB",
+            "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"},
+            "containerDefinitions": [{
+                "name": "app",
+                "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.2.3",
+                "essential": true,
+                "memory": 512,
+                "memoryReservation": 256,
+                "environment": [
+                    {"name": "NODE_ENV", "value": "production"},
+                    {"name": "PORT", "value": "8080"},
+                    {"name": "PASSWORD_MIN_LENGTH", "value": "12"},
+                    {"name": "DB_SECRET_NAME", "value": "/web/app/db"},
+                    {"name": "API_URL", "value": "https://api.example.com/v1"}
+                ],
+                "secrets": [
+                    {"name": "DB_PASSWORD", "valueFrom": "/web/app/DB_PASSWORD"},
+                    {"name": "FLAT", "valueFrom": "flat_name"},
+                    {"name": "ARN", "valueFrom": "arn:aws:ssm:eu-west-1:123456789012:parameter/web/app/x"},
+                    {"name": "API_KEY", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-AbC1eF"},
+                    {"name": "DB_USER", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/db-x1Y2z3:username::"},
+                    {"name": "BRIDGED", "valueFrom": "/aws/reference/secretsmanager/web/db"}
+                ],
+                "logConfiguration": {
+                    "logDriver": "splunk",
+                    "options": {"splunk-url": "https://splunk.example.com:8088"},
+                    "secretOptions": [{"name": "splunk-token", "valueFrom": "/web/splunk-token"}]
+                },
+                "repositoryCredentials": {
+                    "credentialsParameter": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-Q1w2E3"
+                }
+            }],
+            "tags": [{"key": "team", "value": "web"}]
+        }));
+        let ctx = Context { platform_version: Some("LATEST".into()), ..known_ctx() };
+        let found = lint(&t, &ctx);
+        assert_eq!(codes_and_paths(&found), [], "{found:#?}");
+    }
+
+    /// The AWS documentation's example, placeholders and all.
+    #[test]
+    fn the_aws_documentation_example() {
+        let t = td(json!({
+            "containerDefinitions": [{
+                "name": "web",
+                "image": "nginx",
+                "secrets": [{
+                    "name": "environment_variable_name",
+                    "valueFrom": "arn:aws:ssm:us-east-2:awsExampleAccountID:parameter/awsExampleParameter"
+                }]
+            }]
+        }));
+        let found = lint(&t, &Context::default());
+        let vf = "/containerDefinitions/0/secrets/0/valueFrom";
+        assert_eq!(
+            codes_and_paths(&found),
+            [("ES001", "/family"), ("ES015", "/executionRoleArn"), ("ES032", vf), ("ES041", vf),],
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn output_is_sorted_by_document_order_then_code() {
+        let t = td(json!({
+            "requiresCompatibilities": ["FARGATE"],
+            "containerDefinitions": [
+                {"name": "b c", "environment": [{"name": "DB_PASSWORD", "value": "hunter2-x"}]},
+                {"name": "b c", "image": "x"}
+            ]
+        }));
+        let found = lint(&t, &known_ctx());
+        assert_eq!(
+            codes_and_paths(&found),
+            [
+                ("ES001", "/family"),
+                ("ES060", "/networkMode"),
+                ("ES061", "/cpu"),
+                ("ES061", "/memory"),
+                ("ES002", "/containerDefinitions/0/name"),
+                ("ES003", "/containerDefinitions/0/image"),
+                ("ES081", "/containerDefinitions/0/environment/0/value"),
+                ("ES002", "/containerDefinitions/1/name"),
+                ("ES004", "/containerDefinitions/1/name"),
+            ]
+        );
+        assert_eq!(lint(&t, &known_ctx()), found, "deterministic");
+    }
 
     #[test]
     fn codes_are_unique_sorted_and_documented() {

@@ -20,10 +20,10 @@
 //! `/<family>/<container>/<NAME>` and asks for the parameter to be created
 //! with the value lifted out of the task definition.
 
+use super::Input;
 use serde_json::{Value, json};
 
 use super::{container_label, container_path, is_ecs_name};
-use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix, SecretToCreate};
 use crate::secret_ref::Store;
@@ -31,7 +31,7 @@ use crate::task_def::TaskDefinition;
 
 /// What an environment entry looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Finding {
+pub(crate) enum Finding {
     /// The value has the shape of a known credential; names its kind.
     Credential(&'static str),
     /// The name says secret and the value is a real value.
@@ -236,9 +236,8 @@ pub(super) fn name_tokens(name: &str) -> Vec<String> {
     tokens
 }
 
-/// True when the name says its value is a secret.
-pub(super) fn is_secret_name(name: &str) -> bool {
-    let tokens = name_tokens(name);
+/// True when the name (as [`name_tokens`]) says its value is a secret.
+fn is_secret_name(tokens: &[String]) -> bool {
     let last = tokens.len().saturating_sub(1);
     let mut last_match = None;
     for (i, token) in tokens.iter().enumerate() {
@@ -258,8 +257,8 @@ pub(super) fn is_secret_name(name: &str) -> bool {
 
 /// True when the name is about metadata (`CLIENT_ID`, `BUCKET_NAME`), so a
 /// random-looking value is an identifier rather than a secret.
-fn is_metadata_name(name: &str) -> bool {
-    name_tokens(name).last().is_some_and(|t| METADATA_TOKENS.contains(&t.as_str()))
+fn is_metadata_name(tokens: &[String]) -> bool {
+    tokens.last().is_some_and(|t| METADATA_TOKENS.contains(&t.as_str()))
 }
 
 /// Values that cannot be a secret: empty, short, booleans, numbers, paths,
@@ -269,11 +268,8 @@ pub(super) fn is_benign(value: &str) -> bool {
     if v.chars().count() < 4 {
         return true;
     }
-    let lower = v.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled" | "none" | "null"
-    ) {
+    const WORDS: [&str; 10] = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"];
+    if WORDS.iter().any(|w| v.eq_ignore_ascii_case(w)) {
         return true;
     }
     if is_number_with_unit(v) {
@@ -330,7 +326,7 @@ fn url_password(v: &str) -> Option<&str> {
 }
 
 /// The kind of known credential the value is, if any.
-fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
+fn credential_kind(name_tokens: &[String], value: &str) -> Option<&'static str> {
     let v = value.trim();
     if v.contains("-----BEGIN") && v.contains("PRIVATE KEY-----") {
         return Some("a PEM private key");
@@ -362,7 +358,7 @@ fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
     if b.len() == 40
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+')
         && has_all_classes(v)
-        && name_tokens(name).iter().any(|t| matches!(t.as_str(), "AWS" | "SECRET" | "KEY" | "SECRETKEY" | "ACCESSKEY"))
+        && name_tokens.iter().any(|t| matches!(t.as_str(), "AWS" | "SECRET" | "KEY" | "SECRETKEY" | "ACCESSKEY"))
     {
         return Some("an AWS secret access key");
     }
@@ -370,11 +366,10 @@ fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
 }
 
 fn is_jwt(v: &str) -> bool {
-    let parts: Vec<&str> = v.split('.').collect();
     v.len() >= 30
         && v.starts_with("eyJ")
-        && parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+        && v.split('.').count() == 3
+        && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
 }
 
 fn has_all_classes(v: &str) -> bool {
@@ -408,20 +403,20 @@ fn is_random_looking(v: &str) -> bool {
 
 /// Classifies one environment entry.
 pub(super) fn classify(name: Option<&str>, value: &str) -> Option<Finding> {
-    let name = name.unwrap_or_default();
     if value.trim().is_empty() {
         return None;
     }
-    if let Some(kind) = credential_kind(name, value) {
+    let tokens = name_tokens(name.unwrap_or_default());
+    if let Some(kind) = credential_kind(&tokens, value) {
         return Some(Finding::Credential(kind));
     }
     if is_benign(value) {
         return None;
     }
-    if is_secret_name(name) {
+    if is_secret_name(&tokens) {
         return Some(Finding::SecretName);
     }
-    if !is_metadata_name(name) && is_random_looking(value) {
+    if !is_metadata_name(&tokens) && is_random_looking(value) {
         return Some(Finding::HighEntropy);
     }
     None
@@ -468,55 +463,76 @@ fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str) ->
     }
 }
 
-/// Runs the classifier over every environment entry and reports the
-/// entries whose finding `wanted` accepts.
-fn report(td: &TaskDefinition, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding) -> Option<Diagnostic>) {
+/// One environment entry that looks like a plaintext secret.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EnvFinding {
+    pub container_index: usize,
+    pub entry_index: usize,
+    pub finding: Finding,
+}
+
+/// Classifies every environment entry once per lint run.
+pub(super) fn findings(td: &TaskDefinition) -> Vec<EnvFinding> {
+    let mut found = Vec::new();
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (ei, entry) in c.environment.iter().flatten().enumerate() {
             let Some(value) = entry.value.as_deref() else { continue };
-            let Some(finding) = classify(entry.name.as_deref(), value) else { continue };
-            let Some(mut d) = wanted(finding) else { continue };
-            let variable = entry.name.as_deref().filter(|n| !n.trim().is_empty());
-            let label = variable.map_or_else(|| format!("entry {ei}"), |n| format!("`{}`", super::names::shorten(n)));
-            let parameter = variable.map(|v| proposed_parameter(td, ci, v));
-            d.path = format!("{}/environment/{ei}/value", container_path(ci));
-            d.message = format!(
-                "{label} in container {} {}: `environment` values are plaintext — anyone allowed \
-                 ecs:DescribeTaskDefinition reads them and every revision keeps them. Move it to `secrets`{}; if this \
-                 task definition was ever registered, rotate the value",
-                container_label(td, ci),
-                d.message,
-                parameter
-                    .as_deref()
-                    .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p)))
-            );
-            if let Some(variable) = variable {
-                d = d.with_fix(move_to_secrets(td, ci, ei, variable));
+            if let Some(finding) = classify(entry.name.as_deref(), value) {
+                found.push(EnvFinding { container_index: ci, entry_index: ei, finding });
             }
-            out.push(d);
         }
+    }
+    found
+}
+
+/// Reports the classified entries whose finding `wanted` turns into a
+/// diagnostic (code, severity and what the value looks like), adding the
+/// location, the explanation and the fix.
+fn report(input: &Input<'_>, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding) -> Option<Diagnostic>) {
+    let td = input.td;
+    for &EnvFinding { container_index: ci, entry_index: ei, finding } in &input.plaintext {
+        let Some(mut d) = wanted(finding) else { continue };
+        let entry = td.container_definitions.get(ci).and_then(|c| c.environment.as_ref()?.get(ei));
+        let variable = entry.and_then(|e| e.name.as_deref()).filter(|n| !n.trim().is_empty());
+        let label = variable.map_or_else(|| format!("entry {ei}"), |n| format!("`{}`", super::names::shorten(n)));
+        let parameter = variable.map(|v| proposed_parameter(td, ci, v));
+        d.path = format!("{}/environment/{ei}/value", container_path(ci));
+        d.message = format!(
+            "{label} in container {} {}: `environment` values are plaintext — anyone allowed \
+             ecs:DescribeTaskDefinition reads them and every revision keeps them. Move it to `secrets`{}; if this \
+             task definition was ever registered, rotate the value",
+            container_label(td, ci),
+            d.message,
+            parameter
+                .as_deref()
+                .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p)))
+        );
+        if let Some(variable) = variable {
+            d = d.with_fix(move_to_secrets(td, ci, ei, variable));
+        }
+        out.push(d);
     }
 }
 
 /// ES080: the value has the shape of a known credential.
-pub(super) fn known_credential_format(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn known_credential_format(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::Credential(kind) => Some(Diagnostic::error("ES080", "", format!("holds what looks like {kind}"))),
         _ => None,
     });
 }
 
 /// ES081: the name says secret and the value is a real value.
-pub(super) fn secret_like_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn secret_like_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::SecretName => Some(Diagnostic::warning("ES081", "", "is named like a secret and holds a value")),
         _ => None,
     });
 }
 
 /// ES082: the value is long and random-looking.
-pub(super) fn high_entropy_value(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn high_entropy_value(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::HighEntropy => {
             Some(Diagnostic::warning("ES082", "", "holds a long random-looking value, the shape of a generated key"))
         }

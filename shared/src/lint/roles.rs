@@ -5,17 +5,17 @@
 //! the task role afterwards. The rules here catch a missing execution role,
 //! the two being one role, and role ARNs that cannot be right.
 
-use crate::context::Context;
+use super::Input;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::task_def::TaskDefinition;
 
 /// ES015: any secret reference makes `executionRoleArn` mandatory.
-pub(super) fn execution_role_required(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if td.execution_role_arn.as_deref().is_some_and(|arn| !arn.trim().is_empty()) {
         return;
     }
-    let sites = td.secret_sites();
-    let Some(first) = sites.first() else { return };
+    let sites = &input.sites;
+    let Some(first) = sites.first().map(|s| &s.site) else { return };
     let what = match first.kind {
         crate::secret_ref::RefSite::Secret => "`secrets`",
         crate::secret_ref::RefSite::SecretOption => "log `secretOptions`",
@@ -42,7 +42,8 @@ pub(super) fn execution_role_required(td: &TaskDefinition, _: &Context, out: &mu
 }
 
 /// ES016: one role as both execution role and task role.
-pub(super) fn same_role(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn same_role(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     let (Some(exec), Some(task)) = (td.execution_role_arn.as_deref(), td.task_role_arn.as_deref()) else { return };
     if !exec.trim().is_empty() && exec.trim() == task.trim() {
         out.push(Diagnostic::warning(
@@ -58,7 +59,8 @@ pub(super) fn same_role(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnost
 
 /// ES017: role ARNs must be `arn:PARTITION:iam::ACCOUNT:role/NAME`. The API
 /// also accepts a short role name for `taskRoleArn`, so that is a warning.
-pub(super) fn role_arn_shape(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (field, value, short_name_ok) in [
         ("taskRoleArn", td.task_role_arn.as_deref(), true),
         ("executionRoleArn", td.execution_role_arn.as_deref(), false),

@@ -1,28 +1,32 @@
 //! Secret references in general: missing, unparseable, and the account and
 //! region fields of every ARN (references and role ARNs alike).
 
+use super::Input;
 use serde_json::Value;
 
-use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
 
-/// One reference site with its parse result (`None` when the field is
-/// missing, empty or does not parse: ES030/ES031 explain those).
-pub(super) struct ParsedSite<'a> {
+/// One reference site with its parse result: `parsed` is `None` when the
+/// field is missing, empty or does not parse (ES030/ES031 explain those),
+/// `error` holds the parse error.
+#[derive(Debug)]
+pub(crate) struct ParsedSite<'a> {
     pub site: SecretSite<'a>,
     pub parsed: Option<SecretRef>,
+    pub error: Option<SecretRefError>,
 }
 
 /// Every reference site of the task definition, parsed, in document order.
 pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
     td.secret_sites()
         .into_iter()
-        .map(|site| {
-            let parsed = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
-            ParsedSite { site, parsed }
+        .map(|site| match site.value_from.map(SecretRef::parse) {
+            Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
+            Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
+            None => ParsedSite { site, parsed: None, error: None },
         })
         .collect()
 }
@@ -59,15 +63,15 @@ pub(super) fn replace_fix(title: impl Into<String>, path: &str, value: String) -
 }
 
 /// ES030: `valueFrom` and `credentialsParameter` are required.
-pub(super) fn missing_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    for site in td.secret_sites() {
+pub(super) fn missing_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for ParsedSite { site, .. } in &input.sites {
         if site.value_from.is_none_or(|raw| raw.trim().is_empty()) {
             out.push(Diagnostic::error(
                 "ES030",
                 site.path.clone(),
                 format!(
                     "{} has no `{}`: give the SSM parameter name or ARN, or the Secrets Manager secret ARN, to read the value from",
-                    describe_site(&site),
+                    describe_site(site),
                     field_name(site.kind)
                 ),
             ));
@@ -77,38 +81,60 @@ pub(super) fn missing_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<
 
 /// ES031: a reference that is neither an SSM name/ARN nor a Secrets
 /// Manager ARN; the message is the parser's.
-pub(super) fn unparseable_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    for site in td.secret_sites() {
-        let Some(raw) = site.value_from else { continue };
-        match SecretRef::parse(raw) {
-            Ok(_) | Err(SecretRefError::Empty) => {}
-            Err(err) => {
-                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(&site))))
+pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for ParsedSite { site, error, .. } in &input.sites {
+        match error {
+            None | Some(SecretRefError::Empty) => {}
+            Some(err) => {
+                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(site))))
             }
         }
     }
 }
 
-/// An ARN found in the task definition: where it is, what it is, its text.
-struct ArnField<'a> {
-    path: String,
-    what: String,
-    raw: &'a str,
-    /// Role ARNs must be in the task's own account.
-    own_account: bool,
+/// An ARN found in the task definition: where it is, whose it is, its text.
+struct ArnField<'s> {
+    path: &'s str,
+    owner: ArnOwner<'s>,
+    raw: &'s str,
+}
+
+/// What holds an ARN: a role field or a reference site.
+enum ArnOwner<'s> {
+    Role(&'static str),
+    Site(&'s SecretSite<'s>),
+}
+
+impl ArnField<'_> {
+    /// Role ARNs are always in the task's own account.
+    fn is_role(&self) -> bool {
+        matches!(self.owner, ArnOwner::Role(_))
+    }
+
+    /// What the ARN belongs to, for messages (built only when reporting).
+    fn describe(&self) -> String {
+        match self.owner {
+            ArnOwner::Role(field) => format!("`{field}`"),
+            ArnOwner::Site(site) => describe_site(site),
+        }
+    }
 }
 
 /// Every ARN in the task definition whose account and region we check.
-fn arn_fields(td: &TaskDefinition) -> Vec<ArnField<'_>> {
+fn arn_fields<'s>(input: &'s Input<'_>) -> Vec<ArnField<'s>> {
+    let td = input.td;
     let mut fields = Vec::new();
-    for (name, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
+    for (name, path, value) in [
+        ("taskRoleArn", "/taskRoleArn", &td.task_role_arn),
+        ("executionRoleArn", "/executionRoleArn", &td.execution_role_arn),
+    ] {
         if let Some(raw) = value.as_deref().filter(|v| v.starts_with("arn:")) {
-            fields.push(ArnField { path: format!("/{name}"), what: format!("`{name}`"), raw, own_account: true });
+            fields.push(ArnField { path, owner: ArnOwner::Role(name), raw });
         }
     }
-    for site in td.secret_sites() {
+    for ParsedSite { site, .. } in &input.sites {
         if let Some(raw) = site.value_from.map(str::trim).filter(|v| v.starts_with("arn:")) {
-            fields.push(ArnField { what: describe_site(&site), path: site.path, raw, own_account: false });
+            fields.push(ArnField { path: &site.path, owner: ArnOwner::Site(site), raw });
         }
     }
     fields
@@ -117,8 +143,8 @@ fn arn_fields(td: &TaskDefinition) -> Vec<ArnField<'_>> {
 /// The colon-separated fields of an ARN (`arn`, partition, service, region,
 /// account, resource), when there are six.
 fn arn_parts(raw: &str) -> Option<[&str; 6]> {
-    let parts: Vec<&str> = raw.splitn(6, ':').collect();
-    parts.try_into().ok()
+    let mut it = raw.splitn(6, ':');
+    Some([it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?])
 }
 
 /// The ARN with field `index` replaced.
@@ -147,8 +173,9 @@ pub(super) fn is_region(region: &str) -> bool {
 }
 
 /// ES032: the account field of every ARN must be 12 digits.
-pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for field in arn_fields(td) {
+pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let account = parts[4];
         if account.is_empty() || is_account_id(account) {
@@ -156,19 +183,19 @@ pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec
         }
         let mut d = Diagnostic::error(
             "ES032",
-            field.path.clone(),
+            field.path,
             format!(
                 "{}: account id `{}` is not 12 digits (a placeholder left from an example?); write the id of the account \
                  that owns it{}",
-                field.what,
+                field.describe(),
                 super::names::shorten(account),
-                if field.own_account { " (roles are always in the task's own account)" } else { "" }
+                if field.is_role() { " (roles are always in the task's own account)" } else { "" }
             ),
         );
         if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a))
             && let Some(fixed) = with_arn_field(field.raw, 4, own)
         {
-            d = d.with_fix(replace_fix(format!("Use the task's account {own}"), &field.path, fixed));
+            d = d.with_fix(replace_fix(format!("Use the task's account {own}"), field.path, fixed));
         }
         out.push(d);
     }
@@ -176,26 +203,27 @@ pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec
 
 /// ES033: the region field of every reference ARN must look like a region.
 /// IAM role ARNs have no region (ES017 reports one that has).
-pub(super) fn region_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for field in arn_fields(td) {
+pub(super) fn region_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let region = parts[3];
-        if region.is_empty() || is_region(region) || field.own_account {
+        if region.is_empty() || is_region(region) || field.is_role() {
             continue;
         }
         let mut d = Diagnostic::error(
             "ES033",
-            field.path.clone(),
+            field.path,
             format!(
                 "{}: `{}` is not an AWS region; write the region the parameter or secret lives in, e.g. `us-east-1`",
-                field.what,
+                field.describe(),
                 super::names::shorten(region)
             ),
         );
         if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r))
             && let Some(fixed) = with_arn_field(field.raw, 3, own)
         {
-            d = d.with_fix(replace_fix(format!("Use the task's region {own}"), &field.path, fixed));
+            d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
         }
         out.push(d);
     }
