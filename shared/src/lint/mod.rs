@@ -27,6 +27,7 @@
 //! | ES015 | error    | secrets, secretOptions or repositoryCredentials without `executionRoleArn` |
 //! | ES016 | warning  | `executionRoleArn` is the same role as `taskRoleArn` |
 //! | ES017 | error    | role ARN not `arn:PARTITION:iam::ACCOUNT:role/NAME` (warning for a short `taskRoleArn` name) |
+//! | ES018 | warning  | role ARN in another account than the task's (when the account is known) |
 //! | ES020 | error    | one name in both `environment` and `secrets` of a container |
 //! | ES021 | warning  | one name twice within `environment` or within `secrets` |
 //! | ES022 | warning  | environment variable name not portable (`^[A-Za-z_][A-Za-z0-9_]*$`) |
@@ -38,6 +39,7 @@
 //! | ES034 | warning  | bare SSM name while other references live in another region/account (info when the task's own is unknown) |
 //! | ES035 | error    | JSON key / version reference on a Fargate platform version below 1.4.0 |
 //! | ES036 | info     | JSON key / version reference: needs Fargate 1.4.0 or ECS agent 1.37.0 |
+//! | ES037 | error    | ARN partition unknown or not the one of its region (`arn:aws:ssm:cn-north-1:…`) |
 //! | ES040 | error    | SSM parameter name with characters outside `a-zA-Z0-9_.-/` |
 //! | ES041 | error    | SSM parameter name starting with `aws` or `ssm` (reserved, cannot exist) |
 //! | ES042 | warning  | hierarchical SSM name whose first level starts with `aws`/`ssm` (`/ssm-db/pw`; unverified) |
@@ -134,6 +136,7 @@ pub const RULES: &[RuleInfo] = &[
     rule("ES015", Error, "secrets referenced without an executionRoleArn", roles::execution_role_required),
     rule("ES016", Warning, "execution role and task role are the same role", roles::same_role),
     rule("ES017", Error, "role ARN not arn:PARTITION:iam::ACCOUNT:role/NAME", roles::role_arn_shape),
+    rule("ES018", Warning, "role ARN in another account than the task", roles::role_in_other_account),
     rule("ES020", Error, "same name in environment and secrets", env::environment_and_secret_clash),
     rule("ES021", Warning, "same name twice within environment or within secrets", env::duplicate_within_list),
     rule("ES022", Warning, "environment variable name is not portable", env::portable_variable_name),
@@ -150,6 +153,7 @@ pub const RULES: &[RuleInfo] = &[
         "JSON key/version reference needs Fargate 1.4.0 / agent 1.37.0",
         references::key_or_version_reminder,
     ),
+    rule("ES037", Error, "ARN partition unknown or not the region's", value_from::partition_matches_region),
     rule("ES040", Error, "SSM parameter name has invalid characters", ssm_names::characters),
     rule("ES041", Error, "SSM parameter name starts with reserved aws/ssm", ssm_names::reserved_prefix),
     rule("ES042", Warning, "hierarchical SSM name starts with aws/ssm (unverified)", ssm_names::reserved_first_level),

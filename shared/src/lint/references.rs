@@ -4,7 +4,7 @@
 
 use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
-use super::value_from::{describe_site, replace_fix};
+use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::secret_ref::{ArnLocation, SecretRef};
 
@@ -14,7 +14,13 @@ use crate::secret_ref::{ArnLocation, SecretRef};
 pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let ctx = input.ctx;
     let sites = &input.sites;
-    let mut located: Vec<&ArnLocation> = sites.iter().filter_map(|s| s.parsed.as_ref()?.location()).collect();
+    // Only well-formed locations count: a placeholder (`REGION`,
+    // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
+    let mut located: Vec<&ArnLocation> = sites
+        .iter()
+        .filter_map(|s| s.parsed.as_ref()?.location())
+        .filter(|l| is_region(&l.region) && is_account_id(&l.account))
+        .collect();
     if located.is_empty() {
         return;
     }
@@ -138,7 +144,13 @@ mod tests {
         check(
             "ES034",
             &known_ctx(),
-            &[(task(&["/bare"]), &[]), (task(&["/bare", HERE]), &[]), (task(&["/bare", THERE]), P0)],
+            &[
+                (task(&["/bare"]), &[]),
+                (task(&["/bare", HERE]), &[]),
+                (task(&["/bare", THERE]), P0),
+                // Placeholders are not another location.
+                (task(&["/bare", "arn:aws:ssm:REGION:awsExampleAccountID:parameter/x"]), &[]),
+            ],
         );
         check(
             "ES034",

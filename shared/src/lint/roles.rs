@@ -82,6 +82,28 @@ pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// ES018: ECS can only pass roles of the task's own account, so a role ARN
+/// naming another (well-formed) account is a mistake; checked only when the
+/// account is known.
+pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
+    let Some(own) = ctx.account_id.as_deref().filter(|a| super::value_from::is_account_id(a)) else { return };
+    for (field, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
+        let Some(arn) = value.as_deref().filter(|v| check_role_arn(v).is_ok()) else { continue };
+        let Some(account) = arn.split(':').nth(4).filter(|a| super::value_from::is_account_id(a)) else { continue };
+        if account != own {
+            out.push(Diagnostic::warning(
+                "ES018",
+                format!("/{field}"),
+                format!(
+                    "`{field}` is a role in account {account}, but the task runs in {own}: ECS passes only roles of \
+                     the task's own account — create the role in {own} (or check --account)"
+                ),
+            ));
+        }
+    }
+}
+
 /// Checks the shape of a role ARN; the account id's digits are ES032's job.
 pub(super) fn check_role_arn(arn: &str) -> Result<(), &'static str> {
     if arn.trim().is_empty() {
@@ -185,6 +207,21 @@ mod tests {
                 (json!({"executionRoleArn": arn, "containerDefinitions": []}), &[]),
             ],
         );
+    }
+
+    #[test]
+    fn roles_live_in_the_task_account() {
+        let case = |exec: &str| json!({"executionRoleArn": exec, "taskRoleArn": "arn:aws:iam::123456789012:role/t", "containerDefinitions": []});
+        check(
+            "ES018",
+            &known_ctx(),
+            &[
+                (case("arn:aws:iam::123456789012:role/e"), &[]),
+                (case("arn:aws:iam::111122223333:role/e"), &["/executionRoleArn"]),
+                (case("arn:aws:iam::awsExampleAccountID:role/e"), &[]),
+            ],
+        );
+        check("ES018", &crate::context::Context::default(), &[(case("arn:aws:iam::111122223333:role/e"), &[])]);
     }
 
     #[test]

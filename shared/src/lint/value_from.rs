@@ -160,11 +160,12 @@ pub(super) fn is_account_id(account: &str) -> bool {
 }
 
 /// True when `region` matches `^[a-z]{2}(-[a-z]+)+-\d+$` (`us-east-1`,
-/// `us-gov-west-1`).
+/// `us-gov-west-1`), or is in the European Sovereign Cloud (`eusc-de-east-1`),
+/// the one partition whose regions start with four letters.
 pub(super) fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let [first, middle @ .., last] = &parts[..] else { return false };
-    first.len() == 2
+    (first.len() == 2 || *first == "eusc")
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && !middle.is_empty()
         && middle.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
@@ -224,6 +225,55 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
             && let Some(fixed) = with_arn_field(field.raw, 3, own)
         {
             d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
+        }
+        out.push(d);
+    }
+}
+
+/// The partition a region belongs to. Unlike
+/// [`crate::secret_ref::partition_for_region`] this knows every isolated
+/// partition, so that a mismatch is never a false alarm.
+fn expected_partition(region: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
+}
+
+/// ES037: the partition must exist and match the region (`arn:aws:ssm:cn-north-1:…`
+/// cannot resolve). Role ARNs have no region; they are compared with the
+/// task's region when it is known.
+pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    const PARTITIONS: &[&str] =
+        &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+    for field in arn_fields(input) {
+        let Some(parts) = arn_parts(field.raw) else { continue };
+        let (partition, region) = (parts[1], parts[3]);
+        let region = if field.is_role() { input.ctx.region.as_deref().unwrap_or_default() } else { region };
+        let expected = is_region(region).then(|| expected_partition(region));
+        let problem = if !PARTITIONS.contains(&partition) {
+            format!("`{}` is not an AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", super::names::shorten(partition))
+        } else if let Some(expected) = expected.filter(|e| *e != partition) {
+            format!("partition `{partition}` does not match region {region}, which is in `{expected}`")
+        } else {
+            continue;
+        };
+        let mut d = Diagnostic::error(
+            "ES037",
+            field.path,
+            format!(
+                "{}: {problem}; an ARN in the wrong partition can never resolve — fix the partition",
+                field.describe()
+            ),
+        );
+        if let Some(fixed) = expected.and_then(|e| with_arn_field(field.raw, 1, e)) {
+            d = d.with_fix(replace_fix("Use the region's partition", field.path, fixed));
         }
         out.push(d);
     }
@@ -320,12 +370,57 @@ mod tests {
     }
 
     #[test]
+    fn partitions() {
+        check(
+            "ES037",
+            &known_ctx(),
+            &[
+                (
+                    secrets(&[
+                        "arn:aws:ssm:eu-west-1:123456789012:parameter/x",
+                        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
+                        "arn:aws:ssm:cn-north-1:123456789012:parameter/x",
+                        "arn:aws-cn:ssm:us-east-1:123456789012:parameter/x",
+                        "arn:amazon:ssm:us-east-1:123456789012:parameter/x",
+                        "arn:aws-iso-f:secretsmanager:us-isof-south-1:123456789012:secret:x-AbCdEf",
+                        "arn:aws:ssm:REGION:123456789012:parameter/x",
+                    ]),
+                    &[
+                        "/containerDefinitions/0/secrets/2/valueFrom",
+                        "/containerDefinitions/0/secrets/3/valueFrom",
+                        "/containerDefinitions/0/secrets/4/valueFrom",
+                    ],
+                ),
+                (
+                    json!({"executionRoleArn": "arn:aws-cn:iam::123456789012:role/e", "containerDefinitions": []}),
+                    &["/executionRoleArn"],
+                ),
+            ],
+        );
+        check(
+            "ES037",
+            &Context::default(),
+            &[(json!({"executionRoleArn": "arn:aws-cn:iam::123456789012:role/e", "containerDefinitions": []}), &[])],
+        );
+        let d = run("ES037", &td(secrets(&["arn:aws:ssm:cn-north-1:123456789012:parameter/x"])), &known_ctx());
+        assert_eq!(
+            d[0].fix.as_ref().unwrap().edits,
+            [Edit::Replace {
+                path: "/containerDefinitions/0/secrets/0/valueFrom".into(),
+                value: json!("arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x")
+            }]
+        );
+    }
+
+    #[test]
     fn regions() {
         for (region, ok) in [
             ("us-east-1", true),
             ("us-gov-west-1", true),
             ("ap-southeast-2", true),
             ("eu-central-12", true),
+            ("eusc-de-east-1", true),
+            ("euro-de-east-1", false),
             ("US-EAST-1", false),
             ("useast1", false),
             ("us-east", false),
