@@ -68,6 +68,10 @@ const SECRET_TOKENS: &[&str] = &[
     "SALT",
 ];
 
+/// Endings that mark a secret inside a compound token (`PGPASSWORD`,
+/// `VAULTTOKEN`, `APPSECRET`).
+const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
+
 /// Tokens that mark a secret only as the last token (`DB_PASS`, `BASIC_AUTH`,
 /// but not `PASS_THROUGH`, `AUTH_BACKEND`).
 const SECRET_LAST_TOKENS: &[&str] = &["PASS", "AUTH"];
@@ -242,7 +246,10 @@ fn is_secret_name(tokens: &[String]) -> bool {
     let mut last_match = None;
     for (i, token) in tokens.iter().enumerate() {
         let token = token.as_str();
-        if SECRET_TOKENS.contains(&token) || (i == last && SECRET_LAST_TOKENS.contains(&token)) {
+        if SECRET_TOKENS.contains(&token)
+            || SECRET_SUFFIXES.iter().any(|suffix| token.ends_with(suffix))
+            || (i == last && SECRET_LAST_TOKENS.contains(&token))
+        {
             last_match = Some(i);
         }
         if i > 0 && SECRET_PAIRS.contains(&(tokens[i - 1].as_str(), token)) {
@@ -259,6 +266,12 @@ fn is_secret_name(tokens: &[String]) -> bool {
 /// random-looking value is an identifier rather than a secret.
 fn is_metadata_name(tokens: &[String]) -> bool {
     tokens.last().is_some_and(|t| METADATA_TOKENS.contains(&t.as_str()))
+}
+
+/// True when the name says the value is public by design (`PUBLIC_KEY`,
+/// `NEXT_PUBLIC_API_KEY`, `STRIPE_PUBLISHABLE_KEY`).
+fn is_public_name(tokens: &[String]) -> bool {
+    tokens.iter().any(|t| matches!(t.as_str(), "PUBLIC" | "PUBLISHABLE" | "PUB"))
 }
 
 /// Values that cannot be a secret: empty, short, booleans, numbers, paths,
@@ -411,6 +424,9 @@ pub(super) fn classify(name: Option<&str>, value: &str) -> Option<Finding> {
         return Some(Finding::Credential(kind));
     }
     if is_benign(value) {
+        return None;
+    }
+    if is_public_name(&tokens) {
         return None;
     }
     if is_secret_name(&tokens) {
@@ -588,6 +604,10 @@ mod tests {
             ("SENTRY_DSN_PROD", "not-a-url-value", Some(SecretName)),
             ("SLACK_WEBHOOK_URL", "T000/B000/XXXX", Some(SecretName)),
             ("AWS_SECRET_ACCESS_KEY", "short-fake", Some(SecretName)),
+            ("PGPASSWORD", "s3cr3t-pw", Some(SecretName)),
+            ("VAULTTOKEN", "s.abcdefgh", Some(SecretName)),
+            ("SECRET_KEY_BASE", "abc-def-ghi", Some(SecretName)),
+            ("MYSQL_ROOT_PASSWORD", "rootpw!", Some(SecretName)),
             // Random-looking values under neutral names.
             ("SETTING", "Zx8vQ2mN7kL4pR9sT1wY6bH3", Some(HighEntropy)),
             ("OTHER", "q9T/Rw3+Lp0Xv7Zk2Ny5Bm8Hc4Js1Fd6", Some(HighEntropy)),
@@ -633,6 +653,25 @@ mod tests {
             ("IMAGE", "public.ecr.aws/nginx/nginx:1.27", None),
             ("MAIN_CLASS", "com.example.Application", None),
             ("GREETING", "Hello, world! Welcome to the app.", None),
+            ("PUBLIC_KEY", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE4f5wg5l2hKsTeNem", None),
+            ("NEXT_PUBLIC_API_KEY", "pk_abcdef123456", None),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_live_51H8abcdefGHIJK", None),
+            ("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json", None),
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc", None),
+            ("POSTGRES_PASSWORD_FILE", "/run/secrets/pg", None),
+            ("PASSWORD_HASH_ROUNDS", "12", None),
+            ("TOKEN_TYPE", "Bearer", None),
+            ("JWT_ALGORITHM", "RS256", None),
+            ("AUTH_PROVIDER", "cognito", None),
+            ("COMPASS_DIRECTION", "north-by-northwest", None),
+            ("BYPASS_CACHE", "sometimes", None),
+            ("SPRING_PROFILES_ACTIVE", "prod,aws", None),
+            ("NODE_OPTIONS", "--max-old-space-size=4096", None),
+            ("KAFKA_BROKERS", "b-1.kafka:9092,b-2.kafka:9092", None),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317", None),
+            ("COGNITO_USER_POOL_ID", "us-east-1_AbCdEf123", None),
+            ("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", None),
+            ("LANG", "en_US.UTF-8", None),
         ];
         for &(name, value, expected) in cases {
             assert_eq!(classify(Some(name), value), expected, "{name}");
