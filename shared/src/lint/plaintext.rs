@@ -401,9 +401,9 @@ pub(super) fn shannon_entropy(v: &str) -> f64 {
     counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / len).map(|p| -p * p.log2()).sum()
 }
 
-/// Long, token-shaped, mixed-class and close to maximal entropy for its
-/// length: what generated keys look like, and what words, ids and hashes
-/// (single-case hex) do not.
+/// Long, token-shaped, mixed-class, close to maximal entropy for its
+/// length, and not made of words: what generated keys look like, and what
+/// words, camelCase identifiers and hashes (single-case hex) do not.
 fn is_random_looking(v: &str) -> bool {
     let v = v.trim();
     let len = v.len();
@@ -411,7 +411,49 @@ fn is_random_looking(v: &str) -> bool {
         return false;
     }
     let max_entropy = (len.min(64) as f64).log2();
-    shannon_entropy(v) >= 0.85 * max_entropy
+    shannon_entropy(v) >= 0.82 * max_entropy && word_run_fraction(v) < 0.35 && !has_word_segments(v)
+}
+
+/// True for `ProdCluster-ApiService-1A2B3C`, `us-east-1_AbCdEf`: several
+/// `-`/`_`-separated segments, one of them a word (3+ letters only). That is
+/// how generated resource names look; random keys have no such structure.
+fn has_word_segments(v: &str) -> bool {
+    let segments = || v.split(['-', '_']).filter(|s| !s.is_empty());
+    segments().nth(1).is_some() && segments().any(|s| s.len() >= 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// The share of characters that sit in runs of 4 or more letters of one
+/// case (`Application` → `pplication`). Generated keys switch between upper
+/// case, lower case and digits all the time; names and words do not.
+fn word_run_fraction(v: &str) -> f64 {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Class {
+        Lower,
+        Upper,
+        Other,
+    }
+    let class = |b: u8| match b {
+        b'a'..=b'z' => Class::Lower,
+        b'A'..=b'Z' => Class::Upper,
+        _ => Class::Other,
+    };
+    let (mut in_runs, mut run, mut current) = (0usize, 0usize, Class::Other);
+    for b in v.bytes() {
+        let c = class(b);
+        if c == current && c != Class::Other {
+            run += 1;
+        } else {
+            if run >= 4 {
+                in_runs += run;
+            }
+            run = usize::from(c != Class::Other);
+            current = c;
+        }
+    }
+    if run >= 4 {
+        in_runs += run;
+    }
+    in_runs as f64 / v.len().max(1) as f64
 }
 
 /// Classifies one environment entry.
@@ -675,6 +717,37 @@ mod tests {
         ];
         for &(name, value, expected) in cases {
             assert_eq!(classify(Some(name), value), expected, "{name}");
+        }
+    }
+
+    /// Generated keys are caught, generated-looking names are not.
+    #[test]
+    fn entropy_separates_keys_from_identifiers() {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut caught = 0;
+        for i in 0..300 {
+            let len = [20, 24, 32, 40, 64][i % 5];
+            let key: String = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    char::from(ALPHABET[((state >> 33) % ALPHABET.len() as u64) as usize])
+                })
+                .collect();
+            caught += usize::from(classify(Some("SETTING"), &key) == Some(Finding::HighEntropy));
+        }
+        assert!(caught >= 240, "only {caught} of 300 random keys caught");
+        for identifier in [
+            "MyApplicationName2024Production",
+            "ThisIsAVeryLongCamelCaseIdentifier1",
+            "abcdefghijklmnopqrstuvwxyz0123456789AB",
+            "ProdCluster-ApiService-1A2B3C4D5E6F",
+            "Service_Account_2024_Production_v2",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "MyStack-MyFunction-ABC123DEF456",
+            "us-east-1_AbCdEf123xyzQWERTY",
+        ] {
+            assert_eq!(classify(Some("SETTING"), identifier), None, "{identifier}");
         }
     }
 
