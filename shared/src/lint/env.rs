@@ -31,8 +31,9 @@ pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Vec<Diag
                     "ES020",
                     format!("{}/environment/{ei}/name", container_path(ci)),
                     format!(
-                        "container {} sets `{name}` both in `environment` and in `secrets` (#{si}): ECS rejects the \
-                         same name twice; remove the `environment` entry and keep the secret",
+                        "container {} sets `{name}` both in `environment` and in `secrets` (#{si}): a variable must \
+                         come from one place, and a plaintext copy next to the secret defeats it; remove the \
+                         `environment` entry and keep the secret",
                         container_label(td, ci)
                     ),
                 ));
