@@ -1,10 +1,9 @@
 //! Environment variable names: clashes between `environment` and
 //! `secrets`, duplicates, portability and missing names.
 
-use super::Input;
 use std::collections::HashMap;
 
-use super::{container_label, container_path};
+use super::{Input, container_label, container_path};
 use crate::diagnostic::Diagnostic;
 use crate::task_def::ContainerDefinition;
 

@@ -4,9 +4,9 @@
 //! `"0.25 vCPU"`, `"2 GB"`, `"512 MiB"`); ECS converts them to integers (CPU
 //! units, MiB) at registration, so the rules compare converted values.
 
-use super::Input;
 use serde_json::Value;
 
+use super::Input;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};

@@ -1,8 +1,7 @@
 //! Container-level settings around secrets: log-driver secret options and
 //! the container's memory settings.
 
-use super::Input;
-use super::{container_label, container_path};
+use super::{Input, container_label, container_path};
 use crate::diagnostic::Diagnostic;
 
 /// ES070: `secretOptions` are handed to the log driver, so there must be one.

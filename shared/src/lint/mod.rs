@@ -64,6 +64,7 @@
 //! | ES080 | error    | plaintext credential in `environment` (known key/token format) |
 //! | ES081 | warning  | plaintext secret in `environment` (secret-like name with a real value) |
 //! | ES082 | warning  | plaintext random-looking value in `environment` (high entropy) |
+//! | ES083 | warning  | plaintext secret in `logConfiguration.options` (error for a known credential format) |
 
 use serde::Serialize;
 
@@ -178,6 +179,7 @@ pub const RULES: &[RuleInfo] = &[
     rule("ES080", Error, "plaintext credential in environment", plaintext::known_credential_format),
     rule("ES081", Warning, "plaintext secret in environment", plaintext::secret_like_name),
     rule("ES082", Warning, "plaintext random-looking value in environment", plaintext::high_entropy_value),
+    rule("ES083", Warning, "plaintext secret in a log-driver option", plaintext::log_option_secret),
 ];
 
 /// Runs every rule on `td` and returns the diagnostics sorted by path in
@@ -431,15 +433,18 @@ mod robustness {
             (maybe(text()), maybe(text()), maybe(any::<i64>()), maybe(any::<i64>())),
             (named_entries("value"), maybe(named_entries("valueFrom"))),
             (maybe(text()), maybe(named_entries("valueFrom")), maybe(text())),
+            prop::collection::btree_map(text(), text(), 0..3),
         )
-            .prop_map(|((name, image, memory, reservation), (env, secrets), (driver, options, creds))| {
-                json!({
-                    "name": name, "image": image, "memory": memory, "memoryReservation": reservation,
-                    "environment": env, "secrets": secrets,
-                    "logConfiguration": {"logDriver": driver, "secretOptions": options},
-                    "repositoryCredentials": {"credentialsParameter": creds}
-                })
-            })
+            .prop_map(
+                |((name, image, memory, reservation), (env, secrets), (driver, secret_options, creds), options)| {
+                    json!({
+                        "name": name, "image": image, "memory": memory, "memoryReservation": reservation,
+                        "environment": env, "secrets": secrets,
+                        "logConfiguration": {"logDriver": driver, "options": options, "secretOptions": secret_options},
+                        "repositoryCredentials": {"credentialsParameter": creds}
+                    })
+                },
+            )
     }
 
     fn task() -> impl Strategy<Value = Value> {

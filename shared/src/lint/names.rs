@@ -1,9 +1,8 @@
 //! Names: family, container names and images.
 
-use super::Input;
 use std::collections::HashMap;
 
-use super::{container_label, container_path, is_ecs_name};
+use super::{Input, container_label, container_path, is_ecs_name};
 use crate::diagnostic::Diagnostic;
 
 /// ES001: `family` is required and must match `^[A-Za-z0-9_-]{1,255}$`.

@@ -20,12 +20,12 @@
 //! `/<family>/<container>/<NAME>` and asks for the parameter to be created
 //! with the value lifted out of the task definition.
 
-use super::Input;
 use serde_json::{Value, json};
 
-use super::{container_label, container_path, is_ecs_name};
-use crate::diagnostic::Diagnostic;
+use super::{Input, container_label, container_path, is_ecs_name};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Edit, Fix, SecretToCreate};
+use crate::json_pointer;
 use crate::secret_ref::Store;
 use crate::task_def::TaskDefinition;
 
@@ -572,6 +572,60 @@ fn report(input: &Input<'_>, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding)
     }
 }
 
+/// ES083: a log-driver option holding a secret in plaintext (a Splunk
+/// token, a Datadog `apikey`): options are as readable as `environment`, and
+/// `secretOptions` exists for exactly these. An error when the value has a
+/// known credential shape, a warning otherwise.
+pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
+    for (ci, c) in td.container_definitions.iter().enumerate() {
+        let Some(log) = &c.log_configuration else { continue };
+        for (key, value) in log.options.iter().flatten() {
+            let (severity, looks_like) = match classify(Some(key), value) {
+                Some(Finding::Credential(kind)) => (Severity::Error, format!("holds what looks like {kind}")),
+                Some(Finding::SecretName) => (Severity::Warning, "is named like a secret and holds a value".to_owned()),
+                Some(Finding::HighEntropy) => {
+                    (Severity::Warning, "holds a long random-looking value, the shape of a generated key".to_owned())
+                }
+                None => continue,
+            };
+            let base = format!("{}/logConfiguration", container_path(ci));
+            let path = format!("{base}/options/{}", json_pointer::escape(key));
+            let parameter = proposed_parameter(td, ci, key);
+            let entry = json!({"name": key, "valueFrom": parameter});
+            let add = match &log.secret_options {
+                Some(_) => Edit::Add { path: format!("{base}/secretOptions/-"), value: entry },
+                None => Edit::Add { path: format!("{base}/secretOptions"), value: Value::Array(vec![entry]) },
+            };
+            let fix = Fix {
+                title: format!("Move log option {key} to SSM SecureString {parameter}"),
+                edits: vec![Edit::Remove { path: path.clone() }, add],
+                create_secret: Some(SecretToCreate {
+                    store: Store::Ssm,
+                    name: parameter.clone(),
+                    value_path: path.clone(),
+                }),
+            };
+            out.push(
+                Diagnostic::new(
+                    "ES083",
+                    severity,
+                    path,
+                    format!(
+                        "log option `{}` in container {} {looks_like}: log options are plaintext — anyone allowed \
+                         ecs:DescribeTaskDefinition reads them. Move it to `logConfiguration.secretOptions` (SSM \
+                         SecureString `{}`); if this task definition was ever registered, rotate the value",
+                        super::names::shorten(key),
+                        container_label(td, ci),
+                        super::names::shorten(&parameter)
+                    ),
+                )
+                .with_fix(fix),
+            );
+        }
+    }
+}
+
 /// ES080: the value has the shape of a known credential.
 pub(super) fn known_credential_format(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     report(input, out, |finding| match finding {
@@ -876,6 +930,40 @@ mod tests {
         let env = fixed.container_definitions[0].environment.as_ref().unwrap();
         assert_eq!(env.len(), 1);
         assert!(crate::lint::lint(&fixed, &known_ctx()).iter().all(|d| !d.code.starts_with("ES08")));
+    }
+
+    #[test]
+    fn log_options_with_secrets_move_to_secret_options() {
+        let t = td(
+            json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "x", "logConfiguration": {
+                "logDriver": "splunk",
+                "options": {"splunk-url": "https://splunk.example.com:8088", "splunk-token": "00000000-1111-2222-3333-444444444444",
+                            "splunk-format": "json", "awslogs-group": "/ecs/web"}
+            }}]}),
+        );
+        let found = run("ES083", &t, &known_ctx());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let d = &found[0];
+        assert_eq!(d.path, "/containerDefinitions/0/logConfiguration/options/splunk-token");
+        assert_eq!(d.severity, crate::diagnostic::Severity::Warning);
+        assert!(!d.message.contains("4444"), "{}", d.message);
+        let (fixed, pending) = apply_fix(&t, d.fix.as_ref().unwrap()).unwrap();
+        let pending = pending.unwrap();
+        assert_eq!(pending.name, "/web/app/splunk-token");
+        assert_eq!(pending.value.expose_secret(), "00000000-1111-2222-3333-444444444444");
+        let log = fixed.container_definitions[0].log_configuration.as_ref().unwrap();
+        assert!(!log.options.as_ref().unwrap().contains_key("splunk-token"));
+        assert_eq!(log.secret_options.as_ref().unwrap()[0].value_from.as_deref(), Some("/web/app/splunk-token"));
+        assert!(run("ES083", &fixed, &known_ctx()).is_empty());
+        // A key with a `/` is escaped in the pointer and still applies.
+        let t = td(json!({"containerDefinitions": [{"name": "app", "logConfiguration": {"logDriver": "x",
+            "options": {"a/token": "hunter2-x"}, "secretOptions": []}}]}));
+        let d = &run("ES083", &t, &known_ctx())[0];
+        assert_eq!(d.path, "/containerDefinitions/0/logConfiguration/options/a~1token");
+        let (fixed, _) = apply_fix(&t, d.fix.as_ref().unwrap()).unwrap();
+        assert!(
+            fixed.container_definitions[0].log_configuration.as_ref().unwrap().options.as_ref().unwrap().is_empty()
+        );
     }
 
     #[test]

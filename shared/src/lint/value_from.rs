@@ -1,9 +1,9 @@
 //! Secret references in general: missing, unparseable, and the account and
 //! region fields of every ARN (references and role ARNs alike).
 
-use super::Input;
 use serde_json::Value;
 
+use super::Input;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
