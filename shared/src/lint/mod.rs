@@ -15,6 +15,13 @@
 //! missing field points where the field belongs (`/executionRoleArn`), so a
 //! UI can highlight the parent and a fix can `add` right there.
 //!
+//! A fix is computed against the task definition as linted: apply one
+//! ([`crate::fix::apply_fix`]), then lint again for the next. Fixes only
+//! propose what is unambiguous (pad colons, add the leading `/`, the task's
+//! own account or region for a placeholder, the nearest valid Fargate
+//! memory, `awsvpc`, moving a plaintext value into a new SSM SecureString);
+//! messages never contain an `environment` or log-option value.
+//!
 //! | Code  | Severity | What it finds |
 //! |-------|----------|---------------|
 //! | ES001 | error    | `family` missing or not `^[A-Za-z0-9_-]{1,255}$` |
@@ -52,7 +59,7 @@
 //! | ES052 | warning  | partial Secrets Manager ARN (no `-XXXXXX` suffix) |
 //! | ES053 | info     | Secrets Manager ARN whose suffix may be part of the name |
 //! | ES054 | error    | Secrets Manager secret name with bad characters or longer than 512 |
-//! | ES055 | error    | `repositoryCredentials.credentialsParameter` not a Secrets Manager ARN |
+//! | ES055 | error    | `repositoryCredentials.credentialsParameter` not a Secrets Manager ARN (warning for a bare secret name) |
 //! | ES056 | warning  | `repositoryCredentials` secret in another account than the task |
 //! | ES060 | error    | FARGATE without `networkMode: awsvpc` |
 //! | ES061 | error    | FARGATE without task-level `cpu` or `memory` |
