@@ -26,7 +26,9 @@ fn reference(container: usize, n: usize) -> String {
     match n % 6 {
         0 => format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/svc{container}/prod/key_{n}"),
         1 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/key-{n}-Ab{n:04}"),
-        2 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/db-Xy{container:02}Zq:field_{n}::"),
+        2 => format!(
+            "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/db-Xy{container:02}Zq:field_{n}::"
+        ),
         3 => format!("/svc{container}/prod/param_{n}"),
         4 => format!("/aws/reference/secretsmanager/svc{container}/prod/ref_{n}"),
         _ => format!("arn:aws:ssm:us-east-1:210987654321:parameter/shared/svc{container}/token_{n}"),
@@ -36,7 +38,10 @@ fn reference(container: usize, n: usize) -> String {
 fn container(index: usize) -> Value {
     let environment: Vec<Value> = (0..6)
         .map(|n| json!({"name": format!("SETTING_{n}"), "value": format!("svc{index}-value-{n}")}))
-        .chain([json!({"name": "NODE_ENV", "value": "production"}), json!({"name": "PASSWORD_MIN_LENGTH", "value": "12"})])
+        .chain([
+            json!({"name": "NODE_ENV", "value": "production"}),
+            json!({"name": "PASSWORD_MIN_LENGTH", "value": "12"}),
+        ])
         .collect();
     json!({
         "name": format!("svc{index}"),
@@ -72,7 +77,8 @@ fn maximum_task_definition() -> (String, usize) {
         "memory": "16384",
         "containerDefinitions": (0..CONTAINERS).map(container).collect::<Vec<_>>(),
     });
-    let render = |td: &Value| export(&import(&td.to_string()).expect("the generated task definition imports").task_definition);
+    let render =
+        |td: &Value| export(&import(&td.to_string()).expect("the generated task definition imports").task_definition);
     let mut text = render(&td);
     for n in 0.. {
         let index = n % CONTAINERS;
@@ -94,7 +100,11 @@ fn maximum_task_definition() -> (String, usize) {
 
 fn bench_import_lint(c: &mut Criterion) {
     let (text, references) = maximum_task_definition();
-    let ctx = Context { region: Some(REGION.into()), account_id: Some(ACCOUNT.into()), platform_version: Some("1.4.0".into()) };
+    let ctx = Context {
+        region: Some(REGION.into()),
+        account_id: Some(ACCOUNT.into()),
+        platform_version: Some("1.4.0".into()),
+    };
     let imported = import(&text).expect("imports");
     let diagnostics = lint(&imported.task_definition, &ctx);
     eprintln!(

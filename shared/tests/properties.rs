@@ -461,7 +461,7 @@ fn task_definition_like_json() -> impl Strategy<Value = Value> {
         prop::sample::select(TASK_FIELDS).prop_map(str::to_owned),
         any::<String>(),
     ];
-    let object = prop::collection::btree_map(key, any_json(), 0..6);
+    let object = prop::collection::btree_map(key, any_json(), 0..6).boxed();
     let containers = prop::collection::vec(object.clone().prop_map(|m| Value::Object(m.into_iter().collect())), 0..4);
     prop_oneof![
         (object, containers.clone()).prop_map(|(fields, containers)| {
