@@ -2,7 +2,15 @@
 //! `DateLessThanIfExists`, …): their names and how one condition entry
 //! evaluates against the request context.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::net::IpAddr;
+
+use crate::iam::date;
+use crate::iam::eval::ContextLookup;
+use crate::iam::glob::{self, Case, Token};
+use crate::iam::policy::ConditionEntry;
+use crate::iam::variables::{self, Resolution};
 
 /// `ForAnyValue:` / `ForAllValues:` — how a multi-valued context key is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,9 +219,241 @@ impl fmt::Display for ConditionOperator {
     }
 }
 
+/// The outcome of one `operator → key → values` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryOutcome {
+    /// Whether the entry holds (missing keys treated as absent).
+    pub holds: bool,
+    /// Keys the entry read that the context did not supply: the condition key
+    /// itself, or keys of policy variables in its values.
+    pub missing: Vec<String>,
+}
+
+/// A policy value ready to compare: plain text, or a pattern whose policy
+/// variables have been substituted.
+enum PolicyPattern<'a> {
+    Plain(Cow<'a, str>),
+    Tokens(Vec<Token>),
+}
+
+impl PolicyPattern<'_> {
+    fn literal(&self) -> Cow<'_, str> {
+        match self {
+            PolicyPattern::Plain(text) => Cow::Borrowed(text),
+            PolicyPattern::Tokens(tokens) => Cow::Owned(glob::literal_text(tokens)),
+        }
+    }
+
+    fn glob(&self, text: &str) -> bool {
+        match self {
+            PolicyPattern::Plain(pattern) => glob::matches(pattern.as_ref(), text, Case::Sensitive),
+            PolicyPattern::Tokens(tokens) => glob::matches(tokens.as_slice(), text, Case::Sensitive),
+        }
+    }
+
+    /// `ArnEquals`/`ArnLike`: the six colon-separated components compared one
+    /// by one, each with wildcards (the last component keeps its colons).
+    fn arn(&self, text: &str) -> bool {
+        let value_parts: Vec<&str> = text.splitn(6, ':').collect();
+        if value_parts.len() != 6 {
+            return false;
+        }
+        match self {
+            PolicyPattern::Plain(pattern) => {
+                let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+                parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
+            }
+            PolicyPattern::Tokens(tokens) => {
+                let parts = glob::split_at_colons(tokens, 6);
+                parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
+            }
+        }
+    }
+}
+
+/// Evaluates one condition entry against the request context.
+///
+/// AWS semantics: several policy values for the key are ORed; for negated
+/// operators (`StringNotEquals`, …) the entry holds when the request value
+/// matches none of them (NOR). A key absent from the context makes positive
+/// operators false and negated operators true; `…IfExists` makes the entry
+/// true; `ForAllValues:` is true and `ForAnyValue:` false on an absent or
+/// empty key. A multi-valued key without a set qualifier holds when any
+/// value matches (negated: when none does). `Null: true` holds when the key
+/// is absent (or empty), `Null: false` when it is present.
+pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> EntryOutcome {
+    let operator = entry.operator;
+    let base = operator.base;
+    let supplied = context.get(&entry.key);
+    let mut missing = Vec::new();
+    if supplied.is_none() {
+        missing.push(entry.key.clone());
+    }
+    let present = supplied.unwrap_or(&[]);
+    if base == BaseOperator::Null {
+        let absent = present.is_empty();
+        let holds = entry.values.values.iter().any(|v| {
+            let text = v.as_text();
+            (text.eq_ignore_ascii_case("true") && absent) || (text.eq_ignore_ascii_case("false") && !absent)
+        });
+        return EntryOutcome { holds, missing };
+    }
+    if present.is_empty() {
+        let holds = operator.if_exists
+            || match operator.set {
+                Some(SetQualifier::ForAllValues) => true,
+                Some(SetQualifier::ForAnyValue) => false,
+                None => base.is_negated(),
+            };
+        return EntryOutcome { holds, missing };
+    }
+    let substitute = variables_enabled && base.takes_variables();
+    let mut patterns = Vec::with_capacity(entry.values.values.len());
+    for value in &entry.values.values {
+        let text = value.as_text();
+        if substitute && variables::has_variables(&text) {
+            match variables::resolve(&text, context) {
+                Resolution::Resolved(tokens) => patterns.push(PolicyPattern::Tokens(tokens)),
+                Resolution::Missing(keys) => missing.extend(keys),
+                Resolution::Unresolvable => {}
+            }
+        } else {
+            patterns.push(PolicyPattern::Plain(text));
+        }
+    }
+    let matches = |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value));
+    let negated = base.is_negated();
+    let holds = match operator.set {
+        None | Some(SetQualifier::ForAnyValue) if !negated => present.iter().any(matches),
+        None => !present.iter().any(matches),
+        Some(SetQualifier::ForAnyValue) => present.iter().any(|v| !matches(v)),
+        Some(SetQualifier::ForAllValues) if !negated => present.iter().all(matches),
+        Some(SetQualifier::ForAllValues) => present.iter().all(|v| !matches(v)),
+    };
+    EntryOutcome { holds, missing }
+}
+
+/// Whether `value` (from the request) matches `pattern` (from the policy)
+/// under the positive form of `base` (`StringNotEquals` → `StringEquals`).
+fn positive_match(base: BaseOperator, pattern: &PolicyPattern<'_>, value: &str) -> bool {
+    use BaseOperator as Op;
+    match base {
+        Op::StringEquals | Op::StringNotEquals | Op::BinaryEquals => pattern.literal() == value,
+        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => equal_ignoring_case(&pattern.literal(), value),
+        Op::StringLike | Op::StringNotLike => pattern.glob(value),
+        Op::Bool => pattern.literal().eq_ignore_ascii_case(value),
+        Op::ArnEquals | Op::ArnLike | Op::ArnNotEquals | Op::ArnNotLike => pattern.arn(value),
+        Op::IpAddress | Op::NotIpAddress => cidr_contains(&pattern.literal(), value),
+        Op::NumericEquals
+        | Op::NumericNotEquals
+        | Op::NumericLessThan
+        | Op::NumericLessThanEquals
+        | Op::NumericGreaterThan
+        | Op::NumericGreaterThanEquals => match (parse_number(value), parse_number(&pattern.literal())) {
+            (Some(request), Some(policy)) => compare(base, request.partial_cmp(&policy)),
+            _ => false,
+        },
+        Op::DateEquals
+        | Op::DateNotEquals
+        | Op::DateLessThan
+        | Op::DateLessThanEquals
+        | Op::DateGreaterThan
+        | Op::DateGreaterThanEquals => match (date::parse_millis(value), date::parse_millis(&pattern.literal())) {
+            (Some(request), Some(policy)) => compare(base, Some(request.cmp(&policy))),
+            _ => false,
+        },
+        Op::Null => false,
+    }
+}
+
+/// Applies an ordering operator to `request.cmp(policy)`.
+fn compare(base: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool {
+    use BaseOperator as Op;
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let Some(ordering) = ordering else { return false };
+    match base {
+        Op::NumericEquals | Op::NumericNotEquals | Op::DateEquals | Op::DateNotEquals => ordering == Equal,
+        Op::NumericLessThan | Op::DateLessThan => ordering == Less,
+        Op::NumericLessThanEquals | Op::DateLessThanEquals => ordering != Greater,
+        Op::NumericGreaterThan | Op::DateGreaterThan => ordering == Greater,
+        Op::NumericGreaterThanEquals | Op::DateGreaterThanEquals => ordering != Less,
+        _ => false,
+    }
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    // Rust also reads "inf" and "NaN"; IAM numbers are plain decimals.
+    if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn equal_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+}
+
+/// Whether the IP address `value` lies in `cidr` (`203.0.113.0/24`,
+/// `2001:db8::/32`, or a single address).
+fn cidr_contains(cidr: &str, value: &str) -> bool {
+    let (network, prefix) = match cidr.trim().split_once('/') {
+        Some((network, prefix)) => (network, prefix.parse::<u32>().ok()),
+        None => (cidr.trim(), None),
+    };
+    let Ok(network) = network.parse::<IpAddr>() else { return false };
+    let Ok(address) = value.trim().parse::<IpAddr>() else { return false };
+    match (network, address) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let bits = prefix.unwrap_or(32);
+            if bits > 32 {
+                return false;
+            }
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let bits = prefix.unwrap_or(128);
+            if bits > 128 {
+                return false;
+            }
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cidr_matching() {
+        let cases = [
+            ("203.0.113.0/24", "203.0.113.7", true),
+            ("203.0.113.0/24", "203.0.114.7", false),
+            ("203.0.113.7", "203.0.113.7", true),
+            ("0.0.0.0/0", "8.8.8.8", true),
+            ("2001:db8::/32", "2001:DB8:0:1::5", true),
+            ("2001:db8::/32", "2001:db9::5", false),
+            ("203.0.113.0/24", "2001:db8::1", false),
+            ("203.0.113.0/33", "203.0.113.7", false),
+            ("nonsense", "203.0.113.7", false),
+        ];
+        for (cidr, ip, want) in cases {
+            assert_eq!(cidr_contains(cidr, ip), want, "{cidr} {ip}");
+        }
+    }
+
+    #[test]
+    fn numbers_reject_words() {
+        assert_eq!(parse_number("10"), Some(10.0));
+        assert_eq!(parse_number("-1.5"), Some(-1.5));
+        assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("ten"), None);
+    }
 
     #[test]
     fn operator_names_round_trip() {
