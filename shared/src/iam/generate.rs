@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
-use crate::iam::policy::{PolicyDocument, Principal, ResourceBlock, Statement};
+use crate::iam::policy::{PolicyDocument, Principal, Statement};
 use crate::secret_ref::{
     ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn, ssm_parameter_arn,
 };
@@ -547,12 +547,4 @@ pub fn managed_policy_recommendation(td: &TaskDefinition, opts: &GenerateOptions
             "the managed policy grants no access to secrets or parameters: the inline policy is still needed for them"
                 .to_owned(),
     })
-}
-
-/// Resource patterns of a statement's `Resource` block (empty for `NotResource`).
-pub fn statement_resources(statement: &Statement) -> Vec<&str> {
-    match &statement.resource {
-        Some(ResourceBlock::Resource(list)) => list.iter().collect(),
-        _ => Vec::new(),
-    }
 }
