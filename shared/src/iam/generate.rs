@@ -242,6 +242,19 @@ pub fn kms_key_for<'k>(
     reference: &SecretRef,
     ctx: &Context,
 ) -> Option<&'k str> {
+    kms_key_entry_for(kms_keys, raw, reference, ctx).map(|(_, key)| key)
+}
+
+/// Like [`kms_key_for`], also returning the map key that matched.
+pub fn kms_key_entry_for<'k>(
+    kms_keys: &'k BTreeMap<String, String>,
+    raw: &str,
+    reference: &SecretRef,
+    ctx: &Context,
+) -> Option<(&'k str, &'k str)> {
+    if kms_keys.is_empty() {
+        return None;
+    }
     let mut candidates = vec![raw.trim().to_owned(), reference.name().to_owned()];
     if let Ok(arn) = reference.canonical_arn(ctx) {
         candidates.push(arn);
@@ -252,7 +265,7 @@ pub fn kms_key_for<'k>(
     if let Some(secret) = reference.referenced_secret_name() {
         candidates.push(secret.to_owned());
     }
-    candidates.iter().find_map(|c| kms_keys.get(c)).map(String::as_str)
+    candidates.iter().find_map(|c| kms_keys.get_key_value(c)).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// Everything one reference site needs, or why it needs nothing we can grant.
@@ -449,11 +462,11 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
         .filter_map(|site| {
             let raw = site.value_from?;
             let reference = SecretRef::parse(raw).ok()?;
-            kms_key_for(&opts.kms_keys, raw, &reference, &ctx)
+            kms_key_entry_for(&opts.kms_keys, raw, &reference, &ctx).map(|(entry, _)| entry)
         })
         .collect();
     for (reference, key) in &opts.kms_keys {
-        if !used.contains(key.as_str()) {
+        if !used.contains(reference.as_str()) {
             notes.push(Note {
                 level: NoteLevel::Warning,
                 path: None,
