@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod context;
+pub mod decode;
 pub mod diagnostic;
 pub mod fix;
 pub mod iam;

@@ -10,6 +10,10 @@
 //! - [`date`]: the ISO 8601 / epoch-seconds parser used by `Date…` operators.
 //! - [`eval`]: identity policies + an optional resource policy → a decision.
 //! - [`simulate`]: the JSON request/response of the simulate command.
+//! - [`generate`]: least-privilege execution-role policies (trust, inline
+//!   permissions, managed-policy advice) from a task definition.
+//! - [`access`]: the pre-deploy check that a role's policies allow every
+//!   secret a task definition references.
 //!
 //! # What the evaluator models, and what it does not
 //! Modelled (details in [`eval`] and [`condition`]): identity policies plus
@@ -31,9 +35,11 @@
 //! strings here); policy validation beyond parsing (e.g. AWS rejecting
 //! `Principal` in identity policies — it is ignored there instead).
 
+pub mod access;
 pub mod condition;
 pub mod date;
 pub mod eval;
+pub mod generate;
 pub mod glob;
 pub mod policy;
 pub mod simulate;
