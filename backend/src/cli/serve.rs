@@ -1,6 +1,7 @@
 //! `ecs-secrets serve`: start the local UI server and print the URL (with
 //! this launch's access token) to open.
 
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,11 +96,13 @@ pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Resu
     let url = guard.launch_url();
     let router = app(AppState::new(deployer, guard, args.dist.clone()));
 
-    println!("ecs-secrets is running. Open this URL (it holds this session's access token; do not share it):");
-    println!();
-    println!("    {url}");
-    println!();
-    println!("Press Ctrl-C to stop.");
+    // Written without println!: a closed stdout (`serve | head -3`) must not
+    // panic a running server.
+    let _stdout_closed = writeln!(
+        std::io::stdout(),
+        "ecs-secrets is running. Open this URL (it holds this session's access token; do not share it):\n\n    \
+         {url}\n\nPress Ctrl-C to stop."
+    );
     let _launch_page = if args.open { open_browser(&url) } else { None };
 
     listener::run(bound.listener, router, listener::shutdown_signal()).await.context("the server stopped")?;

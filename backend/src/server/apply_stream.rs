@@ -43,7 +43,6 @@ pub fn start<D: Deployer>(
     let redactor = Redactor::new(&values);
     let (events, receiver) = mpsc::channel::<Event>(BUFFER);
     tokio::spawn(async move {
-        let _permit = permit;
         let (progress, mut progress_receiver) = mpsc::channel::<ProgressEvent>(BUFFER);
         let apply = deployer.apply(bundle, values, progress);
         tokio::pin!(apply);
@@ -57,6 +56,9 @@ pub fn start<D: Deployer>(
         while let Ok(event) = progress_receiver.try_recv() {
             forward(&events, &redactor, "progress", &event).await;
         }
+        // Free the lock before the final event, so a client that saw the end
+        // can apply again at once.
+        drop(permit);
         match result {
             Ok(report) => {
                 tracing::info!(success = report.success, writes = report.writes, "apply finished");
@@ -99,8 +101,21 @@ impl Redactor {
         Self { values }
     }
 
+    /// Values at least this long are replaced wherever they occur; shorter
+    /// ones only where they stand alone (not inside a word), so a value `v`
+    /// does not garble every "v" of a message while `Value 'v'` is still
+    /// scrubbed.
+    const ANYWHERE_FROM: usize = 8;
+
     fn redact(&self, text: &str) -> String {
-        self.values.iter().fold(text.to_owned(), |text, value| text.replace(value.expose_secret(), Self::MASK))
+        self.values.iter().fold(text.to_owned(), |text, value| {
+            let value = value.expose_secret();
+            if value.len() >= Self::ANYWHERE_FROM {
+                text.replace(value, Self::MASK)
+            } else {
+                replace_standalone(&text, value, Self::MASK)
+            }
+        })
     }
 
     /// Redacts every string value (not the keys: those are our field names).
@@ -117,15 +132,41 @@ impl Redactor {
     }
 }
 
+/// Replaces the occurrences of `needle` that are not part of a longer word.
+fn replace_standalone(text: &str, needle: &str, mask: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(needle) {
+        let before = if at > 0 { rest[..at].chars().next_back() } else { out.chars().next_back() };
+        let after = rest[at + needle.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if is_word(before) || is_word(after) {
+            out.push_str(needle);
+        } else {
+            out.push_str(mask);
+        }
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn redaction_replaces_every_value_longest_first() {
-        let values: SecretValues = serde_json::from_str(r#"{"a": "pass", "b": "password1", "c": ""}"#).unwrap();
+        let values: SecretValues =
+            serde_json::from_str(r#"{"a": "pass", "b": "password1", "c": "", "d": "v"}"#).unwrap();
         let redactor = Redactor::new(&values);
         assert_eq!(redactor.redact("bad value password1 and pass"), "bad value [redacted] and [redacted]");
+        assert_eq!(
+            redactor.redact("xpassword1x, passport, v, 'v', server"),
+            "x[redacted]x, passport, [redacted], '[redacted]', server"
+        );
+        assert_eq!(redactor.redact("pass"), "[redacted]");
         let json = serde_json::json!({"message": "Value 'pass' rejected", "list": ["password1"], "pass": 1});
         assert_eq!(
             redactor.redact_json(json),
