@@ -172,9 +172,9 @@ pub async fn send(app: &Router, request: Request<Body>) -> Captured {
     Captured { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-/// A tracing subscriber for the current thread that writes everything, at
-/// every level, into a buffer.
-pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, Arc<Mutex<Vec<u8>>>) {
+/// Installs the process-wide tracing subscriber, writing everything at
+/// every level into the returned buffer. Once per test binary.
+pub fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let writer = LogBuffer(Arc::clone(&buffer));
     let subscriber = tracing_subscriber::fmt()
@@ -182,7 +182,8 @@ pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, Arc<Mutex<Vec<u8>>>
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    (tracing::subscriber::set_default(subscriber), buffer)
+    tracing::subscriber::set_global_default(subscriber).expect("capture_logs runs once per test binary");
+    buffer
 }
 
 #[derive(Debug, Clone)]
