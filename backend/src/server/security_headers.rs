@@ -27,10 +27,14 @@ pub async fn add(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(BASE_POLICY));
     }
-    let fixed: [(HeaderName, &str); 3] = [
+    let fixed: [(HeaderName, &str); 5] = [
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
+        // Other sites may not embed our files (no-cors <script>/<img> loads)
+        // nor keep a handle on our window.
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
