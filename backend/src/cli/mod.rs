@@ -1,0 +1,3 @@
+//! The subcommands of the `ecs-secrets` command line, one module each.
+
+pub mod serve;

@@ -1,0 +1,183 @@
+//! `ecs-secrets serve`: start the local UI server and print the URL (with
+//! this launch's access token) to open.
+
+use std::io::Write as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::server::browser::LaunchPage;
+use crate::server::listener::{self, DEFAULT_PORT};
+use crate::server::offline::Offline;
+use crate::server::{AccessToken, AppState, Deployer, Guard, app};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on. Default: 4780, or a free port when 4780 is taken;
+    /// 0 lets the system pick one.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Address to listen on. Anything but a loopback address lets other
+    /// machines reach a server that acts with your AWS credentials, so it
+    /// also needs --allow-remote.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Confirm that listening on a non-loopback --host is intended.
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// Open the UI in the default browser.
+    #[arg(long)]
+    pub open: bool,
+
+    /// The built frontend (trunk's output directory).
+    #[arg(long, value_name = "DIR", env = "ECS_SECRETS_DIST", default_value = "frontend/dist")]
+    pub dist: PathBuf,
+
+    /// Send AWS requests to this endpoint instead of AWS (e.g. a local emulator).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// AWS region (default: from the AWS configuration).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// AWS configuration profile to use.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+/// Exit code for flags that are refused (clap's own usage errors use 2 too).
+const USAGE: u8 = 2;
+
+/// Runs the server without AWS access: the UI works, AWS requests answer
+/// `no_credentials`. The AWS-backed deployer is passed to [`run_with`].
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let deployer = Offline::new(
+        "this ecs-secrets server runs without AWS access, so it cannot read or change AWS; \
+         everything else in the UI works",
+    );
+    run_with(args, deployer).await
+}
+
+/// Runs the server with `deployer` until Ctrl-C.
+pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Result<ExitCode> {
+    if let Err(message) = check_host(&args) {
+        eprintln!("error: {message}");
+        return Ok(ExitCode::from(USAGE));
+    }
+    let bound = listener::bind(args.host, args.port).await.with_context(|| match args.port {
+        Some(port) => format!("cannot listen on {}:{port} (use another --port, or 0 for any free port)", args.host),
+        None => format!("cannot listen on {}", args.host),
+    })?;
+    if bound.fell_back {
+        eprintln!("note: port {DEFAULT_PORT} is in use; listening on port {} instead", bound.address.port());
+    }
+    if !args.host.is_loopback() {
+        eprintln!(
+            "WARNING: listening on {} — anyone who can reach this address and learns the token can act with your \
+             AWS credentials. Use this only on a network you trust.",
+            bound.address
+        );
+    }
+    if !args.dist.join("index.html").is_file() {
+        eprintln!(
+            "note: no built UI in {}; the page will explain how to build it (`cargo xtask run`)",
+            args.dist.display()
+        );
+    }
+
+    let token = AccessToken::generate().context("the operating system's random generator failed")?;
+    let guard = Guard::new(token, bound.address);
+    let url = guard.launch_url();
+    let router = app(AppState::new(deployer, guard, args.dist.clone()));
+
+    // Written without println!: a closed stdout (`serve | head -3`) must not
+    // panic a running server.
+    let _stdout_closed = writeln!(
+        std::io::stdout(),
+        "ecs-secrets is running. Open this URL (it holds this session's access token; do not share it):\n\n    \
+         {url}\n\nPress Ctrl-C to stop."
+    );
+    let _launch_page = if args.open { open_browser(&url) } else { None };
+
+    listener::run(bound.listener, router, listener::shutdown_signal()).await.context("the server stopped")?;
+    eprintln!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A non-loopback address needs --allow-remote, and a wildcard address is
+/// refused: the Host check needs to know the one name clients use.
+fn check_host(args: &ServeArgs) -> Result<(), String> {
+    if args.host.is_unspecified() {
+        return Err(format!(
+            "--host {} would listen on every interface; give the one address to listen on \
+             (e.g. --host 192.168.1.20 --allow-remote)",
+            args.host
+        ));
+    }
+    if !args.host.is_loopback() && !args.allow_remote {
+        return Err(format!(
+            "--host {} lets other machines reach a server that acts with your AWS credentials; \
+             add --allow-remote if that is what you want",
+            args.host
+        ));
+    }
+    Ok(())
+}
+
+/// Opens the UI through a private redirect page; on failure the printed URL
+/// is all the user needs.
+fn open_browser(url: &str) -> Option<LaunchPage> {
+    let page = match LaunchPage::write(url) {
+        Ok(page) => page,
+        Err(error) => {
+            eprintln!("note: could not prepare the browser launch ({error}); open the URL above");
+            return None;
+        }
+    };
+    if let Err(error) = page.open() {
+        eprintln!("note: could not open a browser ({error}); open the URL above");
+    }
+    Some(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> ServeArgs {
+        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied())).unwrap().serve
+    }
+
+    #[test]
+    fn remote_hosts_need_the_explicit_flag() {
+        assert_eq!(check_host(&parse(&[])), Ok(()));
+        assert_eq!(check_host(&parse(&["--host", "::1"])), Ok(()));
+        assert!(check_host(&parse(&["--host", "192.168.1.20"])).unwrap_err().contains("--allow-remote"));
+        assert_eq!(check_host(&parse(&["--host", "192.168.1.20", "--allow-remote"])), Ok(()));
+        assert!(check_host(&parse(&["--host", "0.0.0.0", "--allow-remote"])).unwrap_err().contains("every interface"));
+    }
+
+    #[test]
+    fn flags_parse_as_documented() {
+        let args = parse(&["--port", "0", "--open", "--dist", "d", "--endpoint-url", "http://localhost:5000"]);
+        assert_eq!(args.port, Some(0));
+        assert!(args.open);
+        assert_eq!(args.dist, PathBuf::from("d"));
+        assert_eq!(args.endpoint_url.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.host, "127.0.0.1".parse::<IpAddr>().unwrap());
+    }
+}

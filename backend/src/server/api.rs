@@ -1,0 +1,94 @@
+//! The `/api/*` endpoints. Each handler extracts, calls the [`Deployer`] and
+//! answers JSON; the guard in front of them has already checked the token.
+
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::Method;
+use axum::response::sse::{KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shared::bundle::{Bundle, SecretValues};
+
+use super::apply_stream;
+use super::json_body::JsonBody;
+use super::{AppError, AppState, Deployer, PlanResponse, WhoAmI};
+
+pub fn routes<D: Deployer>() -> Router<AppState<D>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/whoami", get(whoami::<D>))
+        .route("/services", get(services::<D>))
+        .route("/plan", post(plan::<D>))
+        .route("/apply", post(apply::<D>))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+}
+
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+async fn whoami<D: Deployer>(State(state): State<AppState<D>>) -> Result<Json<WhoAmI>, AppError> {
+    Ok(Json(state.deployer.whoami().await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct ServicesQuery {
+    cluster: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Services {
+    cluster: String,
+    services: Vec<String>,
+}
+
+async fn services<D: Deployer>(
+    State(state): State<AppState<D>>,
+    query: Result<Query<ServicesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Services>, AppError> {
+    let cluster =
+        query.ok().and_then(|Query(query)| query.cluster).filter(|cluster| !cluster.trim().is_empty()).ok_or_else(
+            || AppError::InvalidQuery("give the cluster name or ARN: /api/services?cluster=NAME".to_owned()),
+        )?;
+    let services = state.deployer.list_services(&cluster).await?;
+    Ok(Json(Services { cluster, services }))
+}
+
+async fn plan<D: Deployer>(
+    State(state): State<AppState<D>>,
+    JsonBody(bundle): JsonBody<Bundle>,
+) -> Result<Json<PlanResponse>, AppError> {
+    Ok(Json(state.deployer.plan(&bundle).await?))
+}
+
+/// `POST /api/apply` body. `values` maps secret names to their values.
+#[derive(Debug, Deserialize)]
+pub struct ApplyRequest {
+    pub bundle: Bundle,
+    #[serde(default)]
+    pub values: SecretValues,
+}
+
+async fn apply<D: Deployer>(
+    State(state): State<AppState<D>>,
+    JsonBody(request): JsonBody<ApplyRequest>,
+) -> Result<Sse<impl futures_util::Stream<Item = apply_stream::EventItem>>, AppError> {
+    let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
+    let events = apply_stream::start(state.deployer.clone(), request.bundle, request.values, permit);
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method) -> AppError {
+    AppError::MethodNotAllowed(method.to_string())
+}

@@ -1,0 +1,176 @@
+//! `POST /api/apply` as Server-Sent Events: one `event: progress` per
+//! [`ProgressEvent`], then one `event: report` with the [`ApplyReport`] (or
+//! `event: error` with the usual `{"error": {...}}` body when apply could not
+//! run at all), then the stream ends.
+//!
+//! Apply runs in its own task: when the browser goes away mid-apply the
+//! steps still run to the end (stopping between two AWS writes would leave a
+//! half-made change), and the apply lock is held until then.
+//!
+//! Every string sent is scrubbed of the secret values being applied: AWS
+//! validation errors can quote the value they rejected.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::response::sse::Event;
+use futures_util::Stream;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use shared::bundle::{Bundle, SecretValues};
+use shared::plan::ProgressEvent;
+use tokio::sync::{OwnedMutexGuard, mpsc};
+
+use super::{AppError, Deployer};
+
+/// The SSE body of an apply.
+pub type EventStream = Pin<Box<dyn Stream<Item = EventItem> + Send>>;
+
+/// One item of the SSE body (an event stream never fails).
+pub type EventItem = Result<Event, Infallible>;
+
+/// How many events may wait for a slow browser before apply waits too.
+const BUFFER: usize = 64;
+
+/// Starts applying `bundle` in the background and returns its event stream.
+pub fn start<D: Deployer>(
+    deployer: Arc<D>,
+    bundle: Bundle,
+    values: SecretValues,
+    permit: OwnedMutexGuard<()>,
+) -> EventStream {
+    let redactor = Redactor::new(&values);
+    let (events, receiver) = mpsc::channel::<Event>(BUFFER);
+    tokio::spawn(async move {
+        let (progress, mut progress_receiver) = mpsc::channel::<ProgressEvent>(BUFFER);
+        let apply = deployer.apply(bundle, values, progress);
+        tokio::pin!(apply);
+        let result = loop {
+            tokio::select! {
+                result = &mut apply => break result,
+                Some(event) = progress_receiver.recv() => forward(&events, &redactor, "progress", &event).await,
+            }
+        };
+        // Events sent just before apply returned.
+        while let Ok(event) = progress_receiver.try_recv() {
+            forward(&events, &redactor, "progress", &event).await;
+        }
+        // Free the lock before the final event, so a client that saw the end
+        // can apply again at once.
+        drop(permit);
+        match result {
+            Ok(report) => {
+                tracing::info!(success = report.success, writes = report.writes, "apply finished");
+                forward(&events, &redactor, "report", &report).await;
+            }
+            Err(error) => {
+                let error = AppError::from(error);
+                tracing::warn!(code = error.code(), detail = %redactor.redact(&error.to_string()), "apply failed");
+                forward(&events, &redactor, "error", &error.body()).await;
+            }
+        }
+    });
+    Box::pin(futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    }))
+}
+
+/// Sends one SSE event; a browser that went away is not an error.
+async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, data: &impl Serialize) {
+    let event = match serde_json::to_value(data) {
+        Ok(value) => Event::default().event(name).data(redactor.redact_json(value).to_string()),
+        Err(_) => Event::default().event("error").data(r#"{"error":{"code":"internal","message":"internal error"}}"#),
+    };
+    let _browser_gone = events.send(event).await;
+}
+
+/// Replaces the secret values of one apply wherever they appear in text.
+struct Redactor {
+    /// Longest first, so a value that contains another is replaced whole.
+    values: Vec<SecretString>,
+}
+
+impl Redactor {
+    const MASK: &'static str = "[redacted]";
+
+    fn new(values: &SecretValues) -> Self {
+        let mut values: Vec<SecretString> =
+            values.0.values().filter(|value| !value.expose_secret().is_empty()).cloned().collect();
+        values.sort_by_key(|value| std::cmp::Reverse(value.expose_secret().len()));
+        Self { values }
+    }
+
+    /// Values at least this long are replaced wherever they occur; shorter
+    /// ones only where they stand alone (not inside a word), so a value `v`
+    /// does not garble every "v" of a message while `Value 'v'` is still
+    /// scrubbed.
+    const ANYWHERE_FROM: usize = 8;
+
+    fn redact(&self, text: &str) -> String {
+        self.values.iter().fold(text.to_owned(), |text, value| {
+            let value = value.expose_secret();
+            if value.len() >= Self::ANYWHERE_FROM {
+                text.replace(value, Self::MASK)
+            } else {
+                replace_standalone(&text, value, Self::MASK)
+            }
+        })
+    }
+
+    /// Redacts every string value (not the keys: those are our field names).
+    fn redact_json(&self, value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => Value::String(self.redact(&text)),
+            Value::Array(items) => Value::Array(items.into_iter().map(|item| self.redact_json(item)).collect()),
+            Value::Object(fields) => {
+                Value::Object(fields.into_iter().map(|(key, item)| (key, self.redact_json(item))).collect())
+            }
+            other => other,
+        }
+    }
+}
+
+/// Replaces the occurrences of `needle` that are not part of a longer word.
+fn replace_standalone(text: &str, needle: &str, mask: &str) -> String {
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(needle) {
+        let before = if at > 0 { rest[..at].chars().next_back() } else { out.chars().next_back() };
+        let after = rest[at + needle.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if is_word(before) || is_word(after) {
+            out.push_str(needle);
+        } else {
+            out.push_str(mask);
+        }
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_replaces_every_value_longest_first() {
+        let values: SecretValues =
+            serde_json::from_str(r#"{"a": "pass", "b": "password1", "c": "", "d": "v"}"#).unwrap();
+        let redactor = Redactor::new(&values);
+        assert_eq!(redactor.redact("bad value password1 and pass"), "bad value [redacted] and [redacted]");
+        assert_eq!(
+            redactor.redact("xpassword1x, passport, v, 'v', server"),
+            "x[redacted]x, passport, [redacted], '[redacted]', server"
+        );
+        assert_eq!(redactor.redact("pass"), "[redacted]");
+        let json = serde_json::json!({"message": "Value 'pass' rejected", "list": ["password1"], "pass": 1});
+        assert_eq!(
+            redactor.redact_json(json),
+            serde_json::json!({"message": "Value '[redacted]' rejected", "list": ["[redacted]"], "pass": 1})
+        );
+    }
+}
