@@ -47,6 +47,7 @@
 //! | ES035 | error    | JSON key / version reference on a Fargate platform version below 1.4.0 |
 //! | ES036 | info     | JSON key / version reference: needs Fargate 1.4.0 or ECS agent 1.37.0 |
 //! | ES037 | error    | ARN partition unknown or not the one of its region (`arn:aws:ssm:cn-north-1:…`) |
+//! | ES038 | info     | reference into another account (needs a customer-managed KMS key and policies; unverified) |
 //! | ES040 | error    | SSM parameter name with characters outside `a-zA-Z0-9_.-/` |
 //! | ES041 | error    | SSM parameter name starting with `aws` or `ssm` (reserved, cannot exist) |
 //! | ES042 | warning  | hierarchical SSM name whose first level starts with `aws`/`ssm` (`/ssm-db/pw`; unverified) |
@@ -162,6 +163,12 @@ pub const RULES: &[RuleInfo] = &[
         references::key_or_version_reminder,
     ),
     rule("ES037", Error, "ARN partition unknown or not the region's", value_from::partition_matches_region),
+    rule(
+        "ES038",
+        Info,
+        "reference into another account needs KMS and resource policies",
+        references::cross_account_reference,
+    ),
     rule("ES040", Error, "SSM parameter name has invalid characters", ssm_names::characters),
     rule("ES041", Error, "SSM parameter name starts with reserved aws/ssm", ssm_names::reserved_prefix),
     rule("ES042", Warning, "hierarchical SSM name starts with aws/ssm (unverified)", ssm_names::reserved_first_level),
