@@ -67,6 +67,7 @@
 //! | ES062 | error    | FARGATE `cpu`/`memory` unreadable or not a valid pair |
 //! | ES063 | error    | FARGATE cpu 8192/16384 on a platform version below 1.4.0 |
 //! | ES064 | error    | Windows on FARGATE with cpu below 1024 |
+//! | ES065 | error    | `requiresCompatibilities` value that is not a launch type (`fargate`, `LAMBDA`) |
 //! | ES070 | error    | `secretOptions` without a `logDriver` |
 //! | ES071 | error    | container `memory` below its `memoryReservation` |
 //! | ES080 | error    | plaintext credential in `environment` (known key/token format) |
@@ -188,6 +189,7 @@ pub const RULES: &[RuleInfo] = &[
     rule("ES062", Error, "FARGATE cpu/memory not a valid pair", fargate::task_size_pair),
     rule("ES063", Error, "FARGATE cpu 8192/16384 needs platform 1.4.0", fargate::large_cpu_platform),
     rule("ES064", Error, "Windows on FARGATE needs cpu >= 1024", fargate::windows_cpu),
+    rule("ES065", Error, "requiresCompatibilities value is not a launch type", fargate::compatibility_values),
     rule("ES070", Error, "secretOptions without a logDriver", log_config::secret_options_without_driver),
     rule("ES071", Error, "container memory below memoryReservation", log_config::memory_below_reservation),
     rule("ES080", Error, "plaintext credential in environment", plaintext::known_credential_format),
