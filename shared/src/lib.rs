@@ -9,10 +9,13 @@
 pub mod bundle;
 pub mod context;
 pub mod diagnostic;
+pub mod execution_role;
 pub mod fix;
 pub mod import;
 pub mod json_pointer;
+pub mod observed;
 pub mod plan;
+pub mod revision_compare;
 pub mod secret_ref;
 pub mod task_def;
 

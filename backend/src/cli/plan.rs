@@ -1,0 +1,101 @@
+//! `ecs-secrets plan BUNDLE`: observe AWS and print what apply would do.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use shared::bundle::Bundle;
+use shared::plan::Plan;
+
+use super::{AwsArgs, Format};
+use crate::aws::CallCounts;
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The deployment bundle (bundle.json).
+    pub bundle: PathBuf,
+    /// A values file `{"<secret name>": "<value>"}`; only the names are used.
+    /// Without it, every secret marked `create` is assumed to get a value at
+    /// apply time.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The JSON form of `plan`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanJson<'a> {
+    blocked: bool,
+    #[serde(flatten)]
+    plan: &'a Plan,
+    /// AWS calls made to observe.
+    calls: CallCounts,
+}
+
+/// Runs `plan`; returns the process exit code (1 when the plan is blocked).
+pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
+    let bundle = super::load_bundle(&args.bundle)?;
+    let names: BTreeSet<String> = match &args.values {
+        Some(path) => super::apply::read_values(path)?.names().map(str::to_owned).collect(),
+        None => bundle.secrets.iter().filter(|s| s.create).map(|s| s.name.clone()).collect(),
+    };
+    let aws = args.aws.connect(&bundle).await?;
+    let outcome = crate::deploy::plan(&aws, &bundle, &names).await?;
+    match args.format {
+        Format::Json => {
+            let json = PlanJson { blocked: outcome.plan.is_blocked(), plan: &outcome.plan, calls: outcome.calls };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Text => print!("{}", render(&bundle, &outcome.plan)),
+    }
+    Ok(if outcome.plan.is_blocked() { 1 } else { 0 })
+}
+
+/// The plan as text, for people.
+pub fn render(bundle: &Bundle, plan: &Plan) -> String {
+    let mut out = String::new();
+    let family = bundle.task_definition.family.as_deref().unwrap_or("?");
+    let _ = writeln!(
+        out,
+        "Plan for {family} in {}: {} step{}, {} write call{}",
+        bundle.region,
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "" } else { "s" },
+        plan.writes,
+        if plan.writes == 1 { "" } else { "s" }
+    );
+    if plan.steps.is_empty() {
+        let _ = writeln!(out, "  Nothing to do: AWS already matches the bundle.");
+    }
+    for (i, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}\n     because {}", i + 1, step.title, step.reason);
+    }
+    if !plan.preflight.checks.is_empty() {
+        let denied: Vec<_> = plan.preflight.checks.iter().filter(|c| !c.allowed).collect();
+        if denied.is_empty() {
+            let _ = writeln!(
+                out,
+                "Pre-flight: the execution role can read all {} reference{}.",
+                plan.preflight.checks.len(),
+                if plan.preflight.checks.len() == 1 { "" } else { "s" }
+            );
+        } else {
+            let _ = writeln!(out, "Pre-flight: the task would fail with AccessDenied:");
+            for check in denied {
+                let _ = writeln!(out, "  {} {} on {}: {}", check.path, check.action, check.resource, check.detail);
+            }
+        }
+    }
+    for problem in &plan.problems {
+        let _ = writeln!(out, "{} {} {}: {}", problem.severity, problem.code, problem.path, problem.message);
+    }
+    if plan.is_blocked() {
+        let _ = writeln!(out, "Blocked: fix the errors above, then plan again.");
+    }
+    out
+}

@@ -1,0 +1,9 @@
+//! ecs-secrets: the CLI and server glue around the pure core in `shared`.
+//!
+//! [`aws`] is the only module that talks to AWS; [`deploy`] runs observe →
+//! plan → apply; [`cli`] holds the command-line arguments and their `run`
+//! functions.
+
+pub mod aws;
+pub mod cli;
+pub mod deploy;
