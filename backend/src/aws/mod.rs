@@ -151,16 +151,21 @@ impl Aws {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        let config = loader.load().await;
+        Aws::from_config(&loader.load().await)
+    }
+
+    /// Clients on an already loaded configuration (tests, embedding). The
+    /// configuration must name a region.
+    pub fn from_config(config: &aws_config::SdkConfig) -> Result<Aws, AwsError> {
         let region = config.region().map(ToString::to_string).ok_or(AwsError::NoRegion)?;
         Ok(Aws {
-            ecs: aws_sdk_ecs::Client::new(&config),
-            iam: aws_sdk_iam::Client::new(&config),
-            ssm: aws_sdk_ssm::Client::new(&config),
-            secrets: aws_sdk_secretsmanager::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            ecs: aws_sdk_ecs::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
             region,
-            config,
+            config: config.clone(),
             counters: Arc::default(),
         })
     }
