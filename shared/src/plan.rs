@@ -256,7 +256,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
                         || created.contains(&(Store::Ssm, name.clone()));
                     if !exists && observed.parameters.contains_key(name) && reference.referenced_secret_name().is_none()
                     {
-                        problems.push(missing_reference(&site.path, "SSM parameter", name, desired));
+                        problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
                     }
                     kms_keys.push((Store::Ssm, name.clone()));
                 }
@@ -300,7 +300,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
                         Some(_) => {}
                         None if being_created => {}
                         None if observed.secrets.contains_key(&id) => {
-                            problems.push(missing_reference(&site.path, "secret", &id, desired));
+                            problems.extend(missing_reference(&site.path, "secret", &id, desired));
                         }
                         None => {}
                     }
@@ -618,14 +618,17 @@ fn write_step(id: String, title: String, reason: String, action: StepAction) -> 
     Step { id, title, reason, writes: 1, action }
 }
 
-fn missing_reference(path: &str, kind: &str, name: &str, bundle: &Bundle) -> Diagnostic {
+/// A reference to a secret that does not exist. `None` when the bundle
+/// lists that secret: its own entry already reports the problem.
+fn missing_reference(path: &str, kind: &str, name: &str, bundle: &Bundle) -> Option<Diagnostic> {
     let listed = bundle.secrets.iter().any(|s| s.name == name);
-    let hint = if listed {
-        "supply its value so it can be created"
-    } else {
-        "add it to the bundle's secrets with create: true, or fix the reference"
-    };
-    Diagnostic::error("EP012", path, format!("the {kind} `{name}` does not exist: {hint}"))
+    (!listed).then(|| {
+        Diagnostic::error(
+            "EP012",
+            path,
+            format!("the {kind} `{name}` does not exist: add it to the bundle's secrets with create: true, or fix the reference"),
+        )
+    })
 }
 
 fn known_secret_arn(observed: &Observed, id: &str) -> Option<String> {
