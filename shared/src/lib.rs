@@ -8,11 +8,14 @@
 
 pub mod bundle;
 pub mod context;
+pub mod decode;
 pub mod diagnostic;
 pub mod execution_role;
 pub mod fix;
+pub mod iam;
 pub mod import;
 pub mod json_pointer;
+pub mod lint;
 pub mod observed;
 pub mod plan;
 pub mod revision_compare;
@@ -23,5 +26,6 @@ pub use context::Context;
 pub use diagnostic::{Diagnostic, Severity};
 pub use fix::{Edit, Fix, SecretToCreate};
 pub use import::{ImportError, ImportNote, Imported, InputShape, export, import};
+pub use lint::{RULES, RuleInfo, lint};
 pub use secret_ref::{RefSite, SecretRef, SecretRefError, Store};
 pub use task_def::TaskDefinition;
