@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use shared::bundle::{Bundle, SecretValues};
+use shared::iam::DecisionKind;
+use shared::iam::access::VerdictStatus;
 use shared::observed::Observed;
 use shared::plan::{ApplyReport, FailedStep, PendingSecretArn, Plan, ProgressEvent, Step, StepAction};
 use shared::secret_ref::Store;
@@ -58,13 +60,15 @@ pub enum DeployError {
 
 fn blocked_summary(plan: &Plan) -> String {
     let mut reasons: Vec<String> = plan.errors().map(|d| format!("{}: {}", d.path, d.message)).collect();
-    reasons.extend(
-        plan.preflight
+    reasons.extend(plan.preflight.problems().filter(|r| r.status == VerdictStatus::Denied).map(|r| {
+        let denied: Vec<String> = r
             .checks
             .iter()
-            .filter(|c| !c.allowed)
-            .map(|c| format!("{}: {} on {} would be denied: {}", c.path, c.action, c.resource, c.detail)),
-    );
+            .filter(|c| c.decision != DecisionKind::Allowed)
+            .map(|c| format!("{} on {}", c.action, c.resource))
+            .collect();
+        format!("{}: the execution role would be denied {}", r.path, denied.join(", "))
+    }));
     reasons.join("; ")
 }
 

@@ -13,7 +13,10 @@ use serde_json::Value;
 use crate::bundle::{Bundle, SecretSpec};
 use crate::context::Context;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::execution_role::{self, AccessReport, Grant};
+use crate::execution_role;
+use crate::iam::access::{self, AccessReport, CheckContext, VerdictStatus};
+use crate::iam::generate::{self, GenerateOptions};
+use crate::iam::policy::PolicyDocument;
 use crate::observed::{Observed, secret_lookup_id};
 use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
 
@@ -104,8 +107,11 @@ pub struct Plan {
     /// Problems found while planning. Any `error` blocks apply.
     pub problems: Vec<Diagnostic>,
     /// Would the execution role (after this plan's writes) be allowed to
-    /// read every reference? A denied check blocks apply.
+    /// read every reference? A denied reference blocks apply.
     pub preflight: AccessReport,
+    /// Names of the identity policies the pre-flight evaluated, in the order
+    /// of `policyIndex` in its deciding statements.
+    pub preflight_policies: Vec<String>,
     /// The execution role's ARN (observed, or the one it will get).
     pub role_arn: String,
     /// The RegisterTaskDefinition input, references resolved. Secrets this
@@ -119,7 +125,8 @@ pub struct Plan {
 impl Plan {
     /// True when apply must not run: an error problem or a denied access check.
     pub fn is_blocked(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Error) || !self.preflight.all_allowed()
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+            || self.preflight.references.iter().any(|r| r.status == VerdictStatus::Denied)
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -220,18 +227,10 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     }
     let wrote_values = !created.is_empty();
 
-    // 2. References in the task definition: resolve, check, and collect grants.
+    // 2. References in the task definition: resolve partial ARNs, check
+    //    that what they point at exists (or is being created).
     let family = desired.task_definition.family.clone().unwrap_or_default();
     let mut td = serde_json::to_value(&desired.task_definition).unwrap_or(Value::Null);
-    let mut grants: Vec<Grant> = Vec::new();
-    let kms_of = |store: Store, name: &str| -> Option<String> {
-        let spec = desired.secrets.iter().find(|s| s.store == store && s.name == name);
-        let observed_key = match store {
-            Store::Ssm => observed.parameters.get(name).cloned().flatten().and_then(|p| p.kms_key_id),
-            Store::SecretsManager => observed.secrets.get(name).cloned().flatten().and_then(|s| s.kms_key_id),
-        };
-        spec.and_then(|s| s.kms_key_id.clone()).or(observed_key)
-    };
     for site in desired.task_definition.secret_sites() {
         let Some(raw) = site.value_from else {
             problems.push(Diagnostic::error("EP010", &site.path, "the reference is missing: give valueFrom"));
@@ -245,91 +244,59 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             }
         };
         let loc = reference.resolve_location(&ctx).unwrap_or_else(|_| local.clone());
-        let is_local = loc.region == local.region && loc.account == local.account;
-        let mut kms_keys: Vec<(Store, String)> = Vec::new();
+        if loc.region != local.region || loc.account != local.account {
+            continue;
+        }
         match &reference {
             SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
-                let arn = crate::secret_ref::ssm_parameter_arn(&loc, name);
-                grants.push(Grant { action: Store::Ssm.read_action().into(), resource: arn, path: site.path.clone() });
-                if is_local {
-                    let exists = matches!(observed.parameters.get(name), Some(Some(_)))
-                        || created.contains(&(Store::Ssm, name.clone()));
-                    if !exists && observed.parameters.contains_key(name) && reference.referenced_secret_name().is_none()
-                    {
-                        problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
-                    }
-                    kms_keys.push((Store::Ssm, name.clone()));
-                }
-                if let Some(secret) = reference.referenced_secret_name() {
-                    let resource = known_secret_arn(observed, secret)
-                        .unwrap_or_else(|| PendingSecretArn::new(&loc, secret).wildcard);
-                    grants.push(Grant {
-                        action: Store::SecretsManager.read_action().into(),
-                        resource,
-                        path: site.path.clone(),
-                    });
-                    kms_keys.push((Store::SecretsManager, secret.to_owned()));
+                let exists = matches!(observed.parameters.get(name), Some(Some(_)))
+                    || created.contains(&(Store::Ssm, name.clone()));
+                if !exists && observed.parameters.contains_key(name) {
+                    problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
                 }
             }
             SecretRef::SecretsManager(arn) => {
                 let id = secret_lookup_id(arn);
-                let full = if is_local { known_secret_arn(observed, &id) } else { None };
-                let resource = match (&full, &arn.suffix) {
-                    (Some(full), _) => full.clone(),
-                    (None, Some(_)) if arn.suffix_certain => secret_arn(&loc, &arn.full_name()),
-                    (None, _) => PendingSecretArn::new(&loc, &id).wildcard,
-                };
-                grants.push(Grant {
-                    action: Store::SecretsManager.read_action().into(),
-                    resource,
-                    path: site.path.clone(),
-                });
-                if is_local {
-                    let being_created = created.contains(&(Store::SecretsManager, id.clone()));
-                    match &full {
-                        Some(full) if reference.is_partial() || !arn.suffix_certain => {
-                            // A partial ARN makes ECS fail with ResourceInitializationError:
-                            // register the full one.
-                            let written = secret_arn(&loc, &arn.full_name());
-                            if let Some(Value::String(s)) = td.pointer_mut(&site.path)
-                                && let Some(tail) = s.trim().strip_prefix(&written)
-                            {
-                                *s = format!("{full}{tail}");
-                            }
+                match known_secret_arn(observed, &id) {
+                    Some(full) if reference.is_partial() || !arn.suffix_certain => {
+                        // A partial ARN makes ECS fail with
+                        // ResourceInitializationError: register the full one.
+                        let written = secret_arn(&loc, &arn.full_name());
+                        if let Some(Value::String(s)) = td.pointer_mut(&site.path)
+                            && let Some(tail) = s.trim().strip_prefix(&written)
+                        {
+                            *s = format!("{full}{tail}");
                         }
-                        Some(_) => {}
-                        None if being_created => {}
-                        None if observed.secrets.contains_key(&id) => {
-                            problems.extend(missing_reference(&site.path, "secret", &id, desired));
-                        }
-                        None => {}
                     }
-                    kms_keys.push((Store::SecretsManager, id));
-                }
-            }
-        }
-        for (store, name) in kms_keys {
-            if let Some(key) = kms_of(store, &name) {
-                match kms_key_arn(&key, &local) {
-                    KmsKey::AwsManaged => {}
-                    KmsKey::Arn(key_arn) => {
-                        grants.push(Grant { action: "kms:Decrypt".into(), resource: key_arn, path: site.path.clone() })
+                    Some(_) => {}
+                    None if created.contains(&(Store::SecretsManager, id.clone())) => {}
+                    None if observed.secrets.contains_key(&id) => {
+                        problems.extend(missing_reference(&site.path, "secret", &id, desired));
                     }
-                    KmsKey::Alias(alias) => problems.push(Diagnostic::warning(
-                        "EP011",
-                        &site.path,
-                        format!(
-                            "`{name}` is encrypted with KMS alias `{alias}`: kms:Decrypt cannot be granted on an alias; set kmsKeyId to the key id or ARN"
-                        ),
-                    )),
+                    None => {}
                 }
             }
         }
     }
-    grants.sort();
-    grants.dedup();
+    // The task definition as it will be registered, as the model the policy
+    // generator and the access check read.
+    let resolved: crate::task_def::TaskDefinition =
+        serde_json::from_value(td.clone()).unwrap_or_else(|_| desired.task_definition.clone());
 
-    // 3. The execution role.
+    // 3. The execution role: trust, least-privilege inline policy (from
+    //    `iam::generate`), managed policy.
+    let kms_keys = kms_keys(desired, observed, &local, &mut problems);
+    let options = GenerateOptions {
+        region: Some(desired.region.clone()),
+        account_id: Some(account.clone()),
+        kms_keys: kms_keys.clone(),
+        images_from_ecr: None,
+        uses_awslogs: None,
+    };
+    let generated = generate::permission_policy(&resolved, &options);
+    for note in generated.warnings() {
+        problems.push(Diagnostic::warning("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
+    }
     let role_name = &desired.execution_role.name;
     let role_arn = observed
         .role
@@ -351,13 +318,14 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     if let Some(obj) = td.as_object_mut() {
         obj.insert("executionRoleArn".into(), Value::String(role_arn.clone()));
     }
-    let trust = execution_role::trust_policy();
+    let trust = generate::trust_policy().to_value();
     let policy_name = execution_role::inline_policy_name(&family);
-    let permission = execution_role::permission_policy(&grants);
+    let permission = generated.policy.to_value();
+    let wants_inline = !generated.is_empty();
     let want_managed = desired
         .execution_role
         .attach_managed_policy
-        .unwrap_or_else(|| execution_role::managed_policy_recommended(&desired.task_definition));
+        .unwrap_or_else(|| generate::managed_policy_recommendation(&desired.task_definition, &options).is_some());
     match &observed.role {
         None if !desired.execution_role.create => problems.push(Diagnostic::error(
             "EP021",
@@ -381,7 +349,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         Some(_) => {}
     }
     let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
-    if !grants.is_empty() && !current_inline.is_some_and(|doc| execution_role::same_policy(doc, &permission)) {
+    if wants_inline && !current_inline.is_some_and(|doc| execution_role::same_policy(doc, &permission)) {
         steps.push(write_step(
             format!("put-role-policy:{role_name}/{policy_name}"),
             format!("Put inline policy {policy_name} on {role_name}"),
@@ -400,7 +368,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let attached = observed
         .role
         .as_ref()
-        .is_some_and(|r| r.attached_policies.iter().any(|p| p.arn == execution_role::MANAGED_POLICY_ARN));
+        .is_some_and(|r| r.attached_policies.iter().any(|p| p.arn == generate::EXECUTION_ROLE_MANAGED_POLICY));
     if want_managed && !attached {
         steps.push(write_step(
             format!("attach-managed-policy:{role_name}"),
@@ -412,29 +380,49 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             },
             StepAction::AttachManagedPolicy {
                 role_name: role_name.clone(),
-                policy_arn: execution_role::MANAGED_POLICY_ARN.into(),
+                policy_arn: generate::EXECUTION_ROLE_MANAGED_POLICY.into(),
             },
         ));
     }
 
-    // Pre-flight: the role's policies as they will be after this plan.
-    let mut effective: Vec<(String, Value)> = Vec::new();
+    // Pre-flight: the role's policies as they will be after this plan,
+    // evaluated by `iam::access` against every reference.
+    let mut preflight_policies: Vec<String> = Vec::new();
+    let mut documents: Vec<PolicyDocument> = Vec::new();
+    let mut add = |name: String, doc: &Value, problems: &mut Vec<Diagnostic>| match PolicyDocument::from_value(doc) {
+        Ok(parsed) => {
+            preflight_policies.push(name);
+            documents.push(parsed);
+        }
+        Err(e) => problems.push(Diagnostic::warning(
+            "EP014",
+            "/executionRole",
+            format!("{name} of the role cannot be read ({e}); the pre-flight check ignores it"),
+        )),
+    };
     if let Some(role) = &observed.role {
         for (name, doc) in &role.inline_policies {
             if *name != policy_name {
-                effective.push((format!("inline policy {name}"), doc.clone()));
+                add(format!("inline policy {name}"), doc, &mut problems);
             }
         }
         for policy in &role.attached_policies {
             if let Some(doc) = &policy.document {
-                effective.push((format!("managed policy {}", policy.arn), doc.clone()));
+                add(format!("managed policy {}", policy.arn), doc, &mut problems);
             }
         }
     }
-    if !grants.is_empty() {
-        effective.push((format!("inline policy {policy_name}"), permission));
+    if wants_inline {
+        add(format!("inline policy {policy_name}"), &permission, &mut problems);
     }
-    let preflight = execution_role::check_access(&effective, &grants);
+    let check_context = CheckContext {
+        region: Some(desired.region.clone()),
+        account_id: Some(account.clone()),
+        kms_keys,
+        principal: Some(role_arn.clone()),
+        ..CheckContext::default()
+    };
+    let preflight = access::check(&resolved, &documents, &check_context);
 
     // 4. The task definition revision.
     let current_revision = observed.task_definition.as_ref().map(|t| t.arn.clone());
@@ -510,7 +498,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     }
 
     let writes = steps.iter().map(|s| s.writes).sum();
-    Plan { steps, writes, problems, preflight, role_arn, task_definition: td, current_revision }
+    Plan { steps, writes, problems, preflight, preflight_policies, role_arn, task_definition: td, current_revision }
 }
 
 /// The secrets a plan creates, with the ARN forms apply must resolve.
@@ -635,22 +623,41 @@ fn known_secret_arn(observed: &Observed, id: &str) -> Option<String> {
     observed.secrets.get(id).cloned().flatten().map(|s| s.arn)
 }
 
-enum KmsKey {
-    AwsManaged,
-    Arn(String),
-    Alias(String),
-}
-
-/// The key ARN `kms:Decrypt` must name for a key id, ARN or alias.
-fn kms_key_arn(key: &str, local: &ArnLocation) -> KmsKey {
-    let key = key.trim();
-    if key.starts_with("alias/aws/") || key.contains(":alias/aws/") {
-        KmsKey::AwsManaged
-    } else if key.starts_with("alias/") || key.contains(":alias/") {
-        KmsKey::Alias(key.to_owned())
-    } else if key.starts_with("arn:") {
-        KmsKey::Arn(key.to_owned())
-    } else {
-        KmsKey::Arn(format!("arn:{}:kms:{}:{}:key/{key}", local.partition, local.region, local.account))
+/// Customer-managed KMS key ARNs by secret name, from the bundle (what will
+/// be used to create) or from what AWS reports for existing values. AWS
+/// managed keys need no grant and are left out; aliases cannot be granted
+/// and get a warning.
+fn kms_keys(
+    desired: &Bundle,
+    observed: &Observed,
+    local: &ArnLocation,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut keys = BTreeMap::new();
+    let mut add =
+        |name: &str, key: &str, path: String, problems: &mut Vec<Diagnostic>| match generate::customer_managed_key_arn(
+            key, local,
+        ) {
+            Ok(arn) => {
+                keys.entry(name.to_owned()).or_insert(arn);
+            }
+            Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
+            Err(problem) => problems.push(Diagnostic::warning("EP011", path, problem.to_string())),
+        };
+    for (i, spec) in desired.secrets.iter().enumerate() {
+        if let Some(key) = &spec.kms_key_id {
+            add(&spec.name, key, format!("/secrets/{i}/kmsKeyId"), problems);
+        }
     }
+    for (name, parameter) in &observed.parameters {
+        if let Some(key) = parameter.as_ref().and_then(|p| p.kms_key_id.as_deref()) {
+            add(name, key, "/secrets".into(), problems);
+        }
+    }
+    for (name, secret) in &observed.secrets {
+        if let Some(key) = secret.as_ref().and_then(|s| s.kms_key_id.as_deref()) {
+            add(name, key, "/secrets".into(), problems);
+        }
+    }
+    keys
 }

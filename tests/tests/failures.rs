@@ -141,7 +141,7 @@ async fn blocked_plans_write_nothing() {
     let iam = aws_sdk_iam::Client::new(&config);
     iam.create_role()
         .role_name("webExec")
-        .assume_role_policy_document(shared::execution_role::trust_policy().to_string())
+        .assume_role_policy_document(shared::iam::generate::trust_policy().to_value().to_string())
         .send()
         .await
         .unwrap();
@@ -160,13 +160,17 @@ async fn blocked_plans_write_nothing() {
     let values = all_values();
     let result = ecs_secrets::deploy::apply_with(&aws, &parsed, &values, sender, &quick()).await;
     let Err(ecs_secrets::deploy::DeployError::Blocked(plan)) = result else { panic!("not blocked: {result:?}") };
-    let denied: Vec<_> = plan.preflight.checks.iter().filter(|c| !c.allowed).collect();
+    let denied: Vec<_> = plan.preflight.problems().collect();
     assert_eq!(denied.len(), 1, "{:?}", plan.preflight);
-    assert_eq!(denied[0].action, "secretsmanager:GetSecretValue");
-    assert!(denied[0].detail.contains("inline policy guardrail"), "{}", denied[0].detail);
+    assert_eq!(denied[0].path, "/containerDefinitions/0/secrets/1/valueFrom");
+    let check = denied[0].checks.iter().find(|c| c.action == "secretsmanager:GetSecretValue").unwrap();
+    assert_eq!(check.decision, shared::iam::DecisionKind::ExplicitDeny);
+    let shared::iam::PolicySource::Identity { index } = check.deciding_statements[0].policy else { panic!() };
+    assert_eq!(plan.preflight_policies[index], "inline policy guardrail");
     assert_eq!(aws.calls().writes, 0);
     let out = moto.run(&["plan", bundle.to_str().unwrap(), "--values", all.to_str().unwrap()], &[]);
     let (stdout, _) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("Pre-flight: the task would fail with AccessDenied"), "{stdout}");
+    assert!(stdout.contains("denied by inline policy guardrail statement 0"), "{stdout}");
 }

@@ -123,21 +123,19 @@ async fn full_apply_then_reapply_writes_nothing() {
 
     let role = iam.get_role().role_name("webExec").send().await.unwrap().role.unwrap();
     let trust = decode_policy(role.assume_role_policy_document.as_deref().unwrap());
-    assert!(shared::execution_role::same_policy(&trust, &shared::execution_role::trust_policy()), "{trust}");
+    assert!(shared::execution_role::same_policy(&trust, &shared::iam::generate::trust_policy().to_value()), "{trust}");
     let inline = iam.get_role_policy().role_name("webExec").policy_name("ecs-secrets-web").send().await.unwrap();
     let inline = decode_policy(&inline.policy_document);
     let kms_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}");
-    assert_eq!(
-        inline,
-        json!({"Version": "2012-10-17", "Statement": [
-            {"Sid": "kmsDecrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": [kms_arn]},
-            {"Sid": "secretsmanagerGetSecretValue", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-             "Resource": [secret_arn]},
-            {"Sid": "ssmGetParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [
-                format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db"),
-                format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/splunk")]}
-        ]})
-    );
+    let expected = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadSsmParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [
+            format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db"),
+            format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/splunk")]},
+        {"Sid": "ReadSecretsManagerSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": secret_arn},
+        {"Sid": "DecryptWithCustomerManagedKeys", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_arn}
+    ]});
+    assert!(shared::execution_role::same_policy(&inline, &expected), "{inline:#}");
     let attached = iam.list_attached_role_policies().role_name("webExec").send().await.unwrap();
     let attached: Vec<String> = attached.attached_policies.unwrap().into_iter().filter_map(|p| p.policy_arn).collect();
     assert_eq!(attached, [MANAGED]);

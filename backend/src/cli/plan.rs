@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use shared::bundle::Bundle;
+use shared::iam::access::VerdictStatus;
+use shared::iam::{DecisionKind, PolicySource};
 use shared::plan::Plan;
 
 use super::{AwsArgs, Format};
@@ -75,19 +77,38 @@ pub fn render(bundle: &Bundle, plan: &Plan) -> String {
     for (i, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(out, "  {}. {}\n     because {}", i + 1, step.title, step.reason);
     }
-    if !plan.preflight.checks.is_empty() {
-        let denied: Vec<_> = plan.preflight.checks.iter().filter(|c| !c.allowed).collect();
-        if denied.is_empty() {
-            let _ = writeln!(
-                out,
-                "Pre-flight: the execution role can read all {} reference{}.",
-                plan.preflight.checks.len(),
-                if plan.preflight.checks.len() == 1 { "" } else { "s" }
-            );
-        } else {
-            let _ = writeln!(out, "Pre-flight: the task would fail with AccessDenied:");
-            for check in denied {
-                let _ = writeln!(out, "  {} {} on {}: {}", check.path, check.action, check.resource, check.detail);
+    let references = &plan.preflight.references;
+    let denied: Vec<_> = references.iter().filter(|r| r.status == VerdictStatus::Denied).collect();
+    if !references.is_empty() && denied.is_empty() {
+        let _ = writeln!(
+            out,
+            "Pre-flight: the execution role can read all {} reference{}.",
+            references.len(),
+            if references.len() == 1 { "" } else { "s" }
+        );
+    } else if !denied.is_empty() {
+        let _ = writeln!(out, "Pre-flight: the task would fail with AccessDenied:");
+        for reference in denied {
+            for check in reference.checks.iter().filter(|c| c.decision != DecisionKind::Allowed) {
+                let by: Vec<String> = check
+                    .deciding_statements
+                    .iter()
+                    .map(|m| match m.policy {
+                        PolicySource::Identity { index } => format!(
+                            "{} statement {}",
+                            plan.preflight_policies.get(index).map_or("a policy", String::as_str),
+                            m.statement_index
+                        ),
+                        PolicySource::Resource => "the resource policy".to_owned(),
+                    })
+                    .collect();
+                let why = if by.is_empty() {
+                    "no policy allows it".to_owned()
+                } else {
+                    format!("denied by {}", by.join(", "))
+                };
+                let fix = check.fix.as_ref().map(|f| format!("; fix: {}", f.message)).unwrap_or_default();
+                let _ = writeln!(out, "  {} {} on {}: {why}{fix}", reference.path, check.action, check.resource);
             }
         }
     }
