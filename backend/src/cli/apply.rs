@@ -96,6 +96,17 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
             return Ok(1);
         }
     }
+    if outcome.plan.steps.is_empty() {
+        // Nothing to do: report without observing AWS a second time.
+        let report = ApplyReport {
+            success: true,
+            completed: Vec::new(),
+            failed: None,
+            task_definition_arn: outcome.plan.current_revision.clone(),
+            writes: 0,
+        };
+        return finish(&aws, &report, args.format);
+    }
     let (sender, receiver) = mpsc::channel(32);
     let printer = tokio::spawn(super::progress::print(receiver, super::stderr_is_tty()));
     let options = crate::deploy::ApplyOptions {
@@ -113,9 +124,16 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
         }
         Err(err) => return Err(err.into()),
     };
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => print!("{}", render_report(&report)),
+    finish(&aws, &report, args.format)
+}
+
+/// Prints the call counts (stderr) and the report (stdout); the exit code.
+fn finish(aws: &crate::aws::Aws, report: &ApplyReport, format: Format) -> anyhow::Result<u8> {
+    let calls = aws.calls();
+    eprintln!("AWS API calls: {} reads, {} writes", calls.reads, calls.writes);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        Format::Text => print!("{}", render_report(report)),
     }
     Ok(if report.success { 0 } else { 1 })
 }
