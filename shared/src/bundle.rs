@@ -195,6 +195,12 @@ impl Bundle {
             if let Some(message) = secret_name_problem(spec.store, &spec.name) {
                 problem(&path, message);
             }
+            if spec.kms_key_id.as_deref().is_some_and(|k| k.trim().is_empty()) {
+                problem(
+                    &format!("/secrets/{i}/kmsKeyId"),
+                    "empty: give a KMS key id or ARN, or leave kmsKeyId out for the AWS managed key".into(),
+                );
+            }
         }
         for (i, service) in self.services.iter().enumerate() {
             if service.cluster.trim().is_empty() {

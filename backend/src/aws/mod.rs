@@ -244,3 +244,34 @@ fn provider_name(credentials: &aws_sdk_ecs::config::Credentials) -> String {
     let debug = format!("{credentials:?}");
     debug.split("provider_name: \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("unknown").to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_credentials_is_a_clear_error() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        let aws = Aws::from_config(&config).unwrap();
+        let err = aws.whoami().await.unwrap_err();
+        assert!(matches!(err, AwsError::NoCredentials(_)), "{err}");
+        assert!(err.to_string().contains("--profile"), "{err}");
+        assert_eq!(aws.calls(), CallCounts::default());
+    }
+
+    #[test]
+    fn a_region_is_required() {
+        let config = aws_config::SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build();
+        assert!(matches!(Aws::from_config(&config), Err(AwsError::NoRegion)));
+    }
+
+    #[test]
+    fn provider_names_come_from_the_redacted_debug_form() {
+        let credentials = aws_sdk_ecs::config::Credentials::new("AKID", "secret-key", None, None, "Environment");
+        assert_eq!(provider_name(&credentials), "Environment");
+        assert!(!format!("{credentials:?}").contains("secret-key"));
+    }
+}

@@ -255,14 +255,27 @@ impl Aws {
         let mut out = Vec::new();
         for chunk in names.chunks(BATCH) {
             self.count_read();
-            let page = self
+            let result = self
                 .ecs
                 .describe_services()
                 .cluster(cluster)
                 .set_services(Some(chunk.iter().map(|s| (*s).to_owned()).collect()))
                 .send()
-                .await
-                .map_err(|e| call_error("ecs:DescribeServices", e))?;
+                .await;
+            let page = match result {
+                Ok(page) => page,
+                // A missing cluster means its services are missing: a plan
+                // problem to report, not a failure to observe.
+                Err(e) if e.code() == Some("ClusterNotFoundException") => {
+                    out.extend(chunk.iter().map(|asked| ObservedService {
+                        cluster: cluster.to_owned(),
+                        service: (*asked).to_owned(),
+                        ..ObservedService::default()
+                    }));
+                    continue;
+                }
+                Err(e) => return Err(call_error("ecs:DescribeServices", e)),
+            };
             let services = page.services.unwrap_or_default();
             for asked in chunk {
                 let matching = services
