@@ -342,3 +342,38 @@ impl Run<'_> {
 fn role_not_ready(err: &AwsError) -> bool {
     err.code() == Some("ClientException") && err.to_string().to_ascii_lowercase().contains("role")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call_error(code: &str, message: &str) -> AwsError {
+        AwsError::Call {
+            operation: "ecs:RegisterTaskDefinition",
+            code: Some(code.into()),
+            message: format!("{code}: {message}"),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn only_role_rejections_are_retried() {
+        assert!(role_not_ready(&call_error("ClientException", "Role is not valid")));
+        assert!(role_not_ready(&call_error("ClientException", "ECS was unable to assume the role 'arn:…'")));
+        assert!(!role_not_ready(&call_error("ClientException", "Fargate does not support pidMode 'host'")));
+        assert!(!role_not_ready(&call_error(
+            "AccessDeniedException",
+            "not authorized to perform iam:PassRole on role"
+        )));
+    }
+
+    #[tokio::test]
+    async fn one_lock_per_family() {
+        let a = family_lock("eu-west-1/web");
+        let b = family_lock("eu-west-1/web");
+        let other = family_lock("eu-west-1/api");
+        let _held = a.lock().await;
+        assert!(b.try_lock().is_err(), "the same family must wait");
+        assert!(other.try_lock().is_ok(), "another family must not");
+    }
+}
