@@ -44,13 +44,19 @@ pub fn read_values(path: &Path) -> anyhow::Result<SecretValues> {
         std::fs::read_to_string(path).with_context(|| format!("cannot read values file {}", path.display()))?,
     );
     serde_json::from_str(text.expose_secret()).map_err(|e| {
-        // serde_json's message names the position, never the content.
+        // serde_json's own message can quote the offending value (a secret):
+        // report only where and what kind of problem it is.
+        let kind = match e.classify() {
+            serde_json::error::Category::Io => "cannot be read",
+            serde_json::error::Category::Syntax => "is not valid JSON",
+            serde_json::error::Category::Data => "has the wrong shape (every value must be a string)",
+            serde_json::error::Category::Eof => "ends too early",
+        };
         anyhow::anyhow!(
-            "values file {}: line {}, column {}: expected {{\"<secret name>\": \"<value>\"}} ({})",
+            "values file {}: line {}, column {}: {kind}; expected {{\"<secret name>\": \"<value>\"}}",
             path.display(),
             e.line(),
-            e.column(),
-            e.classify() as u8
+            e.column()
         )
     })
 }
@@ -162,4 +168,28 @@ pub fn render_report(report: &ApplyReport) -> String {
         let _ = writeln!(out, "Task definition: {arn}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_file_errors_never_quote_a_value() {
+        let path = std::env::temp_dir().join(format!("ecs-secrets-values-{}.json", std::process::id()));
+        for (text, expect) in [
+            (r#"{"/web/db": 987654321}"#, "wrong shape"),
+            (r#"{"/web/db": "canary-7f3e9b1c""#, "ends too early"),
+            (r#"{"/web/db": canary-7f3e9b1c}"#, "not valid JSON"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let message = read_values(&path).unwrap_err().to_string();
+            assert!(message.contains(expect), "{message}");
+            assert!(!message.contains("987654321") && !message.contains("canary"), "{message}");
+        }
+        std::fs::write(&path, r#"{"/web/db": "canary-7f3e9b1c"}"#).unwrap();
+        let values = read_values(&path).unwrap();
+        assert_eq!(values.get("/web/db").map(|v| v.expose_secret().len()), Some(15));
+        let _ = std::fs::remove_file(&path);
+    }
 }
