@@ -49,6 +49,11 @@ async fn full_apply_then_reapply_writes_nothing() {
     let bundle_arg = bundle.to_str().unwrap();
     let values_arg = values.to_str().unwrap();
 
+    // Without a values file, plan assumes apply gets the missing values.
+    let out = moto.run(&["plan", bundle_arg, "--format", "json"], &[]);
+    let assumed = json_of(&texts(&out).0);
+    assert_eq!((assumed["writes"].as_u64(), assumed["blocked"].as_bool()), (Some(8), Some(false)), "{assumed}");
+
     // Plan first: the JSON says how many writes apply will make.
     let out = moto.run(&["plan", bundle_arg, "--values", values_arg, "--format", "json"], &[("RUST_LOG", "trace")]);
     let (stdout, stderr) = texts(&out);

@@ -18,8 +18,8 @@ pub struct PlanArgs {
     /// The deployment bundle (bundle.json).
     pub bundle: PathBuf,
     /// A values file `{"<secret name>": "<value>"}`; only the names are used.
-    /// Without it, every secret marked `create` is assumed to get a value at
-    /// apply time.
+    /// Without it, every missing secret marked `create` is assumed to get a
+    /// value at apply time.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -42,12 +42,19 @@ struct PlanJson<'a> {
 /// Runs `plan`; returns the process exit code (1 when the plan is blocked).
 pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
     let bundle = super::load_bundle(&args.bundle)?;
-    let names: BTreeSet<String> = match &args.values {
-        Some(path) => super::apply::read_values(path)?.names().map(str::to_owned).collect(),
-        None => bundle.secrets.iter().filter(|s| s.create).map(|s| s.name.clone()).collect(),
+    let values: Option<BTreeSet<String>> = match &args.values {
+        Some(path) => Some(super::apply::read_values(path)?.names().map(str::to_owned).collect()),
+        None => None,
     };
     let aws = args.aws.connect(&bundle).await?;
-    let outcome = crate::deploy::plan(&aws, &bundle, &names).await?;
+    let mut outcome = crate::deploy::plan(&aws, &bundle, values.as_ref().unwrap_or(&BTreeSet::new())).await?;
+    if values.is_none() {
+        // Without a values file, assume apply will be given (or prompt for)
+        // the values of the secrets that need creating. Planning is pure, so
+        // this re-plans from the same observation without calling AWS again.
+        let needed: BTreeSet<String> = outcome.values_needed(&bundle, &BTreeSet::new()).into_iter().collect();
+        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &needed);
+    }
     match args.format {
         Format::Json => {
             let json = PlanJson { blocked: outcome.plan.is_blocked(), plan: &outcome.plan, calls: outcome.calls };
