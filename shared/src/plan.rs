@@ -132,6 +132,44 @@ impl Plan {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.problems.iter().filter(|p| p.severity == Severity::Error)
     }
+
+    /// The problems plus one `EP040` error per reference the pre-flight
+    /// check denies, naming the action, the resource, what denied it and the
+    /// fix: everything a UI renders like lint findings.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = self.problems.clone();
+        for reference in self.preflight.problems().filter(|r| r.status == VerdictStatus::Denied) {
+            for check in reference.checks.iter().filter(|c| c.decision != crate::iam::DecisionKind::Allowed) {
+                let by: Vec<String> = check
+                    .deciding_statements
+                    .iter()
+                    .map(|m| match m.policy {
+                        crate::iam::PolicySource::Identity { index } => format!(
+                            "{} statement {}",
+                            self.preflight_policies.get(index).map_or("a policy", String::as_str),
+                            m.statement_index
+                        ),
+                        crate::iam::PolicySource::Resource => "the resource policy".to_owned(),
+                    })
+                    .collect();
+                let why = if by.is_empty() {
+                    "no policy allows it".to_owned()
+                } else {
+                    format!("denied by {}", by.join(", "))
+                };
+                let fix = check.fix.as_ref().map(|f| format!(" Fix: {}", f.message)).unwrap_or_default();
+                out.push(Diagnostic::error(
+                    "EP040",
+                    &reference.path,
+                    format!(
+                        "the task would fail with AccessDenied: the execution role may not {} on {} ({why}).{fix}",
+                        check.action, check.resource
+                    ),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// A secret this plan creates: the forms of its ARN that appear in the plan

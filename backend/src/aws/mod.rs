@@ -38,8 +38,9 @@ pub struct WhoAmI {
     pub account: String,
     pub arn: String,
     pub region: String,
-    /// The credential provider that supplied the keys (`Environment`,
-    /// `ProfileFile`, `SSO`, `IMDSv2` …).
+    /// Where the credentials came from: `environment`, `profile:NAME`,
+    /// `sso (profile:NAME)`, `imds`, `ecs-container`, `web-identity`,
+    /// `credential-process`, or the SDK provider's own name.
     pub credential_source: String,
 }
 
@@ -79,7 +80,58 @@ pub enum AwsError {
     Unexpected { operation: &'static str, message: String },
 }
 
+/// What kind of failure an [`AwsError`] is, for callers that map errors to
+/// their own codes (HTTP statuses, exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AwsErrorKind {
+    NoCredentials,
+    /// AWS refused the caller (AccessDenied, expired or invalid token).
+    AccessDenied,
+    /// A named resource does not exist.
+    NotFound,
+    /// Throttling, a 5xx, a timeout or no connection: retrying may work.
+    Unavailable,
+    /// A request AWS rejected as invalid, or an unexpected answer.
+    Other,
+}
+
 impl AwsError {
+    pub fn kind(&self) -> AwsErrorKind {
+        match self {
+            AwsError::NoCredentials(_) => AwsErrorKind::NoCredentials,
+            AwsError::NoRegion | AwsError::Unexpected { .. } => AwsErrorKind::Other,
+            AwsError::Call { code: None, .. } => AwsErrorKind::Unavailable,
+            AwsError::Call { code: Some(code), .. } => {
+                let code = code.as_str();
+                if code.contains("AccessDenied")
+                    || code.contains("UnauthorizedOperation")
+                    || matches!(
+                        code,
+                        "UnrecognizedClientException"
+                            | "InvalidClientTokenId"
+                            | "ExpiredToken"
+                            | "ExpiredTokenException"
+                            | "SignatureDoesNotMatch"
+                    )
+                {
+                    AwsErrorKind::AccessDenied
+                } else if code.contains("NotFound") || code == "NoSuchEntity" || code == "ParameterNotFound" {
+                    AwsErrorKind::NotFound
+                } else if code.contains("Throttl")
+                    || matches!(
+                        code,
+                        "ServiceUnavailable" | "InternalFailure" | "ServerException" | "RequestLimitExceeded"
+                    )
+                {
+                    AwsErrorKind::Unavailable
+                } else {
+                    AwsErrorKind::Other
+                }
+            }
+        }
+    }
+
     /// The AWS request id of a failed call, for support cases.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -126,6 +178,8 @@ pub struct Aws {
     ssm: aws_sdk_ssm::Client,
     secrets: aws_sdk_secretsmanager::Client,
     sts: aws_sdk_sts::Client,
+    /// The profile asked for (`--profile`), for reporting the credential source.
+    profile: Option<String>,
     counters: Arc<Counters>,
 }
 
@@ -151,7 +205,9 @@ impl Aws {
         if let Some(url) = &options.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        Aws::from_config(&loader.load().await)
+        let mut aws = Aws::from_config(&loader.load().await)?;
+        aws.profile = options.profile.clone();
+        Ok(aws)
     }
 
     /// Clients on an already loaded configuration (tests, embedding). The
@@ -166,6 +222,7 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(config),
             region,
             config: config.clone(),
+            profile: None,
             counters: Arc::default(),
         })
     }
@@ -200,7 +257,7 @@ impl Aws {
             .provide_credentials()
             .await
             .map_err(|e| AwsError::NoCredentials(aws_sdk_ecs::error::DisplayErrorContext(&e).to_string()))?;
-        let credential_source = provider_name(&credentials);
+        let credential_source = credential_source(&provider_name(&credentials), self.profile.as_deref());
         self.count_read();
         let out = self.sts.get_caller_identity().send().await.map_err(|e| call_error("sts:GetCallerIdentity", e))?;
         Ok(WhoAmI {
@@ -237,6 +294,24 @@ impl Aws {
     }
 }
 
+/// A short, stable label for where credentials came from.
+fn credential_source(provider: &str, profile: Option<&str>) -> String {
+    let profile = profile
+        .map(str::to_owned)
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    match provider {
+        "EnvironmentVariable" | "Environment" => "environment".to_owned(),
+        "ProfileFile" | "AssumeRoleProvider" | "StaticCredentials" => format!("profile:{profile}"),
+        "SSO" | "Login" => format!("sso (profile:{profile})"),
+        "IMDSv2" => "imds".to_owned(),
+        "EcsContainer" => "ecs-container".to_owned(),
+        "WebIdentityToken" => "web-identity".to_owned(),
+        "CredentialProcess" => format!("credential-process (profile:{profile})"),
+        other => other.to_ascii_lowercase(),
+    }
+}
+
 /// The provider name the credentials carry. The SDK exposes it only through
 /// `Debug` (`Credentials { provider_name: "Environment", … }`, secret key
 /// redacted), so it is read from there.
@@ -266,6 +341,30 @@ mod tests {
     fn a_region_is_required() {
         let config = aws_config::SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build();
         assert!(matches!(Aws::from_config(&config), Err(AwsError::NoRegion)));
+    }
+
+    #[test]
+    fn credential_sources_are_short_labels() {
+        assert_eq!(credential_source("EnvironmentVariable", None), "environment");
+        assert_eq!(credential_source("ProfileFile", Some("dev")), "profile:dev");
+        assert_eq!(credential_source("SSO", Some("dev")), "sso (profile:dev)");
+        assert_eq!(credential_source("IMDSv2", None), "imds");
+    }
+
+    #[test]
+    fn error_kinds() {
+        let call = |code: Option<&str>| AwsError::Call {
+            operation: "x",
+            code: code.map(str::to_owned),
+            message: String::new(),
+            request_id: None,
+        };
+        assert_eq!(call(Some("AccessDeniedException")).kind(), AwsErrorKind::AccessDenied);
+        assert_eq!(call(Some("ExpiredToken")).kind(), AwsErrorKind::AccessDenied);
+        assert_eq!(call(Some("ServiceNotFoundException")).kind(), AwsErrorKind::NotFound);
+        assert_eq!(call(Some("ThrottlingException")).kind(), AwsErrorKind::Unavailable);
+        assert_eq!(call(None).kind(), AwsErrorKind::Unavailable);
+        assert_eq!(call(Some("ClientException")).kind(), AwsErrorKind::Other);
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use serde::Serialize;
 use shared::bundle::Bundle;
 use shared::iam::access::VerdictStatus;
-use shared::iam::{DecisionKind, PolicySource};
 use shared::plan::Plan;
 
 use super::{AwsArgs, Format};
@@ -85,41 +84,19 @@ pub fn render(bundle: &Bundle, plan: &Plan) -> String {
         let _ = writeln!(out, "  {}. {}\n     because {}", i + 1, step.title, step.reason);
     }
     let references = &plan.preflight.references;
-    let denied: Vec<_> = references.iter().filter(|r| r.status == VerdictStatus::Denied).collect();
-    if !references.is_empty() && denied.is_empty() {
+    let denied = references.iter().filter(|r| r.status == VerdictStatus::Denied).count();
+    if !references.is_empty() && denied == 0 {
         let _ = writeln!(
             out,
             "Pre-flight: the execution role can read all {} reference{}.",
             references.len(),
             if references.len() == 1 { "" } else { "s" }
         );
-    } else if !denied.is_empty() {
-        let _ = writeln!(out, "Pre-flight: the task would fail with AccessDenied:");
-        for reference in denied {
-            for check in reference.checks.iter().filter(|c| c.decision != DecisionKind::Allowed) {
-                let by: Vec<String> = check
-                    .deciding_statements
-                    .iter()
-                    .map(|m| match m.policy {
-                        PolicySource::Identity { index } => format!(
-                            "{} statement {}",
-                            plan.preflight_policies.get(index).map_or("a policy", String::as_str),
-                            m.statement_index
-                        ),
-                        PolicySource::Resource => "the resource policy".to_owned(),
-                    })
-                    .collect();
-                let why = if by.is_empty() {
-                    "no policy allows it".to_owned()
-                } else {
-                    format!("denied by {}", by.join(", "))
-                };
-                let fix = check.fix.as_ref().map(|f| format!("; fix: {}", f.message)).unwrap_or_default();
-                let _ = writeln!(out, "  {} {} on {}: {why}{fix}", reference.path, check.action, check.resource);
-            }
-        }
+    } else if denied > 0 {
+        let _ =
+            writeln!(out, "Pre-flight: the task would fail with AccessDenied on {denied} reference(s) (EP040 below).");
     }
-    for problem in &plan.problems {
+    for problem in plan.diagnostics() {
         let _ = writeln!(out, "{} {} {}: {}", problem.severity, problem.code, problem.path, problem.message);
     }
     if plan.is_blocked() {
