@@ -58,6 +58,7 @@ async fn rejected_step_reports_completed_steps_and_rerun_converges() {
         "{stdout}"
     );
     assert!(stdout.contains("FAILED: 6 steps completed, 7 write calls"), "{stdout}");
+    assert!(stdout.contains("(request id "), "the AWS request id of the failed call is reported:\n{stdout}");
     assert!(stderr.contains("failed register-task-definition:web"), "{stderr}");
 
     // Fix the bundle and apply again: only what is missing is done.
