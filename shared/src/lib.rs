@@ -10,12 +10,15 @@ pub mod bundle;
 pub mod context;
 pub mod decode;
 pub mod diagnostic;
+pub mod execution_role;
 pub mod fix;
 pub mod iam;
 pub mod import;
 pub mod json_pointer;
 pub mod lint;
+pub mod observed;
 pub mod plan;
+pub mod revision_compare;
 pub mod secret_ref;
 pub mod task_def;
 
