@@ -11,6 +11,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod fix;
 pub mod import;
+pub mod json_locate;
 pub mod json_pointer;
 pub mod plan;
 pub mod secret_ref;
