@@ -1,0 +1,174 @@
+//! The lint engine: turns a task definition into diagnostics.
+//!
+//! [`lint`] runs every rule of the [`RULES`] registry and returns what they
+//! found, sorted by JSON pointer in document order, then by code. Each rule
+//! is a free function in the file of its family and emits exactly one code,
+//! so adding a rule means one function plus one registry line. Rules never
+//! fail and never panic: a task definition that does not fit a rule's
+//! expectations is exactly what the rule is there to explain.
+//!
+//! Paths are JSON pointers into the task definition. A diagnostic about a
+//! missing field points where the field belongs (`/executionRoleArn`), so a
+//! UI can highlight the parent and a fix can `add` right there.
+//!
+//! | Code  | Severity | What it finds |
+//! |-------|----------|---------------|
+//! | ES001 | error    | `family` missing or not `^[A-Za-z0-9_-]{1,255}$` |
+//! | ES002 | error    | container `name` missing or not `^[A-Za-z0-9_-]{1,255}$` |
+//! | ES003 | error    | container `image` missing or empty |
+//! | ES004 | error    | two containers share one name |
+//! | ES010 | error    | more than 10 containers |
+//! | ES011 | error    | exported JSON larger than 64 KiB |
+//! | ES012 | error    | more than 50 tags |
+//! | ES015 | error    | secrets, secretOptions or repositoryCredentials without `executionRoleArn` |
+//! | ES016 | warning  | `executionRoleArn` is the same role as `taskRoleArn` |
+//! | ES017 | error    | role ARN not `arn:PARTITION:iam::ACCOUNT:role/NAME` (warning for a short `taskRoleArn` name) |
+//! | ES020 | error    | one name in both `environment` and `secrets` of a container |
+//! | ES021 | warning  | one name twice within `environment` or within `secrets` |
+//! | ES022 | warning  | environment variable name not portable (`^[A-Za-z_][A-Za-z0-9_]*$`) |
+//! | ES023 | error    | `environment`/`secrets`/`secretOptions` entry without a name |
+//! | ES030 | error    | `valueFrom` / `credentialsParameter` missing or empty |
+//! | ES031 | error    | reference that does not parse as an SSM name/ARN or a Secrets Manager ARN |
+//! | ES032 | error    | ARN account id that is not 12 digits (references and role ARNs) |
+//! | ES033 | error    | ARN region that does not look like a region (`us-east-1`) |
+//! | ES034 | warning  | bare SSM name while other references live in another region/account (info when the task's own is unknown) |
+//! | ES035 | error    | JSON key / version reference on a Fargate platform version below 1.4.0 |
+//! | ES036 | info     | JSON key / version reference: needs Fargate 1.4.0 or ECS agent 1.37.0 |
+//! | ES040 | error    | SSM parameter name with characters outside `a-zA-Z0-9_.-/` |
+//! | ES041 | error    | SSM parameter name starting with `aws` or `ssm` (reserved, cannot exist) |
+//! | ES042 | warning  | hierarchical SSM name whose first level starts with `aws`/`ssm` (`/ssm-db/pw`; unverified) |
+//! | ES043 | error    | SSM parameter name deeper than 15 levels |
+//! | ES044 | error    | SSM parameter name longer than 1011 characters or ARN longer than 2048 |
+//! | ES045 | error    | hierarchical SSM name without its leading `/` |
+//! | ES046 | error    | empty SSM hierarchy level (`parameter//prod`, `/a//b`) |
+//! | ES050 | error    | Secrets Manager ARN with 1 or 2 optional fields instead of 0 or 3 |
+//! | ES051 | error    | Secrets Manager reference with both a version stage and a version id |
+//! | ES052 | warning  | partial Secrets Manager ARN (no `-XXXXXX` suffix) |
+//! | ES053 | info     | Secrets Manager ARN whose suffix may be part of the name |
+//! | ES054 | error    | Secrets Manager secret name with bad characters or longer than 512 |
+//! | ES055 | error    | `repositoryCredentials.credentialsParameter` not a Secrets Manager ARN |
+//! | ES056 | warning  | `repositoryCredentials` secret in another account than the task |
+//! | ES060 | error    | FARGATE without `networkMode: awsvpc` |
+//! | ES061 | error    | FARGATE without task-level `cpu` or `memory` |
+//! | ES062 | error    | FARGATE `cpu`/`memory` unreadable or not a valid pair |
+//! | ES063 | error    | FARGATE cpu 8192/16384 on a platform version below 1.4.0 |
+//! | ES064 | error    | Windows on FARGATE with cpu below 1024 |
+//! | ES070 | error    | `secretOptions` without a `logDriver` |
+//! | ES071 | error    | container `memory` below its `memoryReservation` |
+//! | ES080 | error    | plaintext credential in `environment` (known key/token format) |
+//! | ES081 | warning  | plaintext secret in `environment` (secret-like name with a real value) |
+//! | ES082 | warning  | plaintext random-looking value in `environment` (high entropy) |
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::task_def::TaskDefinition;
+
+mod document_order;
+mod env;
+mod limits;
+mod names;
+mod roles;
+mod value_from;
+
+/// A rule's check: appends what it finds to the output.
+pub type Check = fn(&TaskDefinition, &Context, &mut Vec<Diagnostic>);
+
+/// One rule: its stable code, default severity, a one-line summary and
+/// the function that checks it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    #[serde(skip)]
+    pub check: Check,
+}
+
+const fn rule(code: &'static str, severity: Severity, summary: &'static str, check: Check) -> RuleInfo {
+    RuleInfo { code, severity, summary, check }
+}
+
+use Severity::{Error, Info, Warning};
+
+/// The registry: every rule, in code order.
+pub const RULES: &[RuleInfo] = &[
+    rule("ES001", Error, "family missing or not ^[A-Za-z0-9_-]{1,255}$", names::family_name),
+    rule("ES002", Error, "container name missing or not ^[A-Za-z0-9_-]{1,255}$", names::container_name),
+    rule("ES003", Error, "container image missing", names::container_image),
+    rule("ES004", Error, "two containers share one name", names::duplicate_container_name),
+    rule("ES010", Error, "more than 10 containers", limits::container_count),
+    rule("ES011", Error, "task definition JSON larger than 64 KiB", limits::document_size),
+    rule("ES012", Error, "more than 50 tags", limits::tag_count),
+    rule("ES015", Error, "secrets referenced without an executionRoleArn", roles::execution_role_required),
+    rule("ES016", Warning, "execution role and task role are the same role", roles::same_role),
+    rule("ES017", Error, "role ARN not arn:PARTITION:iam::ACCOUNT:role/NAME", roles::role_arn_shape),
+    rule("ES020", Error, "same name in environment and secrets", env::environment_and_secret_clash),
+    rule("ES021", Warning, "same name twice within environment or within secrets", env::duplicate_within_list),
+    rule("ES022", Warning, "environment variable name is not portable", env::portable_variable_name),
+    rule("ES023", Error, "environment or secret entry without a name", env::entry_without_name),
+    rule("ES030", Error, "valueFrom or credentialsParameter missing", value_from::missing_reference),
+    rule("ES031", Error, "secret reference does not parse", value_from::unparseable_reference),
+    rule("ES032", Error, "ARN account id is not 12 digits", value_from::account_id_shape),
+    rule("ES033", Error, "ARN region does not look like a region", value_from::region_shape),
+];
+
+/// Runs every rule on `td` and returns the diagnostics sorted by path in
+/// document order, then by code (then message, for full determinism).
+pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        (rule.check)(td, ctx, &mut out);
+    }
+    let mut keyed: Vec<_> = out.into_iter().map(|d| (document_order::key(&d.path), d)).collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb).then_with(|| a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message))
+    });
+    keyed.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Looks up a rule by code.
+pub fn rule_info(code: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// `/containerDefinitions/{index}`.
+fn container_path(index: usize) -> String {
+    format!("/containerDefinitions/{index}")
+}
+
+/// How a container is called in messages: `app`, or `#2` when unnamed.
+fn container_label(td: &TaskDefinition, index: usize) -> String {
+    match td.container_definitions.get(index).and_then(|c| c.name.as_deref()).filter(|n| !n.is_empty()) {
+        Some(name) => format!("`{name}`"),
+        None => format!("#{index}"),
+    }
+}
+
+/// True when the string matches `^[A-Za-z0-9_-]{1,255}$`, the pattern for
+/// family and container names.
+fn is_ecs_name(name: &str) -> bool {
+    (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_documented() {
+        let docs = include_str!("mod.rs");
+        for pair in RULES.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
+        }
+        for rule in RULES {
+            assert!(rule.code.len() == 5 && rule.code.starts_with("ES"), "{}", rule.code);
+            let row = format!("//! | {} | {:<8} |", rule.code, rule.severity.as_str());
+            assert!(docs.contains(&row), "no doc row `{row}`");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Names: family, container names and images.
+
+use std::collections::HashMap;
+
+use super::{container_label, container_path, is_ecs_name};
+use crate::context::Context;
+use crate::diagnostic::Diagnostic;
+use crate::task_def::TaskDefinition;
+
+/// ES001: `family` is required and must match `^[A-Za-z0-9_-]{1,255}$`.
+pub(super) fn family_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    match td.family.as_deref() {
+        None | Some("") => out.push(Diagnostic::error(
+            "ES001",
+            "/family",
+            "the task definition has no `family`: RegisterTaskDefinition needs one; add e.g. \"family\": \"web\" \
+             (letters, digits, `_` and `-`, up to 255 characters)",
+        )),
+        Some(family) if !is_ecs_name(family) => out.push(Diagnostic::error(
+            "ES001",
+            "/family",
+            format!(
+                "family `{}` is not a valid name: use only letters, digits, `_` and `-`, up to 255 characters",
+                shorten(family)
+            ),
+        )),
+        Some(_) => {}
+    }
+}
+
+/// ES002: every container needs a name matching `^[A-Za-z0-9_-]{1,255}$`.
+pub(super) fn container_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    for (i, c) in td.container_definitions.iter().enumerate() {
+        let path = format!("{}/name", container_path(i));
+        match c.name.as_deref() {
+            None | Some("") => out.push(Diagnostic::error(
+                "ES002",
+                path,
+                format!("container #{i} has no `name`: add one (letters, digits, `_` and `-`, up to 255 characters)"),
+            )),
+            Some(name) if !is_ecs_name(name) => out.push(Diagnostic::error(
+                "ES002",
+                path,
+                format!(
+                    "container name `{}` is not valid: use only letters, digits, `_` and `-`, up to 255 characters",
+                    shorten(name)
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+}
+
+/// ES003: every container needs an image.
+pub(super) fn container_image(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    for (i, c) in td.container_definitions.iter().enumerate() {
+        if c.image.as_deref().is_none_or(|image| image.trim().is_empty()) {
+            out.push(Diagnostic::error(
+                "ES003",
+                format!("{}/image", container_path(i)),
+                format!(
+                    "container {} has no `image`: add the image to run, e.g. \"image\": \"public.ecr.aws/nginx/nginx:latest\"",
+                    container_label(td, i)
+                ),
+            ));
+        }
+    }
+}
+
+/// ES004: container names must be unique within the task definition.
+pub(super) fn duplicate_container_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in td.container_definitions.iter().enumerate() {
+        let Some(name) = c.name.as_deref().filter(|n| !n.is_empty()) else { continue };
+        if let Some(&first) = first_seen.get(name) {
+            out.push(Diagnostic::error(
+                "ES004",
+                format!("{}/name", container_path(i)),
+                format!(
+                    "container #{i} is named `{}` like container #{first}: container names must be unique within a task definition; rename one",
+                    shorten(name)
+                ),
+            ));
+        } else {
+            first_seen.insert(name, i);
+        }
+    }
+}
+
+/// The first 80 characters of a user-supplied string, for messages.
+pub(super) fn shorten(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_support::{check, known_ctx};
+    use super::*;
+
+    #[test]
+    fn family() {
+        let long = "a".repeat(256);
+        check(
+            "ES001",
+            &known_ctx(),
+            &[
+                (json!({"family": "web_app-2", "containerDefinitions": []}), &[]),
+                (json!({"containerDefinitions": []}), &["/family"]),
+                (json!({"family": "", "containerDefinitions": []}), &["/family"]),
+                (json!({"family": "web app", "containerDefinitions": []}), &["/family"]),
+                (json!({"family": "web.app", "containerDefinitions": []}), &["/family"]),
+                (json!({"family": long, "containerDefinitions": []}), &["/family"]),
+            ],
+        );
+    }
+
+    #[test]
+    fn containers() {
+        let ctx = known_ctx();
+        let cases = json!({"containerDefinitions": [
+            {"name": "ok", "image": "x"},
+            {"image": "x"},
+            {"name": "bad name", "image": ""},
+            {"name": "ok"},
+            {"name": "é", "image": "x"}
+        ]});
+        check(
+            "ES002",
+            &ctx,
+            &[(
+                cases.clone(),
+                &["/containerDefinitions/1/name", "/containerDefinitions/2/name", "/containerDefinitions/4/name"],
+            )],
+        );
+        check("ES003", &ctx, &[(cases.clone(), &["/containerDefinitions/2/image", "/containerDefinitions/3/image"])]);
+        check("ES004", &ctx, &[(cases, &["/containerDefinitions/3/name"])]);
+    }
+
+    #[test]
+    fn shorten_respects_char_boundaries() {
+        let s = "é".repeat(100);
+        assert_eq!(shorten(&s).chars().count(), 81);
+        assert_eq!(shorten("short"), "short");
+    }
+}

@@ -1,0 +1,215 @@
+//! The task execution role and the task role.
+//!
+//! The ECS agent fetches secrets (and private-registry credentials) with the
+//! task *execution* role before the container starts; the application uses
+//! the task role afterwards. The rules here catch a missing execution role,
+//! the two being one role, and role ARNs that cannot be right.
+
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::task_def::TaskDefinition;
+
+/// ES015: any secret reference makes `executionRoleArn` mandatory.
+pub(super) fn execution_role_required(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    if td.execution_role_arn.as_deref().is_some_and(|arn| !arn.trim().is_empty()) {
+        return;
+    }
+    let sites = td.secret_sites();
+    let Some(first) = sites.first() else { return };
+    let what = match first.kind {
+        crate::secret_ref::RefSite::Secret => "`secrets`",
+        crate::secret_ref::RefSite::SecretOption => "log `secretOptions`",
+        crate::secret_ref::RefSite::RepositoryCredentials => "`repositoryCredentials`",
+    };
+    let role_hint = if td.task_role_arn.is_some() {
+        " The `taskRoleArn` does not count: it is what your application uses after start."
+    } else {
+        ""
+    };
+    out.push(Diagnostic::error(
+        "ES015",
+        "/executionRoleArn",
+        format!(
+            "the task references {} secret{} (first: {what} at {}) but has no `executionRoleArn`: the ECS agent reads \
+             secrets with the task execution role before the container starts, so the task fails with \
+             ResourceInitializationError. Add \"executionRoleArn\" with a role that trusts ecs-tasks.amazonaws.com and \
+             may read these secrets.{role_hint}",
+            sites.len(),
+            if sites.len() == 1 { "" } else { "s" },
+            first.path
+        ),
+    ));
+}
+
+/// ES016: one role as both execution role and task role.
+pub(super) fn same_role(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    let (Some(exec), Some(task)) = (td.execution_role_arn.as_deref(), td.task_role_arn.as_deref()) else { return };
+    if !exec.trim().is_empty() && exec.trim() == task.trim() {
+        out.push(Diagnostic::warning(
+            "ES016",
+            "/taskRoleArn",
+            "`taskRoleArn` is the same role as `executionRoleArn`: the execution role is what the ECS agent uses to \
+             pull images and fetch secrets, the task role is what your application code uses. Sharing one role lets \
+             the application read every secret and pull every image the agent can; give the task its own role with \
+             only what the application calls.",
+        ));
+    }
+}
+
+/// ES017: role ARNs must be `arn:PARTITION:iam::ACCOUNT:role/NAME`. The API
+/// also accepts a short role name for `taskRoleArn`, so that is a warning.
+pub(super) fn role_arn_shape(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    for (field, value, short_name_ok) in [
+        ("taskRoleArn", td.task_role_arn.as_deref(), true),
+        ("executionRoleArn", td.execution_role_arn.as_deref(), false),
+    ] {
+        let Some(value) = value else { continue };
+        let Err(problem) = check_role_arn(value) else { continue };
+        let path = format!("/{field}");
+        let example = "write arn:aws:iam::123456789012:role/NAME (partition, empty region, 12-digit account, role/ and the role name)";
+        if short_name_ok && !value.starts_with("arn:") && is_role_name(value) {
+            out.push(Diagnostic::new(
+                "ES017",
+                Severity::Warning,
+                path,
+                format!("`{field}` is a bare role name: ECS accepts it for the task role, but the full ARN is unambiguous and what IAM policies and other tools expect; {example}"),
+            ));
+        } else {
+            out.push(Diagnostic::error("ES017", path, format!("`{field}` {problem}; {example}")));
+        }
+    }
+}
+
+/// Checks the shape of a role ARN; the account id's digits are ES032's job.
+pub(super) fn check_role_arn(arn: &str) -> Result<(), &'static str> {
+    if arn.trim().is_empty() {
+        return Err("is empty");
+    }
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts[..] else {
+        return Err("is not an ARN");
+    };
+    if prefix != "arn" || partition.is_empty() {
+        return Err("is not an ARN");
+    }
+    if service != "iam" {
+        return Err("is not an IAM ARN (the service must be `iam`)");
+    }
+    if !region.is_empty() {
+        return Err("has a region, but IAM ARNs have none (`iam::ACCOUNT`)");
+    }
+    if account.is_empty() {
+        return Err("has no account id");
+    }
+    let Some(path_and_name) = resource.strip_prefix("role/") else {
+        return Err("is not a role ARN (the resource must be `role/NAME`)");
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or_default();
+    if !is_role_name(name) || !path_and_name.bytes().all(|b| b == b'/' || is_role_name_byte(b)) {
+        return Err("has an invalid role name (letters, digits and `+=,.@_-`, up to 64 characters)");
+    }
+    Ok(())
+}
+
+fn is_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(is_role_name_byte)
+}
+
+fn is_role_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_support::{check, container, known_ctx, run, td};
+    use super::*;
+
+    #[test]
+    fn execution_role_is_required_for_any_secret() {
+        let with = |c: serde_json::Value| json!({"family": "f", "containerDefinitions": [container(c)]});
+        check(
+            "ES015",
+            &known_ctx(),
+            &[
+                (with(json!({})), &[]),
+                (with(json!({"environment": [{"name": "A", "value": "b"}]})), &[]),
+                (with(json!({"secrets": [{"name": "A", "valueFrom": "/a"}]})), &["/executionRoleArn"]),
+                (
+                    with(
+                        json!({"logConfiguration": {"logDriver": "splunk", "secretOptions": [{"name": "splunk-token", "valueFrom": "/t"}]}}),
+                    ),
+                    &["/executionRoleArn"],
+                ),
+                (
+                    with(
+                        json!({"repositoryCredentials": {"credentialsParameter": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:r-AbCdEf"}}),
+                    ),
+                    &["/executionRoleArn"],
+                ),
+                (
+                    json!({"executionRoleArn": " ", "containerDefinitions": [container(json!({"secrets": [{"name": "A", "valueFrom": "/a"}]}))]}),
+                    &["/executionRoleArn"],
+                ),
+                (
+                    json!({"executionRoleArn": "arn:aws:iam::123456789012:role/e", "containerDefinitions": [container(json!({"secrets": [{"name": "A", "valueFrom": "/a"}]}))]}),
+                    &[],
+                ),
+            ],
+        );
+        let d = run(
+            "ES015",
+            &td(
+                json!({"taskRoleArn": "arn:aws:iam::123456789012:role/t", "containerDefinitions": [container(json!({"secrets": [{"name": "A", "valueFrom": "/a"}]}))]}),
+            ),
+            &known_ctx(),
+        );
+        assert!(d[0].message.contains("execution role") && d[0].message.contains("taskRoleArn"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn same_role_for_both() {
+        let arn = "arn:aws:iam::123456789012:role/r";
+        check(
+            "ES016",
+            &known_ctx(),
+            &[
+                (json!({"executionRoleArn": arn, "taskRoleArn": arn, "containerDefinitions": []}), &["/taskRoleArn"]),
+                (
+                    json!({"executionRoleArn": arn, "taskRoleArn": "arn:aws:iam::123456789012:role/t", "containerDefinitions": []}),
+                    &[],
+                ),
+                (json!({"executionRoleArn": arn, "containerDefinitions": []}), &[]),
+            ],
+        );
+    }
+
+    #[test]
+    fn role_arn_shapes() {
+        let case = |exec: &str| json!({"executionRoleArn": exec, "containerDefinitions": []});
+        let ok: &[&str] = &[];
+        let bad: &[&str] = &["/executionRoleArn"];
+        check(
+            "ES017",
+            &known_ctx(),
+            &[
+                (case("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"), ok),
+                (case("arn:aws-cn:iam::123456789012:role/service-role/my.role@x"), ok),
+                // The account id's shape is ES032's business.
+                (case("arn:aws:iam::awsExampleAccountID:role/r"), ok),
+                (case("ecsTaskExecutionRole"), bad),
+                (case("arn:aws:iam:us-east-1:123456789012:role/r"), bad),
+                (case("arn:aws:iam::123456789012:user/r"), bad),
+                (case("arn:aws:sts::123456789012:assumed-role/r/s"), bad),
+                (case("arn:aws:iam::123456789012:role/"), bad),
+                (case("arn:aws:iam::123456789012:role/bad name"), bad),
+                (case("arn:aws:iam:::role/r"), bad),
+                (case(""), bad),
+            ],
+        );
+        let short = run("ES017", &td(json!({"taskRoleArn": "myTaskRole", "containerDefinitions": []})), &known_ctx());
+        assert_eq!(short.len(), 1);
+        assert_eq!(short[0].severity, Severity::Warning);
+    }
+}

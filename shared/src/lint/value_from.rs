@@ -1,0 +1,323 @@
+//! Secret references in general: missing, unparseable, and the account and
+//! region fields of every ARN (references and role ARNs alike).
+
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::diagnostic::Diagnostic;
+use crate::fix::{Edit, Fix};
+use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
+use crate::task_def::{SecretSite, TaskDefinition};
+
+/// One reference site with its parse result (`None` when the field is
+/// missing, empty or does not parse: ES030/ES031 explain those).
+pub(super) struct ParsedSite<'a> {
+    pub site: SecretSite<'a>,
+    pub parsed: Option<SecretRef>,
+}
+
+/// Every reference site of the task definition, parsed, in document order.
+pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
+    td.secret_sites()
+        .into_iter()
+        .map(|site| {
+            let parsed = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
+            ParsedSite { site, parsed }
+        })
+        .collect()
+}
+
+/// The field name of a site's reference, for messages.
+pub(super) fn field_name(kind: RefSite) -> &'static str {
+    match kind {
+        RefSite::Secret | RefSite::SecretOption => "valueFrom",
+        RefSite::RepositoryCredentials => "credentialsParameter",
+    }
+}
+
+/// What a site is, for messages: "secret `DB_PASSWORD` of container `app`".
+pub(super) fn describe_site(site: &SecretSite<'_>) -> String {
+    let container = match site.container_name.filter(|n| !n.is_empty()) {
+        Some(name) => format!("container `{name}`"),
+        None => format!("container #{}", site.container_index),
+    };
+    let variable = site.variable.filter(|v| !v.is_empty()).unwrap_or("(unnamed)");
+    match site.kind {
+        RefSite::Secret => format!("secret `{variable}` of {container}"),
+        RefSite::SecretOption => format!("log secret option `{variable}` of {container}"),
+        RefSite::RepositoryCredentials => format!("registry credentials of {container}"),
+    }
+}
+
+/// A fix that replaces the string at `path` with `value`.
+pub(super) fn replace_fix(title: impl Into<String>, path: &str, value: String) -> Fix {
+    Fix {
+        title: title.into(),
+        edits: vec![Edit::Replace { path: path.to_owned(), value: Value::String(value) }],
+        create_secret: None,
+    }
+}
+
+/// ES030: `valueFrom` and `credentialsParameter` are required.
+pub(super) fn missing_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    for site in td.secret_sites() {
+        if site.value_from.is_none_or(|raw| raw.trim().is_empty()) {
+            out.push(Diagnostic::error(
+                "ES030",
+                site.path.clone(),
+                format!(
+                    "{} has no `{}`: give the SSM parameter name or ARN, or the Secrets Manager secret ARN, to read the value from",
+                    describe_site(&site),
+                    field_name(site.kind)
+                ),
+            ));
+        }
+    }
+}
+
+/// ES031: a reference that is neither an SSM name/ARN nor a Secrets
+/// Manager ARN; the message is the parser's.
+pub(super) fn unparseable_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+    for site in td.secret_sites() {
+        let Some(raw) = site.value_from else { continue };
+        match SecretRef::parse(raw) {
+            Ok(_) | Err(SecretRefError::Empty) => {}
+            Err(err) => {
+                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(&site))))
+            }
+        }
+    }
+}
+
+/// An ARN found in the task definition: where it is, what it is, its text.
+struct ArnField<'a> {
+    path: String,
+    what: String,
+    raw: &'a str,
+    /// Role ARNs must be in the task's own account.
+    own_account: bool,
+}
+
+/// Every ARN in the task definition whose account and region we check.
+fn arn_fields(td: &TaskDefinition) -> Vec<ArnField<'_>> {
+    let mut fields = Vec::new();
+    for (name, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
+        if let Some(raw) = value.as_deref().filter(|v| v.starts_with("arn:")) {
+            fields.push(ArnField { path: format!("/{name}"), what: format!("`{name}`"), raw, own_account: true });
+        }
+    }
+    for site in td.secret_sites() {
+        if let Some(raw) = site.value_from.map(str::trim).filter(|v| v.starts_with("arn:")) {
+            fields.push(ArnField { what: describe_site(&site), path: site.path, raw, own_account: false });
+        }
+    }
+    fields
+}
+
+/// The colon-separated fields of an ARN (`arn`, partition, service, region,
+/// account, resource), when there are six.
+fn arn_parts(raw: &str) -> Option<[&str; 6]> {
+    let parts: Vec<&str> = raw.splitn(6, ':').collect();
+    parts.try_into().ok()
+}
+
+/// The ARN with field `index` replaced.
+fn with_arn_field(raw: &str, index: usize, value: &str) -> Option<String> {
+    let mut parts = arn_parts(raw)?;
+    parts[index] = value;
+    Some(parts.join(":"))
+}
+
+/// True for a 12-digit AWS account id.
+pub(super) fn is_account_id(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// True when `region` matches `^[a-z]{2}(-[a-z]+)+-\d+$` (`us-east-1`,
+/// `us-gov-west-1`).
+pub(super) fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let [first, middle @ .., last] = &parts[..] else { return false };
+    first.len() == 2
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && !middle.is_empty()
+        && middle.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// ES032: the account field of every ARN must be 12 digits.
+pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for field in arn_fields(td) {
+        let Some(parts) = arn_parts(field.raw) else { continue };
+        let account = parts[4];
+        if account.is_empty() || is_account_id(account) {
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            "ES032",
+            field.path.clone(),
+            format!(
+                "{}: account id `{}` is not 12 digits (a placeholder left from an example?); write the id of the account \
+                 that owns it{}",
+                field.what,
+                super::names::shorten(account),
+                if field.own_account { " (roles are always in the task's own account)" } else { "" }
+            ),
+        );
+        if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a)) {
+            if let Some(fixed) = with_arn_field(field.raw, 4, own) {
+                d = d.with_fix(replace_fix(format!("Use the task's account {own}"), &field.path, fixed));
+            }
+        }
+        out.push(d);
+    }
+}
+
+/// ES033: the region field of every reference ARN must look like a region.
+/// IAM role ARNs have no region (ES017 reports one that has).
+pub(super) fn region_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for field in arn_fields(td) {
+        let Some(parts) = arn_parts(field.raw) else { continue };
+        let region = parts[3];
+        if region.is_empty() || is_region(region) || field.own_account {
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            "ES033",
+            field.path.clone(),
+            format!(
+                "{}: `{}` is not an AWS region; write the region the parameter or secret lives in, e.g. `us-east-1`",
+                field.what,
+                super::names::shorten(region)
+            ),
+        );
+        if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r)) {
+            if let Some(fixed) = with_arn_field(field.raw, 3, own) {
+                d = d.with_fix(replace_fix(format!("Use the task's region {own}"), &field.path, fixed));
+            }
+        }
+        out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_support::{check, known_ctx, one_container, run, td};
+    use super::*;
+    use crate::context::Context;
+
+    fn secrets(refs: &[&str]) -> serde_json::Value {
+        let secrets: Vec<_> =
+            refs.iter().enumerate().map(|(i, r)| json!({"name": format!("S{i}"), "valueFrom": r})).collect();
+        one_container(json!({ "secrets": secrets }))
+    }
+
+    #[test]
+    fn missing_and_unparseable() {
+        let ctx = known_ctx();
+        let input = one_container(json!({
+            "secrets": [{"name": "A"}, {"name": "B", "valueFrom": ""}, {"name": "C", "valueFrom": "arn:aws:s3:::b"},
+                        {"name": "D", "valueFrom": "/ok"}],
+            "repositoryCredentials": {}
+        }));
+        check(
+            "ES030",
+            &ctx,
+            &[(
+                input.clone(),
+                &[
+                    "/containerDefinitions/0/secrets/0/valueFrom",
+                    "/containerDefinitions/0/secrets/1/valueFrom",
+                    "/containerDefinitions/0/repositoryCredentials/credentialsParameter",
+                ],
+            )],
+        );
+        check("ES031", &ctx, &[(input, &["/containerDefinitions/0/secrets/2/valueFrom"])]);
+        check(
+            "ES031",
+            &ctx,
+            &[(
+                secrets(&[
+                    "arn:aws:ssm",
+                    "arn:aws:kms:us-east-1:123456789012:key/x",
+                    "arn:aws:ssm:us-east-1:123456789012:document/x",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:a-AbCdEf:k:s:i:extra",
+                    "plain-name",
+                ]),
+                &[
+                    "/containerDefinitions/0/secrets/0/valueFrom",
+                    "/containerDefinitions/0/secrets/1/valueFrom",
+                    "/containerDefinitions/0/secrets/2/valueFrom",
+                    "/containerDefinitions/0/secrets/3/valueFrom",
+                ],
+            )],
+        );
+    }
+
+    #[test]
+    fn account_ids() {
+        let input = json!({
+            "executionRoleArn": "arn:aws:iam::awsExampleAccountID:role/exec",
+            "taskRoleArn": "arn:aws:iam::123456789012:role/task",
+            "containerDefinitions": [{"name": "a", "image": "x", "secrets": [
+                {"name": "A", "valueFrom": "arn:aws:ssm:us-east-1:awsExampleAccountID:parameter/awsExampleParameter"},
+                {"name": "B", "valueFrom": "arn:aws:ssm:us-east-1:111122223333:parameter/ok"},
+                {"name": "C", "valueFrom": "arn:aws:secretsmanager:us-east-1:1234:secret:x-AbCdEf"}
+            ]}]
+        });
+        check(
+            "ES032",
+            &Context::default(),
+            &[(
+                input.clone(),
+                &[
+                    "/executionRoleArn",
+                    "/containerDefinitions/0/secrets/0/valueFrom",
+                    "/containerDefinitions/0/secrets/2/valueFrom",
+                ],
+            )],
+        );
+        let with_ctx = run("ES032", &td(input), &known_ctx());
+        let fix = with_ctx[1].fix.as_ref().expect("a fix when the account is known");
+        assert_eq!(
+            fix.edits,
+            [Edit::Replace {
+                path: "/containerDefinitions/0/secrets/0/valueFrom".into(),
+                value: json!("arn:aws:ssm:us-east-1:123456789012:parameter/awsExampleParameter")
+            }]
+        );
+    }
+
+    #[test]
+    fn regions() {
+        for (region, ok) in [
+            ("us-east-1", true),
+            ("us-gov-west-1", true),
+            ("ap-southeast-2", true),
+            ("eu-central-12", true),
+            ("US-EAST-1", false),
+            ("useast1", false),
+            ("us-east", false),
+            ("us--1", false),
+            ("u-east-1", false),
+            ("us-east-1a", false),
+            ("region", false),
+        ] {
+            assert_eq!(is_region(region), ok, "{region}");
+        }
+        check(
+            "ES033",
+            &known_ctx(),
+            &[(
+                secrets(&[
+                    "arn:aws:ssm:REGION:123456789012:parameter/x",
+                    "arn:aws:ssm:eu-west-1:123456789012:parameter/x",
+                ]),
+                &["/containerDefinitions/0/secrets/0/valueFrom"],
+            )],
+        );
+    }
+}
