@@ -1,0 +1,231 @@
+//! The results of `ecs-secrets lint`, and their text and JSON renderings.
+//! (SARIF lives in [`super::sarif`].)
+
+use serde::Serialize;
+use shared::json_locate::Position;
+use shared::{Diagnostic, Severity};
+
+use super::input::{Failure, InputProblem, Loaded};
+use super::style::Style;
+
+/// What happened to one file.
+#[derive(Debug)]
+pub enum FileReport {
+    /// The file was imported and linted.
+    Linted { path: String, loaded: Box<Loaded>, diagnostics: Vec<Diagnostic> },
+    /// The file could not be read or imported.
+    Failed { path: String, failure: Failure },
+}
+
+impl FileReport {
+    /// The path as given on the command line (`-` for stdin).
+    pub fn path(&self) -> &str {
+        match self {
+            FileReport::Linted { path, .. } | FileReport::Failed { path, .. } => path,
+        }
+    }
+
+    /// The name to show people (`<stdin>` for `-`).
+    pub fn name(&self) -> &str {
+        match self {
+            FileReport::Linted { loaded, .. } => &loaded.input.name,
+            FileReport::Failed { failure, .. } => &failure.name,
+        }
+    }
+}
+
+/// Counts over all files, for the summary line and the exit code.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub files: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Totals {
+    pub fn of(reports: &[FileReport]) -> Self {
+        let mut totals = Totals { files: reports.len(), ..Totals::default() };
+        for report in reports {
+            match report {
+                FileReport::Failed { .. } => totals.failed += 1,
+                FileReport::Linted { diagnostics, .. } => {
+                    for d in diagnostics {
+                        match d.severity {
+                            Severity::Error => totals.errors += 1,
+                            Severity::Warning => totals.warnings += 1,
+                            Severity::Info => totals.infos += 1,
+                        }
+                    }
+                }
+            }
+        }
+        totals
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// The human-readable report: grouped by file, each finding on a line as
+/// `line:col  path  severity[code] message`, its fix title below, then a
+/// summary.
+pub fn text(reports: &[FileReport], style: Style) -> String {
+    let mut out = String::new();
+    for report in reports {
+        out.push_str(&style.bold(report.name()));
+        out.push('\n');
+        match report {
+            FileReport::Failed { failure, .. } => {
+                let at = match (failure.problem.line, failure.problem.column) {
+                    (Some(line), Some(column)) => format!("{line}:{column}"),
+                    _ => "-".to_owned(),
+                };
+                let problem = InputProblem { line: None, column: None, ..failure.problem.clone() };
+                out.push_str(&format!("  {}  {} {problem}\n", style.dim(&at), style.red("error:")));
+            }
+            FileReport::Linted { loaded, diagnostics, .. } => {
+                // One line per finding or note: (position, pointer, label, message, fix title).
+                let mut lines: Vec<(Position, &str, String, &str, Option<&str>)> = diagnostics
+                    .iter()
+                    .map(|d| {
+                        let label = style.severity(d.severity, &format!("{}[{}]", d.severity, d.code));
+                        (
+                            loaded.position(&d.path),
+                            d.path.as_str(),
+                            label,
+                            d.message.as_str(),
+                            d.fix.as_ref().map(|f| f.title.as_str()),
+                        )
+                    })
+                    .collect();
+                lines.sort_by_key(|(at, ..)| (at.line, at.column));
+                lines.extend(loaded.imported.notes.iter().map(|note| {
+                    (
+                        loaded.source_position(&note.path),
+                        note.path.as_str(),
+                        style.dim("note:"),
+                        note.message.as_str(),
+                        None,
+                    )
+                }));
+                let width = lines.iter().map(|(at, ..)| format!("{}:{}", at.line, at.column).len()).max().unwrap_or(0);
+                for (at, pointer, label, message, fix) in lines {
+                    let place = format!("{:<width$}", format!("{}:{}", at.line, at.column));
+                    out.push_str(&format!(
+                        "  {}  {}  {label} {message}\n",
+                        style.dim(&place),
+                        display_pointer(pointer)
+                    ));
+                    if let Some(title) = fix {
+                        out.push_str(&format!("  {:width$}  {} {title}\n", "", style.green("fix:")));
+                    }
+                }
+                if diagnostics.is_empty() {
+                    out.push_str(&format!("  {}\n", style.green("no problems")));
+                }
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(Totals::of(reports), style));
+    out.push('\n');
+    out
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "(document)" } else { pointer }
+}
+
+fn summary(totals: Totals, style: Style) -> String {
+    let linted = totals.files - totals.failed;
+    let problems = totals.errors + totals.warnings + totals.infos;
+    let mut line = if problems == 0 {
+        style.green(&format!("no problems in {}", plural(linted, "file", "files")))
+    } else {
+        let counts = format!(
+            "{}, {}, {}",
+            plural(totals.errors, "error", "errors"),
+            plural(totals.warnings, "warning", "warnings"),
+            plural(totals.infos, "info", "infos")
+        );
+        let counts = if totals.errors > 0 { style.red(&counts) } else { style.bold(&counts) };
+        format!("{counts} in {}", plural(linted, "file", "files"))
+    };
+    if totals.failed > 0 {
+        line.push_str(&format!("; {} could not be linted", style.red(&plural(totals.failed, "file", "files"))));
+    }
+    line
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a InputProblem>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    #[serde(flatten)]
+    diagnostic: &'a Diagnostic,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    path: &'a str,
+    message: &'a str,
+    line: usize,
+    column: usize,
+}
+
+/// The machine-readable report: `{"files": [{"file", "diagnostics", "notes",
+/// "error"?}]}`. Diagnostics keep the lint's fields (`code`, `severity`,
+/// `path`, `message`, `fix`?) plus `line`/`column` in the original file;
+/// `notes` are what import changed; `error` says why a file could not be
+/// linted.
+pub fn json(reports: &[FileReport]) -> anyhow::Result<String> {
+    let files = reports
+        .iter()
+        .map(|report| match report {
+            FileReport::Failed { failure, .. } => JsonFile {
+                file: report.name(),
+                error: Some(&failure.problem),
+                diagnostics: Vec::new(),
+                notes: Vec::new(),
+            },
+            FileReport::Linted { loaded, diagnostics, .. } => JsonFile {
+                file: report.name(),
+                error: None,
+                diagnostics: diagnostics
+                    .iter()
+                    .map(|diagnostic| {
+                        let at = loaded.position(&diagnostic.path);
+                        JsonDiagnostic { diagnostic, line: at.line, column: at.column }
+                    })
+                    .collect(),
+                notes: loaded
+                    .imported
+                    .notes
+                    .iter()
+                    .map(|note| {
+                        let at = loaded.source_position(&note.path);
+                        JsonNote { path: &note.path, message: &note.message, line: at.line, column: at.column }
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    super::output::json(&JsonReport { files })
+}
