@@ -101,7 +101,6 @@ pub fn text(reports: &[FileReport], style: Style) -> String {
                         )
                     })
                     .collect();
-                lines.sort_by_key(|(at, ..)| (at.line, at.column));
                 lines.extend(loaded.imported.notes.iter().map(|note| {
                     (
                         loaded.source_position(&note.path),
@@ -111,6 +110,8 @@ pub fn text(reports: &[FileReport], style: Style) -> String {
                         None,
                     )
                 }));
+                // Stable: at one position, findings (in lint order) come before notes.
+                lines.sort_by_key(|(at, ..)| (at.line, at.column));
                 let width = lines.iter().map(|(at, ..)| format!("{}:{}", at.line, at.column).len()).max().unwrap_or(0);
                 for (at, pointer, label, message, fix) in lines {
                     let place = format!("{:<width$}", format!("{}:{}", at.line, at.column));
@@ -142,7 +143,9 @@ fn display_pointer(pointer: &str) -> &str {
 fn summary(totals: Totals, style: Style) -> String {
     let linted = totals.files - totals.failed;
     let problems = totals.errors + totals.warnings + totals.infos;
-    let mut line = if problems == 0 {
+    let mut line = if linted == 0 {
+        String::new()
+    } else if problems == 0 {
         style.green(&format!("no problems in {}", plural(linted, "file", "files")))
     } else {
         let counts = format!(
@@ -155,7 +158,10 @@ fn summary(totals: Totals, style: Style) -> String {
         format!("{counts} in {}", plural(linted, "file", "files"))
     };
     if totals.failed > 0 {
-        line.push_str(&format!("; {} could not be linted", style.red(&plural(totals.failed, "file", "files"))));
+        if !line.is_empty() {
+            line.push_str("; ");
+        }
+        line.push_str(&format!("{} could not be linted", style.red(&plural(totals.failed, "file", "files"))));
     }
     line
 }

@@ -16,13 +16,14 @@ pub struct Style {
 impl Style {
     /// Decides from the environment whether stdout gets colours.
     pub fn for_stdout() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Self { enabled: !no_color && std::io::stdout().is_terminal() }
+        Self::decide(std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR").as_deref())
     }
 
-    /// Never colours; for tests and for output that is not a terminal.
-    pub fn plain() -> Self {
-        Self { enabled: false }
+    /// Colour for a terminal unless `NO_COLOR` is set to something
+    /// non-empty (the no-color.org convention).
+    fn decide(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Self {
+        let opted_out = no_color.is_some_and(|value| !value.is_empty());
+        Self { enabled: is_terminal && !opted_out }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
@@ -52,5 +53,21 @@ impl Style {
             Severity::Warning => self.paint("1;33", text),
             Severity::Info => self.paint("1;36", text),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    #[test]
+    fn colours_only_a_terminal_without_no_color() {
+        let red = |style: Style| style.severity(Severity::Error, "e");
+        assert_eq!(red(Style::decide(true, None)), "\x1b[1;31me\x1b[0m");
+        assert_eq!(red(Style::decide(true, Some(OsStr::new("")))), "\x1b[1;31me\x1b[0m");
+        assert_eq!(red(Style::decide(true, Some(OsStr::new("1")))), "e");
+        assert_eq!(red(Style::decide(false, None)), "e");
     }
 }
