@@ -182,7 +182,11 @@ pub fn import_problem(text: &str, error: ImportError) -> InputProblem {
     match error {
         ImportError::Syntax { line, column, message } => InputProblem {
             kind: ProblemKind::Syntax,
-            message: format!("{message}; fix the JSON and try again"),
+            message: if text.trim().is_empty() {
+                "the input is empty: expected a task definition JSON document".to_owned()
+            } else {
+                format!("{message}; fix the JSON and try again")
+            },
             path: None,
             line: Some(line),
             // serde_json reports column 0 for an error right after a line

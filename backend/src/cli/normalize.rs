@@ -23,12 +23,16 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = input::load_one(&args.file)?;
     output::stdout(&shared::export(&loaded.imported.task_definition))?;
-    let mut notes = String::new();
-    for note in &loaded.imported.notes {
-        let at = loaded.source_position(&note.path);
-        let path = if note.path.is_empty() { "(document)" } else { &note.path };
-        notes.push_str(&format!("note: {}:{}:{}: {path}: {}\n", loaded.input.name, at.line, at.column, note.message));
-    }
+    let mut notes: Vec<_> =
+        loaded.imported.notes.iter().map(|note| (loaded.source_position(&note.path), note)).collect();
+    notes.sort_by_key(|(at, _)| (at.line, at.column));
+    let notes: String = notes
+        .into_iter()
+        .map(|(at, note)| {
+            let path = if note.path.is_empty() { "(document)" } else { &note.path };
+            format!("note: {}:{}:{}: {path}: {}\n", loaded.input.name, at.line, at.column, note.message)
+        })
+        .collect();
     output::stderr(&notes);
     Ok(ExitCode::from(exit::CLEAN))
 }
