@@ -67,9 +67,16 @@ use crate::task_def::TaskDefinition;
 
 mod document_order;
 mod env;
+mod fargate;
 mod limits;
+mod log_config;
 mod names;
+mod plaintext;
+mod references;
+mod repository_credentials;
 mod roles;
+mod secrets_manager;
+mod ssm_names;
 mod value_from;
 
 /// A rule's check: appends what it finds to the output.
@@ -112,6 +119,38 @@ pub const RULES: &[RuleInfo] = &[
     rule("ES031", Error, "secret reference does not parse", value_from::unparseable_reference),
     rule("ES032", Error, "ARN account id is not 12 digits", value_from::account_id_shape),
     rule("ES033", Error, "ARN region does not look like a region", value_from::region_shape),
+    rule("ES034", Warning, "bare SSM name may resolve in the wrong region/account", references::bare_name_elsewhere),
+    rule("ES035", Error, "JSON key/version reference on Fargate below 1.4.0", references::key_or_version_too_old),
+    rule(
+        "ES036",
+        Info,
+        "JSON key/version reference needs Fargate 1.4.0 / agent 1.37.0",
+        references::key_or_version_reminder,
+    ),
+    rule("ES040", Error, "SSM parameter name has invalid characters", ssm_names::characters),
+    rule("ES041", Error, "SSM parameter name starts with reserved aws/ssm", ssm_names::reserved_prefix),
+    rule("ES042", Warning, "hierarchical SSM name starts with aws/ssm (unverified)", ssm_names::reserved_first_level),
+    rule("ES043", Error, "SSM parameter name deeper than 15 levels", ssm_names::hierarchy_depth),
+    rule("ES044", Error, "SSM parameter name or ARN too long", ssm_names::length),
+    rule("ES045", Error, "hierarchical SSM name without leading /", ssm_names::missing_leading_slash),
+    rule("ES046", Error, "empty SSM hierarchy level (double slash)", ssm_names::empty_level),
+    rule("ES050", Error, "Secrets Manager ARN with 1 or 2 optional fields", secrets_manager::colon_layout),
+    rule("ES051", Error, "both version stage and version id", secrets_manager::stage_and_id),
+    rule("ES052", Warning, "partial Secrets Manager ARN (no random suffix)", secrets_manager::partial_arn),
+    rule("ES053", Info, "Secrets Manager suffix may be part of the name", secrets_manager::ambiguous_suffix),
+    rule("ES054", Error, "Secrets Manager secret name invalid", secrets_manager::secret_name),
+    rule("ES055", Error, "registry credentials not a Secrets Manager ARN", repository_credentials::not_secrets_manager),
+    rule("ES056", Warning, "registry credentials in another account", repository_credentials::other_account),
+    rule("ES060", Error, "FARGATE without networkMode awsvpc", fargate::network_mode),
+    rule("ES061", Error, "FARGATE without task-level cpu or memory", fargate::task_size_present),
+    rule("ES062", Error, "FARGATE cpu/memory not a valid pair", fargate::task_size_pair),
+    rule("ES063", Error, "FARGATE cpu 8192/16384 needs platform 1.4.0", fargate::large_cpu_platform),
+    rule("ES064", Error, "Windows on FARGATE needs cpu >= 1024", fargate::windows_cpu),
+    rule("ES070", Error, "secretOptions without a logDriver", log_config::secret_options_without_driver),
+    rule("ES071", Error, "container memory below memoryReservation", log_config::memory_below_reservation),
+    rule("ES080", Error, "plaintext credential in environment", plaintext::known_credential_format),
+    rule("ES081", Warning, "plaintext secret in environment", plaintext::secret_like_name),
+    rule("ES082", Warning, "plaintext random-looking value in environment", plaintext::high_entropy_value),
 ];
 
 /// Runs every rule on `td` and returns the diagnostics sorted by path in

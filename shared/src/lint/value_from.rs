@@ -165,10 +165,10 @@ pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec
                 if field.own_account { " (roles are always in the task's own account)" } else { "" }
             ),
         );
-        if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a)) {
-            if let Some(fixed) = with_arn_field(field.raw, 4, own) {
-                d = d.with_fix(replace_fix(format!("Use the task's account {own}"), &field.path, fixed));
-            }
+        if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a))
+            && let Some(fixed) = with_arn_field(field.raw, 4, own)
+        {
+            d = d.with_fix(replace_fix(format!("Use the task's account {own}"), &field.path, fixed));
         }
         out.push(d);
     }
@@ -192,10 +192,10 @@ pub(super) fn region_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Dia
                 super::names::shorten(region)
             ),
         );
-        if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r)) {
-            if let Some(fixed) = with_arn_field(field.raw, 3, own) {
-                d = d.with_fix(replace_fix(format!("Use the task's region {own}"), &field.path, fixed));
-            }
+        if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r))
+            && let Some(fixed) = with_arn_field(field.raw, 3, own)
+        {
+            d = d.with_fix(replace_fix(format!("Use the task's region {own}"), &field.path, fixed));
         }
         out.push(d);
     }

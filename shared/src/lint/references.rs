@@ -1,0 +1,182 @@
+//! How references resolve where the task runs: bare SSM names next to
+//! references into other regions or accounts, and JSON-key/version
+//! selection against the Fargate platform version or ECS agent.
+
+use super::fargate::{PlatformVersion, platform_version};
+use super::value_from::{describe_site, parsed_sites, replace_fix};
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::secret_ref::{ArnLocation, SecretRef};
+use crate::task_def::TaskDefinition;
+
+/// ES034: a bare SSM name resolves only in the task's own region and
+/// account. When other references point elsewhere, the author may have
+/// meant the bare name to live there too.
+pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let sites = parsed_sites(td);
+    let mut located: Vec<&ArnLocation> = sites.iter().filter_map(|s| s.parsed.as_ref()?.location()).collect();
+    if located.is_empty() {
+        return;
+    }
+    located.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+    located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
+    let differs = |loc: &&ArnLocation| {
+        ctx.region.as_deref().is_some_and(|r| r != loc.region)
+            || ctx.account_id.as_deref().is_some_and(|a| a != loc.account)
+    };
+    let foreign: Vec<&ArnLocation> = located.iter().copied().filter(differs).collect();
+    let ctx_known = ctx.region.is_some() && ctx.account_id.is_some();
+    // With the task's location unknown, two different locations among the
+    // references mean at least one of them is not the task's.
+    let severity = if !foreign.is_empty() || (!ctx_known && located.len() > 1) {
+        Severity::Warning
+    } else if !ctx_known {
+        Severity::Info
+    } else {
+        return;
+    };
+    let shown = if foreign.is_empty() { &located } else { &foreign };
+    let elsewhere: Vec<String> = shown.iter().take(3).map(|l| format!("{}/{}", l.region, l.account)).collect();
+    let own = match (&ctx.region, &ctx.account_id) {
+        (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
+        _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
+    };
+    for site in &sites {
+        let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
+        let mut d = Diagnostic::new(
+            "ES034",
+            severity,
+            site.site.path.clone(),
+            format!(
+                "{}: `{}` is a bare parameter name, which ECS resolves only in {own}, while other references here \
+                 point at {}. If the parameter lives there, the task fails with ParameterNotFound: write its full \
+                 ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)",
+                describe_site(&site.site),
+                super::names::shorten(name),
+                elsewhere.join(", ")
+            ),
+        );
+        if severity == Severity::Warning
+            && let Ok(arn) = reference.canonical_arn(ctx)
+        {
+            d = d.with_fix(replace_fix("Use the full parameter ARN", &site.site.path, arn));
+        }
+        out.push(d);
+    }
+}
+
+/// ES035: JSON-key and version selection need Fargate platform 1.4.0.
+pub(super) fn key_or_version_too_old(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    if !td.requires_fargate() {
+        return;
+    }
+    let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
+    for site in parsed_sites(td) {
+        if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+            out.push(Diagnostic::error(
+                "ES035",
+                site.site.path.clone(),
+                format!(
+                    "{}: the reference selects a JSON key or a version, which Fargate supports from platform version \
+                     1.4.0; the service uses {version}. Set the platform version to 1.4.0 or LATEST, or reference the \
+                     whole secret",
+                    describe_site(&site.site)
+                ),
+            ));
+        }
+    }
+}
+
+/// ES036: the same requirement as a reminder when the platform version is
+/// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
+pub(super) fn key_or_version_reminder(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let fargate = td.requires_fargate();
+    if fargate && platform_version(ctx).is_some() {
+        return; // Known: ES035 decides.
+    }
+    for site in parsed_sites(td) {
+        if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+            continue;
+        }
+        let requirement = if fargate {
+            "Fargate supports this from platform version 1.4.0: make sure the service uses 1.4.0 or LATEST"
+        } else {
+            "on EC2 this needs ECS container agent 1.37.0 or later on the container instances"
+        };
+        out.push(Diagnostic::info(
+            "ES036",
+            site.site.path.clone(),
+            format!("{}: the reference selects a JSON key or a version; {requirement}", describe_site(&site.site)),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_support::{check, container, known_ctx, run, td};
+    use super::*;
+    use crate::fix::Edit;
+
+    fn task(refs: &[&str]) -> serde_json::Value {
+        let secrets: Vec<_> =
+            refs.iter().enumerate().map(|(i, r)| json!({"name": format!("S{i}"), "valueFrom": r})).collect();
+        json!({"family": "f", "containerDefinitions": [container(json!({ "secrets": secrets }))]})
+    }
+
+    const HERE: &str = "arn:aws:ssm:eu-west-1:123456789012:parameter/here";
+    const THERE: &str = "arn:aws:ssm:us-east-1:123456789012:parameter/there";
+    const P0: &[&str] = &["/containerDefinitions/0/secrets/0/valueFrom"];
+
+    #[test]
+    fn bare_names_next_to_other_locations() {
+        let unknown = Context::default();
+        check(
+            "ES034",
+            &known_ctx(),
+            &[(task(&["/bare"]), &[]), (task(&["/bare", HERE]), &[]), (task(&["/bare", THERE]), P0)],
+        );
+        check(
+            "ES034",
+            &unknown,
+            &[(task(&["/bare"]), &[]), (task(&["/bare", HERE]), P0), (task(&["/bare", HERE, THERE]), P0)],
+        );
+        assert_eq!(run("ES034", &td(task(&["/bare", HERE])), &unknown)[0].severity, Severity::Info);
+        assert_eq!(run("ES034", &td(task(&["/bare", HERE, THERE])), &unknown)[0].severity, Severity::Warning);
+        let d = &run("ES034", &td(task(&["/prod/bare", THERE])), &known_ctx())[0];
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(
+            d.fix.as_ref().unwrap().edits,
+            [Edit::Replace {
+                path: P0[0].into(),
+                value: json!("arn:aws:ssm:eu-west-1:123456789012:parameter/prod/bare")
+            }]
+        );
+        assert!(d.message.contains("us-east-1/123456789012"), "{}", d.message);
+    }
+
+    #[test]
+    fn key_and_version_selection() {
+        let key = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:username::";
+        let whole = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf";
+        let fargate = |refs: &[&str]| {
+            let mut t = task(refs);
+            t["requiresCompatibilities"] = json!(["EC2", "FARGATE"]);
+            t
+        };
+        let on = |v: &str| Context { platform_version: Some(v.into()), ..known_ctx() };
+        check(
+            "ES035",
+            &on("1.3.0"),
+            &[(fargate(&[whole, key]), &["/containerDefinitions/0/secrets/1/valueFrom"]), (task(&[key]), &[])],
+        );
+        check("ES035", &on("1.4.0"), &[(fargate(&[key]), &[])]);
+        check("ES035", &on("LATEST"), &[(fargate(&[key]), &[])]);
+        check("ES035", &known_ctx(), &[(fargate(&[key]), &[])]);
+        check("ES036", &known_ctx(), &[(fargate(&[key, whole]), P0), (task(&[key]), P0), (task(&[whole]), &[])]);
+        check("ES036", &on("1.3.0"), &[(fargate(&[key]), &[])]);
+        let ec2 = &run("ES036", &td(task(&[key])), &known_ctx())[0];
+        assert!(ec2.message.contains("1.37.0"), "{}", ec2.message);
+    }
+}
