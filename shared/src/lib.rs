@@ -8,8 +8,10 @@
 
 pub mod bundle;
 pub mod context;
+pub mod decode;
 pub mod diagnostic;
 pub mod fix;
+pub mod iam;
 pub mod import;
 pub mod json_locate;
 pub mod json_pointer;

@@ -1,0 +1,289 @@
+//! Pulling facts out of an error text: normalising whatever the user pasted
+//! (a bare message, a JSON-quoted string, a whole `describe-tasks` output,
+//! text broken over several lines) into one line, then finding the role,
+//! action, resources and regions in it.
+//!
+//! Everything here is lenient by design: a fact that cannot be found is
+//! `None`, never an error, so the decoder can still say something useful.
+
+use serde_json::Value;
+
+/// Turns pasted text into a single line of plain message text.
+///
+/// JSON documents contribute all their string values (so a pasted
+/// `describe-tasks` output yields its `stoppedReason` and `taskArn`), a
+/// JSON-quoted string is unquoted, escaped line breaks and quotes are
+/// unescaped, and line breaks become spaces.
+pub(crate) fn normalize(text: &str) -> String {
+    let trimmed = text.trim();
+    let mut unwrapped = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(value) => {
+                let mut strings = Vec::new();
+                collect_strings(&value, &mut strings);
+                strings.join("\n")
+            }
+            Err(_) => trimmed.to_owned(),
+        }
+    } else if trimmed.starts_with('"') {
+        serde_json::from_str::<String>(trimmed).unwrap_or_else(|_| unescape(trim_quotes(trimmed)))
+    } else {
+        trimmed.to_owned()
+    };
+    if unwrapped.contains("\\n") || unwrapped.contains("\\\"") {
+        unwrapped = unescape(&unwrapped);
+    }
+    collapse_whitespace(&unwrapped)
+}
+
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+fn trim_quotes(text: &str) -> &str {
+    let text = text.strip_prefix('"').unwrap_or(text);
+    let text = text.strip_suffix(',').unwrap_or(text);
+    text.strip_suffix('"').unwrap_or(text)
+}
+
+/// Undoes JSON string escapes loosely (a truncated paste is not valid JSON).
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n' | 'r' | 't') => out.push(' '),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Characters that end a token (an ARN, an action, a parameter name) in
+/// running text.
+fn ends_token(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>' | '[' | ']' | '{' | '}' | '`')
+}
+
+/// Strips sentence punctuation that follows a token (`…-AbCdEf.`).
+fn trim_token(token: &str) -> &str {
+    token.trim_end_matches(['.', ':'])
+}
+
+/// Byte offset of `needle` in `haystack`, ignoring ASCII case, starting at `from`.
+pub(crate) fn find_ci(haystack: &str, needle: &str, from: usize) -> Option<usize> {
+    let hay = haystack.as_bytes();
+    let needle = needle.as_bytes();
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    (from..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// True when `haystack` contains `needle`, ignoring ASCII case.
+pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
+    find_ci(haystack, needle, 0).is_some()
+}
+
+/// The token that starts right after the first `marker` (case-insensitive).
+pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let start = find_ci(text, marker, 0)? + marker.len();
+    let rest = text[start..].trim_start();
+    let end = rest.find(ends_token).unwrap_or(rest.len());
+    let token = trim_token(&rest[..end]);
+    (!token.is_empty()).then_some(token)
+}
+
+/// Every ARN in the text, in order of appearance, without duplicates.
+pub(crate) fn arns(text: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find_ci(text, "arn:", from) {
+        let boundary = text[..at].chars().next_back().is_none_or(ends_token) || text[..at].ends_with(':');
+        let rest = &text[at..];
+        let end = rest.find(ends_token).unwrap_or(rest.len());
+        let token = trim_token(&rest[..end]);
+        from = at + end.max(4);
+        if boundary && token.split(':').count() >= 6 && !found.contains(&token) {
+            found.push(token);
+        }
+    }
+    found
+}
+
+/// The service part of an ARN (`secretsmanager` in `arn:aws:secretsmanager:…`).
+pub(crate) fn arn_service(arn: &str) -> Option<&str> {
+    arn.split(':').nth(2)
+}
+
+/// The region part of an ARN, when it has one.
+pub(crate) fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+/// The account part of an ARN, when it has one.
+pub(crate) fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// The role behind the caller named in an `AccessDeniedException`: the
+/// `assumed-role/NAME/SESSION` of an STS ARN becomes the IAM role ARN
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME`; a plain role ARN is kept.
+pub(crate) fn role(text: &str) -> Option<String> {
+    for arn in arns(text) {
+        let mut parts = arn.splitn(6, ':');
+        let (_, partition, service, _, account, resource) =
+            (parts.next(), parts.next()?, parts.next()?, parts.next(), parts.next()?, parts.next()?);
+        match service {
+            "sts" => {
+                if let Some(rest) = resource.strip_prefix("assumed-role/") {
+                    let name = rest.split('/').next().unwrap_or(rest);
+                    if !name.is_empty() {
+                        return Some(format!("arn:{partition}:iam::{account}:role/{name}"));
+                    }
+                }
+            }
+            "iam" if resource.starts_with("role/") => return Some(arn.to_owned()),
+            _ => {}
+        }
+    }
+    // Some agents print only `assumed-role/NAME/…` without the ARN prefix.
+    let rest = token_after(text, "assumed-role/")?;
+    rest.split('/').next().filter(|n| !n.is_empty()).map(str::to_owned)
+}
+
+/// The policy named in newer denial messages
+/// (`… with an explicit deny in an identity-based policy: arn:aws:iam::1:policy/P`).
+pub(crate) fn named_policy(text: &str) -> Option<String> {
+    arns(text)
+        .into_iter()
+        .find(|arn| arn_service(arn) == Some("iam") && arn.split(':').nth(5).is_some_and(|r| r.starts_with("policy/")))
+        .map(str::to_owned)
+}
+
+/// The IAM action named after `is not authorized to perform:`.
+pub(crate) fn denied_action(text: &str) -> Option<String> {
+    token_after(text, "is not authorized to perform:").filter(|a| a.contains(':')).map(str::to_owned)
+}
+
+/// The resource named after `on resource:`.
+pub(crate) fn denied_resource(text: &str) -> Option<String> {
+    token_after(text, "on resource:").map(str::to_owned)
+}
+
+/// A region named in an AWS endpoint host (`secretsmanager.eu-west-1.amazonaws.com`)
+/// or in the EC2 agent's `… from SSM Parameter Store in us-east-1: …`.
+pub(crate) fn endpoint_region(text: &str) -> Option<String> {
+    if let Some(region) = token_after(text, "Parameter Store in").filter(|r| looks_like_region(r)) {
+        return Some(region.to_owned());
+    }
+    let mut from = 0;
+    while let Some(at) = find_ci(text, ".amazonaws.com", from) {
+        from = at + 1;
+        let before = &text[..at];
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let host = &before[start..];
+        if let Some(region) = host.split('.').rev().find(|label| looks_like_region(label)) {
+            return Some(region.to_owned());
+        }
+    }
+    None
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`…
+pub(crate) fn looks_like_region(label: &str) -> bool {
+    let parts: Vec<&str> = label.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && parts[1..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
+/// The parameter names listed after `invalid parameters:` or
+/// `invalid ssm parameters:` (comma- or space-separated).
+pub(crate) fn invalid_parameters(text: &str) -> Vec<String> {
+    let Some(at) = find_ci(text, "invalid ssm parameters:", 0)
+        .map(|i| i + "invalid ssm parameters:".len())
+        .or_else(|| find_ci(text, "invalid parameters:", 0).map(|i| i + "invalid parameters:".len()))
+    else {
+        return Vec::new();
+    };
+    // A list is `a, b, c`; the first piece that carries more than one word
+    // ends it (`/x/y status code: 400`).
+    let mut names = Vec::new();
+    for piece in text[at..].split(',') {
+        let mut words = piece.split_whitespace();
+        let Some(first) = words.next().map(|w| trim_token(w.trim_matches(ends_token))) else { break };
+        if looks_like_parameter(first) && !first.is_empty() {
+            names.push(first.to_owned());
+        }
+        if words.next().is_some() {
+            break;
+        }
+    }
+    names
+}
+
+fn looks_like_parameter(token: &str) -> bool {
+    token.starts_with("arn:")
+        || (token.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b))
+            && !token.eq_ignore_ascii_case("status"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_quoted_and_wrapped_text_becomes_one_line() {
+        assert_eq!(normalize("\"a \\\"b\\\"\\nc\""), "a \"b\" c");
+        assert_eq!(normalize("first\r\n  second\n"), "first second");
+        assert_eq!(normalize(r#"{"tasks":[{"stoppedReason":"x y","lastStatus":"STOPPED"}]}"#), "STOPPED x y");
+    }
+
+    #[test]
+    fn arns_stop_at_punctuation() {
+        let text = "secret arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf. then (arn:aws:kms:us-east-1:1:key/k)";
+        assert_eq!(arns(text), ["arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "arn:aws:kms:us-east-1:1:key/k"]);
+    }
+
+    #[test]
+    fn assumed_roles_become_role_arns() {
+        let text = "User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/8e4b is not authorized";
+        assert_eq!(role(text).as_deref(), Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
+    }
+
+    #[test]
+    fn regions_from_endpoints() {
+        assert_eq!(endpoint_region("Post \"https://api.ecr.eu-west-1.amazonaws.com/\"").as_deref(), Some("eu-west-1"));
+        assert_eq!(endpoint_region("lookup ssm.us-gov-west-1.amazonaws.com").as_deref(), Some("us-gov-west-1"));
+        assert_eq!(endpoint_region("no host here"), None);
+        assert!(!looks_like_region("dkr"));
+    }
+
+    #[test]
+    fn invalid_parameter_lists() {
+        assert_eq!(invalid_parameters("invalid parameters: /x/y, /a/b status code: 400"), ["/x/y", "/a/b"]);
+        assert_eq!(invalid_parameters("invalid ssm parameters: db_pw"), ["db_pw"]);
+        assert!(invalid_parameters("nothing").is_empty());
+    }
+}

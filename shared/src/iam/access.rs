@@ -1,0 +1,414 @@
+//! The pre-deploy access check: will the execution role be allowed to read
+//! every secret the task definition references?
+//!
+//! For each reference site (`secrets`, `secretOptions`,
+//! `repositoryCredentials`, from [`TaskDefinition::secret_sites`]) the check
+//! derives the same [`Requirement`]s as the generator — the read itself, the
+//! Secrets Manager read behind a `/aws/reference/secretsmanager/` parameter,
+//! and `kms:Decrypt` when a customer-managed key is known for it — and runs
+//! each through the IAM evaluator against the role's policies (plus the
+//! resource policy of the secret or key, when given).
+//!
+//! A Secrets Manager reference without its random suffix is evaluated as
+//! `…:secret:NAME-AbCdEf` ([`REPRESENTATIVE_SUFFIX`]): AWS authorises the
+//! request against the secret's full ARN, so a `NAME-??????` grant must
+//! match it and a grant on the partial ARN alone must not. A verdict built
+//! on such a stand-in says so (`representative: true`).
+//!
+//! A denial comes with its fix: for an implicit deny, an Allow for exactly
+//! that action on exactly that resource; for an explicit deny, which Deny
+//! statement must be scoped (no Allow can override it).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::Context;
+use crate::iam::eval::{
+    DecisionKind, EvalRequest, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
+};
+use crate::iam::generate::{Purpose, Requirement, SID_KMS, SID_SECRETS_MANAGER, SID_SSM, site_needs};
+use crate::iam::policy::{Effect, PolicyDocument, Principal, Statement};
+use crate::secret_ref::{RefSite, SecretRef};
+use crate::task_def::TaskDefinition;
+
+pub use crate::iam::generate::REPRESENTATIVE_SUFFIX;
+
+/// What the check may know beyond the task definition and the role's policies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckContext {
+    /// Region of the task: completes bare SSM parameter names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Account of the task: completes bare SSM parameter names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Customer-managed KMS key per reference, keyed like
+    /// [`crate::iam::generate::GenerateOptions::kms_keys`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kms_keys: BTreeMap<String, String>,
+    /// The execution role's ARN. With it, cross-account reads need the
+    /// resource policy too (as AWS requires) and principal conditions can
+    /// be evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// Resource policies by ARN: a secret's resource policy (keyed by its
+    /// full ARN, or by its ARN without the suffix) or a KMS key policy
+    /// (keyed by the key ARN).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_policies: BTreeMap<String, PolicyDocument>,
+    /// Extra request context keys (`aws:SourceVpc`, tags…) to evaluate
+    /// conditions with. Keys the check can derive itself are added unless
+    /// given here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_context: BTreeMap<String, Vec<String>>,
+}
+
+impl CheckContext {
+    fn context(&self) -> Context {
+        Context::new(self.region.clone(), self.account_id.clone())
+    }
+}
+
+/// The result of the whole check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessReport {
+    /// One verdict per reference site, in document order.
+    pub references: Vec<ReferenceVerdict>,
+}
+
+impl AccessReport {
+    /// True when every reference could be checked and is allowed (vacuously
+    /// true without references).
+    pub fn all_allowed(&self) -> bool {
+        self.references.iter().all(|r| r.status == VerdictStatus::Allowed)
+    }
+
+    /// The verdicts that are not allowed (denied or not checkable).
+    pub fn problems(&self) -> impl Iterator<Item = &ReferenceVerdict> {
+        self.references.iter().filter(|r| r.status != VerdictStatus::Allowed)
+    }
+}
+
+/// The outcome for one reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum VerdictStatus {
+    /// Every needed action on every needed resource is allowed.
+    Allowed,
+    /// At least one needed action is denied (implicitly or explicitly).
+    Denied,
+    /// The reference could not be resolved (malformed, or a bare name with
+    /// unknown region/account), so nothing was evaluated.
+    Unchecked,
+}
+
+/// The verdict for one reference site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferenceVerdict {
+    /// JSON pointer of the reference string.
+    pub path: String,
+    pub container: Option<String>,
+    pub site: RefSite,
+    /// The environment variable or log option name.
+    pub variable: Option<String>,
+    pub value_from: Option<String>,
+    pub status: VerdictStatus,
+    /// One check per needed (action, resource).
+    pub checks: Vec<AccessCheck>,
+    /// Why the reference was not checked, or what else to know about it.
+    pub notes: Vec<String>,
+}
+
+/// One needed action on one resource, and what the evaluator said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessCheck {
+    pub action: String,
+    pub purpose: Purpose,
+    /// The resource as a policy should grant it (an exact ARN, or
+    /// `…:secret:NAME-??????` for a secret known only by name).
+    pub resource: String,
+    /// The ARN the evaluator was asked about.
+    pub evaluated_resource: String,
+    /// True when `evaluated_resource` is a stand-in built with
+    /// [`REPRESENTATIVE_SUFFIX`] for a secret whose suffix is unknown.
+    pub representative: bool,
+    pub decision: DecisionKind,
+    /// The statements that decided: the matching Allows for `allowed`, the
+    /// matching Denys for `explicitDeny`, none for `implicitDeny`.
+    pub deciding_statements: Vec<MatchedStatement>,
+    /// Context keys the request did not supply although a statement's
+    /// result depends on them: the decision may differ at run time.
+    pub missing_context_keys: Vec<MissingKey>,
+    /// How to turn a denial into an allow.
+    pub fix: Option<AccessFix>,
+}
+
+/// The repair for one denied check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessFix {
+    /// What to do, in words.
+    pub message: String,
+    /// For an implicit deny: the minimal Allow to add to the execution
+    /// role (exactly this action on exactly this resource). None for an
+    /// explicit deny: the Deny has to be scoped instead.
+    pub statement: Option<Statement>,
+    /// For a cross-account resource: the statement its resource policy (or
+    /// key policy) needs as well, naming the role as principal.
+    pub resource_policy_statement: Option<Statement>,
+}
+
+impl<'de> Deserialize<'de> for AccessFix {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Raw {
+            message: String,
+            #[serde(default)]
+            statement: Option<serde_json::Value>,
+            #[serde(default)]
+            resource_policy_statement: Option<serde_json::Value>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        let parse = |value: Option<serde_json::Value>, path: &str| {
+            value.map(|v| Statement::from_value_at(&v, path).map_err(serde::de::Error::custom)).transpose()
+        };
+        Ok(AccessFix {
+            message: raw.message,
+            statement: parse(raw.statement, "/statement")?,
+            resource_policy_statement: parse(raw.resource_policy_statement, "/resourcePolicyStatement")?,
+        })
+    }
+}
+
+/// Checks every secret reference of `td` against the execution role's
+/// policies.
+pub fn check(td: &TaskDefinition, role_policies: &[PolicyDocument], ctx: &CheckContext) -> AccessReport {
+    let context = ctx.context();
+    let references = td
+        .secret_sites()
+        .iter()
+        .map(|site| {
+            let needs = site_needs(site, &context, &ctx.kms_keys);
+            let reference = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
+            let checks: Vec<AccessCheck> = needs
+                .requirements
+                .iter()
+                .map(|requirement| check_requirement(requirement, reference.as_ref(), role_policies, ctx))
+                .collect();
+            let status = if checks.is_empty() {
+                VerdictStatus::Unchecked
+            } else if checks.iter().all(|c| c.decision == DecisionKind::Allowed) {
+                VerdictStatus::Allowed
+            } else {
+                VerdictStatus::Denied
+            };
+            ReferenceVerdict {
+                path: site.path.clone(),
+                container: site.container_name.map(str::to_owned),
+                site: site.kind,
+                variable: site.variable.map(str::to_owned),
+                value_from: site.value_from.map(str::to_owned),
+                status,
+                checks,
+                notes: needs.notes.into_iter().map(|n| n.message).collect(),
+            }
+        })
+        .collect();
+    AccessReport { references }
+}
+
+/// Evaluates one requirement: every reading of its resource, keeping the
+/// allowed one if any (exactly one reading is the real secret).
+fn check_requirement(
+    requirement: &Requirement,
+    reference: Option<&SecretRef>,
+    role_policies: &[PolicyDocument],
+    ctx: &CheckContext,
+) -> AccessCheck {
+    let mut outcomes = requirement
+        .resources
+        .iter()
+        .zip(&requirement.probes)
+        .map(|(resource, probe)| {
+            let request = request_for(requirement, probe, reference, ctx);
+            let resource_policy = resource_policy_for(ctx, probe, resource);
+            (resource, probe, evaluate(&request, role_policies, resource_policy))
+        })
+        .collect::<Vec<_>>();
+    // Prefer an allowed reading; else an explicit deny (it needs fixing in
+    // any case); else the last reading, the name-only one, which is the
+    // likely meaning of an ambiguous name.
+    let chosen = outcomes
+        .iter()
+        .position(|(_, _, d)| d.decision == DecisionKind::Allowed)
+        .or_else(|| outcomes.iter().position(|(_, _, d)| d.decision == DecisionKind::ExplicitDeny))
+        .unwrap_or(outcomes.len() - 1);
+    let (resource, probe, decision) = outcomes.swap_remove(chosen);
+    let wanted = match decision.decision {
+        DecisionKind::Allowed => Some(Effect::Allow),
+        DecisionKind::ExplicitDeny => Some(Effect::Deny),
+        DecisionKind::ImplicitDeny => None,
+    };
+    let deciding_statements: Vec<MatchedStatement> =
+        decision.matched_statements.into_iter().filter(|m| Some(m.effect) == wanted).collect();
+    let fix = match decision.decision {
+        DecisionKind::Allowed => None,
+        DecisionKind::ImplicitDeny => Some(implicit_deny_fix(requirement, probe, ctx, &decision.missing_context_keys)),
+        DecisionKind::ExplicitDeny => Some(explicit_deny_fix(requirement, resource, &deciding_statements)),
+    };
+    AccessCheck {
+        action: requirement.action.clone(),
+        purpose: requirement.purpose,
+        resource: resource.clone(),
+        evaluated_resource: probe.clone(),
+        representative: probe != resource,
+        decision: decision.decision,
+        deciding_statements,
+        missing_context_keys: decision.missing_context_keys,
+        fix,
+    }
+}
+
+/// The request the ECS agent makes, with the context keys it certainly
+/// carries: the secret id and version stage/id of a Secrets Manager read,
+/// and `kms:ViaService` for a decrypt that Secrets Manager or SSM performs
+/// on the role's behalf.
+fn request_for(
+    requirement: &Requirement,
+    probe: &str,
+    reference: Option<&SecretRef>,
+    ctx: &CheckContext,
+) -> EvalRequest {
+    let mut context = RequestContext::new();
+    match (requirement.purpose, reference) {
+        (Purpose::ReadValue, Some(SecretRef::SecretsManager(arn))) => {
+            context.insert("secretsmanager:SecretId", [probe.to_owned()]);
+            if let Some(stage) = &arn.version_stage {
+                context.insert("secretsmanager:VersionStage", [stage.clone()]);
+            }
+            if let Some(id) = &arn.version_id {
+                context.insert("secretsmanager:VersionId", [id.clone()]);
+            }
+        }
+        (Purpose::DecryptValue, Some(reference)) => {
+            let service = match reference.referenced_secret_name() {
+                Some(_) => "secretsmanager",
+                None => reference.store().as_str(),
+            };
+            if let Some(region) = probe.split(':').nth(3).filter(|r| !r.is_empty()) {
+                context.insert("kms:ViaService", [format!("{service}.{region}.amazonaws.com")]);
+            }
+        }
+        _ => {}
+    }
+    for (key, values) in &ctx.request_context {
+        context.insert(key.clone(), values.iter().cloned());
+    }
+    let request = EvalRequest::new(requirement.action.clone(), probe.to_owned()).with_context(context);
+    match &ctx.principal {
+        Some(principal) => request.with_principal(principal.clone()),
+        None => request,
+    }
+}
+
+/// The resource policy that governs `probe`: by the evaluated ARN, by the
+/// granted pattern, or (for a secret) by its ARN without the suffix.
+fn resource_policy_for<'c>(ctx: &'c CheckContext, probe: &str, resource: &str) -> Option<&'c PolicyDocument> {
+    if let Some(policy) = ctx.resource_policies.get(probe).or_else(|| ctx.resource_policies.get(resource)) {
+        return Some(policy);
+    }
+    let without_suffix = |arn: &str| -> Option<String> {
+        let parsed = SecretRef::parse(arn).ok()?;
+        match parsed {
+            SecretRef::SecretsManager(secret) => Some(crate::secret_ref::secret_arn(&secret.location, &secret.name)),
+            _ => None,
+        }
+    };
+    let wanted = without_suffix(probe)?;
+    ctx.resource_policies.iter().find(|(arn, _)| without_suffix(arn).as_deref() == Some(&wanted)).map(|(_, p)| p)
+}
+
+fn sid_for(action: &str) -> &'static str {
+    match action {
+        "ssm:GetParameters" => SID_SSM,
+        "kms:Decrypt" => SID_KMS,
+        _ => SID_SECRETS_MANAGER,
+    }
+}
+
+fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+fn implicit_deny_fix(requirement: &Requirement, probe: &str, ctx: &CheckContext, missing: &[MissingKey]) -> AccessFix {
+    let statement = Statement::allow(
+        Some(sid_for(&requirement.action)),
+        [requirement.action.as_str()],
+        requirement.resources.iter(),
+    );
+    let mut message = format!(
+        "No policy allows {} on {}: add the statement to the execution role's policy.",
+        requirement.action,
+        requirement.resources.join(" or ")
+    );
+    if !missing.is_empty() {
+        let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        message.push_str(&format!(
+            " Some statements depend on context keys that were not supplied ({}); with their run-time values the result may differ.",
+            keys.join(", ")
+        ));
+    }
+    let principal_account = ctx.principal.as_deref().and_then(account_of).or(ctx.account_id.as_deref());
+    let cross_account = matches!((principal_account, account_of(probe)), (Some(p), Some(r)) if p != r);
+    let resource_policy_statement = match (&ctx.principal, cross_account) {
+        (Some(principal), true) => {
+            message.push_str(
+                " The resource is in another account: its resource policy (for kms:Decrypt, the key policy) must allow the role too.",
+            );
+            let resources: Vec<&str> = if requirement.action == "kms:Decrypt" {
+                vec!["*"]
+            } else {
+                requirement.resources.iter().map(String::as_str).collect()
+            };
+            Some(
+                Statement::allow(Some(sid_for(&requirement.action)), [requirement.action.as_str()], resources)
+                    .with_principal(Principal::aws([principal.as_str()])),
+            )
+        }
+        _ => None,
+    };
+    AccessFix { message, statement: Some(statement), resource_policy_statement }
+}
+
+fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[MatchedStatement]) -> AccessFix {
+    let named: Vec<String> = denies
+        .iter()
+        .map(|m| {
+            let policy = match m.policy {
+                PolicySource::Identity { index } => format!("role policy #{index}"),
+                PolicySource::Resource => "the resource policy".to_owned(),
+            };
+            match &m.sid {
+                Some(sid) => format!("statement `{sid}` (#{}) of {policy}", m.statement_index),
+                None => format!("statement #{} of {policy}", m.statement_index),
+            }
+        })
+        .collect();
+    AccessFix {
+        message: format!(
+            "{} explicitly denies {} on {resource}. An Allow cannot override a Deny: scope that Deny (narrow its Resource or add a condition) so it no longer matches this resource.",
+            named.join(" and "),
+            requirement.action
+        ),
+        statement: None,
+        resource_policy_statement: None,
+    }
+}

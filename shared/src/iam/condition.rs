@@ -1,0 +1,485 @@
+//! Condition operators (`StringEquals`, `ForAnyValue:StringLike`,
+//! `DateLessThanIfExists`, …): their names and how one condition entry
+//! evaluates against the request context.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::iam::date;
+use crate::iam::eval::ContextLookup;
+use crate::iam::glob::{self, Case, Token};
+use crate::iam::policy::ConditionEntry;
+use crate::iam::variables::{self, Resolution};
+
+/// `ForAnyValue:` / `ForAllValues:` — how a multi-valued context key is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SetQualifier {
+    ForAnyValue,
+    ForAllValues,
+}
+
+impl SetQualifier {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            SetQualifier::ForAnyValue => "ForAnyValue:",
+            SetQualifier::ForAllValues => "ForAllValues:",
+        }
+    }
+}
+
+/// A condition operator without its set qualifier and `IfExists` suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BaseOperator {
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    NumericEquals,
+    NumericNotEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateNotEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    NotIpAddress,
+    ArnEquals,
+    ArnLike,
+    ArnNotEquals,
+    ArnNotLike,
+    Null,
+}
+
+impl BaseOperator {
+    pub const ALL: [BaseOperator; 27] = [
+        BaseOperator::StringEquals,
+        BaseOperator::StringNotEquals,
+        BaseOperator::StringEqualsIgnoreCase,
+        BaseOperator::StringNotEqualsIgnoreCase,
+        BaseOperator::StringLike,
+        BaseOperator::StringNotLike,
+        BaseOperator::NumericEquals,
+        BaseOperator::NumericNotEquals,
+        BaseOperator::NumericLessThan,
+        BaseOperator::NumericLessThanEquals,
+        BaseOperator::NumericGreaterThan,
+        BaseOperator::NumericGreaterThanEquals,
+        BaseOperator::DateEquals,
+        BaseOperator::DateNotEquals,
+        BaseOperator::DateLessThan,
+        BaseOperator::DateLessThanEquals,
+        BaseOperator::DateGreaterThan,
+        BaseOperator::DateGreaterThanEquals,
+        BaseOperator::Bool,
+        BaseOperator::BinaryEquals,
+        BaseOperator::IpAddress,
+        BaseOperator::NotIpAddress,
+        BaseOperator::ArnEquals,
+        BaseOperator::ArnLike,
+        BaseOperator::ArnNotEquals,
+        BaseOperator::ArnNotLike,
+        BaseOperator::Null,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaseOperator::StringEquals => "StringEquals",
+            BaseOperator::StringNotEquals => "StringNotEquals",
+            BaseOperator::StringEqualsIgnoreCase => "StringEqualsIgnoreCase",
+            BaseOperator::StringNotEqualsIgnoreCase => "StringNotEqualsIgnoreCase",
+            BaseOperator::StringLike => "StringLike",
+            BaseOperator::StringNotLike => "StringNotLike",
+            BaseOperator::NumericEquals => "NumericEquals",
+            BaseOperator::NumericNotEquals => "NumericNotEquals",
+            BaseOperator::NumericLessThan => "NumericLessThan",
+            BaseOperator::NumericLessThanEquals => "NumericLessThanEquals",
+            BaseOperator::NumericGreaterThan => "NumericGreaterThan",
+            BaseOperator::NumericGreaterThanEquals => "NumericGreaterThanEquals",
+            BaseOperator::DateEquals => "DateEquals",
+            BaseOperator::DateNotEquals => "DateNotEquals",
+            BaseOperator::DateLessThan => "DateLessThan",
+            BaseOperator::DateLessThanEquals => "DateLessThanEquals",
+            BaseOperator::DateGreaterThan => "DateGreaterThan",
+            BaseOperator::DateGreaterThanEquals => "DateGreaterThanEquals",
+            BaseOperator::Bool => "Bool",
+            BaseOperator::BinaryEquals => "BinaryEquals",
+            BaseOperator::IpAddress => "IpAddress",
+            BaseOperator::NotIpAddress => "NotIpAddress",
+            BaseOperator::ArnEquals => "ArnEquals",
+            BaseOperator::ArnLike => "ArnLike",
+            BaseOperator::ArnNotEquals => "ArnNotEquals",
+            BaseOperator::ArnNotLike => "ArnNotLike",
+            BaseOperator::Null => "Null",
+        }
+    }
+
+    /// Negated operators (`StringNotEquals`, …): true when the key's value
+    /// matches none of the policy values (NOR), and true when the key is absent.
+    pub fn is_negated(self) -> bool {
+        matches!(
+            self,
+            BaseOperator::StringNotEquals
+                | BaseOperator::StringNotEqualsIgnoreCase
+                | BaseOperator::StringNotLike
+                | BaseOperator::NumericNotEquals
+                | BaseOperator::DateNotEquals
+                | BaseOperator::NotIpAddress
+                | BaseOperator::ArnNotEquals
+                | BaseOperator::ArnNotLike
+        )
+    }
+
+    /// Whether policy variables (`${…}`) are substituted in this operator's
+    /// values: AWS supports them in string and ARN comparisons.
+    pub fn takes_variables(self) -> bool {
+        matches!(
+            self,
+            BaseOperator::StringEquals
+                | BaseOperator::StringNotEquals
+                | BaseOperator::StringEqualsIgnoreCase
+                | BaseOperator::StringNotEqualsIgnoreCase
+                | BaseOperator::StringLike
+                | BaseOperator::StringNotLike
+                | BaseOperator::ArnEquals
+                | BaseOperator::ArnLike
+                | BaseOperator::ArnNotEquals
+                | BaseOperator::ArnNotLike
+        )
+    }
+}
+
+/// A full condition operator name, e.g. `ForAllValues:StringLikeIfExists`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConditionOperator {
+    pub set: Option<SetQualifier>,
+    pub base: BaseOperator,
+    /// `…IfExists`: the condition is true when the key is absent.
+    pub if_exists: bool,
+}
+
+impl ConditionOperator {
+    /// The operator without qualifier or `IfExists`.
+    pub const fn plain(base: BaseOperator) -> Self {
+        ConditionOperator { set: None, base, if_exists: false }
+    }
+
+    /// Parses an operator name exactly as AWS spells it; the error is a
+    /// message for the user (the caller adds the JSON path).
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let (set, rest) = if let Some(rest) = name.strip_prefix(SetQualifier::ForAnyValue.prefix()) {
+            (Some(SetQualifier::ForAnyValue), rest)
+        } else if let Some(rest) = name.strip_prefix(SetQualifier::ForAllValues.prefix()) {
+            (Some(SetQualifier::ForAllValues), rest)
+        } else {
+            (None, name)
+        };
+        let (base_name, if_exists) = match rest.strip_suffix("IfExists") {
+            Some(base) => (base, true),
+            None => (rest, false),
+        };
+        let Some(base) = BaseOperator::ALL.into_iter().find(|op| op.as_str() == base_name) else {
+            let hint = BaseOperator::ALL
+                .into_iter()
+                .find(|op| op.as_str().eq_ignore_ascii_case(base_name))
+                .map(|op| format!(" (did you mean \"{}\"? operator names are case-sensitive)", op.as_str()))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown condition operator {name:?}{hint}; expected e.g. StringEquals, StringLike, ArnLike, Bool, \
+                 NumericLessThan, DateGreaterThan, IpAddress or Null, optionally with a ForAnyValue:/ForAllValues: \
+                 prefix or an IfExists suffix"
+            ));
+        };
+        if base == BaseOperator::Null && if_exists {
+            return Err(format!("{name:?} is not valid: Null already tests whether the key exists; use \"Null\""));
+        }
+        Ok(ConditionOperator { set, base, if_exists })
+    }
+}
+
+impl fmt::Display for ConditionOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(set) = self.set {
+            f.write_str(set.prefix())?;
+        }
+        f.write_str(self.base.as_str())?;
+        if self.if_exists {
+            f.write_str("IfExists")?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of one `operator → key → values` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryOutcome {
+    /// Whether the entry holds (missing keys treated as absent).
+    pub holds: bool,
+    /// Keys the entry read that the context did not supply: the condition key
+    /// itself, or keys of policy variables in its values.
+    pub missing: Vec<String>,
+}
+
+/// A policy value ready to compare: plain text, or a pattern whose policy
+/// variables have been substituted.
+enum PolicyPattern<'a> {
+    Plain(Cow<'a, str>),
+    Tokens(Vec<Token>),
+}
+
+impl PolicyPattern<'_> {
+    fn literal(&self) -> Cow<'_, str> {
+        match self {
+            PolicyPattern::Plain(text) => Cow::Borrowed(text),
+            PolicyPattern::Tokens(tokens) => Cow::Owned(glob::literal_text(tokens)),
+        }
+    }
+
+    fn glob(&self, text: &str) -> bool {
+        match self {
+            PolicyPattern::Plain(pattern) => glob::matches(pattern.as_ref(), text, Case::Sensitive),
+            PolicyPattern::Tokens(tokens) => glob::matches(tokens.as_slice(), text, Case::Sensitive),
+        }
+    }
+
+    /// `ArnEquals`/`ArnLike`: the six colon-separated components compared one
+    /// by one, each with wildcards (the last component keeps its colons).
+    fn arn(&self, text: &str) -> bool {
+        let value_parts: Vec<&str> = text.splitn(6, ':').collect();
+        if value_parts.len() != 6 {
+            return false;
+        }
+        match self {
+            PolicyPattern::Plain(pattern) => {
+                let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+                parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
+            }
+            PolicyPattern::Tokens(tokens) => {
+                let parts = glob::split_at_colons(tokens, 6);
+                parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
+            }
+        }
+    }
+}
+
+/// Evaluates one condition entry against the request context.
+///
+/// AWS semantics: several policy values for the key are ORed; for negated
+/// operators (`StringNotEquals`, …) the entry holds when the request value
+/// matches none of them (NOR). A key absent from the context makes positive
+/// operators false and negated operators true; `…IfExists` makes the entry
+/// true; `ForAllValues:` is true and `ForAnyValue:` false on an absent or
+/// empty key. A multi-valued key without a set qualifier holds when any
+/// value matches (negated: when none does). `Null: true` holds when the key
+/// is absent (or empty), `Null: false` when it is present.
+pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> EntryOutcome {
+    let operator = entry.operator;
+    let base = operator.base;
+    let supplied = context.get(&entry.key);
+    let mut missing = Vec::new();
+    if supplied.is_none() {
+        missing.push(entry.key.clone());
+    }
+    let present = supplied.unwrap_or(&[]);
+    if base == BaseOperator::Null {
+        let absent = present.is_empty();
+        let holds = entry.values.values.iter().any(|v| {
+            let text = v.as_text();
+            (text.eq_ignore_ascii_case("true") && absent) || (text.eq_ignore_ascii_case("false") && !absent)
+        });
+        return EntryOutcome { holds, missing };
+    }
+    if present.is_empty() {
+        let holds = operator.if_exists
+            || match operator.set {
+                Some(SetQualifier::ForAllValues) => true,
+                Some(SetQualifier::ForAnyValue) => false,
+                None => base.is_negated(),
+            };
+        return EntryOutcome { holds, missing };
+    }
+    let substitute = variables_enabled && base.takes_variables();
+    let mut patterns = Vec::with_capacity(entry.values.values.len());
+    for value in &entry.values.values {
+        let text = value.as_text();
+        if substitute && variables::has_variables(&text) {
+            match variables::resolve(&text, context) {
+                Resolution::Resolved(tokens) => patterns.push(PolicyPattern::Tokens(tokens)),
+                Resolution::Missing(keys) => missing.extend(keys),
+                Resolution::Unresolvable => {}
+            }
+        } else {
+            patterns.push(PolicyPattern::Plain(text));
+        }
+    }
+    let matches = |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value));
+    let negated = base.is_negated();
+    let holds = match operator.set {
+        None | Some(SetQualifier::ForAnyValue) if !negated => present.iter().any(matches),
+        None => !present.iter().any(matches),
+        Some(SetQualifier::ForAnyValue) => present.iter().any(|v| !matches(v)),
+        Some(SetQualifier::ForAllValues) if !negated => present.iter().all(matches),
+        Some(SetQualifier::ForAllValues) => present.iter().all(|v| !matches(v)),
+    };
+    EntryOutcome { holds, missing }
+}
+
+/// Whether `value` (from the request) matches `pattern` (from the policy)
+/// under the positive form of `base` (`StringNotEquals` → `StringEquals`).
+fn positive_match(base: BaseOperator, pattern: &PolicyPattern<'_>, value: &str) -> bool {
+    use BaseOperator as Op;
+    match base {
+        Op::StringEquals | Op::StringNotEquals | Op::BinaryEquals => pattern.literal() == value,
+        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => equal_ignoring_case(&pattern.literal(), value),
+        Op::StringLike | Op::StringNotLike => pattern.glob(value),
+        Op::Bool => pattern.literal().eq_ignore_ascii_case(value),
+        Op::ArnEquals | Op::ArnLike | Op::ArnNotEquals | Op::ArnNotLike => pattern.arn(value),
+        Op::IpAddress | Op::NotIpAddress => cidr_contains(&pattern.literal(), value),
+        Op::NumericEquals
+        | Op::NumericNotEquals
+        | Op::NumericLessThan
+        | Op::NumericLessThanEquals
+        | Op::NumericGreaterThan
+        | Op::NumericGreaterThanEquals => match (parse_number(value), parse_number(&pattern.literal())) {
+            (Some(request), Some(policy)) => compare(base, request.partial_cmp(&policy)),
+            _ => false,
+        },
+        Op::DateEquals
+        | Op::DateNotEquals
+        | Op::DateLessThan
+        | Op::DateLessThanEquals
+        | Op::DateGreaterThan
+        | Op::DateGreaterThanEquals => match (date::parse_millis(value), date::parse_millis(&pattern.literal())) {
+            (Some(request), Some(policy)) => compare(base, Some(request.cmp(&policy))),
+            _ => false,
+        },
+        Op::Null => false,
+    }
+}
+
+/// Applies an ordering operator to `request.cmp(policy)`.
+fn compare(base: BaseOperator, ordering: Option<std::cmp::Ordering>) -> bool {
+    use BaseOperator as Op;
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let Some(ordering) = ordering else { return false };
+    match base {
+        Op::NumericEquals | Op::NumericNotEquals | Op::DateEquals | Op::DateNotEquals => ordering == Equal,
+        Op::NumericLessThan | Op::DateLessThan => ordering == Less,
+        Op::NumericLessThanEquals | Op::DateLessThanEquals => ordering != Greater,
+        Op::NumericGreaterThan | Op::DateGreaterThan => ordering == Greater,
+        Op::NumericGreaterThanEquals | Op::DateGreaterThanEquals => ordering != Less,
+        _ => false,
+    }
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    // Rust also reads "inf" and "NaN"; IAM numbers are plain decimals.
+    if !text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn equal_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { a.to_lowercase() == b.to_lowercase() }
+}
+
+/// Whether the IP address `value` lies in `cidr` (`203.0.113.0/24`,
+/// `2001:db8::/32`, or a single address).
+fn cidr_contains(cidr: &str, value: &str) -> bool {
+    let (network, prefix) = match cidr.trim().split_once('/') {
+        Some((network, prefix)) => (network, prefix.parse::<u32>().ok()),
+        None => (cidr.trim(), None),
+    };
+    let Ok(network) = network.parse::<IpAddr>() else { return false };
+    let Ok(address) = value.trim().parse::<IpAddr>() else { return false };
+    match (network, address) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let bits = prefix.unwrap_or(32);
+            if bits > 32 {
+                return false;
+            }
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let bits = prefix.unwrap_or(128);
+            if bits > 128 {
+                return false;
+            }
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_matching() {
+        let cases = [
+            ("203.0.113.0/24", "203.0.113.7", true),
+            ("203.0.113.0/24", "203.0.114.7", false),
+            ("203.0.113.7", "203.0.113.7", true),
+            ("0.0.0.0/0", "8.8.8.8", true),
+            ("2001:db8::/32", "2001:DB8:0:1::5", true),
+            ("2001:db8::/32", "2001:db9::5", false),
+            ("203.0.113.0/24", "2001:db8::1", false),
+            ("203.0.113.0/33", "203.0.113.7", false),
+            ("nonsense", "203.0.113.7", false),
+        ];
+        for (cidr, ip, want) in cases {
+            assert_eq!(cidr_contains(cidr, ip), want, "{cidr} {ip}");
+        }
+    }
+
+    #[test]
+    fn numbers_reject_words() {
+        assert_eq!(parse_number("10"), Some(10.0));
+        assert_eq!(parse_number("-1.5"), Some(-1.5));
+        assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("ten"), None);
+    }
+
+    #[test]
+    fn operator_names_round_trip() {
+        for name in
+            ["StringEquals", "ForAnyValue:StringLike", "ForAllValues:ArnNotLikeIfExists", "Null", "BoolIfExists"]
+        {
+            let op = ConditionOperator::parse(name).expect(name);
+            assert_eq!(op.to_string(), name);
+        }
+        let op = ConditionOperator::parse("ForAllValues:StringEqualsIgnoreCaseIfExists").expect("valid");
+        assert_eq!(
+            op,
+            ConditionOperator {
+                set: Some(SetQualifier::ForAllValues),
+                base: BaseOperator::StringEqualsIgnoreCase,
+                if_exists: true
+            }
+        );
+    }
+
+    #[test]
+    fn bad_operator_names_explain_themselves() {
+        let err = ConditionOperator::parse("stringequals").expect_err("case");
+        assert!(err.contains("did you mean \"StringEquals\""), "{err}");
+        let err = ConditionOperator::parse("NullIfExists").expect_err("null");
+        assert!(err.contains("use \"Null\""), "{err}");
+        assert!(ConditionOperator::parse("ForSomeValues:StringEquals").is_err());
+    }
+}

@@ -1,0 +1,540 @@
+//! Least-privilege policies for the task *execution* role: the trust policy,
+//! the inline permission policy that lets the ECS agent read exactly the
+//! secrets a task definition references, and when to attach the AWS managed
+//! policy for ECR pulls and CloudWatch Logs.
+//!
+//! The same per-reference [`Requirement`]s drive the generator, the
+//! pre-deploy access check ([`super::access`]) and the fixes of the error
+//! decoder, so all three agree on what "least privilege" means:
+//!
+//! - `ssm:GetParameters` on each parameter's exact ARN (a bare name resolves
+//!   in the task's region and account, which must then be known — never `*`);
+//! - `secretsmanager:GetSecretValue` on each secret's ARN without any JSON
+//!   key / version fields; a secret known only by name gets
+//!   `…:secret:NAME-??????` (exactly six characters: `NAME*` would also
+//!   match `NAME-other-AbCdEf`);
+//! - an SSM parameter under `/aws/reference/secretsmanager/NAME` reads the
+//!   secret `NAME` through SSM, so it needs both;
+//! - `kms:Decrypt` only on customer-managed keys the caller names; the AWS
+//!   managed `aws/ssm` and `aws/secretsmanager` keys need no grant.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::Context;
+use crate::iam::policy::{PolicyDocument, Principal, ResourceBlock, Statement};
+use crate::secret_ref::{ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn};
+use crate::task_def::{SecretSite, TaskDefinition};
+
+/// The service principal ECS uses to assume task and execution roles.
+pub const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
+
+/// The AWS managed policy for ECR pulls and CloudWatch Logs writes.
+pub const EXECUTION_ROLE_MANAGED_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+/// Statement ids of the generated policy, one per service.
+pub const SID_SSM: &str = "ReadSsmParameters";
+pub const SID_SECRETS_MANAGER: &str = "ReadSecretsManagerSecrets";
+pub const SID_KMS: &str = "DecryptWithCustomerManagedKeys";
+
+/// The six characters standing in for a secret's unknown random suffix when
+/// a policy is evaluated: a partial ARN `…:secret:NAME` is checked as
+/// `…:secret:NAME-AbCdEf`, so that `NAME-??????` matches it and `NAME` alone
+/// (which AWS never uses as a full ARN) does not. Mixed case and letters
+/// only, like a real suffix.
+pub const REPRESENTATIVE_SUFFIX: &str = "AbCdEf";
+
+/// What the generator may know beyond the task definition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateOptions {
+    /// Region of the task: completes bare SSM parameter names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Account of the task: completes bare SSM parameter names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Customer-managed KMS key ARN per secret reference. The key of the map
+    /// is the `valueFrom` / `credentialsParameter` string as written, the
+    /// parameter's or secret's full ARN, or its name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kms_keys: BTreeMap<String, String>,
+    /// Whether images come from ECR; `None` detects it from image names
+    /// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images_from_ecr: Option<bool>,
+    /// Whether the `awslogs` driver is used; `None` detects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_awslogs: Option<bool>,
+}
+
+impl GenerateOptions {
+    /// The region/account context used to resolve bare names.
+    pub fn context(&self) -> Context {
+        Context::new(self.region.clone(), self.account_id.clone())
+    }
+}
+
+/// Why a permission is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Purpose {
+    /// Read the value itself (`ssm:GetParameters` / `secretsmanager:GetSecretValue`).
+    ReadValue,
+    /// Read the Secrets Manager secret behind a `/aws/reference/secretsmanager/` parameter.
+    ReadReferencedSecret,
+    /// Decrypt the value with its customer-managed KMS key.
+    DecryptValue,
+}
+
+/// One action on one resource the execution role needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requirement {
+    pub action: String,
+    pub purpose: Purpose,
+    /// The resource patterns a policy grants: one exact ARN, or for a secret
+    /// known only by name `…:secret:NAME-??????`. A name that may or may not
+    /// end in its suffix (`my-secret`) has two readings and two patterns.
+    pub resources: Vec<String>,
+    /// Concrete ARNs to evaluate, one per reading, in the order of
+    /// `resources` (a pattern's `??????` becomes [`REPRESENTATIVE_SUFFIX`]).
+    /// The requirement is met when any reading is allowed: exactly one of
+    /// them is the real secret, and the check cannot know which.
+    pub probes: Vec<String>,
+}
+
+impl Requirement {
+    fn exact(action: &str, purpose: Purpose, arn: String) -> Self {
+        Requirement { action: action.to_owned(), purpose, resources: vec![arn.clone()], probes: vec![arn] }
+    }
+
+    fn name_only_secret(purpose: Purpose, loc: &ArnLocation, name: &str) -> Self {
+        Requirement {
+            action: Store::SecretsManager.read_action().to_owned(),
+            purpose,
+            resources: vec![name_only_secret_pattern(loc, name)],
+            probes: vec![secret_arn(loc, &format!("{name}-{REPRESENTATIVE_SUFFIX}"))],
+        }
+    }
+}
+
+/// `…:secret:NAME-??????`: the secret `NAME` whatever its random suffix.
+pub fn name_only_secret_pattern(loc: &ArnLocation, name: &str) -> String {
+    secret_arn(loc, &format!("{name}-??????"))
+}
+
+/// The reads one reference needs (the value, and for a
+/// `/aws/reference/secretsmanager/NAME` parameter the secret behind it).
+/// Fails only when a bare parameter name meets an unknown region/account.
+pub fn read_requirements(reference: &SecretRef, ctx: &Context) -> Result<Vec<Requirement>, SecretRefError> {
+    let loc = reference.resolve_location(ctx)?;
+    let mut needs = Vec::with_capacity(2);
+    match reference {
+        SecretRef::SsmName { .. } | SecretRef::SsmArn { .. } => {
+            needs.push(Requirement::exact(Store::Ssm.read_action(), Purpose::ReadValue, reference.canonical_arn(ctx)?));
+            if let Some(secret) = reference.referenced_secret_name() {
+                needs.push(Requirement::name_only_secret(Purpose::ReadReferencedSecret, &loc, secret));
+            }
+        }
+        SecretRef::SecretsManager(arn) => needs.push(secret_requirement(arn, &loc)),
+    }
+    Ok(needs)
+}
+
+fn secret_requirement(arn: &SecretArn, loc: &ArnLocation) -> Requirement {
+    match (&arn.suffix, arn.suffix_certain) {
+        (Some(_), true) => Requirement::exact(
+            Store::SecretsManager.read_action(),
+            Purpose::ReadValue,
+            secret_arn(loc, &arn.full_name()),
+        ),
+        (None, _) => Requirement::name_only_secret(Purpose::ReadValue, loc, &arn.name),
+        (Some(_), false) => {
+            // `my-secret`: either the secret `my` with suffix `secret`, or the
+            // secret `my-secret` written without its suffix.
+            let as_written = secret_arn(loc, &arn.full_name());
+            let by_name = Requirement::name_only_secret(Purpose::ReadValue, loc, &arn.full_name());
+            Requirement {
+                action: by_name.action,
+                purpose: Purpose::ReadValue,
+                resources: vec![as_written.clone(), by_name.resources[0].clone()],
+                probes: vec![as_written, by_name.probes[0].clone()],
+            }
+        }
+    }
+}
+
+/// Why a KMS key given for a reference gets no `kms:Decrypt` grant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KmsKeyProblem {
+    #[error(
+        "`{0}` is an AWS managed key (aws/ssm, aws/secretsmanager): the execution role needs no kms:Decrypt for it, so none is granted"
+    )]
+    AwsManaged(String),
+    #[error(
+        "`{0}` is a KMS alias: kms:Decrypt is granted on the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), an alias in Resource matches nothing; give the key ARN"
+    )]
+    Alias(String),
+    #[error("`{0}` is not a KMS key ARN or key id: give arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")]
+    NotAKey(String),
+}
+
+/// The ARN of a customer-managed key given as an ARN or a bare key id (a
+/// key id resolves in the location of the value it encrypts: a key must be
+/// in the same region as the secret or parameter).
+pub fn customer_managed_key_arn(key: &str, loc: &ArnLocation) -> Result<String, KmsKeyProblem> {
+    let key = key.trim();
+    if key.contains("alias/aws/") {
+        return Err(KmsKeyProblem::AwsManaged(key.to_owned()));
+    }
+    if key.starts_with("alias/") || (key.starts_with("arn:") && key.contains(":alias/")) {
+        return Err(KmsKeyProblem::Alias(key.to_owned()));
+    }
+    if key.starts_with("arn:") {
+        let parts: Vec<&str> = key.splitn(6, ':').collect();
+        return match parts[..] {
+            [_, _, "kms", region, account, resource]
+                if !region.is_empty() && !account.is_empty() && resource.len() > 4 && resource.starts_with("key/") =>
+            {
+                Ok(key.to_owned())
+            }
+            _ => Err(KmsKeyProblem::NotAKey(key.to_owned())),
+        };
+    }
+    let key_id = key.strip_prefix("key/").unwrap_or(key);
+    if !key_id.is_empty() && key_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(format!("arn:{}:kms:{}:{}:key/{key_id}", loc.partition, loc.region, loc.account))
+    } else {
+        Err(KmsKeyProblem::NotAKey(key.to_owned()))
+    }
+}
+
+/// The `kms:Decrypt` requirement for a value encrypted with `key`.
+pub fn decrypt_requirement(key: &str, loc: &ArnLocation) -> Result<Requirement, KmsKeyProblem> {
+    Ok(Requirement::exact("kms:Decrypt", Purpose::DecryptValue, customer_managed_key_arn(key, loc)?))
+}
+
+/// The KMS key given for a reference: looked up by the string as written,
+/// by the full ARN, by the name, and (for an SSM reference parameter) by the
+/// name of the secret behind it.
+pub fn kms_key_for<'k>(
+    kms_keys: &'k BTreeMap<String, String>,
+    raw: &str,
+    reference: &SecretRef,
+    ctx: &Context,
+) -> Option<&'k str> {
+    let mut candidates = vec![raw.trim().to_owned(), reference.name().to_owned()];
+    if let Ok(arn) = reference.canonical_arn(ctx) {
+        candidates.push(arn);
+    }
+    if let SecretRef::SecretsManager(arn) = reference {
+        candidates.push(arn.full_name());
+    }
+    if let Some(secret) = reference.referenced_secret_name() {
+        candidates.push(secret.to_owned());
+    }
+    candidates.iter().find_map(|c| kms_keys.get(c)).map(String::as_str)
+}
+
+/// Everything one reference site needs, or why it needs nothing we can grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteNeeds {
+    pub requirements: Vec<Requirement>,
+    pub notes: Vec<Note>,
+}
+
+/// The requirements of one reference site of a task definition.
+pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    let mut notes = Vec::new();
+    let mut requirements = Vec::new();
+    let Some(raw) = site.value_from else {
+        notes.push(Note::warning(&site.path, "the reference is missing, so there is nothing to grant; fill it in"));
+        return SiteNeeds { requirements, notes };
+    };
+    let reference = match SecretRef::parse(raw) {
+        Ok(reference) => reference,
+        Err(error) => {
+            notes.push(Note::warning(&site.path, format!("skipped: {error}")));
+            return SiteNeeds { requirements, notes };
+        }
+    };
+    if site.kind == RefSite::RepositoryCredentials && reference.store() != Store::SecretsManager {
+        notes.push(Note::warning(
+            &site.path,
+            format!(
+                "skipped `{raw}`: registry credentials must be a Secrets Manager secret ARN, not an SSM parameter; store them as a secret with {{\"username\":…,\"password\":…}}"
+            ),
+        ));
+        return SiteNeeds { requirements, notes };
+    }
+    let loc = match reference.resolve_location(ctx) {
+        Ok(loc) => loc,
+        Err(error) => {
+            notes.push(Note::warning(
+                &site.path,
+                format!("skipped `{raw}`: {error}. The policy never falls back to `*`"),
+            ));
+            return SiteNeeds { requirements, notes };
+        }
+    };
+    match read_requirements(&reference, ctx) {
+        Ok(reads) => requirements.extend(reads),
+        Err(error) => {
+            notes.push(Note::warning(&site.path, format!("skipped `{raw}`: {error}")));
+            return SiteNeeds { requirements, notes };
+        }
+    }
+    if let SecretRef::SecretsManager(arn) = &reference {
+        if arn.suffix.is_none() {
+            notes.push(Note::info(
+                &site.path,
+                format!(
+                    "`{raw}` is a partial ARN (no 6-character suffix): granted on `{}`; put the full ARN in the task definition (aws secretsmanager describe-secret --secret-id {} --query ARN)",
+                    name_only_secret_pattern(&loc, &arn.name),
+                    arn.name
+                ),
+            ));
+        } else if !arn.suffix_certain {
+            notes.push(Note::info(
+                &site.path,
+                format!(
+                    "`{}` may be the secret's name without its suffix or a name with suffix `{}`: both readings are granted; use the full ARN to grant exactly one",
+                    arn.full_name(),
+                    arn.suffix.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    if let (Some(ref_account), Some(account)) = (reference.location().map(|l| &l.account), &ctx.account_id)
+        && ref_account != account
+    {
+        notes.push(Note::info(
+            &site.path,
+            format!(
+                "`{raw}` is in account {ref_account}, not {account}: its resource policy (and, for a secret, a customer-managed KMS key's key policy) must also allow this execution role"
+            ),
+        ));
+    }
+    if let Some(key) = kms_key_for(kms_keys, raw, &reference, ctx) {
+        match decrypt_requirement(key, &loc) {
+            Ok(decrypt) => requirements.push(decrypt),
+            Err(problem) => notes.push(Note::warning(&site.path, problem.to_string())),
+        }
+    }
+    SiteNeeds { requirements, notes }
+}
+
+/// How much a generator note matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteLevel {
+    /// Something was left out of the policy and needs the user's attention.
+    Warning,
+    /// Advice; the policy is complete.
+    Info,
+}
+
+/// A remark about the generated policy; `path` is the JSON pointer of the
+/// reference it is about, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub level: NoteLevel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub message: String,
+}
+
+impl Note {
+    pub fn warning(path: &str, message: impl Into<String>) -> Self {
+        Note { level: NoteLevel::Warning, path: Some(path.to_owned()), message: message.into() }
+    }
+
+    pub fn info(path: &str, message: impl Into<String>) -> Self {
+        Note { level: NoteLevel::Info, path: Some(path.to_owned()), message: message.into() }
+    }
+}
+
+/// The generated permission policy and what the user should know about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Generated {
+    pub policy: PolicyDocument,
+    pub notes: Vec<Note>,
+}
+
+impl Generated {
+    /// True when the task definition references no secret the role must
+    /// read: no inline policy is needed.
+    pub fn is_empty(&self) -> bool {
+        self.policy.statements.is_empty()
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Note> {
+        self.notes.iter().filter(|n| n.level == NoteLevel::Warning)
+    }
+}
+
+/// The message given when there is nothing to grant.
+pub const NO_INLINE_POLICY_NEEDED: &str =
+    "no inline policy needed: the task definition references no secrets the execution role must read";
+
+/// The execution role's trust policy: `ecs-tasks.amazonaws.com` may assume it.
+pub fn trust_policy() -> PolicyDocument {
+    let mut statement = Statement::allow(None, ["sts:AssumeRole"], Vec::<String>::new())
+        .with_principal(Principal::service(ECS_TASKS_PRINCIPAL));
+    statement.resource = None;
+    PolicyDocument::new(vec![statement])
+}
+
+/// Every requirement of a task definition, with the notes of each site, in
+/// document order.
+pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    let mut all = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
+    for site in td.secret_sites() {
+        let needs = site_needs(&site, ctx, kms_keys);
+        all.requirements.extend(needs.requirements);
+        all.notes.extend(needs.notes);
+    }
+    all
+}
+
+/// The least-privilege inline policy for the execution role of `td`.
+///
+/// Deterministic: one statement per service in a fixed order (`ReadSsmParameters`,
+/// `ReadSecretsManagerSecrets`, `DecryptWithCustomerManagedKeys`), each with
+/// its resources sorted and deduplicated; statements without resources are
+/// left out. The policy never contains a `*` resource: what cannot be named
+/// exactly is left out with a warning.
+pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generated {
+    let ctx = opts.context();
+    let SiteNeeds { requirements, mut notes } = task_requirements(td, &ctx, &opts.kms_keys);
+    let mut by_action: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for requirement in &requirements {
+        by_action.entry(&requirement.action).or_default().extend(requirement.resources.iter().map(String::as_str));
+    }
+    let mut statements = Vec::new();
+    for (sid, action) in [
+        (SID_SSM, "ssm:GetParameters"),
+        (SID_SECRETS_MANAGER, "secretsmanager:GetSecretValue"),
+        (SID_KMS, "kms:Decrypt"),
+    ] {
+        if let Some(resources) = by_action.get(action).filter(|r| !r.is_empty()) {
+            statements.push(Statement::allow(Some(sid), [action], resources.iter().copied()));
+        }
+    }
+    let used: BTreeSet<&str> = td
+        .secret_sites()
+        .iter()
+        .filter_map(|site| {
+            let raw = site.value_from?;
+            let reference = SecretRef::parse(raw).ok()?;
+            kms_key_for(&opts.kms_keys, raw, &reference, &ctx)
+        })
+        .collect();
+    for (reference, key) in &opts.kms_keys {
+        if !used.contains(key.as_str()) {
+            notes.push(Note {
+                level: NoteLevel::Warning,
+                path: None,
+                message: format!(
+                    "the KMS key `{key}` was given for `{reference}`, which the task definition does not reference: it is not granted"
+                ),
+            });
+        }
+    }
+    if statements.is_empty() {
+        notes.push(Note { level: NoteLevel::Info, path: None, message: NO_INLINE_POLICY_NEEDED.to_owned() });
+    }
+    Generated { policy: PolicyDocument::new(statements), notes }
+}
+
+/// Advice to attach the AWS managed execution-role policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recommendation {
+    pub policy_arn: String,
+    /// Why, naming the containers.
+    pub reasons: Vec<String>,
+    /// What the managed policy does not do.
+    pub note: String,
+}
+
+/// True for an image in an ECR private registry
+/// (`ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/repo[:tag|@digest]`).
+pub fn is_ecr_image(image: &str) -> bool {
+    let host = image.split('/').next().unwrap_or_default();
+    if !image.contains('/') {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let account_ok = labels.first().is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    let tail_ok = matches!(
+        labels.as_slice(),
+        [_, "dkr", "ecr" | "ecr-fips", _, "amazonaws", "com"]
+            | [_, "dkr", "ecr" | "ecr-fips", _, "amazonaws", "com", "cn"]
+    );
+    account_ok && tail_ok
+}
+
+fn container_label(td: &TaskDefinition, index: usize) -> String {
+    td.container_definitions[index].name.clone().unwrap_or_else(|| format!("#{index}"))
+}
+
+/// Recommends `AmazonECSTaskExecutionRolePolicy` when the task pulls from
+/// ECR or logs with `awslogs` (detected unless the options say otherwise).
+pub fn managed_policy_recommendation(td: &TaskDefinition, opts: &GenerateOptions) -> Option<Recommendation> {
+    let containers = &td.container_definitions;
+    let ecr: Vec<String> = (0..containers.len())
+        .filter(|&i| containers[i].image.as_deref().is_some_and(is_ecr_image))
+        .map(|i| container_label(td, i))
+        .collect();
+    let awslogs: Vec<String> = (0..containers.len())
+        .filter(|&i| {
+            containers[i]
+                .log_configuration
+                .as_ref()
+                .and_then(|l| l.log_driver.as_deref())
+                .is_some_and(|d| d.eq_ignore_ascii_case("awslogs"))
+        })
+        .map(|i| container_label(td, i))
+        .collect();
+    let mut reasons = Vec::new();
+    match (opts.images_from_ecr, ecr.is_empty()) {
+        (Some(false), _) | (None, true) => {}
+        (_, false) => reasons.push(format!(
+            "container(s) {} pull images from Amazon ECR (ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, ecr:BatchGetImage)",
+            ecr.join(", ")
+        )),
+        (Some(true), true) => reasons.push(
+            "images come from Amazon ECR (as stated) (ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, ecr:BatchGetImage)"
+                .to_owned(),
+        ),
+    }
+    match (opts.uses_awslogs, awslogs.is_empty()) {
+        (Some(false), _) | (None, true) => {}
+        (_, false) => reasons.push(format!(
+            "container(s) {} use the awslogs log driver (logs:CreateLogStream, logs:PutLogEvents)",
+            awslogs.join(", ")
+        )),
+        (Some(true), true) => reasons
+            .push("the awslogs log driver is used (as stated) (logs:CreateLogStream, logs:PutLogEvents)".to_owned()),
+    }
+    (!reasons.is_empty()).then(|| Recommendation {
+        policy_arn: EXECUTION_ROLE_MANAGED_POLICY.to_owned(),
+        reasons,
+        note:
+            "the managed policy grants no access to secrets or parameters: the inline policy is still needed for them"
+                .to_owned(),
+    })
+}
+
+/// Resource patterns of a statement's `Resource` block (empty for `NotResource`).
+pub fn statement_resources(statement: &Statement) -> Vec<&str> {
+    match &statement.resource {
+        Some(ResourceBlock::Resource(list)) => list.iter().collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,36 @@
+//! IAM policies: the document model, AWS's evaluation logic and the
+//! simulator behind `ecs-secrets iam simulate`.
+//!
+//! - [`policy`]: policy documents as AWS accepts them, parsed leniently with
+//!   errors that name a JSON pointer, and serialised losslessly.
+//! - [`condition`]: condition operators and how one condition evaluates.
+//! - [`glob`]: the `*`/`?` wildcard matcher shared by actions, resources and
+//!   `…Like` conditions (no regex crate: the wasm build stays small).
+//! - [`variables`]: policy variables (`${aws:username}`) and their escapes.
+//! - [`date`]: the ISO 8601 / epoch-seconds parser used by `Date…` operators.
+//! - [`eval`]: identity policies + an optional resource policy → a decision.
+//! - [`simulate`]: the JSON request/response of the simulate command.
+//! - [`generate`]: least-privilege execution-role policies (trust, inline
+//!   permissions, managed-policy advice) from a task definition.
+//! - [`access`]: the pre-deploy check that a role's policies allow every
+//!   secret a task definition references.
+
+pub mod access;
+pub mod condition;
+pub mod date;
+pub mod eval;
+pub mod generate;
+pub mod glob;
+pub mod policy;
+pub mod simulate;
+pub mod variables;
+
+pub use condition::{BaseOperator, ConditionOperator, SetQualifier};
+pub use eval::{
+    Decision, DecisionKind, EvalRequest, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
+};
+pub use policy::{
+    ActionBlock, ConditionBlock, ConditionEntry, ConditionValue, ConditionValues, Effect, ListShape, PolicyDocument,
+    PolicyError, Principal, PrincipalBlock, PrincipalType, ResourceBlock, Statement, StringList,
+};
+pub use simulate::{SimulateError, SimulateRequest, SimulateResponse, simulate, simulate_json};

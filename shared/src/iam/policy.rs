@@ -1,0 +1,1046 @@
+//! IAM policy documents as AWS accepts them.
+//!
+//! Parsing is lenient where AWS is (a `Statement`, `Action` or `Resource` may
+//! be one value or an array; condition values may be strings, booleans or
+//! numbers) and strict where AWS is (`Effect` is exactly `Allow` or `Deny`,
+//! element names are case-sensitive). Every error names the JSON pointer of
+//! the offending value, e.g. `/Statement/2/Effect: expected "Allow" or
+//! "Deny", found "allow"`.
+//!
+//! The model remembers how each list was written (one value or an array) and
+//! keeps unknown keys in `extra`, so parse → serialise gives back
+//! semantically equal JSON. Serialisation uses AWS's conventional key order:
+//! `Version, Id, Statement` and `Sid, Effect, Principal, Action, Resource,
+//! Condition`, then unknown keys.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Number, Value};
+
+use crate::iam::condition::ConditionOperator;
+use crate::json_pointer::escape;
+
+/// The current policy language version; policy variables need it.
+pub const VERSION_2012_10_17: &str = "2012-10-17";
+/// The legacy policy language version (no policy variables).
+pub const VERSION_2008_10_17: &str = "2008-10-17";
+
+/// Unknown keys, kept for a lossless round trip.
+pub type Extra = BTreeMap<String, Value>;
+
+/// Why a policy document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The text is not JSON.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    /// JSON, but not a policy document; `path` is a JSON pointer.
+    #[error("{}: {message}", if path.is_empty() { "(document)" } else { path.as_str() })]
+    Invalid { path: String, message: String },
+}
+
+impl PolicyError {
+    fn invalid(path: &str, message: impl Into<String>) -> Self {
+        PolicyError::Invalid { path: path.to_owned(), message: message.into() }
+    }
+
+    /// The JSON pointer of the problem (empty for syntax errors and the whole document).
+    pub fn path(&self) -> &str {
+        match self {
+            PolicyError::Syntax { .. } => "",
+            PolicyError::Invalid { path, .. } => path,
+        }
+    }
+}
+
+/// Whether a list was written as one bare value or as a JSON array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ListShape {
+    /// `"Action": "s3:GetObject"` (only meaningful for exactly one value).
+    Single,
+    /// `"Action": ["s3:GetObject"]`.
+    #[default]
+    Array,
+}
+
+/// A list of strings that remembers whether it was a bare string or an array.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct StringList {
+    pub values: Vec<String>,
+    pub shape: ListShape,
+}
+
+impl StringList {
+    /// One value, written as a bare string.
+    pub fn single(value: impl Into<String>) -> Self {
+        StringList { values: vec![value.into()], shape: ListShape::Single }
+    }
+
+    /// Values written as an array (even when there is only one).
+    pub fn array<I, S>(values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        StringList { values: values.into_iter().map(Into::into).collect(), shape: ListShape::Array }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    fn to_value(&self) -> Value {
+        match (self.shape, self.values.as_slice()) {
+            (ListShape::Single, [one]) => Value::String(one.clone()),
+            _ => Value::Array(self.values.iter().cloned().map(Value::String).collect()),
+        }
+    }
+}
+
+impl Serialize for StringList {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match (self.shape, self.values.as_slice()) {
+            (ListShape::Single, [one]) => serializer.serialize_str(one),
+            _ => self.values.serialize(serializer),
+        }
+    }
+}
+
+/// `Allow` or `Deny` (case-sensitive in AWS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kinds of principal a `Principal` map may name; the derive order is the
+/// conventional serialisation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalType {
+    /// `"AWS"`: account ids, account root, IAM users and roles, sessions.
+    Aws,
+    /// `"Service"`: e.g. `ecs-tasks.amazonaws.com`.
+    Service,
+    /// `"Federated"`: identity providers.
+    Federated,
+    /// `"CanonicalUser"`: S3 canonical user ids.
+    CanonicalUser,
+}
+
+impl PrincipalType {
+    pub const ALL: [PrincipalType; 4] =
+        [PrincipalType::Aws, PrincipalType::Service, PrincipalType::Federated, PrincipalType::CanonicalUser];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::Aws => "AWS",
+            PrincipalType::Service => "Service",
+            PrincipalType::Federated => "Federated",
+            PrincipalType::CanonicalUser => "CanonicalUser",
+        }
+    }
+
+    /// Exact (case-sensitive) element name.
+    pub fn parse(name: &str) -> Option<Self> {
+        PrincipalType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// The value of `Principal` / `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// `"*"`: everyone, including anonymous callers.
+    Any,
+    /// `{"AWS": …, "Service": …}`.
+    Map(BTreeMap<PrincipalType, StringList>),
+}
+
+impl Principal {
+    /// `{"AWS": [arn, …]}`.
+    pub fn aws<I, S>(arns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Principal::Map(BTreeMap::from([(PrincipalType::Aws, StringList::array(arns))]))
+    }
+
+    /// `{"Service": name}`.
+    pub fn service(name: impl Into<String>) -> Self {
+        Principal::Map(BTreeMap::from([(PrincipalType::Service, StringList::single(name))]))
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Principal::Any => Value::String("*".to_owned()),
+            Principal::Map(map) => {
+                Value::Object(map.iter().map(|(kind, list)| (kind.as_str().to_owned(), list.to_value())).collect())
+            }
+        }
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Principal::Any => serializer.serialize_str("*"),
+            Principal::Map(map) => {
+                let mut out = serializer.serialize_map(Some(map.len()))?;
+                for (kind, list) in map {
+                    out.serialize_entry(kind.as_str(), list)?;
+                }
+                out.end()
+            }
+        }
+    }
+}
+
+/// `Principal` or `NotPrincipal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalBlock {
+    Principal(Principal),
+    NotPrincipal(Principal),
+}
+
+impl PrincipalBlock {
+    pub fn key(&self) -> &'static str {
+        match self {
+            PrincipalBlock::Principal(_) => "Principal",
+            PrincipalBlock::NotPrincipal(_) => "NotPrincipal",
+        }
+    }
+
+    pub fn principal(&self) -> &Principal {
+        match self {
+            PrincipalBlock::Principal(p) | PrincipalBlock::NotPrincipal(p) => p,
+        }
+    }
+}
+
+/// `Action` or `NotAction`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionBlock {
+    Action(StringList),
+    NotAction(StringList),
+}
+
+impl ActionBlock {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ActionBlock::Action(_) => "Action",
+            ActionBlock::NotAction(_) => "NotAction",
+        }
+    }
+
+    pub fn list(&self) -> &StringList {
+        match self {
+            ActionBlock::Action(l) | ActionBlock::NotAction(l) => l,
+        }
+    }
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceBlock {
+    Resource(StringList),
+    NotResource(StringList),
+}
+
+impl ResourceBlock {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ResourceBlock::Resource(_) => "Resource",
+            ResourceBlock::NotResource(_) => "NotResource",
+        }
+    }
+
+    pub fn list(&self) -> &StringList {
+        match self {
+            ResourceBlock::Resource(l) | ResourceBlock::NotResource(l) => l,
+        }
+    }
+}
+
+/// One condition value exactly as written in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConditionValue {
+    String(String),
+    Bool(bool),
+    Number(Number),
+}
+
+impl ConditionValue {
+    /// The value as the text AWS compares (`true`, `42`, `1.5`, or the string).
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            ConditionValue::String(s) => Cow::Borrowed(s),
+            ConditionValue::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            ConditionValue::Number(n) => Cow::Owned(n.to_string()),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            ConditionValue::String(s) => Value::String(s.clone()),
+            ConditionValue::Bool(b) => Value::Bool(*b),
+            ConditionValue::Number(n) => Value::Number(n.clone()),
+        }
+    }
+}
+
+impl From<&str> for ConditionValue {
+    fn from(value: &str) -> Self {
+        ConditionValue::String(value.to_owned())
+    }
+}
+
+impl From<String> for ConditionValue {
+    fn from(value: String) -> Self {
+        ConditionValue::String(value)
+    }
+}
+
+impl From<bool> for ConditionValue {
+    fn from(value: bool) -> Self {
+        ConditionValue::Bool(value)
+    }
+}
+
+/// The values of one condition key; remembers single value vs array.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConditionValues {
+    pub values: Vec<ConditionValue>,
+    pub shape: ListShape,
+}
+
+impl ConditionValues {
+    pub fn single(value: impl Into<ConditionValue>) -> Self {
+        ConditionValues { values: vec![value.into()], shape: ListShape::Single }
+    }
+
+    pub fn array<I, V>(values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<ConditionValue>,
+    {
+        ConditionValues { values: values.into_iter().map(Into::into).collect(), shape: ListShape::Array }
+    }
+
+    fn to_value(&self) -> Value {
+        match (self.shape, self.values.as_slice()) {
+            (ListShape::Single, [one]) => one.to_value(),
+            _ => Value::Array(self.values.iter().map(ConditionValue::to_value).collect()),
+        }
+    }
+}
+
+/// One `operator → key → values` triple of a `Condition` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionEntry {
+    pub operator: ConditionOperator,
+    /// The condition key as written (AWS compares keys case-insensitively).
+    pub key: String,
+    pub values: ConditionValues,
+}
+
+/// A `Condition` block, flattened to entries. Entries of one operator are
+/// grouped back under it when serialised (first-appearance order).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConditionBlock {
+    pub entries: Vec<ConditionEntry>,
+}
+
+impl ConditionBlock {
+    /// Adds `operator → key → values`; builder style for policy generation.
+    pub fn with(mut self, operator: ConditionOperator, key: impl Into<String>, values: ConditionValues) -> Self {
+        self.entries.push(ConditionEntry { operator, key: key.into(), values });
+        self
+    }
+
+    /// Entries grouped by operator, in first-appearance order.
+    fn grouped(&self) -> Vec<(ConditionOperator, Vec<&ConditionEntry>)> {
+        let mut groups: Vec<(ConditionOperator, Vec<&ConditionEntry>)> = Vec::new();
+        for entry in &self.entries {
+            match groups.iter_mut().find(|(op, _)| *op == entry.operator) {
+                Some((_, list)) => list.push(entry),
+                None => groups.push((entry.operator, vec![entry])),
+            }
+        }
+        groups
+    }
+
+    fn to_value(&self) -> Value {
+        let mut out = Map::new();
+        for (operator, entries) in self.grouped() {
+            let keys: Map<String, Value> = entries.iter().map(|e| (e.key.clone(), e.values.to_value())).collect();
+            out.insert(operator.to_string(), Value::Object(keys));
+        }
+        Value::Object(out)
+    }
+}
+
+impl Serialize for ConditionBlock {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Through `Value`: condition values are few and this keeps one encoder.
+        self.to_value().serialize(serializer)
+    }
+}
+
+/// One statement of a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    /// Only meaningful in resource-based policies; AWS rejects it in identity policies.
+    pub principal: Option<PrincipalBlock>,
+    pub action: ActionBlock,
+    /// Required in identity policies; a resource policy may omit it.
+    pub resource: Option<ResourceBlock>,
+    pub condition: Option<ConditionBlock>,
+    /// Unknown keys, written back after the known ones.
+    pub extra: Extra,
+}
+
+impl Statement {
+    /// An `Allow` statement for generated policies (arrays for both lists).
+    pub fn allow<A, R, S1, S2>(sid: Option<&str>, actions: A, resources: R) -> Self
+    where
+        A: IntoIterator<Item = S1>,
+        R: IntoIterator<Item = S2>,
+        S1: Into<String>,
+        S2: Into<String>,
+    {
+        Statement::new(Effect::Allow, sid, actions, resources)
+    }
+
+    /// A `Deny` statement for generated policies (arrays for both lists).
+    pub fn deny<A, R, S1, S2>(sid: Option<&str>, actions: A, resources: R) -> Self
+    where
+        A: IntoIterator<Item = S1>,
+        R: IntoIterator<Item = S2>,
+        S1: Into<String>,
+        S2: Into<String>,
+    {
+        Statement::new(Effect::Deny, sid, actions, resources)
+    }
+
+    fn new<A, R, S1, S2>(effect: Effect, sid: Option<&str>, actions: A, resources: R) -> Self
+    where
+        A: IntoIterator<Item = S1>,
+        R: IntoIterator<Item = S2>,
+        S1: Into<String>,
+        S2: Into<String>,
+    {
+        Statement {
+            sid: sid.map(str::to_owned),
+            effect,
+            principal: None,
+            action: ActionBlock::Action(StringList::array(actions)),
+            resource: Some(ResourceBlock::Resource(StringList::array(resources))),
+            condition: None,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Sets the `Principal` (for resource and trust policies).
+    pub fn with_principal(mut self, principal: Principal) -> Self {
+        self.principal = Some(PrincipalBlock::Principal(principal));
+        self
+    }
+
+    /// Sets the `Condition` block.
+    pub fn with_condition(mut self, condition: ConditionBlock) -> Self {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// Parses one statement; `path` is its JSON pointer (used in errors).
+    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, PolicyError> {
+        let Value::Object(object) = value else {
+            return Err(PolicyError::invalid(
+                path,
+                format!("a statement must be a JSON object, found {}", kind(value)),
+            ));
+        };
+        let mut extra = Extra::new();
+        let mut sid = None;
+        let mut effect = None;
+        let mut principal = None;
+        let mut action = None;
+        let mut resource = None;
+        let mut condition = None;
+        for (key, item) in object {
+            let item_path = format!("{path}/{}", escape(key));
+            match key.as_str() {
+                "Sid" => sid = Some(expect_string(item, &item_path)?.to_owned()),
+                "Effect" => effect = Some(parse_effect(item, &item_path)?),
+                "Principal" | "NotPrincipal" => {
+                    let parsed = parse_principal(item, &item_path)?;
+                    let block = if key == "Principal" {
+                        PrincipalBlock::Principal(parsed)
+                    } else {
+                        PrincipalBlock::NotPrincipal(parsed)
+                    };
+                    if principal.replace(block).is_some() {
+                        return Err(both(path, "Principal", "NotPrincipal"));
+                    }
+                }
+                "Action" | "NotAction" => {
+                    let list = parse_string_list(item, &item_path)?;
+                    let block = if key == "Action" { ActionBlock::Action(list) } else { ActionBlock::NotAction(list) };
+                    if action.replace(block).is_some() {
+                        return Err(both(path, "Action", "NotAction"));
+                    }
+                }
+                "Resource" | "NotResource" => {
+                    let list = parse_string_list(item, &item_path)?;
+                    let block = if key == "Resource" {
+                        ResourceBlock::Resource(list)
+                    } else {
+                        ResourceBlock::NotResource(list)
+                    };
+                    if resource.replace(block).is_some() {
+                        return Err(both(path, "Resource", "NotResource"));
+                    }
+                }
+                "Condition" => condition = Some(parse_condition(item, &item_path)?),
+                _ => {
+                    extra.insert(key.clone(), item.clone());
+                }
+            }
+        }
+        let Some(effect) = effect else {
+            return Err(missing(path, &extra, "Effect", "\"Effect\": \"Allow\" or \"Deny\""));
+        };
+        let Some(action) = action else {
+            return Err(missing(path, &extra, "Action", "\"Action\" or \"NotAction\""));
+        };
+        Ok(Statement { sid, effect, principal, action, resource, condition, extra })
+    }
+
+    /// The statement as a JSON value (keys sorted, as `serde_json::Value` does).
+    pub fn to_value(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(sid) = &self.sid {
+            out.insert("Sid".to_owned(), Value::String(sid.clone()));
+        }
+        out.insert("Effect".to_owned(), Value::String(self.effect.as_str().to_owned()));
+        if let Some(block) = &self.principal {
+            out.insert(block.key().to_owned(), block.principal().to_value());
+        }
+        out.insert(self.action.key().to_owned(), self.action.list().to_value());
+        if let Some(block) = &self.resource {
+            out.insert(block.key().to_owned(), block.list().to_value());
+        }
+        if let Some(condition) = &self.condition {
+            out.insert("Condition".to_owned(), condition.to_value());
+        }
+        for (key, value) in &self.extra {
+            out.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        Value::Object(out)
+    }
+}
+
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_map(None)?;
+        if let Some(sid) = &self.sid {
+            out.serialize_entry("Sid", sid)?;
+        }
+        out.serialize_entry("Effect", &self.effect)?;
+        if let Some(block) = &self.principal {
+            out.serialize_entry(block.key(), block.principal())?;
+        }
+        out.serialize_entry(self.action.key(), self.action.list())?;
+        if let Some(block) = &self.resource {
+            out.serialize_entry(block.key(), block.list())?;
+        }
+        if let Some(condition) = &self.condition {
+            out.serialize_entry("Condition", condition)?;
+        }
+        for (key, value) in &self.extra {
+            if !KNOWN_STATEMENT_KEYS.contains(&key.as_str()) {
+                out.serialize_entry(key, value)?;
+            }
+        }
+        out.end()
+    }
+}
+
+/// Keys the serialiser writes itself; an `extra` entry with one of these
+/// names (only possible when built by hand) is skipped, never duplicated.
+const KNOWN_STATEMENT_KEYS: [&str; 9] =
+    ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+
+/// A whole policy document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDocument {
+    pub version: Option<String>,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+    /// Whether `Statement` was one object or an array.
+    pub statement_shape: ListShape,
+    /// Unknown top-level keys.
+    pub extra: Extra,
+}
+
+impl PolicyDocument {
+    /// A `2012-10-17` document with an array of statements.
+    pub fn new(statements: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: Some(VERSION_2012_10_17.to_owned()),
+            id: None,
+            statements,
+            statement_shape: ListShape::Array,
+            extra: Extra::new(),
+        }
+    }
+
+    /// Parses policy JSON text.
+    pub fn parse(text: &str) -> Result<Self, PolicyError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| PolicyError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        PolicyDocument::from_value(&value)
+    }
+
+    /// Reads a policy from a parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
+        PolicyDocument::from_value_at(value, "")
+    }
+
+    /// Like [`PolicyDocument::from_value`] for a policy embedded in a larger
+    /// document: `path` (a JSON pointer) prefixes every error path.
+    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, PolicyError> {
+        let Value::Object(object) = value else {
+            return Err(PolicyError::invalid(path, format!("a policy must be a JSON object, found {}", kind(value))));
+        };
+        let mut document = PolicyDocument {
+            version: None,
+            id: None,
+            statements: Vec::new(),
+            statement_shape: ListShape::Array,
+            extra: Extra::new(),
+        };
+        let mut saw_statement = false;
+        for (key, item) in object {
+            let item_path = format!("{path}/{}", escape(key));
+            match key.as_str() {
+                "Version" => document.version = Some(expect_string(item, &item_path)?.to_owned()),
+                "Id" => document.id = Some(expect_string(item, &item_path)?.to_owned()),
+                "Statement" => {
+                    saw_statement = true;
+                    match item {
+                        Value::Array(items) => {
+                            document.statement_shape = ListShape::Array;
+                            document.statements = items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, s)| Statement::from_value_at(s, &format!("{item_path}/{i}")))
+                                .collect::<Result<_, _>>()?;
+                        }
+                        Value::Object(_) => {
+                            document.statement_shape = ListShape::Single;
+                            document.statements = vec![Statement::from_value_at(item, &item_path)?];
+                        }
+                        other => {
+                            return Err(PolicyError::invalid(
+                                &item_path,
+                                format!("expected a statement object or an array of them, found {}", kind(other)),
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    document.extra.insert(key.clone(), item.clone());
+                }
+            }
+        }
+        if !saw_statement {
+            return Err(missing(path, &document.extra, "Statement", "\"Statement\": [ … ]"));
+        }
+        Ok(document)
+    }
+
+    /// The document as a JSON value (keys sorted, as `serde_json::Value` does).
+    pub fn to_value(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(version) = &self.version {
+            out.insert("Version".to_owned(), Value::String(version.clone()));
+        }
+        if let Some(id) = &self.id {
+            out.insert("Id".to_owned(), Value::String(id.clone()));
+        }
+        let statements = match (self.statement_shape, self.statements.as_slice()) {
+            (ListShape::Single, [one]) => one.to_value(),
+            _ => Value::Array(self.statements.iter().map(Statement::to_value).collect()),
+        };
+        out.insert("Statement".to_owned(), statements);
+        for (key, value) in &self.extra {
+            out.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        Value::Object(out)
+    }
+
+    /// Pretty JSON in the conventional key order (`Version`, `Id`, `Statement`, …).
+    pub fn to_pretty_json(&self) -> String {
+        // Serialising plain strings, maps and sequences cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Compact JSON in the conventional key order (what IAM APIs take).
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether policy variables (`${…}`) are substituted: only in `2012-10-17`
+    /// documents; elsewhere `${…}` is literal text.
+    pub fn supports_variables(&self) -> bool {
+        self.version.as_deref() == Some(VERSION_2012_10_17)
+    }
+}
+
+impl Serialize for PolicyDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Statements<'a>(&'a [Statement]);
+        impl Serialize for Statements<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for statement in self.0 {
+                    seq.serialize_element(statement)?;
+                }
+                seq.end()
+            }
+        }
+        let mut out = serializer.serialize_map(None)?;
+        if let Some(version) = &self.version {
+            out.serialize_entry("Version", version)?;
+        }
+        if let Some(id) = &self.id {
+            out.serialize_entry("Id", id)?;
+        }
+        match (self.statement_shape, self.statements.as_slice()) {
+            (ListShape::Single, [one]) => out.serialize_entry("Statement", one)?,
+            _ => out.serialize_entry("Statement", &Statements(&self.statements))?,
+        }
+        for (key, value) in &self.extra {
+            if !["Version", "Id", "Statement"].contains(&key.as_str()) {
+                out.serialize_entry(key, value)?;
+            }
+        }
+        out.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyDocument {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        PolicyDocument::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn expect_string<'v>(value: &'v Value, path: &str) -> Result<&'v str, PolicyError> {
+    value.as_str().ok_or_else(|| PolicyError::invalid(path, format!("expected a string, found {}", kind(value))))
+}
+
+fn both(path: &str, a: &str, b: &str) -> PolicyError {
+    PolicyError::invalid(path, format!("a statement may have \"{a}\" or \"{b}\", not both"))
+}
+
+/// Error for a missing required element; points out a wrongly-cased key
+/// (`"effect"`), since AWS element names are case-sensitive.
+fn missing(path: &str, extra: &Extra, element: &str, expected: &str) -> PolicyError {
+    let near =
+        extra.keys().find(|k| k.eq_ignore_ascii_case(element) || k.eq_ignore_ascii_case(&format!("Not{element}")));
+    let message = match near {
+        Some(found) => format!(
+            "missing {expected}; found \"{found}\" instead: element names are case-sensitive, write \"{element}\""
+        ),
+        None => format!("missing {expected}"),
+    };
+    PolicyError::invalid(path, message)
+}
+
+fn parse_effect(value: &Value, path: &str) -> Result<Effect, PolicyError> {
+    match value.as_str() {
+        Some("Allow") => Ok(Effect::Allow),
+        Some("Deny") => Ok(Effect::Deny),
+        Some(other) => {
+            Err(PolicyError::invalid(path, format!("expected \"Allow\" or \"Deny\" (case-sensitive), found {other:?}")))
+        }
+        None => Err(PolicyError::invalid(path, format!("expected \"Allow\" or \"Deny\", found {}", kind(value)))),
+    }
+}
+
+fn parse_string_list(value: &Value, path: &str) -> Result<StringList, PolicyError> {
+    match value {
+        Value::String(s) => Ok(StringList::single(s.clone())),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                item.as_str().map(str::to_owned).ok_or_else(|| {
+                    PolicyError::invalid(&format!("{path}/{i}"), format!("expected a string, found {}", kind(item)))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|values| StringList { values, shape: ListShape::Array }),
+        other => {
+            Err(PolicyError::invalid(path, format!("expected a string or an array of strings, found {}", kind(other))))
+        }
+    }
+}
+
+fn parse_principal(value: &Value, path: &str) -> Result<Principal, PolicyError> {
+    match value {
+        Value::String(s) if s == "*" => Ok(Principal::Any),
+        Value::String(s) => Err(PolicyError::invalid(
+            path,
+            format!("expected \"*\" or an object such as {{\"AWS\": \"{s}\"}}, found the string {s:?}"),
+        )),
+        Value::Object(map) => {
+            let mut out = BTreeMap::new();
+            for (key, item) in map {
+                let item_path = format!("{path}/{}", escape(key));
+                let Some(kind) = PrincipalType::parse(key) else {
+                    let hint = PrincipalType::ALL
+                        .into_iter()
+                        .find(|t| t.as_str().eq_ignore_ascii_case(key))
+                        .map(|t| format!(" (did you mean \"{}\"? names are case-sensitive)", t.as_str()))
+                        .unwrap_or_default();
+                    return Err(PolicyError::invalid(
+                        &item_path,
+                        format!(
+                            "unknown principal type {key:?}{hint}; expected AWS, Service, Federated or CanonicalUser"
+                        ),
+                    ));
+                };
+                out.insert(kind, parse_string_list(item, &item_path)?);
+            }
+            Ok(Principal::Map(out))
+        }
+        other => {
+            Err(PolicyError::invalid(path, format!("expected \"*\" or an object of principals, found {}", kind(other))))
+        }
+    }
+}
+
+fn parse_condition_value(value: &Value, path: &str) -> Result<ConditionValue, PolicyError> {
+    match value {
+        Value::String(s) => Ok(ConditionValue::String(s.clone())),
+        Value::Bool(b) => Ok(ConditionValue::Bool(*b)),
+        Value::Number(n) => Ok(ConditionValue::Number(n.clone())),
+        other => {
+            Err(PolicyError::invalid(path, format!("expected a string, boolean or number, found {}", kind(other))))
+        }
+    }
+}
+
+fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, PolicyError> {
+    let Value::Object(operators) = value else {
+        return Err(PolicyError::invalid(
+            path,
+            format!("expected an object of condition operators, found {}", kind(value)),
+        ));
+    };
+    let mut block = ConditionBlock::default();
+    for (name, keys) in operators {
+        let operator_path = format!("{path}/{}", escape(name));
+        let operator =
+            ConditionOperator::parse(name).map_err(|message| PolicyError::invalid(&operator_path, message))?;
+        let Value::Object(keys) = keys else {
+            return Err(PolicyError::invalid(
+                &operator_path,
+                format!("expected an object of condition keys, found {}", kind(keys)),
+            ));
+        };
+        for (key, values) in keys {
+            let key_path = format!("{operator_path}/{}", escape(key));
+            let values = match values {
+                Value::Array(items) => ConditionValues {
+                    values: items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| parse_condition_value(item, &format!("{key_path}/{i}")))
+                        .collect::<Result<_, _>>()?,
+                    shape: ListShape::Array,
+                },
+                single => ConditionValues {
+                    values: vec![parse_condition_value(single, &key_path)?],
+                    shape: ListShape::Single,
+                },
+            };
+            block.entries.push(ConditionEntry { operator, key: key.clone(), values });
+        }
+    }
+    Ok(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::iam::condition::BaseOperator;
+
+    fn error_of(value: Value) -> String {
+        PolicyDocument::from_value(&value).expect_err("should fail").to_string()
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let cases = [
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}, {}, {"Effect": "allow", "Action": "*"}]}),
+                "/Statement/1: missing \"Effect\": \"Allow\" or \"Deny\"",
+            ),
+            (
+                json!({"Statement": [{"Effect": "Allow", "Action": "*"}, {"Effect": "Allow", "Action": "*"}, {"Effect": "allow", "Action": "*"}]}),
+                "/Statement/2/Effect: expected \"Allow\" or \"Deny\" (case-sensitive), found \"allow\"",
+            ),
+            (
+                json!({"Statement": {"effect": "Allow", "Action": "*"}}),
+                "/Statement: missing \"Effect\": \"Allow\" or \"Deny\"; found \"effect\" instead: element names are case-sensitive, write \"Effect\"",
+            ),
+            (json!({"Statement": {"Effect": "Allow"}}), "/Statement: missing \"Action\" or \"NotAction\""),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "s3:*"}}),
+                "/Statement: a statement may have \"Action\" or \"NotAction\", not both",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", 3]}}),
+                "/Statement/Action/1: expected a string, found a number",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": {}}}),
+                "/Statement/Resource: expected a string or an array of strings, found an object",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "Principal": {"aws": "*"}}}),
+                "/Statement/Principal/aws: unknown principal type \"aws\" (did you mean \"AWS\"? names are case-sensitive); expected AWS, Service, Federated or CanonicalUser",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"StringEqualz": {"a:b": "c"}}}}),
+                "/Statement/Condition/StringEqualz: unknown condition operator \"StringEqualz\"",
+            ),
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"StringEquals": {"a:b": [null]}}}}),
+                "/Statement/Condition/StringEquals/a:b/0: expected a string, boolean or number, found null",
+            ),
+            (json!({"Version": "2012-10-17"}), "(document): missing \"Statement\": [ … ]"),
+            (json!([]), "(document): a policy must be a JSON object, found an array"),
+            (json!({"Statement": "x"}), "/Statement: expected a statement object or an array of them, found a string"),
+            (
+                json!({"Statement": {"Sid": 1, "Effect": "Allow", "Action": "*"}}),
+                "/Statement/Sid: expected a string, found a number",
+            ),
+        ];
+        for (input, expected) in cases {
+            let got = error_of(input.clone());
+            assert!(got.starts_with(expected), "input {input}\n  got: {got}\n want: {expected}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let err = PolicyDocument::parse("{\n  \"Statement\": [,]\n}").expect_err("not JSON");
+        assert!(matches!(err, PolicyError::Syntax { line: 2, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn round_trip_keeps_shapes_and_unknown_keys() {
+        let inputs = [
+            json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}),
+            json!({"Version": "2012-10-17", "Id": "x", "Statement": [{"Sid": "A", "Effect": "Deny", "NotAction": ["iam:*"], "NotResource": ["arn:aws:iam::1:role/a"]}]}),
+            json!({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["*"], "Custom": {"k": [1, 2]}}], "X-Extra": true}),
+            json!({"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": ["arn:aws:iam::1:root"], "Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {
+                "Bool": {"aws:SecureTransport": false},
+                "NumericLessThan": {"s3:max-keys": 10, "x:y": [1.5, "2"]},
+                "ForAnyValue:StringLike": {"aws:TagKeys": ["a*", "b?"]},
+                "StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}
+            }}]}),
+        ];
+        for input in inputs {
+            let parsed = PolicyDocument::from_value(&input).expect("valid");
+            assert_eq!(parsed.to_value(), input, "to_value");
+            let text: Value = serde_json::from_str(&parsed.to_pretty_json()).expect("json");
+            assert_eq!(text, input, "to_pretty_json");
+            let reparsed = PolicyDocument::parse(&parsed.to_compact_json()).expect("reparse");
+            assert_eq!(reparsed, parsed);
+        }
+    }
+
+    #[test]
+    fn serialises_in_conventional_key_order() {
+        let doc = PolicyDocument::new(vec![
+            Statement::allow(
+                Some("Read"),
+                ["secretsmanager:GetSecretValue"],
+                ["arn:aws:secretsmanager:r:1:secret:db-??????"],
+            )
+            .with_condition(ConditionBlock::default().with(
+                ConditionOperator::plain(BaseOperator::StringEquals),
+                "aws:SourceAccount",
+                ConditionValues::single("1"),
+            ))
+            .with_principal(Principal::service("ecs-tasks.amazonaws.com")),
+        ]);
+        let text = doc.to_compact_json();
+        assert_eq!(
+            text,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Read","Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":["secretsmanager:GetSecretValue"],"Resource":["arn:aws:secretsmanager:r:1:secret:db-??????"],"Condition":{"StringEquals":{"aws:SourceAccount":"1"}}}]}"#
+        );
+    }
+
+    #[test]
+    fn deserialize_goes_through_the_lenient_parser() {
+        let doc: PolicyDocument =
+            serde_json::from_str(r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#).expect("ok");
+        assert_eq!(doc.statement_shape, ListShape::Single);
+        let err = serde_json::from_str::<PolicyDocument>(r#"{"Statement": {"Effect": "allow", "Action": "*"}}"#)
+            .expect_err("bad effect");
+        assert!(err.to_string().contains("/Statement/Effect"), "{err}");
+    }
+}
