@@ -19,6 +19,10 @@ struct Cli {
 enum Command {
     Lint(cli::lint::Args),
     Normalize(cli::normalize::Args),
+    Policy(cli::policy::Args),
+    Check(cli::check::Args),
+    Iam(cli::iam::Args),
+    Diagnose(cli::diagnose::Args),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +31,10 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Lint(args) => cli::lint::run(args),
         Command::Normalize(args) => cli::normalize::run(args),
+        Command::Policy(args) => cli::policy::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Iam(args) => cli::iam::run(args),
+        Command::Diagnose(args) => cli::diagnose::run(args),
     };
     cli::finish(result)
 }

@@ -1,19 +1,35 @@
-//! The `--region`, `--account` and `--platform-version` flags: where the task
-//! will run. They become a [`shared::Context`]; rules that need a fact the
-//! user did not give stay quiet rather than guess.
+//! Flags shared by several commands: `--region` and `--account` (where the
+//! task will run), `--platform-version`, and `--kms-key REF=KEY_ARN`. They
+//! become a [`shared::Context`] and friends; rules that need a fact the user
+//! did not give stay quiet rather than guess.
+
+use std::collections::BTreeMap;
 
 use clap::Args;
 use shared::Context;
 
-/// Flags describing where the task definition will run.
+/// Where the task definition will run.
 #[derive(Debug, Clone, Default, Args)]
-pub struct ContextArgs {
+pub struct LocationArgs {
     /// The region the task runs in, e.g. eu-west-1 (resolves bare SSM parameter names).
     #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
     /// The 12-digit AWS account id the task runs in.
     #[arg(long, value_name = "ACCOUNT_ID", value_parser = parse_account)]
     pub account: Option<String>,
+}
+
+impl LocationArgs {
+    pub fn context(&self) -> Context {
+        Context::new(self.region.clone(), self.account.clone())
+    }
+}
+
+/// Where the task definition will run, including the Fargate platform version.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub location: LocationArgs,
     /// The Fargate platform version the service uses (1.3.0, 1.4.0, LATEST).
     #[arg(long, value_name = "VERSION", value_parser = parse_platform_version)]
     pub platform_version: Option<String>,
@@ -21,11 +37,36 @@ pub struct ContextArgs {
 
 impl ContextArgs {
     pub fn context(&self) -> Context {
-        Context {
-            region: self.region.clone(),
-            account_id: self.account.clone(),
-            platform_version: self.platform_version.clone(),
+        Context { platform_version: self.platform_version.clone(), ..self.location.context() }
+    }
+}
+
+/// Customer-managed KMS keys of secrets, `--kms-key SECRET_REF=KEY_ARN`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KmsKeyArgs {
+    /// The customer-managed KMS key that encrypts a secret: the reference as written in
+    /// valueFrom (or the secret's ARN or name), `=`, the key ARN. Repeat for more secrets.
+    #[arg(long = "kms-key", value_name = "SECRET_REF=KEY_ARN", value_parser = parse_kms_key)]
+    pub kms_keys: Vec<(String, String)>,
+}
+
+impl KmsKeyArgs {
+    /// The keys by reference; a reference given twice keeps its last key.
+    pub fn by_reference(&self) -> BTreeMap<String, String> {
+        self.kms_keys.iter().cloned().collect()
+    }
+}
+
+/// Splits `REF=KEY_ARN` at the last `=`: secret names may contain `=`, key
+/// ARNs and aliases may not.
+fn parse_kms_key(raw: &str) -> Result<(String, String), String> {
+    match raw.rsplit_once('=') {
+        Some((reference, key)) if !reference.is_empty() && !key.is_empty() => {
+            Ok((reference.to_owned(), key.to_owned()))
         }
+        _ => Err(format!(
+            "`{raw}` is not SECRET_REF=KEY_ARN; write e.g. /prod/db/password=arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )),
     }
 }
 
@@ -83,6 +124,15 @@ mod tests {
         }
         for bad in ["latest", "1.4", "1..0", "v1.4.0"] {
             assert!(parse_platform_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kms_keys_split_at_the_last_equals_sign() {
+        let key = "arn:aws:kms:eu-west-1:123456789012:key/k";
+        assert_eq!(parse_kms_key(&format!("/p=q={key}")), Ok(("/p=q".to_owned(), key.to_owned())));
+        for bad in ["no-equals", "=arn:aws:kms:eu-west-1:123456789012:key/k", "/p="] {
+            assert!(parse_kms_key(bad).is_err(), "{bad}");
         }
     }
 }

@@ -10,9 +10,13 @@ pub mod input;
 pub mod output;
 pub mod style;
 
+pub mod check;
+pub mod diagnose;
+pub mod iam;
 pub mod lint;
 pub mod lint_report;
 pub mod normalize;
+pub mod policy;
 pub mod sarif;
 
 use std::process::ExitCode;
