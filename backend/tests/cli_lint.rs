@@ -249,3 +249,30 @@ fn sarif_reports_unreadable_files_as_failed_execution() {
     assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(4), Some(20)));
     assert_eq!(log["runs"][0]["results"], json!([]));
 }
+
+#[test]
+fn plaintext_secret_values_never_reach_the_output() {
+    // errors.json holds DB_PASSWORD=hunter2 in `environment`; the lint and
+    // its fix point at the value but must not repeat it.
+    for format in ["text", "json", "sarif"] {
+        let run = lint(&["errors.json"], &["--format", format], "", 1);
+        assert!(!run.stdout.contains("hunter2"), "{format}: {}", run.stdout);
+        assert!(!run.stderr.contains("hunter2"), "{format}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn platform_version_reaches_the_fargate_rules() {
+    let codes = |version: &str, expect_code: i32| -> Vec<String> {
+        let run = lint(&["json-key.json"], &["--format", "json", "--platform-version", version], "", expect_code);
+        run.json()["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A JSON-key reference needs platform 1.4.0.
+    assert!(codes("1.3.0", 1).contains(&"ES035".to_owned()));
+    assert!(!codes("1.4.0", 0).contains(&"ES035".to_owned()));
+}
