@@ -381,4 +381,83 @@ mod tests {
         assert_eq!(position("aé", 2), Position { offset: 1, line: 1, column: 2 });
         assert_eq!(position("a\nb", 99), Position { offset: 3, line: 2, column: 2 });
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        use super::super::*;
+
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i32>().prop_map(Value::from),
+                "[a-z\\u{e9}\\u{1F600}\"\\\\/~ ]{0,6}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 32, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::btree_map("[a-z/~\"\\\\]{0,4}", inner, 0..5)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Every pointer into a document, in no particular order.
+        fn pointers(value: &Value, prefix: String, out: &mut Vec<String>) {
+            out.push(prefix.clone());
+            match value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        pointers(item, format!("{prefix}/{i}"), out);
+                    }
+                }
+                Value::Object(map) => {
+                    for (key, item) in map {
+                        pointers(item, format!("{prefix}/{}", crate::json_pointer::escape(key)), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        proptest! {
+            /// Pretty or compact, every pointer of a document is found exactly,
+            /// and the text from its start parses to the value it names.
+            #[test]
+            fn every_pointer_is_found_exactly(value in json_value(), pretty in any::<bool>()) {
+                let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) }
+                    .unwrap();
+                let mut all = Vec::new();
+                pointers(&value, String::new(), &mut all);
+                for pointer in all {
+                    let loc = locate(&text, &pointer).unwrap();
+                    prop_assert!(loc.exact, "{pointer} in {text}");
+                    prop_assert_eq!(&loc.pointer, &pointer);
+                    let mut slice = &text[loc.start.offset..loc.end.offset];
+                    // A member's span starts at its key: skip `"key":`.
+                    let tokens = crate::json_pointer::tokens(&pointer).unwrap();
+                    let parent = tokens.split_last().map(|(_, parent)| crate::json_pointer::pointer(parent));
+                    if parent.and_then(|p| value.pointer(&p)).is_some_and(Value::is_object) {
+                        let mut key = serde_json::Deserializer::from_str(slice).into_iter::<String>();
+                        prop_assert!(key.next().is_some_and(|k| k.is_ok()), "a key starts {slice}");
+                        slice = slice[key.byte_offset()..].trim_start().strip_prefix(':').unwrap();
+                    }
+                    let parsed: Value = serde_json::from_str(slice).unwrap();
+                    prop_assert_eq!(Some(&parsed), value.pointer(&pointer));
+                }
+            }
+
+            /// Arbitrary text and pointers never panic.
+            #[test]
+            fn arbitrary_input_never_panics(text in "[\\[\\]{}\",:0-9a-z \\n\\\\]{0,40}", pointer in "(/[a-z0-9~-]{0,3}){0,4}") {
+                if let Some(loc) = locate(&text, &pointer) {
+                    prop_assert!(loc.start.offset <= text.len() && loc.end.offset <= text.len());
+                    prop_assert!(loc.start.line >= 1 && loc.start.column >= 1);
+                    prop_assert!(pointer.starts_with(&loc.pointer));
+                }
+            }
+        }
+    }
 }
