@@ -174,4 +174,12 @@ mod tests {
             assert_eq!(parse_millis(text), *want, "{text}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "\\PC{0,40}", iso in "[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.,+Zz-]{0,20}") {
+            let _ = parse_millis(&text);
+            let _ = parse_millis(&iso);
+        }
+    }
 }

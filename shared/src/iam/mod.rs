@@ -14,6 +14,26 @@
 //!   permissions, managed-policy advice) from a task definition.
 //! - [`access`]: the pre-deploy check that a role's policies allow every
 //!   secret a task definition references.
+//!
+//! # What the evaluator models, and what it does not
+//! Modelled (details in [`eval`] and [`condition`]): identity policies plus
+//! one resource policy; explicit deny → allow (identity OR resource in the
+//! same account, identity AND resource across accounts) → implicit deny;
+//! `Action`/`NotAction`, `Resource`/`NotResource`, `Principal`/`NotPrincipal`;
+//! every string, numeric, date, `Bool`, `BinaryEquals`, IP, ARN and `Null`
+//! operator with `IfExists` and `ForAnyValue:`/`ForAllValues:`; policy
+//! variables with defaults and escapes; missing context keys reported, never
+//! guessed.
+//!
+//! Not modelled: service control / resource control policies, permission
+//! boundaries, session policies, KMS grants, S3 ACLs and VPC endpoint
+//! policies; the `NotPrincipal` + `Deny` subtlety that a session must be
+//! listed by its session ARN as well as its role ARN (here a role ARN
+//! covers its sessions everywhere); `aws:PrincipalArn` of a session (the
+//! role's path is not in the session ARN — supply the key in the context);
+//! service-specific ARN quirks (e.g. S3 bucket vs object ARNs are plain
+//! strings here); policy validation beyond parsing (e.g. AWS rejecting
+//! `Principal` in identity policies — it is ignored there instead).
 
 pub mod access;
 pub mod condition;

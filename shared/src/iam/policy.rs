@@ -1034,6 +1034,122 @@ mod tests {
         );
     }
 
+    mod round_trip {
+        use proptest::collection::{btree_map, vec};
+        use proptest::option;
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::iam::condition::{BaseOperator, ConditionOperator, SetQualifier};
+
+        fn text() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9:*?/${}. -]{0,12}"
+        }
+
+        fn string_list() -> impl Strategy<Value = StringList> {
+            prop_oneof![text().prop_map(StringList::single), vec(text(), 0..3).prop_map(StringList::array)]
+        }
+
+        fn principal() -> impl Strategy<Value = Principal> {
+            let kind = prop_oneof![
+                Just(PrincipalType::Aws),
+                Just(PrincipalType::Service),
+                Just(PrincipalType::Federated),
+                Just(PrincipalType::CanonicalUser)
+            ];
+            prop_oneof![Just(Principal::Any), btree_map(kind, string_list(), 0..3).prop_map(Principal::Map)]
+        }
+
+        fn operator() -> impl Strategy<Value = ConditionOperator> {
+            let set = option::of(prop_oneof![Just(SetQualifier::ForAnyValue), Just(SetQualifier::ForAllValues)]);
+            (set, prop::sample::select(BaseOperator::ALL.to_vec()), any::<bool>()).prop_map(|(set, base, if_exists)| {
+                ConditionOperator { set, base, if_exists: if_exists && base != BaseOperator::Null }
+            })
+        }
+
+        fn condition_value() -> impl Strategy<Value = ConditionValue> {
+            prop_oneof![
+                text().prop_map(ConditionValue::String),
+                any::<bool>().prop_map(ConditionValue::Bool),
+                any::<i64>().prop_map(|n| ConditionValue::Number(n.into())),
+            ]
+        }
+
+        fn condition() -> impl Strategy<Value = ConditionBlock> {
+            let values = prop_oneof![
+                condition_value().prop_map(ConditionValues::single),
+                vec(condition_value(), 0..3).prop_map(ConditionValues::array),
+            ];
+            // Distinct keys, so no two entries collapse into one JSON member.
+            vec((operator(), values), 0..4).prop_map(|entries| ConditionBlock {
+                entries: entries
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (operator, values))| ConditionEntry { operator, key: format!("svc:key{i}"), values })
+                    .collect(),
+            })
+        }
+
+        fn extra() -> impl Strategy<Value = Extra> {
+            btree_map(
+                "x-[a-z]{1,5}",
+                prop_oneof![text().prop_map(Value::from), any::<i64>().prop_map(Value::from)],
+                0..2,
+            )
+        }
+
+        fn statement() -> impl Strategy<Value = Statement> {
+            (
+                option::of(text()),
+                prop_oneof![Just(Effect::Allow), Just(Effect::Deny)],
+                option::of((any::<bool>(), principal())),
+                (any::<bool>(), string_list()),
+                option::of((any::<bool>(), string_list())),
+                option::of(condition()),
+                extra(),
+            )
+                .prop_map(|(sid, effect, principal, (not_action, actions), resource, condition, extra)| {
+                    Statement {
+                        sid,
+                        effect,
+                        principal: principal.map(|(not, p)| {
+                            if not { PrincipalBlock::NotPrincipal(p) } else { PrincipalBlock::Principal(p) }
+                        }),
+                        action: if not_action { ActionBlock::NotAction(actions) } else { ActionBlock::Action(actions) },
+                        resource: resource.map(|(not, r)| {
+                            if not { ResourceBlock::NotResource(r) } else { ResourceBlock::Resource(r) }
+                        }),
+                        condition,
+                        extra,
+                    }
+                })
+        }
+
+        fn document() -> impl Strategy<Value = PolicyDocument> {
+            (option::of(text()), option::of(text()), vec(statement(), 0..4), any::<bool>(), extra()).prop_map(
+                |(version, id, statements, single, extra)| {
+                    let statement_shape =
+                        if single && statements.len() == 1 { ListShape::Single } else { ListShape::Array };
+                    PolicyDocument { version, id, statements, statement_shape, extra }
+                },
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn serialise_then_parse_is_lossless(doc in document()) {
+                let text = doc.to_compact_json();
+                let written: Value = serde_json::from_str(&text).expect("valid JSON");
+                prop_assert_eq!(&written, &doc.to_value());
+                let parsed = PolicyDocument::parse(&text).expect("parses back");
+                prop_assert_eq!(parsed.to_value(), doc.to_value());
+                prop_assert_eq!(parsed.statement_shape, doc.statement_shape);
+                let again = PolicyDocument::parse(&parsed.to_pretty_json()).expect("parses again");
+                prop_assert_eq!(again, parsed);
+            }
+        }
+    }
+
     #[test]
     fn deserialize_goes_through_the_lenient_parser() {
         let doc: PolicyDocument =

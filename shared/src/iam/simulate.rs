@@ -248,4 +248,17 @@ mod tests {
         assert_eq!(response.decision, DecisionKind::Allowed);
         assert!(response.missing_context_keys.is_empty());
     }
+
+    #[test]
+    fn policies_may_be_json_strings() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#;
+        let request = serde_json::json!({
+            "action": "ssm:GetParameters",
+            "resource": "arn:aws:ssm:eu-west-1:111122223333:parameter/x",
+            "identityPolicies": [policy],
+        });
+        let response = simulate_json(&request.to_string()).expect("valid");
+        assert_eq!(response.decision, DecisionKind::ExplicitDeny);
+        assert_eq!(response.matched_statements.len(), 1);
+    }
 }

@@ -143,4 +143,17 @@ mod tests {
         assert_eq!(tokens[5], Token::AnyRun);
         assert_eq!(referenced_keys("${a:b}/${*}/${c:d, 'x'}"), ["a:b", "c:d"]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_plain_text_is_unchanged(text in "[a-zé/*?$}{ ,']{0,30}") {
+            let context = RequestContext::new().with("k", "v");
+            let resolution = lookup_in(&context, &text);
+            if !has_variables(&text) {
+                let Resolution::Resolved(tokens) = resolution else { panic!("plain text always resolves") };
+                proptest::prop_assert_eq!(literal_text(&tokens), text.clone());
+            }
+            let _ = referenced_keys(&text);
+        }
+    }
 }
