@@ -397,8 +397,8 @@ fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[Matche
                 PolicySource::Resource => "the resource policy".to_owned(),
             };
             match &m.sid {
-                Some(sid) => format!("statement `{sid}` (#{}) of {policy}", m.statement_index),
-                None => format!("statement #{} of {policy}", m.statement_index),
+                Some(sid) => format!("Statement `{sid}` (#{}) of {policy}", m.statement_index),
+                None => format!("Statement #{} of {policy}", m.statement_index),
             }
         })
         .collect();

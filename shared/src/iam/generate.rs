@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::iam::policy::{PolicyDocument, Principal, ResourceBlock, Statement};
-use crate::secret_ref::{ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn};
+use crate::secret_ref::{
+    ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn, ssm_parameter_arn,
+};
 use crate::task_def::{SecretSite, TaskDefinition};
 
 /// The service principal ECS uses to assume task and execution roles.
@@ -120,6 +122,16 @@ impl Requirement {
     }
 }
 
+/// Where AWS publishes its public parameters (AMI ids, service metadata).
+pub const PUBLIC_PARAMETER_PREFIX: &str = "/aws/service/";
+
+/// True for an AWS public parameter (`/aws/service/…`). AWS owns those, so
+/// their ARN carries no account: `arn:aws:ssm:REGION::parameter/aws/service/…`
+/// (unverified for IAM authorisation; kept in this one rule).
+pub fn is_public_parameter(name: &str) -> bool {
+    name.starts_with(PUBLIC_PARAMETER_PREFIX)
+}
+
 /// `…:secret:NAME-??????`: the secret `NAME` whatever its random suffix.
 pub fn name_only_secret_pattern(loc: &ArnLocation, name: &str) -> String {
     secret_arn(loc, &format!("{name}-??????"))
@@ -132,8 +144,13 @@ pub fn read_requirements(reference: &SecretRef, ctx: &Context) -> Result<Vec<Req
     let loc = reference.resolve_location(ctx)?;
     let mut needs = Vec::with_capacity(2);
     match reference {
-        SecretRef::SsmName { .. } | SecretRef::SsmArn { .. } => {
-            needs.push(Requirement::exact(Store::Ssm.read_action(), Purpose::ReadValue, reference.canonical_arn(ctx)?));
+        SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
+            let arn = if is_public_parameter(name) {
+                ssm_parameter_arn(&ArnLocation { account: String::new(), ..loc.clone() }, name)
+            } else {
+                reference.canonical_arn(ctx)?
+            };
+            needs.push(Requirement::exact(Store::Ssm.read_action(), Purpose::ReadValue, arn));
             if let Some(secret) = reference.referenced_secret_name() {
                 needs.push(Requirement::name_only_secret(Purpose::ReadReferencedSecret, &loc, secret));
             }
@@ -309,6 +326,7 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
     }
     if let (Some(ref_account), Some(account)) = (reference.location().map(|l| &l.account), &ctx.account_id)
         && ref_account != account
+        && !is_public_parameter(reference.name())
     {
         notes.push(Note::info(
             &site.path,

@@ -1,0 +1,257 @@
+//! The execution-role policy generator on every task-definition fixture:
+//! the lint fixtures (`tests/fixtures/lint/*.json`, options from their
+//! `.context.json`) and the generator's own (`tests/fixtures/generate/*.json`,
+//! options from `.options.json`, with KMS keys and ECR/awslogs overrides).
+//!
+//! For each one the generated policy is evaluated with the IAM evaluator: it
+//! must allow every needed (action, resource) and deny an unrelated secret
+//! or parameter in the same account, a sibling `NAME-other-AbCdEf` and, for
+//! keys, an unrelated key. The policies themselves are snapshots.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use shared::iam::eval::{EvalRequest, evaluate};
+use shared::iam::generate::{
+    GenerateOptions, NO_INLINE_POLICY_NEEDED, NoteLevel, Requirement, is_ecr_image, managed_policy_recommendation,
+    permission_policy, task_requirements, trust_policy,
+};
+use shared::iam::policy::{PolicyDocument, ResourceBlock};
+use shared::{TaskDefinition, import};
+
+struct Case {
+    name: String,
+    td: TaskDefinition,
+    opts: GenerateOptions,
+}
+
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| {
+            let name = p.file_name().expect("name").to_string_lossy();
+            name.ends_with(".json") && !name.ends_with(".context.json") && !name.ends_with(".options.json")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn sidecar(path: &Path, suffix: &str) -> Option<Value> {
+    let file = path.with_extension(suffix);
+    fs::read_to_string(file).ok().map(|text| serde_json::from_str(&text).expect("sidecar JSON"))
+}
+
+/// Every fixture that imports as a task definition (some lint fixtures are
+/// deliberately broken documents; those have nothing to generate from).
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for path in fixtures("lint") {
+        let Ok(imported) = import(&fs::read_to_string(&path).expect("fixture")) else { continue };
+        let context = sidecar(&path, "context.json").unwrap_or_else(|| json!({}));
+        let opts = GenerateOptions {
+            region: context["region"].as_str().map(str::to_owned),
+            account_id: context["accountId"].as_str().map(str::to_owned),
+            ..GenerateOptions::default()
+        };
+        let name = format!("lint__{}", path.file_stem().expect("stem").to_string_lossy());
+        cases.push(Case { name, td: imported.task_definition, opts });
+    }
+    for path in fixtures("generate") {
+        let imported = import(&fs::read_to_string(&path).expect("fixture")).expect("generate fixtures import");
+        let opts = sidecar(&path, "options.json")
+            .map(|v| serde_json::from_value(v).expect("GenerateOptions"))
+            .unwrap_or_default();
+        let name = format!("generate__{}", path.file_stem().expect("stem").to_string_lossy());
+        cases.push(Case { name, td: imported.task_definition, opts });
+    }
+    cases
+}
+
+fn allowed(policy: &PolicyDocument, action: &str, resource: &str) -> bool {
+    evaluate(&EvalRequest::new(action, resource), std::slice::from_ref(policy), None).is_allowed()
+}
+
+/// ARNs that look like a needed one but must not be granted.
+fn lookalikes(requirement: &Requirement) -> Vec<String> {
+    let probe = &requirement.probes[requirement.probes.len() - 1];
+    let Some((prefix, resource)) = probe.rsplit_once(':').filter(|_| !probe.contains(":parameter/")) else {
+        // SSM: arn:…:parameter/NAME
+        let (base, name) = probe.split_once(":parameter/").expect("an SSM parameter ARN");
+        return vec![
+            format!("{base}:parameter/unrelated/other"),
+            format!("{base}:parameter/{name}-other"),
+            format!("{base}:parameter/{name}/child"),
+            format!("{base}:parameter/{name}x"),
+        ];
+    };
+    if requirement.action == "kms:Decrypt" {
+        return vec![format!("{prefix}:key/00000000-0000-0000-0000-000000000000")];
+    }
+    // Secrets Manager: arn:…:secret:NAME-XXXXXX (the probe always carries a suffix).
+    let name = resource.rsplit_once('-').map_or(resource, |(name, _)| name);
+    vec![
+        format!("{prefix}:unrelated/other-ZyXwVu"),
+        format!("{prefix}:{name}-other-AbCdEf"),
+        format!("{prefix}:{name}x-AbCdEf"),
+    ]
+}
+
+#[test]
+fn generated_policies_allow_exactly_what_each_fixture_needs() {
+    let cases = cases();
+    assert!(cases.len() >= 30, "expected the lint and generate fixtures, found {}", cases.len());
+    let mut failures = Vec::new();
+    let mut snapshots = Vec::new();
+    for case in &cases {
+        let generated = permission_policy(&case.td, &case.opts);
+        let policy = &generated.policy;
+        let needs = task_requirements(&case.td, &case.opts.context(), &case.opts.kms_keys);
+        let needed: BTreeSet<(String, String)> =
+            needs.requirements.iter().flat_map(|r| r.probes.iter().map(|p| (r.action.clone(), p.clone()))).collect();
+        for statement in &policy.statements {
+            let Some(ResourceBlock::Resource(resources)) = &statement.resource else {
+                failures.push(format!("{}: a statement without Resource", case.name));
+                continue;
+            };
+            let list: Vec<&str> = resources.iter().collect();
+            if list.iter().any(|r| r.contains('*')) {
+                failures.push(format!("{}: a resource with `*`: {list:?}", case.name));
+            }
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if sorted != list {
+                failures.push(format!("{}: resources not sorted and unique: {list:?}", case.name));
+            }
+        }
+        for requirement in &needs.requirements {
+            for probe in &requirement.probes {
+                if !allowed(policy, &requirement.action, probe) {
+                    failures.push(format!("{}: {} on {probe} is not allowed", case.name, requirement.action));
+                }
+            }
+            for other in lookalikes(requirement) {
+                if !needed.contains(&(requirement.action.clone(), other.clone()))
+                    && allowed(policy, &requirement.action, &other)
+                {
+                    failures
+                        .push(format!("{}: {} on the look-alike {other} is allowed", case.name, requirement.action));
+                }
+            }
+        }
+        if generated.is_empty() != needs.requirements.is_empty() {
+            failures.push(format!("{}: empty policy but requirements, or the reverse", case.name));
+        }
+        let recommendation = managed_policy_recommendation(&case.td, &case.opts);
+        snapshots.push((
+            case.name.clone(),
+            json!({ "policy": policy, "notes": generated.notes, "managedPolicy": recommendation }),
+        ));
+    }
+    // Semantics first, so a broken generator reports what it allows, not
+    // just a changed snapshot.
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (name, snapshot) in snapshots {
+        insta::with_settings!({ snapshot_path => "snapshots/generate", prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(name.as_str(), snapshot);
+        });
+    }
+}
+
+#[test]
+fn generation_is_deterministic_whatever_the_container_order() {
+    for case in cases() {
+        let once = permission_policy(&case.td, &case.opts);
+        let mut reversed = case.td.clone();
+        reversed.container_definitions.reverse();
+        let again = permission_policy(&reversed, &case.opts);
+        assert_eq!(once.policy, again.policy, "{}", case.name);
+        assert_eq!(once.policy.to_pretty_json(), permission_policy(&case.td, &case.opts).policy.to_pretty_json());
+    }
+}
+
+#[test]
+fn the_trust_policy_lets_ecs_tasks_assume_the_role() {
+    assert_eq!(
+        serde_json::to_value(trust_policy()).expect("json"),
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Service": "ecs-tasks.amazonaws.com" },
+                "Action": ["sts:AssumeRole"]
+            }]
+        })
+    );
+    let request = EvalRequest::new("sts:AssumeRole", "arn:aws:iam::123456789012:role/exec")
+        .with_principal("ecs-tasks.amazonaws.com");
+    assert!(evaluate(&request, &[], Some(&trust_policy())).is_allowed());
+}
+
+fn td(value: Value) -> TaskDefinition {
+    serde_json::from_value(value).expect("task definition")
+}
+
+#[test]
+fn no_references_means_no_inline_policy() {
+    let generated = permission_policy(
+        &td(json!({"containerDefinitions": [{"name": "a", "image": "nginx"}]})),
+        &GenerateOptions::default(),
+    );
+    assert!(generated.is_empty());
+    assert!(generated.notes.iter().any(|n| n.message == NO_INLINE_POLICY_NEEDED));
+}
+
+#[test]
+fn a_bare_name_without_region_is_skipped_with_a_warning_never_a_wildcard() {
+    let generated = permission_policy(
+        &td(json!({"containerDefinitions": [{"name": "a", "secrets": [{"name": "X", "valueFrom": "/app/x"}]}]})),
+        &GenerateOptions { account_id: Some("123456789012".into()), ..GenerateOptions::default() },
+    );
+    assert!(generated.is_empty());
+    let warnings: Vec<_> = generated.warnings().collect();
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(warnings[0].level, NoteLevel::Warning);
+    assert_eq!(warnings[0].path.as_deref(), Some("/containerDefinitions/0/secrets/0/valueFrom"));
+    assert!(warnings[0].message.contains("--region"), "{}", warnings[0].message);
+}
+
+#[test]
+fn the_managed_policy_is_recommended_only_for_ecr_or_awslogs() {
+    let plain = td(json!({"containerDefinitions": [{"name": "a", "image": "nginx"}]}));
+    assert_eq!(managed_policy_recommendation(&plain, &GenerateOptions::default()), None);
+    let forced = GenerateOptions { images_from_ecr: Some(true), ..GenerateOptions::default() };
+    assert!(managed_policy_recommendation(&plain, &forced).is_some());
+    let ecr = td(json!({"containerDefinitions": [
+        {"name": "web", "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1"},
+        {"name": "log", "image": "fluent/fluent-bit", "logConfiguration": {"logDriver": "awslogs"}}
+    ]}));
+    let recommendation = managed_policy_recommendation(&ecr, &GenerateOptions::default()).expect("recommended");
+    assert_eq!(recommendation.policy_arn, "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy");
+    assert_eq!(recommendation.reasons.len(), 2);
+    assert!(recommendation.reasons[0].contains("web") && recommendation.reasons[1].contains("log"));
+    assert!(recommendation.note.contains("no access to secrets"));
+    let denied =
+        GenerateOptions { images_from_ecr: Some(false), uses_awslogs: Some(false), ..GenerateOptions::default() };
+    assert_eq!(managed_policy_recommendation(&ecr, &denied), None);
+}
+
+#[test]
+fn ecr_image_names() {
+    for (image, expected) in [
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1", true),
+        ("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com/app@sha256:abc", true),
+        ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app", true),
+        ("public.ecr.aws/docker/library/nginx:latest", false),
+        ("nginx", false),
+        ("12345.dkr.ecr.us-east-1.amazonaws.com/app", false),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com", false),
+    ] {
+        assert_eq!(is_ecr_image(image), expected, "{image}");
+    }
+}
