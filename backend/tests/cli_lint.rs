@@ -32,6 +32,7 @@ fn exit_codes_follow_the_worst_finding() {
     lint(&["malformed.json"], &[], "", 2);
     lint(&["wrong-type.json"], &[], "", 2);
     lint(&["-"], &[], "", 2);
+    lint(&["-", "-"], &[], "{}", 2);
 }
 
 #[test]

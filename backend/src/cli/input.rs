@@ -17,12 +17,23 @@ use shared::{ImportError, Imported, InputShape};
 pub const STDIN: &str = "-";
 
 /// A file (or stdin) read as text.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Input {
     /// The path as given, or `<stdin>`.
     pub name: String,
     /// The text, without a leading byte-order mark.
     pub text: String,
+}
+
+/// The text may hold plaintext secrets (that is what lint looks for), so
+/// `Debug` shows only its size.
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .finish()
+    }
 }
 
 /// Why an input could not be used, in a form both people and programs can

@@ -37,6 +37,9 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.files.iter().filter(|f| *f == input::STDIN).count() > 1 {
+        anyhow::bail!("`-` (standard input) can be given only once");
+    }
     let context = args.context.context();
     let reports: Vec<FileReport> = args
         .files
