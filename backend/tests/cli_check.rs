@@ -116,3 +116,24 @@ fn a_customer_managed_key_must_be_decryptable() {
     let decrypt = checks.iter().find(|c| c["action"] == "kms:Decrypt").unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(decrypt["decision"], "implicitDeny");
 }
+
+#[test]
+fn cross_account_reads_need_the_resource_policy_too() {
+    let role = ["--role-arn", "arn:aws:iam::123456789012:role/web-execution"];
+    let denied = check("cross-account.json", &["role-policy-cross-account.json"], &role, 1);
+    assert!(denied.stdout.contains("add to the resource policy: "), "{}", denied.stdout);
+    let resource_policy = format!(
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared/token-XyZ789={}",
+        fixture("secret-resource-policy.json")
+    );
+    let mut extra = role.to_vec();
+    extra.extend(["--resource-policy", &resource_policy]);
+    check("cross-account.json", &["role-policy-cross-account.json"], &extra, 0);
+    // A malformed flag or policy file is bad input.
+    let mut bad = role.to_vec();
+    bad.extend(["--resource-policy", "secret-policy.json"]);
+    check("cross-account.json", &["role-policy-cross-account.json"], &bad, 2);
+    let broken =
+        format!("arn:aws:secretsmanager:eu-west-1:111122223333:secret:x={}", fixture("role-policy-invalid.json"));
+    check("cross-account.json", &["role-policy-cross-account.json"], &["--resource-policy", &broken], 2);
+}

@@ -95,6 +95,14 @@ pub fn position(text: &str, offset: usize) -> Position {
     Position { offset, line, column }
 }
 
+/// The UTF-16 offset of a byte offset: what browser text APIs
+/// (`setSelectionRange`, `selectionStart`) count in. An offset inside a
+/// multi-byte character or past the end is clamped like in [`position`].
+pub fn utf16_offset(text: &str, offset: usize) -> usize {
+    let offset = position(text, offset).offset;
+    text[..offset].encode_utf16().count()
+}
+
 /// In the object starting at `open`, finds the last member named `key`:
 /// returns (start of its key, start of its value).
 fn find_member(bytes: &[u8], open: usize, key: &str) -> Option<(usize, usize)> {
@@ -374,6 +382,15 @@ mod tests {
         check("\"\\", "", "1:1-1:1 (root)");
         let deep = "[".repeat(100_000);
         check(&deep, "/0/0/0", "1:4-1:4 /0/0/0");
+    }
+
+    #[test]
+    fn utf16_offsets_count_surrogate_pairs_twice() {
+        let text = "{\"é😀\": 1}";
+        let value = locate(text, "/é😀").unwrap();
+        assert_eq!(value.start.offset, 1);
+        assert_eq!(utf16_offset(text, value.end.offset), 9);
+        assert_eq!(utf16_offset(text, text.len()), 10);
     }
 
     #[test]

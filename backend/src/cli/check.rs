@@ -36,6 +36,11 @@ pub struct Args {
     /// cross-account reads be judged as AWS does.
     #[arg(long, value_name = "ROLE_ARN")]
     pub role_arn: Option<String>,
+    /// The resource policy of a secret (keyed by its ARN, with or without the random
+    /// suffix) or the key policy of a KMS key (keyed by the key ARN): RESOURCE_ARN=POLICY.json.
+    /// Needed to judge cross-account reads. Repeatable.
+    #[arg(long = "resource-policy", value_name = "RESOURCE_ARN=POLICY.json", value_parser = parse_resource_policy)]
+    pub resource_policies: Vec<(String, String)>,
     /// Output format: text for people, json for scripts.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -53,17 +58,27 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let stdin_uses = std::iter::once(&args.file).chain(&args.role_policies).filter(|p| *p == STDIN).count();
+    let stdin_uses = std::iter::once(&args.file)
+        .chain(&args.role_policies)
+        .chain(args.resource_policies.iter().map(|(_, path)| path))
+        .filter(|p| *p == STDIN)
+        .count();
     if stdin_uses > 1 {
         bail!("`-` (standard input) can be given only once: save all but one of the inputs to files");
     }
     let loaded = input::load_one(&args.file)?;
     let policies = args.role_policies.iter().map(|path| read_policy(path)).collect::<anyhow::Result<Vec<_>>>()?;
+    let resource_policies = args
+        .resource_policies
+        .iter()
+        .map(|(arn, path)| Ok((arn.clone(), read_policy(path)?)))
+        .collect::<anyhow::Result<_>>()?;
     let context = CheckContext {
         region: args.location.region.clone(),
         account_id: args.location.account.clone(),
         kms_keys: args.kms.by_reference(),
         principal: args.role_arn.clone(),
+        resource_policies,
         ..CheckContext::default()
     };
     let report = access::check(&loaded.imported.task_definition, &policies, &context);
@@ -83,6 +98,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         exit::CLEAN
     };
     Ok(ExitCode::from(code))
+}
+
+/// Splits `RESOURCE_ARN=POLICY.json` at the last `=`: secret names (and so
+/// their ARNs) may contain `=`, file paths seldom do.
+fn parse_resource_policy(raw: &str) -> Result<(String, String), String> {
+    match raw.rsplit_once('=') {
+        Some((arn, path)) if arn.starts_with("arn:") && !path.is_empty() => Ok((arn.to_owned(), path.to_owned())),
+        _ => Err(format!(
+            "`{raw}` is not RESOURCE_ARN=POLICY.json; write e.g. arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf=secret-policy.json"
+        )),
+    }
 }
 
 /// Reads one role policy. Besides a bare policy document, accepts what the

@@ -7,7 +7,7 @@
 //! `unknown`, with advice on what to paste instead), so the exit code is 0
 //! unless stdin is empty.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -37,6 +37,10 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if std::io::stdin().is_terminal() {
+        // Run by hand without a pipe: say what we are waiting for.
+        output::stderr("Paste the error message, then press Ctrl-D (Ctrl-Z, Enter on Windows):\n");
+    }
     let mut bytes = Vec::new();
     std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
     let text = String::from_utf8_lossy(&bytes);
