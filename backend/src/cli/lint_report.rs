@@ -87,40 +87,36 @@ pub fn text(reports: &[FileReport], style: Style) -> String {
                 out.push_str(&format!("  {}  {} {problem}\n", style.dim(&at), style.red("error:")));
             }
             FileReport::Linted { loaded, diagnostics, .. } => {
-                // One line per finding or note: (position, pointer, label, message, fix title).
-                let mut lines: Vec<(Position, &str, String, &str, Option<&str>)> = diagnostics
+                let mut lines: Vec<ReportLine<'_>> = diagnostics
                     .iter()
-                    .map(|d| {
-                        let label = style.severity(d.severity, &format!("{}[{}]", d.severity, d.code));
-                        (
-                            loaded.position(&d.path),
-                            d.path.as_str(),
-                            label,
-                            d.message.as_str(),
-                            d.fix.as_ref().map(|f| f.title.as_str()),
-                        )
+                    .map(|d| ReportLine {
+                        at: loaded.position(&d.path),
+                        pointer: &d.path,
+                        label: style.severity(d.severity, &format!("{}[{}]", d.severity, d.code)),
+                        message: &d.message,
+                        fix_title: d.fix.as_ref().map(|f| f.title.as_str()),
                     })
                     .collect();
-                lines.extend(loaded.imported.notes.iter().map(|note| {
-                    (
-                        loaded.source_position(&note.path),
-                        note.path.as_str(),
-                        style.dim("note:"),
-                        note.message.as_str(),
-                        None,
-                    )
+                lines.extend(loaded.imported.notes.iter().map(|note| ReportLine {
+                    at: loaded.source_position(&note.path),
+                    pointer: &note.path,
+                    label: style.dim("note:"),
+                    message: &note.message,
+                    fix_title: None,
                 }));
                 // Stable: at one position, findings (in lint order) come before notes.
-                lines.sort_by_key(|(at, ..)| (at.line, at.column));
-                let width = lines.iter().map(|(at, ..)| format!("{}:{}", at.line, at.column).len()).max().unwrap_or(0);
-                for (at, pointer, label, message, fix) in lines {
-                    let place = format!("{:<width$}", format!("{}:{}", at.line, at.column));
+                lines.sort_by_key(|line| (line.at.line, line.at.column));
+                let place = |at: Position| format!("{}:{}", at.line, at.column);
+                let width = lines.iter().map(|line| place(line.at).len()).max().unwrap_or(0);
+                for line in lines {
                     out.push_str(&format!(
-                        "  {}  {}  {label} {message}\n",
-                        style.dim(&place),
-                        display_pointer(pointer)
+                        "  {}  {}  {} {}\n",
+                        style.dim(&format!("{:<width$}", place(line.at))),
+                        display_pointer(line.pointer),
+                        line.label,
+                        line.message
                     ));
-                    if let Some(title) = fix {
+                    if let Some(title) = line.fix_title {
                         out.push_str(&format!("  {:width$}  {} {title}\n", "", style.green("fix:")));
                     }
                 }
@@ -134,6 +130,16 @@ pub fn text(reports: &[FileReport], style: Style) -> String {
     out.push_str(&summary(Totals::of(reports), style));
     out.push('\n');
     out
+}
+
+/// One line of the text report: a finding or an import note.
+struct ReportLine<'a> {
+    at: Position,
+    pointer: &'a str,
+    /// `error[ES015]` or `note:`, already styled.
+    label: String,
+    message: &'a str,
+    fix_title: Option<&'a str>,
 }
 
 fn display_pointer(pointer: &str) -> &str {
