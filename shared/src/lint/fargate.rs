@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::Input;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
@@ -163,7 +164,8 @@ fn cpus_accepting(memory: u64) -> Vec<u64> {
 }
 
 /// ES060: FARGATE needs `networkMode: awsvpc`.
-pub(super) fn network_mode(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() || td.network_mode.as_deref() == Some("awsvpc") {
         return;
     }
@@ -189,7 +191,8 @@ pub(super) fn network_mode(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagn
 }
 
 /// ES061: FARGATE needs task-level `cpu` and `memory`.
-pub(super) fn task_size_present(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() {
         return;
     }
@@ -241,7 +244,8 @@ pub(super) fn task_size_present(td: &TaskDefinition, _: &Context, out: &mut Vec<
 
 /// ES062: FARGATE `cpu`/`memory` must be readable and one of the valid
 /// pairs.
-pub(super) fn task_size_pair(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() {
         return;
     }
@@ -333,7 +337,8 @@ fn join_or(values: &[u64]) -> String {
 }
 
 /// ES063: cpu 8192 and 16384 need Linux platform version 1.4.0.
-pub(super) fn large_cpu_platform(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
     }
@@ -353,7 +358,8 @@ pub(super) fn large_cpu_platform(td: &TaskDefinition, ctx: &Context, out: &mut V
 }
 
 /// ES064: Windows on Fargate needs at least 1024 CPU units.
-pub(super) fn windows_cpu(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn windows_cpu(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() || !is_windows(td) {
         return;
     }

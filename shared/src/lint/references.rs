@@ -2,19 +2,25 @@
 //! references into other regions or accounts, and JSON-key/version
 //! selection against the Fargate platform version or ECS agent.
 
+use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
-use super::value_from::{describe_site, parsed_sites, replace_fix};
-use crate::context::Context;
+use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::secret_ref::{ArnLocation, SecretRef};
-use crate::task_def::TaskDefinition;
 
 /// ES034: a bare SSM name resolves only in the task's own region and
 /// account. When other references point elsewhere, the author may have
 /// meant the bare name to live there too.
-pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    let mut located: Vec<&ArnLocation> = sites.iter().filter_map(|s| s.parsed.as_ref()?.location()).collect();
+pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    let sites = &input.sites;
+    // Only well-formed locations count: a placeholder (`REGION`,
+    // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
+    let mut located: Vec<&ArnLocation> = sites
+        .iter()
+        .filter_map(|s| s.parsed.as_ref()?.location())
+        .filter(|l| is_region(&l.region) && is_account_id(&l.account))
+        .collect();
     if located.is_empty() {
         return;
     }
@@ -41,7 +47,7 @@ pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut 
         (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
     };
-    for site in &sites {
+    for site in sites {
         let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
         let mut d = Diagnostic::new(
             "ES034",
@@ -66,12 +72,13 @@ pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut 
 }
 
 /// ES035: JSON-key and version selection need Fargate platform 1.4.0.
-pub(super) fn key_or_version_too_old(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
     }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
-    for site in parsed_sites(td) {
+    for site in &input.sites {
         if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             out.push(Diagnostic::error(
                 "ES035",
@@ -89,12 +96,13 @@ pub(super) fn key_or_version_too_old(td: &TaskDefinition, ctx: &Context, out: &m
 
 /// ES036: the same requirement as a reminder when the platform version is
 /// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
-pub(super) fn key_or_version_reminder(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     let fargate = td.requires_fargate();
     if fargate && platform_version(ctx).is_some() {
         return; // Known: ES035 decides.
     }
-    for site in parsed_sites(td) {
+    for site in &input.sites {
         if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
@@ -117,6 +125,7 @@ mod tests {
 
     use super::super::test_support::{check, container, known_ctx, run, td};
     use super::*;
+    use crate::context::Context;
     use crate::fix::Edit;
 
     fn task(refs: &[&str]) -> serde_json::Value {
@@ -135,7 +144,13 @@ mod tests {
         check(
             "ES034",
             &known_ctx(),
-            &[(task(&["/bare"]), &[]), (task(&["/bare", HERE]), &[]), (task(&["/bare", THERE]), P0)],
+            &[
+                (task(&["/bare"]), &[]),
+                (task(&["/bare", HERE]), &[]),
+                (task(&["/bare", THERE]), P0),
+                // Placeholders are not another location.
+                (task(&["/bare", "arn:aws:ssm:REGION:awsExampleAccountID:parameter/x"]), &[]),
+            ],
         );
         check(
             "ES034",
