@@ -272,3 +272,16 @@ fn the_report_serialises_in_camel_case_for_the_cli() {
     let back: AccessReport = serde_json::from_value(json).expect("deserialise");
     assert_eq!(back, report);
 }
+
+#[test]
+fn the_task_definitions_execution_role_is_the_default_principal() {
+    let shared_secret = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd";
+    let task = td(&[("DB", shared_secret)]);
+    let identity = policy(json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": shared_secret}]}));
+    // executionRoleArn (account 123456789012) reads a secret of 444455556666:
+    // without the secret's resource policy that is denied.
+    let report = check(&task, std::slice::from_ref(&identity), &ctx());
+    let fix = report.references[0].checks[0].fix.as_ref().expect("denied with a fix");
+    let statement = fix.resource_policy_statement.clone().expect("resource policy statement");
+    assert_eq!(serde_json::to_value(statement).expect("json")["Principal"], json!({"AWS": [ROLE]}));
+}

@@ -18,7 +18,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
-use shared::{export, import};
+use shared::{Context, export, import, lint};
 
 /// Field names the model types at each level. Generated unknown fields must
 /// avoid them, or they would be typed fields rather than unknown ones.
@@ -117,7 +117,29 @@ fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 }
 
 fn opt_string() -> impl Strategy<Value = Option<Value>> {
-    prop::option::of(any::<String>().prop_map(Value::String))
+    prop::option::of(text().prop_map(Value::String))
+}
+
+/// Any string, biased towards what the lint rules look at: names and values
+/// that look like secrets, roles, platforms, and reference fragments.
+fn text() -> impl Strategy<Value = String> {
+    let known = prop_oneof![
+        Just("FARGATE"),
+        Just("awsvpc"),
+        Just("bridge"),
+        Just("WINDOWS_SERVER_2019_CORE"),
+        Just("ARM64"),
+        Just("DB_PASSWORD"),
+        Just("AWS_SECRET_ACCESS_KEY"),
+        Just("AKIAIOSFODNN7EXAMPLE"),
+        Just("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"),
+        Just("postgres://u:p@h/db"),
+        Just("arn:aws:iam::123456789012:role/r"),
+        Just("splunk"),
+        Just("awsfirelens"),
+    ]
+    .prop_map(str::to_owned);
+    prop_oneof![2 => any::<String>(), 2 => reference(), 1 => known]
 }
 
 fn opt_int() -> impl Strategy<Value = Option<Value>> {
@@ -408,6 +430,91 @@ proptest! {
     fn import_never_panics_on_json(doc in any_json()) {
         if let Err(err) = import(&doc.to_string()) {
             prop_assert!(!err.to_string().is_empty());
+        }
+    }
+}
+
+/// A lint context with realistic, missing or nonsense facts.
+fn context() -> impl Strategy<Value = Context> {
+    let region = prop::option::of(prop_oneof![Just("eu-west-1".to_owned()), Just("cn-north-1".to_owned()), text()]);
+    let account = prop::option::of(prop_oneof![Just("123456789012".to_owned()), text()]);
+    let platform = prop::option::of(prop_oneof![
+        Just("1.3.0".to_owned()),
+        Just("1.4.0".to_owned()),
+        Just("LATEST".to_owned()),
+        Just("1.0.0".to_owned()),
+        text()
+    ]);
+    (region, account, platform).prop_map(|(region, account_id, platform_version)| Context {
+        region,
+        account_id,
+        platform_version,
+    })
+}
+
+/// Arbitrary JSON that import has a fair chance to accept: a task
+/// definition object or a container array whose fields (known names or
+/// not) hold arbitrary values.
+fn task_definition_like_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        prop::sample::select(CONTAINER_FIELDS).prop_map(str::to_owned),
+        prop::sample::select(TASK_FIELDS).prop_map(str::to_owned),
+        any::<String>(),
+    ];
+    let object = prop::collection::btree_map(key, any_json(), 0..6).boxed();
+    let containers = prop::collection::vec(object.clone().prop_map(|m| Value::Object(m.into_iter().collect())), 0..4);
+    prop_oneof![
+        (object, containers.clone()).prop_map(|(fields, containers)| {
+            let mut obj: Map<String, Value> = fields.into_iter().collect();
+            obj.insert("containerDefinitions".into(), Value::Array(containers));
+            Value::Object(obj)
+        }),
+        containers.prop_map(Value::Array),
+        any_json(),
+    ]
+}
+
+/// Checks what every lint run must give: paths that are JSON pointers into
+/// the task definition (the node itself, or its parent for a missing field),
+/// and fixes that apply.
+fn check_lint(td: &shared::TaskDefinition, ctx: &Context) -> Result<(), TestCaseError> {
+    let diagnostics = lint(td, ctx);
+    let doc = serde_json::to_value(td).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    for d in &diagnostics {
+        let parent = d.path.rsplit_once('/').map_or("", |(parent, _)| parent);
+        prop_assert!(
+            d.path.is_empty() || (d.path.starts_with('/') && doc.pointer(parent).is_some()),
+            "{} path {:?} does not point into the task definition",
+            d.code,
+            d.path
+        );
+        prop_assert!(!d.message.is_empty(), "{} at {} has no message", d.code, d.path);
+        if let Some(fix) = &d.fix {
+            let applied = shared::fix::apply_fix(td, fix);
+            prop_assert!(applied.is_ok(), "{} fix `{}` does not apply: {:?}", d.code, fix.title, applied.err());
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Lint never panics on task definitions whose every string is odd, and
+    /// its diagnostics point into the task definition.
+    #[test]
+    fn lint_never_panics_on_generated_task_definitions(td in task_definition(), ctx in context()) {
+        let imported = import(&td.to_string()).map_err(|e| TestCaseError::fail(format!("import failed: {e}")))?;
+        check_lint(&imported.task_definition, &ctx)?;
+    }
+
+    /// Arbitrary JSON goes through import without a panic: either an error
+    /// value, or a task definition that lints without a panic.
+    #[test]
+    fn lint_never_panics_on_arbitrary_json(doc in task_definition_like_json(), ctx in context()) {
+        match import(&doc.to_string()) {
+            Ok(imported) => check_lint(&imported.task_definition, &ctx)?,
+            Err(err) => prop_assert!(!err.to_string().is_empty()),
         }
     }
 }

@@ -186,10 +186,13 @@ pub(crate) fn denied_resource(text: &str) -> Option<String> {
 }
 
 /// A region named in an AWS endpoint host (`secretsmanager.eu-west-1.amazonaws.com`)
-/// or in the EC2 agent's `… from SSM Parameter Store in us-east-1: …`.
+/// or in the EC2 agent's `… from SSM Parameter Store in us-east-1: …` /
+/// `… from AWS Secrets Manager in region us-east-1: …`.
 pub(crate) fn endpoint_region(text: &str) -> Option<String> {
-    if let Some(region) = token_after(text, "Parameter Store in").filter(|r| looks_like_region(r)) {
-        return Some(region.to_owned());
+    for marker in ["Parameter Store in", "in region"] {
+        if let Some(region) = token_after(text, marker).filter(|r| looks_like_region(r)) {
+            return Some(region.to_owned());
+        }
     }
     let mut from = 0;
     while let Some(at) = find_ci(text, ".amazonaws.com", from) {

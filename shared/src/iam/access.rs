@@ -48,9 +48,10 @@ pub struct CheckContext {
     /// [`crate::iam::generate::GenerateOptions::kms_keys`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kms_keys: BTreeMap<String, String>,
-    /// The execution role's ARN. With it, cross-account reads need the
-    /// resource policy too (as AWS requires) and principal conditions can
-    /// be evaluated.
+    /// The execution role's ARN; when absent, the task definition's
+    /// `executionRoleArn` is used. With a principal, cross-account reads
+    /// need the resource policy too (as AWS requires) and principal
+    /// conditions can be evaluated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
     /// Resource policies by ARN: a secret's resource policy (keyed by its
@@ -189,6 +190,14 @@ impl<'de> Deserialize<'de> for AccessFix {
 /// Checks every secret reference of `td` against the execution role's
 /// policies.
 pub fn check(td: &TaskDefinition, role_policies: &[PolicyDocument], ctx: &CheckContext) -> AccessReport {
+    let with_role;
+    let ctx = match (&ctx.principal, td.execution_role_arn.as_deref()) {
+        (None, Some(role)) if role.starts_with("arn:") => {
+            with_role = CheckContext { principal: Some(role.to_owned()), ..ctx.clone() };
+            &with_role
+        }
+        _ => ctx,
+    };
     let context = ctx.context();
     let references = td
         .secret_sites()

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
-use crate::iam::policy::{PolicyDocument, Principal, ResourceBlock, Statement};
+use crate::iam::policy::{PolicyDocument, Principal, Statement};
 use crate::secret_ref::{
     ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn, ssm_parameter_arn,
 };
@@ -242,6 +242,19 @@ pub fn kms_key_for<'k>(
     reference: &SecretRef,
     ctx: &Context,
 ) -> Option<&'k str> {
+    kms_key_entry_for(kms_keys, raw, reference, ctx).map(|(_, key)| key)
+}
+
+/// Like [`kms_key_for`], also returning the map key that matched.
+pub fn kms_key_entry_for<'k>(
+    kms_keys: &'k BTreeMap<String, String>,
+    raw: &str,
+    reference: &SecretRef,
+    ctx: &Context,
+) -> Option<(&'k str, &'k str)> {
+    if kms_keys.is_empty() {
+        return None;
+    }
     let mut candidates = vec![raw.trim().to_owned(), reference.name().to_owned()];
     if let Ok(arn) = reference.canonical_arn(ctx) {
         candidates.push(arn);
@@ -252,7 +265,7 @@ pub fn kms_key_for<'k>(
     if let Some(secret) = reference.referenced_secret_name() {
         candidates.push(secret.to_owned());
     }
-    candidates.iter().find_map(|c| kms_keys.get(c)).map(String::as_str)
+    candidates.iter().find_map(|c| kms_keys.get_key_value(c)).map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// Everything one reference site needs, or why it needs nothing we can grant.
@@ -449,11 +462,11 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
         .filter_map(|site| {
             let raw = site.value_from?;
             let reference = SecretRef::parse(raw).ok()?;
-            kms_key_for(&opts.kms_keys, raw, &reference, &ctx)
+            kms_key_entry_for(&opts.kms_keys, raw, &reference, &ctx).map(|(entry, _)| entry)
         })
         .collect();
     for (reference, key) in &opts.kms_keys {
-        if !used.contains(key.as_str()) {
+        if !used.contains(reference.as_str()) {
             notes.push(Note {
                 level: NoteLevel::Warning,
                 path: None,
@@ -547,12 +560,4 @@ pub fn managed_policy_recommendation(td: &TaskDefinition, opts: &GenerateOptions
             "the managed policy grants no access to secrets or parameters: the inline policy is still needed for them"
                 .to_owned(),
     })
-}
-
-/// Resource patterns of a statement's `Resource` block (empty for `NotResource`).
-pub fn statement_resources(statement: &Statement) -> Vec<&str> {
-    match &statement.resource {
-        Some(ResourceBlock::Resource(list)) => list.iter().collect(),
-        _ => Vec::new(),
-    }
 }

@@ -1,0 +1,163 @@
+//! Benchmark: the pre-deploy access check of a maximum-size task definition.
+//!
+//! The input is as large as ECS allows: 10 containers (the most a task
+//! definition may have) with as many secret references as fit in the 64 KiB
+//! RegisterTaskDefinition limit — several hundred, over every reference form
+//! (SSM names and ARNs, Secrets Manager ARNs with and without JSON keys,
+//! partial ARNs, `/aws/reference/secretsmanager/…`) and every site
+//! (`secrets`, log `secretOptions`, `repositoryCredentials`), a third of them
+//! encrypted with a customer-managed key. The role has one 10-statement
+//! policy with wildcards, conditions and Denies, so every request walks every
+//! statement. Measured: `iam::access::check` (what `iam check` and the UI run
+//! before a deploy), and for scale the generator on the same input.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::{Value, json};
+use shared::iam::access::{CheckContext, check};
+use shared::iam::generate::{GenerateOptions, permission_policy};
+use shared::iam::policy::PolicyDocument;
+use shared::{TaskDefinition, import};
+
+/// RegisterTaskDefinition's limit on the whole JSON document.
+const MAX_BYTES: usize = 64 * 1024;
+const CONTAINERS: usize = 10;
+const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-22bb-33cc-44dd-555555eeeeee";
+
+/// The `n`-th secret reference of a container, cycling through the forms
+/// people write.
+fn reference(container: usize, n: usize) -> String {
+    match n % 7 {
+        0 => format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/svc{container}/prod/key_{n}"),
+        1 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/key{n}-Ab{n:04}"),
+        2 => format!(
+            "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/db-Xy{container:02}Zq:field_{n}::"
+        ),
+        3 => format!("/svc{container}/prod/param_{n}"),
+        4 => format!("/aws/reference/secretsmanager/svc{container}/prod/ref_{n}"),
+        5 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/partial_{n}"),
+        _ => format!("arn:aws:ssm:us-east-1:210987654321:parameter/shared/svc{container}/token_{n}"),
+    }
+}
+
+fn container(index: usize, references: usize) -> Value {
+    let secrets: Vec<Value> =
+        (0..references).map(|n| json!({"name": format!("SECRET_{n}"), "valueFrom": reference(index, n)})).collect();
+    json!({
+        "name": format!("svc{index}"),
+        "image": format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/svc{index}:1.{index}.0"),
+        "essential": index == 0,
+        "memoryReservation": 256,
+        "secrets": secrets,
+        "repositoryCredentials": {
+            "credentialsParameter": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:registry/svc{index}-Rc{index:02}Zz")
+        },
+        "logConfiguration": {
+            "logDriver": "splunk",
+            "options": {"splunk-url": "https://splunk.example.com:8088"},
+            "secretOptions": [{"name": "splunk-token", "valueFrom": format!("/svc{index}/splunk_token")}]
+        }
+    })
+}
+
+fn task_definition(references_per_container: usize) -> String {
+    let containers: Vec<Value> = (0..CONTAINERS).map(|i| container(i, references_per_container)).collect();
+    serde_json::to_string(&json!({
+        "family": "max-size",
+        "executionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution"),
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "4096",
+        "memory": "8192",
+        "containerDefinitions": containers
+    }))
+    .expect("serialise")
+}
+
+/// The largest task definition that still fits in 64 KiB.
+fn max_size_task_definition() -> (TaskDefinition, usize) {
+    let mut per_container = 1;
+    while task_definition(per_container + 1).len() <= MAX_BYTES {
+        per_container += 1;
+    }
+    let text = task_definition(per_container);
+    let td = import(&text).expect("the benchmark input imports").task_definition;
+    (td, text.len())
+}
+
+fn policy() -> PolicyDocument {
+    PolicyDocument::from_value(&json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Parameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+             "Resource": format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/svc*/prod/*")},
+            {"Sid": "SharedParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+             "Resource": "arn:aws:ssm:us-east-1:210987654321:parameter/shared/*"},
+            {"Sid": "Secrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc*/prod/*-??????")},
+            {"Sid": "DbSecretsCurrent", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc*/prod/db-*"),
+             "Condition": {"StringEquals": {"secretsmanager:VersionStage": "AWSCURRENT"}}},
+            {"Sid": "Registry", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:registry/*")},
+            {"Sid": "Decrypt", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
+             "Condition": {"StringLike": {"kms:ViaService": ["ssm.*.amazonaws.com", "secretsmanager.*.amazonaws.com"]}}},
+            {"Sid": "NoLegacy", "Effect": "Deny", "Action": "secretsmanager:*",
+             "Resource": format!("arn:aws:secretsmanager:*:{ACCOUNT}:secret:legacy/*")},
+            {"Sid": "NoWrites", "Effect": "Deny", "Action": ["ssm:Put*", "ssm:Delete*", "secretsmanager:Put*"], "Resource": "*"},
+            {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": format!("arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/max-size:*")},
+            {"Sid": "TlsOnly", "Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        ]
+    }))
+    .expect("policy")
+}
+
+fn bench(c: &mut Criterion) {
+    let (td, bytes) = max_size_task_definition();
+    let references = td.secret_sites().len();
+    assert!(bytes <= MAX_BYTES && bytes > MAX_BYTES - 2048, "input is {bytes} bytes");
+    assert!(references >= 300, "only {references} references");
+    let kms_keys: BTreeMap<String, String> = td
+        .secret_sites()
+        .iter()
+        .filter_map(|s| s.value_from)
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 0)
+        .map(|(_, v)| (v.to_owned(), KEY.to_owned()))
+        .collect();
+    let ctx = CheckContext {
+        region: Some(REGION.into()),
+        account_id: Some(ACCOUNT.into()),
+        kms_keys: kms_keys.clone(),
+        principal: Some(format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution")),
+        ..CheckContext::default()
+    };
+    let policies = [policy()];
+    let report = check(&td, &policies, &ctx);
+    let checks: usize = report.references.iter().map(|r| r.checks.len()).sum();
+    eprintln!(
+        "access_check input: {bytes} bytes, {CONTAINERS} containers, {references} references, {checks} evaluated requests"
+    );
+
+    c.bench_function("access_check/max_size_task_definition", |b| {
+        b.iter(|| check(black_box(&td), black_box(&policies), black_box(&ctx)))
+    });
+    let opts = GenerateOptions {
+        region: Some(REGION.into()),
+        account_id: Some(ACCOUNT.into()),
+        kms_keys,
+        ..GenerateOptions::default()
+    };
+    c.bench_function("access_check/generate_policy_max_size", |b| {
+        b.iter(|| permission_policy(black_box(&td), black_box(&opts)))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
