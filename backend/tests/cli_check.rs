@@ -122,6 +122,9 @@ fn cross_account_reads_need_the_resource_policy_too() {
     let role = ["--role-arn", "arn:aws:iam::123456789012:role/web-execution"];
     let denied = check("cross-account.json", &["role-policy-cross-account.json"], &role, 1);
     assert!(denied.stdout.contains("add to the resource policy: "), "{}", denied.stdout);
+    // The role defaults to the task definition's executionRoleArn.
+    let by_default = check("cross-account.json", &["role-policy-cross-account.json"], &[], 1);
+    assert_eq!(by_default.stdout, denied.stdout);
     let resource_policy = format!(
         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:shared/token-XyZ789={}",
         fixture("secret-resource-policy.json")

@@ -226,8 +226,7 @@ fn sarif_is_valid_and_has_what_github_code_scanning_needs() {
     let mut redacted = log.clone();
     redact_messages(&mut redacted);
     // The rule catalogue belongs to the lint; pin only the results here.
-    let rules_len = rules.len();
-    redacted["runs"][0]["tool"]["driver"]["rules"] = json!(format!("[{rules_len} rules]"));
+    redacted["runs"][0]["tool"]["driver"]["rules"] = json!("[checked above]");
     redacted["runs"][0]["tool"]["driver"]["semanticVersion"] = json!("[version]");
     for result in redacted["runs"][0]["results"].as_array_mut().unwrap() {
         result["ruleIndex"] = json!("[checked above]");

@@ -32,8 +32,8 @@ pub struct Args {
     /// get-role-policy` / `aws iam get-policy-version`. Repeat for every policy of the role.
     #[arg(long = "role-policy", value_name = "POLICY.json", required = true)]
     pub role_policies: Vec<String>,
-    /// The execution role's ARN: lets conditions on the principal be evaluated and
-    /// cross-account reads be judged as AWS does.
+    /// The execution role's ARN (default: the task definition's executionRoleArn): lets
+    /// conditions on the principal be evaluated and cross-account reads be judged as AWS does.
     #[arg(long, value_name = "ROLE_ARN")]
     pub role_arn: Option<String>,
     /// The resource policy of a secret (keyed by its ARN, with or without the random
