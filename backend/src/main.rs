@@ -1,12 +1,16 @@
-//! The `ecs-secrets` command line.
+//! The `ecs-secrets` command line: parses arguments and hands each
+//! subcommand to its module in `ecs_secrets::cli`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ecs_secrets::cli;
 
+/// Get secrets into Amazon ECS containers safely: lint task definitions,
+/// generate and check IAM policies, explain errors, and apply the whole
+/// configuration to AWS.
 #[derive(Debug, Parser)]
-#[command(name = "ecs-secrets", version, about = "Get secrets into Amazon ECS containers safely")]
+#[command(name = "ecs-secrets", version, about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -14,6 +18,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Lint(cli::lint::Args),
+    Normalize(cli::normalize::Args),
+    Policy(cli::policy::Args),
+    Check(cli::check::Args),
+    Iam(cli::iam::Args),
+    Diagnose(cli::diagnose::Args),
     /// Start the local web UI (bound to 127.0.0.1, guarded by a per-launch token).
     Serve(cli::serve::ServeArgs),
     /// Show what apply would do (AWS reads only).
@@ -23,23 +33,33 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    cli::init_logging();
+    // Usage errors exit with clap's code 2, the same as bad input.
     let args = Cli::parse();
+    let offline = match args.command {
+        Command::Lint(args) => cli::lint::run(args),
+        Command::Normalize(args) => cli::normalize::run(args),
+        Command::Policy(args) => cli::policy::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Iam(args) => cli::iam::run(args),
+        Command::Diagnose(args) => cli::diagnose::run(args),
+        Command::Serve(args) => return run_async(cli::serve::run(args)),
+        Command::Plan(args) => return run_async(async { cli::plan::run(args).await.map(ExitCode::from) }),
+        Command::Apply(args) => return run_async(async { cli::apply::run(args).await.map(ExitCode::from) }),
+    };
+    cli::finish(offline)
+}
+
+/// Runs an AWS-facing command on a tokio runtime; its failures exit 1.
+fn run_async(command: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    cli::init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(async {
-        match args.command {
-            Command::Serve(a) => cli::serve::run(a).await,
-            Command::Plan(a) => cli::plan::run(a).await.map(ExitCode::from),
-            Command::Apply(a) => cli::apply::run(a).await.map(ExitCode::from),
-        }
-    });
-    result.unwrap_or_else(|err| {
+    runtime.block_on(command).unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
         ExitCode::from(1)
     })

@@ -14,6 +14,7 @@ pub mod execution_role;
 pub mod fix;
 pub mod iam;
 pub mod import;
+pub mod json_locate;
 pub mod json_pointer;
 pub mod lint;
 pub mod observed;

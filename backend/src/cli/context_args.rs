@@ -1,0 +1,138 @@
+//! Flags shared by several commands: `--region` and `--account` (where the
+//! task will run), `--platform-version`, and `--kms-key REF=KEY_ARN`. They
+//! become a [`shared::Context`] and friends; rules that need a fact the user
+//! did not give stay quiet rather than guess.
+
+use std::collections::BTreeMap;
+
+use clap::Args;
+use shared::Context;
+
+/// Where the task definition will run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LocationArgs {
+    /// The region the task runs in, e.g. eu-west-1 (resolves bare SSM parameter names).
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+    /// The 12-digit AWS account id the task runs in.
+    #[arg(long, value_name = "ACCOUNT_ID", value_parser = parse_account)]
+    pub account: Option<String>,
+}
+
+impl LocationArgs {
+    pub fn context(&self) -> Context {
+        Context::new(self.region.clone(), self.account.clone())
+    }
+}
+
+/// Where the task definition will run, including the Fargate platform version.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub location: LocationArgs,
+    /// The Fargate platform version the service uses (1.3.0, 1.4.0, LATEST).
+    #[arg(long, value_name = "VERSION", value_parser = parse_platform_version)]
+    pub platform_version: Option<String>,
+}
+
+impl ContextArgs {
+    pub fn context(&self) -> Context {
+        Context { platform_version: self.platform_version.clone(), ..self.location.context() }
+    }
+}
+
+/// Customer-managed KMS keys of secrets, `--kms-key SECRET_REF=KEY_ARN`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct KmsKeyArgs {
+    /// The customer-managed KMS key that encrypts a secret: the reference as written in
+    /// valueFrom (or the secret's ARN or name), `=`, the key ARN. Repeat for more secrets.
+    #[arg(long = "kms-key", value_name = "SECRET_REF=KEY_ARN", value_parser = parse_kms_key)]
+    pub kms_keys: Vec<(String, String)>,
+}
+
+impl KmsKeyArgs {
+    /// The keys by reference; a reference given twice keeps its last key.
+    pub fn by_reference(&self) -> BTreeMap<String, String> {
+        self.kms_keys.iter().cloned().collect()
+    }
+}
+
+/// Splits `REF=KEY_ARN` at the last `=`: secret names may contain `=`, key
+/// ARNs and aliases may not.
+fn parse_kms_key(raw: &str) -> Result<(String, String), String> {
+    match raw.rsplit_once('=') {
+        Some((reference, key)) if !reference.is_empty() && !key.is_empty() => {
+            Ok((reference.to_owned(), key.to_owned()))
+        }
+        _ => Err(format!(
+            "`{raw}` is not SECRET_REF=KEY_ARN; write e.g. /prod/db/password=arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )),
+    }
+}
+
+/// Accepts region names such as `us-east-1`, `eu-central-2`,
+/// `us-gov-west-1`, `cn-north-1`.
+fn parse_region(raw: &str) -> Result<String, String> {
+    let parts: Vec<&str> = raw.split('-').collect();
+    let well_formed = parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase());
+    if well_formed {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("`{raw}` is not an AWS region name; write it like us-east-1 or eu-west-3"))
+    }
+}
+
+fn parse_account(raw: &str) -> Result<String, String> {
+    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("`{raw}` is not an AWS account id; an account id is exactly 12 digits, e.g. 123456789012"))
+    }
+}
+
+fn parse_platform_version(raw: &str) -> Result<String, String> {
+    let numeric =
+        raw.split('.').count() == 3 && raw.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if numeric || raw == "LATEST" {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("`{raw}` is not a Fargate platform version; write LATEST or a version like 1.4.0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_region_account_and_platform_version() {
+        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-4"] {
+            assert_eq!(parse_region(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["", "us-east", "US-EAST-1", "us_east_1", "1-east-1", "us--1", "us-east-1a"] {
+            assert!(parse_region(bad).is_err(), "{bad}");
+        }
+        assert!(parse_account("123456789012").is_ok());
+        for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
+            assert!(parse_account(bad).is_err(), "{bad}");
+        }
+        for ok in ["1.3.0", "1.4.0", "LATEST"] {
+            assert!(parse_platform_version(ok).is_ok(), "{ok}");
+        }
+        for bad in ["latest", "1.4", "1..0", "v1.4.0"] {
+            assert!(parse_platform_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kms_keys_split_at_the_last_equals_sign() {
+        let key = "arn:aws:kms:eu-west-1:123456789012:key/k";
+        assert_eq!(parse_kms_key(&format!("/p=q={key}")), Ok(("/p=q".to_owned(), key.to_owned())));
+        for bad in ["no-equals", "=arn:aws:kms:eu-west-1:123456789012:key/k", "/p="] {
+            assert!(parse_kms_key(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `ecs-secrets lint FILE...`: checks task definitions for secret-handling
+//! mistakes.
+//!
+//! Exit codes (a contract): 0 when no error-severity diagnostic was found, 1
+//! when any was, 2 when a file could not be read or imported (the other files
+//! are still linted and reported).
+
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, ValueEnum};
+
+use super::context_args::ContextArgs;
+use super::lint_report::{self, FileReport, Totals};
+use super::sarif::{self, RuleDescription};
+use super::style::Style;
+use super::{exit, input, output};
+
+/// Lint task definitions: plaintext secrets, malformed references, missing roles.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct Args {
+    /// Task definition JSON files (register input, describe output or a containerDefinitions array); `-` reads stdin.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+    /// Output format: text for people, json for scripts, sarif for GitHub code scanning.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+/// How the lint results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.files.iter().filter(|f| *f == input::STDIN).count() > 1 {
+        anyhow::bail!("`-` (standard input) can be given only once");
+    }
+    let context = args.context.context();
+    let reports: Vec<FileReport> = args
+        .files
+        .iter()
+        .map(|path| match input::load(path) {
+            Ok(loaded) => {
+                let diagnostics = shared::lint::lint(&loaded.imported.task_definition, &context);
+                FileReport::Linted { path: path.clone(), loaded: Box::new(loaded), diagnostics }
+            }
+            Err(failure) => FileReport::Failed { path: path.clone(), failure },
+        })
+        .collect();
+    let rendered = match args.format {
+        Format::Text => lint_report::text(&reports, Style::for_stdout()),
+        Format::Json => lint_report::json(&reports)?,
+        Format::Sarif => sarif::render(&reports, &rule_catalogue())?,
+    };
+    output::stdout(&rendered)?;
+    Ok(ExitCode::from(exit_code(Totals::of(&reports))))
+}
+
+/// 2 beats 1 beats 0: an unreadable file is reported even when another file
+/// has errors, because the run did not check everything it was asked to.
+fn exit_code(totals: Totals) -> u8 {
+    if totals.failed > 0 {
+        exit::BAD_INPUT
+    } else if totals.errors > 0 {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    }
+}
+
+/// Every lint rule, for the SARIF driver.
+pub fn rule_catalogue() -> Vec<RuleDescription> {
+    shared::lint::RULES
+        .iter()
+        .map(|rule| RuleDescription {
+            id: rule.code.to_owned(),
+            summary: rule.summary.to_owned(),
+            severity: rule.severity,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_input_outranks_errors() {
+        let totals = |failed, errors, warnings| Totals { files: 3, failed, errors, warnings, infos: 0 };
+        assert_eq!(exit_code(totals(0, 0, 5)), exit::CLEAN);
+        assert_eq!(exit_code(totals(0, 1, 0)), exit::FINDINGS);
+        assert_eq!(exit_code(totals(1, 1, 0)), exit::BAD_INPUT);
+    }
+}
