@@ -9,6 +9,7 @@
 pub mod bundle;
 pub mod context;
 pub mod decode;
+pub mod deploy_script;
 pub mod diagnostic;
 pub mod fix;
 pub mod iam;
@@ -18,6 +19,7 @@ pub mod lint;
 pub mod plan;
 pub mod secret_ref;
 pub mod task_def;
+pub mod workspace;
 
 pub use context::Context;
 pub use diagnostic::{Diagnostic, Severity};
