@@ -522,7 +522,9 @@ impl Workspace {
 
     /// Sets a task-level field; an empty value clears it.
     pub fn set_task_field(&mut self, field: TaskField, value: &str) {
-        let text = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        // Not trimmed: the UI writes back what is stored on every keystroke,
+        // and a trimmed space would vanish while the user is typing it.
+        let text = Some(value.to_owned()).filter(|v| !v.trim().is_empty());
         let td = &mut self.task_definition;
         match field {
             TaskField::Family => td.family = text,
@@ -604,12 +606,12 @@ impl Workspace {
     }
 
     pub fn set_container_field(&mut self, index: usize, field: ContainerField, value: &str) -> Result<(), EditError> {
-        let text = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        let text = Some(value.to_owned()).filter(|v| !v.trim().is_empty());
         let c = self.container(index)?;
         match field {
             ContainerField::Name => c.name = text,
             ContainerField::Image => c.image = text,
-            ContainerField::Memory => c.memory = parse_number("memory", text)?,
+            ContainerField::Memory => c.memory = parse_number("memory", text.map(|t| t.trim().to_owned()))?,
             ContainerField::LogDriver => match text {
                 Some(driver) => {
                     c.log_configuration.get_or_insert_with(LogConfiguration::default).log_driver = Some(driver)
@@ -909,6 +911,15 @@ impl Workspace {
             newer => Err(RestoreError::TooNew(newer)),
         }
     }
+}
+
+/// The task CPU sizes Fargate accepts (CPU units).
+pub const FARGATE_CPUS: [&str; 7] = ["256", "512", "1024", "2048", "4096", "8192", "16384"];
+
+/// The task memory sizes (MiB) Fargate accepts with `cpu` (empty when the
+/// CPU value is not a Fargate size).
+pub fn fargate_memory_options(cpu: &str) -> Vec<u64> {
+    crate::lint::fargate_memory_options(cpu)
 }
 
 fn pretty(doc: &PolicyDocument) -> String {

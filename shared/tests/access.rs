@@ -277,7 +277,9 @@ fn the_report_serialises_in_camel_case_for_the_cli() {
 fn the_task_definitions_execution_role_is_the_default_principal() {
     let shared_secret = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd";
     let task = td(&[("DB", shared_secret)]);
-    let identity = policy(json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": shared_secret}]}));
+    let identity = policy(
+        json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": shared_secret}]}),
+    );
     // executionRoleArn (account 123456789012) reads a secret of 444455556666:
     // without the secret's resource policy that is denied.
     let report = check(&task, std::slice::from_ref(&identity), &ctx());
