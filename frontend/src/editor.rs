@@ -256,17 +256,6 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
                 .unwrap_or(0)
         })
     };
-    let log_options = move || {
-        ws.with(|w| {
-            w.task_definition
-                .container_definitions
-                .get(index)
-                .and_then(|c| c.log_configuration.as_ref())
-                .and_then(|l| l.options.as_ref())
-                .map(|o| o.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-    };
     view! {
         <article class="card container-card" id=format!("container-{index}")>
             <header class="card-head">
@@ -323,10 +312,16 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
                         {["awslogs", "splunk", "awsfirelens", "fluentd", "gelf", "json-file", "journald", "syslog"].into_iter().map(|d| view! { <option value=d>{d}</option> }).collect_view()}
                     </select>
                 </label>
-                <div class="field wide">
-                    <span class="field-label">"Options"</span>
-                    <code class="options">{move || { let o = log_options(); if o.is_empty() { "(none)".to_owned() } else { o.join("  ") } }}</code>
-                </div>
+                <label class="field wide">
+                    <span class="field-label">"Options (one key=value per line)"</span>
+                    <textarea class="code-input" rows="3" spellcheck="false" id=field_id(&format!("{base}/logConfiguration/options"))
+                        prop:value=move || ws.with(|w| w.log_options_text(index))
+                        on:change=move |ev| {
+                            let mut outcome = Ok(());
+                            ws.update(|w| outcome = w.set_log_options_text(index, &event_target_value(&ev)));
+                            error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
+                        }></textarea>
+                </label>
             </div>
             <h5>"secretOptions (log driver secrets)"</h5>
             <SecretRows state=state index=index list=SecretList::SecretOptions />
@@ -412,15 +407,25 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
     };
     let value_from = move || ws.with(|w| entry_of(w).and_then(|s| s.value_from).unwrap_or_default());
     let variable = move || ws.with(|w| entry_of(w).and_then(|s| s.name).unwrap_or_default());
-    let draft = move || {
-        ws.with(|w| {
-            ReferenceDraft::from_value_from(&entry_of(w).and_then(|s| s.value_from).unwrap_or_default(), &w.context())
-        })
-    };
+    // The parts being edited live here, not in the workspace: a partly
+    // typed name (`/w`) must not be re-derived from the ARN it produced
+    // (which would read back as `w`). They are re-read only when the
+    // reference changes from elsewhere (a fix, an import, hand editing).
+    let draft = RwSignal::new(ws.with_untracked(|w| {
+        ReferenceDraft::from_value_from(&entry_of(w).and_then(|s| s.value_from).unwrap_or_default(), &w.context())
+    }));
+    let last_written = StoredValue::new(value_from_untracked(ws, &entry_of));
+    Effect::new(move |_| {
+        let current = value_from();
+        if current != last_written.get_value() {
+            last_written.set_value(current.clone());
+            draft.set(ws.with_untracked(|w| ReferenceDraft::from_value_from(&current, &w.context())));
+        }
+    });
     let error = RwSignal::new(String::new());
     let set_draft = move |change: Box<dyn FnOnce(&mut ReferenceDraft)>| {
-        let mut next = draft();
-        change(&mut next);
+        draft.update(|d| change(d));
+        let next = draft.get_untracked();
         let mut outcome = Ok(String::new());
         ws.update(|w| {
             outcome = w.set_secret_reference(index, list, entry, &next);
@@ -429,6 +434,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
                 let _ = w.set_secret_value_from(index, list, entry, &next.name);
             }
         });
+        last_written.set_value(value_from_untracked(ws, &entry_of));
         error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
     };
     let spec = move || {
@@ -443,7 +449,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
         })
     };
     let kms = move || ws.with(|w| w.kms_keys.get(&value_from()).cloned().unwrap_or_default());
-    let is_sm = move || draft().store == Some(Store::SecretsManager);
+    let is_sm = move || draft.with(|d| d.store == Some(Store::SecretsManager));
     let value_set = move || spec().is_some_and(|s| state.values.with(|v| v.contains_key(&s.name)));
     let id_part = |part: &str| format!("{base}/{part}");
     let (json_key_id, stage_id, version_id) =
@@ -460,7 +466,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
                 </label>
                 <label class="field">
                     <span class="field-label">"Store"</span>
-                    <select id=field_id(&id_part("store")) prop:value=move || draft().store.unwrap_or(Store::Ssm).as_str()
+                    <select id=field_id(&id_part("store")) prop:value=move || draft.with(|d| d.store.unwrap_or(Store::Ssm).as_str())
                         on:change=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.store = Some(if v == "secretsmanager" { Store::SecretsManager } else { Store::Ssm }))) }>
                         <option value="ssm">"SSM Parameter Store"</option>
                         <option value="secretsmanager">"Secrets Manager"</option>
@@ -468,23 +474,23 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
                 </label>
                 <label class="field">
                     <span class="field-label">{move || if is_sm() { "Secret name" } else { "Parameter name" }}</span>
-                    <input type="text" id=field_id(&id_part("refName")) placeholder="/web/db/password" prop:value=move || draft().name
+                    <input type="text" id=field_id(&id_part("refName")) placeholder="/web/db/password" prop:value=move || draft.with(|d| d.name.clone())
                         on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.name = v)) } />
                 </label>
                 <Show when=is_sm>
                     <label class="field">
                         <span class="field-label">"JSON key (optional)"</span>
-                        <input type="text" id=json_key_id.clone() placeholder="password" prop:value=move || draft().json_key
+                        <input type="text" id=json_key_id.clone() placeholder="password" prop:value=move || draft.with(|d| d.json_key.clone())
                             on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.json_key = v)) } />
                     </label>
                     <label class="field">
                         <span class="field-label">"Version stage (optional)"</span>
-                        <input type="text" id=stage_id.clone() placeholder="AWSCURRENT" prop:value=move || draft().version_stage
+                        <input type="text" id=stage_id.clone() placeholder="AWSCURRENT" prop:value=move || draft.with(|d| d.version_stage.clone())
                             on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.version_stage = v)) } />
                     </label>
                     <label class="field">
                         <span class="field-label">"Version id (optional)"</span>
-                        <input type="text" id=version_id.clone() prop:value=move || draft().version_id
+                        <input type="text" id=version_id.clone() prop:value=move || draft.with(|d| d.version_id.clone())
                             on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.version_id = v)) } />
                     </label>
                 </Show>
@@ -531,4 +537,11 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
             })}
         </div>
     }
+}
+
+fn value_from_untracked(
+    ws: RwSignal<Workspace>,
+    entry_of: &impl Fn(&Workspace) -> Option<shared::task_def::Secret>,
+) -> String {
+    ws.with_untracked(|w| entry_of(w).and_then(|s| s.value_from).unwrap_or_default())
 }

@@ -23,6 +23,11 @@ use shared::workspace::{Analysis, UndoStack, Workspace};
 fn main() {
     api_client::init_from_location();
     mount_to_body(App);
+    // The browser tests and BENCHMARKS.md read this mark: the page is
+    // rendered and its handlers are attached.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("ecs-secrets-interactive");
+    }
 }
 
 /// The sections of the page, in the left navigation.

@@ -99,6 +99,8 @@ pub enum EditError {
     NotANumber { field: String, value: String },
     #[error("{0}")]
     Fix(#[from] FixError),
+    #[error("log options, line {line}: write one option per line as key=value")]
+    NotAnOption { line: usize },
     #[error("the reference needs a name: type the parameter or secret name")]
     EmptyReferenceName,
     #[error(
@@ -633,6 +635,39 @@ impl Workspace {
         Ok(())
     }
 
+    /// The log driver options as `key=value` lines (sorted by key).
+    pub fn log_options_text(&self, index: usize) -> String {
+        let options = self
+            .task_definition
+            .container_definitions
+            .get(index)
+            .and_then(|c| c.log_configuration.as_ref())
+            .and_then(|l| l.options.as_ref());
+        options.map(|o| o.iter().map(|(k, v)| format!("{k}={v}\n")).collect()).unwrap_or_default()
+    }
+
+    /// Replaces the log driver options from `key=value` lines (blank lines
+    /// are skipped; no lines removes the options).
+    pub fn set_log_options_text(&mut self, index: usize, text: &str) -> Result<(), EditError> {
+        let mut options = BTreeMap::new();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let (key, value) = line.split_once('=').ok_or_else(|| EditError::NotAnOption { line: n + 1 })?;
+            options.insert(key.trim().to_owned(), value.trim().to_owned());
+        }
+        let c = self.container(index)?;
+        if options.is_empty() {
+            if let Some(log) = &mut c.log_configuration {
+                log.options = None;
+            }
+        } else {
+            c.log_configuration.get_or_insert_with(LogConfiguration::default).options = Some(options);
+        }
+        Ok(())
+    }
+
     pub fn set_essential(&mut self, index: usize, essential: bool) -> Result<(), EditError> {
         self.container(index)?.essential = Some(essential);
         Ok(())
@@ -1031,6 +1066,11 @@ mod tests {
         ws = undo.pop().unwrap();
         assert_eq!(ws.task_definition.container_definitions.len(), 2);
         assert_eq!(ws.remove_container(7), Err(EditError::NoContainer(7)));
+        ws.set_log_options_text(0, "splunk-url = https://x:443\n\nsplunk-format=json\n").unwrap();
+        assert_eq!(ws.log_options_text(0), "splunk-format=json\nsplunk-url=https://x:443\n");
+        assert_eq!(ws.set_log_options_text(0, "a=1\nbroken"), Err(EditError::NotAnOption { line: 2 }));
+        ws.set_log_options_text(0, "").unwrap();
+        assert_eq!(ws.log_options_text(0), "");
         assert!(matches!(ws.set_container_field(0, ContainerField::Memory, "lots"), Err(EditError::NotANumber { .. })));
     }
 

@@ -1,1 +1,2 @@
 //! End-to-end test harness.
+pub mod browser;
