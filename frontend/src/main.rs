@@ -8,6 +8,7 @@
 
 mod api_client;
 mod apply_panel;
+mod bench;
 mod checks;
 mod downloads;
 mod editor;
@@ -28,6 +29,7 @@ fn main() {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark("ecs-secrets-interactive");
     }
+    bench::run_if_requested();
 }
 
 /// The sections of the page, in the left navigation.
