@@ -228,3 +228,27 @@ fn parse_event(block: &str) -> Option<ApplyEvent> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_parses_server_sent_events() {
+        let stream = "event: progress\ndata: {\"event\":\"started\",\"stepId\":\"a\",\"title\":\"A\"}\n\nevent: report\r\ndata: {\"success\":true,\"completed\":[\"a\"],\"failed\":null,\"taskDefinitionArn\":null,\"writes\":1}\r\n\r\n";
+        let bytes = stream.as_bytes();
+        let (end, sep) = find_event_end(bytes).unwrap();
+        let first = parse_event(&stream[..end]).unwrap();
+        assert!(matches!(first, ApplyEvent::Progress(ProgressEvent::Started { ref step_id, .. }) if step_id == "a"));
+        let rest = &stream[end + sep..];
+        let (end2, _) = find_event_end(rest.as_bytes()).unwrap();
+        assert!(matches!(parse_event(&rest[..end2]), Some(ApplyEvent::Report(ApplyReport { success: true, .. }))));
+        let error =
+            parse_event("event: error\ndata: {\"error\":{\"code\":\"busy\",\"message\":\"an apply is running\"}}");
+        assert_eq!(
+            error,
+            Some(ApplyEvent::Error(ApiError { code: "busy".into(), message: "an apply is running".into() }))
+        );
+        assert_eq!(parse_event(": keep-alive"), None);
+    }
+}

@@ -150,6 +150,26 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
             </For>
             <button class="btn small" id="add-service" on:click=move |_| ws.update(|w| w.add_service())>"+ Service"</button>
 
+            <h3>"Values of the secrets to create"</h3>
+            <p class="hint">"Kept in this page's memory only and sent only with Apply. Secrets not marked \"create\" must already exist."</p>
+            <ul class="values" id="apply-values">
+                {move || ws.with(|w| w.secrets.iter().filter(|s| s.create).map(|s| {
+                    let name = s.name.clone();
+                    let has = { let name = name.clone(); move || state.values.with(|v| v.contains_key(&name)) };
+                    let has_text = has.clone();
+                    let input_name = name.clone();
+                    view! {
+                        <li class="row">
+                            <label class="field inline">
+                                <span class="field-label mono">{format!("{} ({})", name, s.store.as_str())}</span>
+                                <input type="password" autocomplete="off" class="secret-value" id=format!("apply-value-{name}")
+                                    on:input=move |ev| { let v = event_target_value(&ev); let n = input_name.clone(); state.values.update(|m| { m.insert(n, secrecy::SecretString::from(v)); }); } />
+                            </label>
+                            <span class="pill" class:ok=has.clone()>{move || if has_text() { "value set" } else { "no value yet" }}</span>
+                        </li>
+                    }
+                }).collect_view())}
+            </ul>
             <div class="row apply-actions">
                 <button class="btn primary" id="plan-button" disabled=move || blocked().is_some() || running.get() on:click=make_plan>"Plan"</button>
                 <span class="muted" id="apply-blocked">{move || blocked().unwrap_or_default()}</span>

@@ -72,7 +72,7 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <div class="grid two">
+            <div class="policies">
                 <div>
                     <h3>"Trust policy"</h3>
                     <pre class="code-block" id="trust-policy">{move || analysis.with(|a| pretty(&a.trust_policy))}</pre>
@@ -107,9 +107,10 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
 
 /// Column x positions and widths of the access map.
 const COLUMNS: [(&str, f64); 5] =
-    [("Container", 10.0), ("Reference", 190.0), ("Store", 420.0), ("KMS key", 560.0), ("Policy statement", 730.0)];
-const BOX_W: f64 = 160.0;
-const ROW_H: f64 = 64.0;
+    [("Container", 10.0), ("Reference", 188.0), ("Store", 366.0), ("KMS key", 544.0), ("Policy statement", 722.0)];
+const BOX_W: f64 = 150.0;
+const BOX_H: f64 = 44.0;
+const ROW_H: f64 = 60.0;
 
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -161,29 +162,40 @@ fn map_row(i: usize, row: AccessRow) -> impl IntoView {
         Some(shared::Store::SecretsManager) => "Secrets Manager".to_owned(),
         None => "?".to_owned(),
     };
-    let labels = [
-        row.container.clone(),
-        format!("{} ← {}", row.variable, shorten(row.reference.rsplit([':', '/']).next().unwrap_or(""), 14)),
-        store,
-        row.kms_key.as_deref().map(|k| shorten(k, 20)).unwrap_or_else(|| "AWS managed key".into()),
-        if row.statements.is_empty() { "no statement allows".to_owned() } else { row.statements.join(", ") },
+    let reference_tail = row.reference.rsplit([':', '/']).find(|p| !p.is_empty()).unwrap_or("").to_owned();
+    // Two lines per box: what it is, and the detail that tells rows apart.
+    let labels: [(String, String); 5] = [
+        (row.container.clone(), String::new()),
+        (row.variable.clone(), reference_tail),
+        (store, String::new()),
+        match &row.kms_key {
+            Some(key) => ("customer key".into(), key.rsplit('/').next().unwrap_or(key).to_owned()),
+            None => ("AWS managed key".into(), String::new()),
+        },
+        if row.statements.is_empty() {
+            ("no statement allows".into(), String::new())
+        } else {
+            (row.statements.join(", "), "allows".into())
+        },
     ];
     let links = (0..4)
         .map(|c| {
             let x1 = COLUMNS[c].1 + BOX_W;
             let x2 = COLUMNS[c + 1].1;
-            view! { <line class=format!("edge {status}") x1=x1 y1=y + 20.0 x2=x2 y2=y + 20.0 /> }
+            view! { <line class=format!("edge {status}") x1=x1 y1=y + BOX_H / 2.0 x2=x2 y2=y + BOX_H / 2.0 /> }
         })
         .collect_view();
     let boxes = labels
         .into_iter()
         .enumerate()
-        .map(|(c, label)| {
+        .map(|(c, (title, detail))| {
             let x = COLUMNS[c].1;
+            let one_line = detail.is_empty();
             view! {
                 <g class=format!("node {status}")>
-                    <rect x=x y=y width=BOX_W height="40" rx="6" />
-                    <text x=x + 8.0 y=y + 25.0>{shorten(&label, 24)}</text>
+                    <rect x=x y=y width=BOX_W height=BOX_H rx="6" />
+                    <text x=x + 8.0 y=if one_line { y + 27.0 } else { y + 18.0 }>{shorten(&title, 21)}</text>
+                    <text class="detail" x=x + 8.0 y=y + 35.0>{shorten(&detail, 23)}</text>
                 </g>
             }
         })

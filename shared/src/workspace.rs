@@ -499,7 +499,8 @@ impl Workspace {
                 let mut statements: Vec<String> = Vec::new();
                 for check in &verdict.checks {
                     for matched in &check.deciding_statements {
-                        let label = matched.sid.clone().unwrap_or_else(|| format!("#{}", matched.statement_index));
+                        let label =
+                            matched.sid.clone().unwrap_or_else(|| format!("statement {}", matched.statement_index + 1));
                         if !statements.contains(&label) {
                             statements.push(label);
                         }
