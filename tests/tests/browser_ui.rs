@@ -140,6 +140,15 @@ async fn a_plaintext_password_is_flagged_and_moved_to_a_secret_with_one_click() 
     ui.click("#add-env-0").await;
     ui.type_into("f:/containerDefinitions/0/environment/0/name", "DB_PASSWORD").await;
     ui.type_into("f:/containerDefinitions/0/environment/0/value", canary).await;
+    // A diagnostic is a link to its field: from another section, a click
+    // shows the containers and focuses the flagged value.
+    ui.nav("role").await;
+    ui.click("#diagnostics li[data-code='ES081'] .diagnostic-body").await;
+    ui.eventually("the flagged field to be focused", || async {
+        ui.js("return document.activeElement && document.activeElement.id;").await.as_str()
+            == Some("f:/containerDefinitions/0/environment/0/value")
+    })
+    .await;
     let fix = ui.wait_for("#diagnostics .fix-button").await;
     let title = fix.text().await.unwrap();
     assert!(title.contains("Move DB_PASSWORD to"), "{title}");
