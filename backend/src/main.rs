@@ -1,12 +1,9 @@
 //! The `ecs-secrets` command line.
-//!
-//! On this branch only `serve` is wired; the full command set is merged in
-//! from the CLI work.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ecs_secrets::cli::serve::{self, ServeArgs};
+use ecs_secrets::cli;
 
 #[derive(Debug, Parser)]
 #[command(name = "ecs-secrets", version, about = "Get secrets into Amazon ECS containers safely")]
@@ -18,32 +15,32 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the local web UI (bound to 127.0.0.1, guarded by a per-launch token).
-    Serve(ServeArgs),
+    Serve(cli::serve::ServeArgs),
+    /// Show what apply would do (AWS reads only).
+    Plan(cli::plan::PlanArgs),
+    /// Create secrets, the execution role and a revision; redeploy services.
+    Apply(cli::apply::ApplyArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("ecs_secrets=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cli::init_logging();
+    let args = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
-            Command::Serve(args) => serve::run(args).await,
+        match args.command {
+            Command::Serve(a) => cli::serve::run(a).await,
+            Command::Plan(a) => cli::plan::run(a).await.map(ExitCode::from),
+            Command::Apply(a) => cli::apply::run(a).await.map(ExitCode::from),
         }
     });
-    result.unwrap_or_else(|error| {
-        eprintln!("error: {error:#}");
-        ExitCode::FAILURE
+    result.unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::from(1)
     })
 }

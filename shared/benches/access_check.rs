@@ -8,7 +8,7 @@
 //! (`secrets`, log `secretOptions`, `repositoryCredentials`), a third of them
 //! encrypted with a customer-managed key. The role has one 10-statement
 //! policy with wildcards, conditions and Denies, so every request walks every
-//! statement. Measured: `iam::access::check` (what `iam check` and the UI run
+//! statement. Measured: `iam::access::check` (what the CLI and the UI run
 //! before a deploy), and for scale the generator on the same input.
 
 use std::collections::BTreeMap;

@@ -98,6 +98,163 @@ impl SecretValues {
     }
 }
 
+/// One thing wrong with a bundle: where (a JSON pointer) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleProblem {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for BundleProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = if self.path.is_empty() { "(document)" } else { &self.path };
+        write!(f, "{path}: {}", self.message)
+    }
+}
+
+/// Why a bundle could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    #[error("bundle is not JSON: line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    #[error("invalid bundle: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid { problems: Vec<BundleProblem> },
+}
+
+impl Bundle {
+    /// Parses and validates `bundle.json`. Type errors name the JSON pointer
+    /// of the offending value; semantic problems are all reported at once.
+    pub fn parse(text: &str) -> Result<Bundle, BundleError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let bundle: Bundle = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let inner = err.inner();
+            if inner.is_syntax() || inner.is_eof() {
+                let message = inner.to_string();
+                let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
+                return BundleError::Syntax { line: inner.line(), column: inner.column(), message };
+            }
+            let path = crate::import::pointer_of(err.path());
+            let message = err.inner().to_string();
+            let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
+            BundleError::Invalid { problems: vec![BundleProblem { path, message }] }
+        })?;
+        let problems = bundle.validate();
+        if problems.is_empty() { Ok(bundle) } else { Err(BundleError::Invalid { problems }) }
+    }
+
+    /// Checks what serde cannot: the version, the region, names.
+    pub fn validate(&self) -> Vec<BundleProblem> {
+        let mut problems = Vec::new();
+        let mut problem = |path: &str, message: String| problems.push(BundleProblem { path: path.into(), message });
+        if self.version != BUNDLE_VERSION {
+            problem(
+                "/version",
+                format!("version {} is not supported: this build reads version {BUNDLE_VERSION}", self.version),
+            );
+        }
+        if !valid_region(&self.region) {
+            problem("/region", format!("`{}` is not a region: write one like `eu-west-1`", self.region));
+        }
+        if let Some(account) = &self.account_id
+            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            problem("/accountId", format!("`{account}` is not a 12-digit AWS account id"));
+        }
+        match self.task_definition.family.as_deref() {
+            None => {
+                problem("/taskDefinition/family", "missing: the family names the task definition to register".into())
+            }
+            Some(family) if !valid_family(family) => problem(
+                "/taskDefinition/family",
+                format!("`{family}` is not a valid family: use 1-255 letters, digits, `_` and `-`"),
+            ),
+            Some(_) => {}
+        }
+        if self.task_definition.container_definitions.is_empty() {
+            problem(
+                "/taskDefinition/containerDefinitions",
+                "empty: a task definition needs at least one container".into(),
+            );
+        }
+        let role = &self.execution_role.name;
+        if role.is_empty()
+            || role.len() > 64
+            || !role.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        {
+            problem(
+                "/executionRole/name",
+                format!("`{role}` is not a valid role name: use 1-64 letters, digits and `+=,.@_-`"),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, spec) in self.secrets.iter().enumerate() {
+            let path = format!("/secrets/{i}/name");
+            if !seen.insert((spec.store, spec.name.clone())) {
+                problem(&path, format!("`{}` is listed twice for store `{}`", spec.name, spec.store.as_str()));
+            }
+            if let Some(message) = secret_name_problem(spec.store, &spec.name) {
+                problem(&path, message);
+            }
+            if spec.kms_key_id.as_deref().is_some_and(|k| k.trim().is_empty()) {
+                problem(
+                    &format!("/secrets/{i}/kmsKeyId"),
+                    "empty: give a KMS key id or ARN, or leave kmsKeyId out for the AWS managed key".into(),
+                );
+            }
+        }
+        for (i, service) in self.services.iter().enumerate() {
+            if service.cluster.trim().is_empty() {
+                problem(&format!("/services/{i}/cluster"), "empty: give the cluster name or ARN".into());
+            }
+            if service.service.trim().is_empty() {
+                problem(&format!("/services/{i}/service"), "empty: give the service name or ARN".into());
+            }
+        }
+        problems
+    }
+}
+
+fn valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn valid_family(family: &str) -> bool {
+    (1..=255).contains(&family.len()) && family.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+fn secret_name_problem(store: Store, name: &str) -> Option<String> {
+    match store {
+        Store::Ssm => {
+            let user = name.strip_prefix('/').unwrap_or(name);
+            if name.is_empty() || name.len() > 1011 {
+                Some("a parameter name has 1-1011 characters".into())
+            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
+                Some(format!("`{name}` is not a valid parameter name: use letters, digits, `_.-` and `/`"))
+            } else if !name.starts_with('/')
+                && (user.to_ascii_lowercase().starts_with("aws") || user.to_ascii_lowercase().starts_with("ssm"))
+            {
+                Some(format!("`{name}` cannot be created: parameter names must not start with `aws` or `ssm`"))
+            } else if name.matches('/').count() > 15 {
+                Some(format!("`{name}` has more than 15 hierarchy levels"))
+            } else {
+                None
+            }
+        }
+        Store::SecretsManager => {
+            if name.is_empty() || name.len() > 512 {
+                Some("a secret name has 1-512 characters".into())
+            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)) {
+                Some(format!("`{name}` is not a valid secret name: use letters, digits and `/_+=.@-`"))
+            } else {
+                None
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +265,41 @@ mod tests {
         let values: SecretValues = serde_json::from_str(r#"{"/web/db": "canary-3f9a"}"#).unwrap();
         assert_eq!(values.get("/web/db").unwrap().expose_secret(), "canary-3f9a");
         assert_eq!(format!("{values:?}"), r#"{"/web/db"}"#);
+    }
+
+    #[test]
+    fn invalid_bundles_name_the_json_path() {
+        let cases = [
+            (
+                r#"{"version":2,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true}}"#,
+                "/version",
+            ),
+            (
+                r#"{"version":1,"region":"Europe","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true}}"#,
+                "/region",
+            ),
+            (
+                r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"w b","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true}}"#,
+                "/taskDefinition/family",
+            ),
+            (
+                r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":"yes"}}"#,
+                "/executionRole/create",
+            ),
+            (
+                r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true},"secrets":[{"store":"ssm","name":"awsDb","create":true}]}"#,
+                "/secrets/0/name",
+            ),
+            (
+                r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true},"secrets":[{"store":"vault","name":"x","create":true}]}"#,
+                "/secrets/0/store",
+            ),
+        ];
+        for (text, path) in cases {
+            let Err(BundleError::Invalid { problems }) = Bundle::parse(text) else { panic!("{text} parsed") };
+            assert_eq!(problems[0].path, path, "{problems:?}");
+        }
+        assert!(matches!(Bundle::parse("{"), Err(BundleError::Syntax { line: 1, .. })));
     }
 
     #[test]

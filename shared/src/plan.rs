@@ -5,7 +5,20 @@
 //! and streams [`ProgressEvent`]s) and the UI (which renders the same plan
 //! the CLI prints).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bundle::{Bundle, SecretSpec};
+use crate::context::Context;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::execution_role;
+use crate::iam::access::{self, AccessReport, CheckContext, VerdictStatus};
+use crate::iam::generate::{self, GenerateOptions};
+use crate::iam::policy::PolicyDocument;
+use crate::observed::{Observed, secret_lookup_id};
+use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +54,10 @@ pub enum StepAction {
     AttachManagedPolicy { role_name: String, policy_arn: String },
     #[serde(rename_all = "camelCase")]
     RegisterTaskDefinition { family: String, task_definition: serde_json::Value },
+    /// `task_definition` is the revision to deploy; `None` means "the
+    /// revision this apply registers".
     #[serde(rename_all = "camelCase")]
-    UpdateService { cluster: String, service: String, force_new_deployment: bool },
+    UpdateService { cluster: String, service: String, force_new_deployment: bool, task_definition: Option<String> },
     #[serde(rename_all = "camelCase")]
     WaitServicesStable { cluster: String, services: Vec<String> },
 }
@@ -80,4 +95,607 @@ pub struct FailedStep {
     pub step_id: String,
     pub message: String,
     pub request_id: Option<String>,
+}
+
+/// Everything apply would do, and whether it may.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// AWS write calls apply would make (the sum over the steps).
+    pub writes: u32,
+    /// Problems found while planning. Any `error` blocks apply.
+    pub problems: Vec<Diagnostic>,
+    /// Would the execution role (after this plan's writes) be allowed to
+    /// read every reference? A denied reference blocks apply.
+    pub preflight: AccessReport,
+    /// Names of the identity policies the pre-flight evaluated, in the order
+    /// of `policyIndex` in its deciding statements.
+    pub preflight_policies: Vec<String>,
+    /// The execution role's ARN (observed, or the one it will get).
+    pub role_arn: String,
+    /// The RegisterTaskDefinition input, references resolved. Secrets this
+    /// plan creates still carry their partial ARN; apply swaps in the full
+    /// one once CreateSecret returns it.
+    pub task_definition: Value,
+    /// The latest ACTIVE revision, reused when it matches.
+    pub current_revision: Option<String>,
+}
+
+impl Plan {
+    /// True when apply must not run: an error problem or a denied access check.
+    pub fn is_blocked(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+            || self.preflight.references.iter().any(|r| r.status == VerdictStatus::Denied)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.problems.iter().filter(|p| p.severity == Severity::Error)
+    }
+
+    /// The problems plus one `EP040` error per reference the pre-flight
+    /// check denies, naming the action, the resource, what denied it and the
+    /// fix: everything a UI renders like lint findings.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = self.problems.clone();
+        for reference in self.preflight.problems().filter(|r| r.status == VerdictStatus::Denied) {
+            for check in reference.checks.iter().filter(|c| c.decision != crate::iam::DecisionKind::Allowed) {
+                let by: Vec<String> = check
+                    .deciding_statements
+                    .iter()
+                    .map(|m| match m.policy {
+                        crate::iam::PolicySource::Identity { index } => format!(
+                            "{} statement {}",
+                            self.preflight_policies.get(index).map_or("a policy", String::as_str),
+                            m.statement_index
+                        ),
+                        crate::iam::PolicySource::Resource => "the resource policy".to_owned(),
+                    })
+                    .collect();
+                let why = if by.is_empty() {
+                    "no policy allows it".to_owned()
+                } else {
+                    format!("denied by {}", by.join(", "))
+                };
+                let fix = check.fix.as_ref().map(|f| format!(" Fix: {}", f.message)).unwrap_or_default();
+                out.push(Diagnostic::error(
+                    "EP040",
+                    &reference.path,
+                    format!(
+                        "the task would fail with AccessDenied: the execution role may not {} on {} ({why}).{fix}",
+                        check.action, check.resource
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A secret this plan creates: the forms of its ARN that appear in the plan
+/// before its random suffix is known. Apply replaces them with the real ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingSecretArn {
+    /// `arn:…:secret:NAME` as the task definition writes it.
+    pub partial: String,
+    /// `arn:…:secret:NAME-??????` as the policy grants it.
+    pub wildcard: String,
+}
+
+impl PendingSecretArn {
+    pub fn new(loc: &ArnLocation, name: &str) -> Self {
+        Self { partial: secret_arn(loc, name), wildcard: secret_arn(loc, &format!("{name}-??????")) }
+    }
+
+    /// Replaces, in every string of `doc`, this secret's partial or
+    /// wildcard ARN by `full` (keeping any `:json-key:stage:id` tail).
+    pub fn resolve(&self, doc: &mut Value, full: &str) {
+        match doc {
+            Value::String(s) => {
+                if *s == self.partial || *s == self.wildcard {
+                    *s = full.to_owned();
+                } else if let Some(tail) = s.strip_prefix(&self.partial).filter(|t| t.starts_with(':')) {
+                    *s = format!("{full}{tail}");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.resolve(v, full)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.resolve(v, full)),
+            _ => {}
+        }
+    }
+}
+
+/// Plans a bundle against observed AWS state. `values_present` holds the
+/// names of the secrets whose values the caller has in hand (never the
+/// values themselves).
+///
+/// Decisions, in order:
+/// - a secret is created only when the bundle says `create`, it does not
+///   exist, and a value was supplied; an existing value is never
+///   overwritten;
+/// - the role is created when missing (and `create`), its trust policy is
+///   replaced when it differs semantically, the inline policy
+///   `ecs-secrets-<family>` is written when it differs, the managed policy
+///   is attached when wanted and missing (never detached);
+/// - a revision is registered unless the latest ACTIVE one is the same
+///   after normalisation ([`crate::revision_compare`]);
+/// - a service is updated when it does not run the target revision, or when
+///   this apply wrote a secret value and the service asks for
+///   `forceNewDeployment` (running tasks keep old values until replaced).
+///   A no-op re-apply therefore updates nothing;
+/// - one wait for stability per cluster follows any update.
+pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<String>) -> Plan {
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
+    let account = desired.account_id.clone().unwrap_or_else(|| observed.caller.account.clone());
+    if let Some(expected) = &desired.account_id
+        && !observed.caller.account.is_empty()
+        && *expected != observed.caller.account
+    {
+        problems.push(Diagnostic::error(
+            "EP001",
+            "/accountId",
+            format!(
+                "the bundle is for account {expected} but the credentials are for {} ({}): switch profile or fix accountId",
+                observed.caller.account, observed.caller.arn
+            ),
+        ));
+    }
+    if !observed.region.is_empty() && observed.region != desired.region {
+        problems.push(Diagnostic::error(
+            "EP002",
+            "/region",
+            format!(
+                "the bundle is for {} but the AWS client talks to {}: pass --region {}",
+                desired.region, observed.region, desired.region
+            ),
+        ));
+    }
+    let ctx = Context::new(Some(desired.region.clone()), Some(account.clone()));
+    let local = ArnLocation {
+        partition: partition_for_region(&desired.region).to_owned(),
+        region: desired.region.clone(),
+        account: account.clone(),
+    };
+
+    // 1. Secrets to create.
+    let mut created: BTreeSet<(Store, String)> = BTreeSet::new();
+    for (i, spec) in desired.secrets.iter().enumerate() {
+        plan_secret(i, spec, observed, values_present, &mut steps, &mut problems, &mut created);
+    }
+    let wrote_values = !created.is_empty();
+
+    // 2. References in the task definition: resolve partial ARNs, check
+    //    that what they point at exists (or is being created).
+    let family = desired.task_definition.family.clone().unwrap_or_default();
+    let mut td = serde_json::to_value(&desired.task_definition).unwrap_or(Value::Null);
+    for site in desired.task_definition.secret_sites() {
+        let Some(raw) = site.value_from else {
+            problems.push(Diagnostic::error("EP010", &site.path, "the reference is missing: give valueFrom"));
+            continue;
+        };
+        let reference = match SecretRef::parse(raw) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Diagnostic::error("EP010", &site.path, e.to_string()));
+                continue;
+            }
+        };
+        let loc = reference.resolve_location(&ctx).unwrap_or_else(|_| local.clone());
+        if loc.region != local.region || loc.account != local.account {
+            continue;
+        }
+        match &reference {
+            SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
+                let exists = matches!(observed.parameters.get(name), Some(Some(_)))
+                    || created.contains(&(Store::Ssm, name.clone()));
+                if !exists && observed.parameters.contains_key(name) {
+                    problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
+                }
+            }
+            SecretRef::SecretsManager(arn) => {
+                let id = secret_lookup_id(arn);
+                match known_secret_arn(observed, &id) {
+                    Some(full) if reference.is_partial() || !arn.suffix_certain => {
+                        // A partial ARN makes ECS fail with
+                        // ResourceInitializationError: register the full one.
+                        let written = secret_arn(&loc, &arn.full_name());
+                        if let Some(Value::String(s)) = td.pointer_mut(&site.path)
+                            && let Some(tail) = s.trim().strip_prefix(&written)
+                        {
+                            *s = format!("{full}{tail}");
+                        }
+                    }
+                    Some(_) => {}
+                    None if created.contains(&(Store::SecretsManager, id.clone())) => {}
+                    None if observed.secrets.contains_key(&id) => {
+                        problems.extend(missing_reference(&site.path, "secret", &id, desired));
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    // The task definition as it will be registered, as the model the policy
+    // generator and the access check read.
+    let resolved: crate::task_def::TaskDefinition =
+        serde_json::from_value(td.clone()).unwrap_or_else(|_| desired.task_definition.clone());
+
+    // 3. The execution role: trust, least-privilege inline policy (from
+    //    `iam::generate`), managed policy.
+    let kms_keys = kms_keys(desired, observed, &local, &mut problems);
+    let options = GenerateOptions {
+        region: Some(desired.region.clone()),
+        account_id: Some(account.clone()),
+        kms_keys: kms_keys.clone(),
+        images_from_ecr: None,
+        uses_awslogs: None,
+    };
+    let generated = generate::permission_policy(&resolved, &options);
+    for note in generated.warnings() {
+        problems.push(Diagnostic::warning("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
+    }
+    let role_name = &desired.execution_role.name;
+    let role_arn = observed
+        .role
+        .as_ref()
+        .map(|r| r.arn.clone())
+        .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", local.partition, account, role_name));
+    match desired.task_definition.execution_role_arn.as_deref() {
+        Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
+            problems.push(Diagnostic::error(
+                "EP020",
+                "/taskDefinition/executionRoleArn",
+                format!(
+                    "executionRoleArn `{written}` is not the bundle's execution role `{role_name}`: remove it (it is filled in) or set executionRole.name to that role"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(obj) = td.as_object_mut() {
+        obj.insert("executionRoleArn".into(), Value::String(role_arn.clone()));
+    }
+    let trust = generate::trust_policy().to_value();
+    let policy_name = execution_role::inline_policy_name(&family);
+    let permission = generated.policy.to_value();
+    let wants_inline = !generated.is_empty();
+    let want_managed = desired
+        .execution_role
+        .attach_managed_policy
+        .unwrap_or_else(|| generate::managed_policy_recommendation(&desired.task_definition, &options).is_some());
+    match &observed.role {
+        None if !desired.execution_role.create => problems.push(Diagnostic::error(
+            "EP021",
+            "/executionRole/name",
+            format!(
+                "role `{role_name}` does not exist and executionRole.create is false: create it or set create to true"
+            ),
+        )),
+        None => steps.push(write_step(
+            format!("create-role:{role_name}"),
+            format!("Create IAM role {role_name}"),
+            "the execution role does not exist".into(),
+            StepAction::CreateRole { role_name: role_name.clone(), trust_policy: trust.clone() },
+        )),
+        Some(role) if !execution_role::same_policy(&role.trust_policy, &trust) => steps.push(write_step(
+            format!("update-trust-policy:{role_name}"),
+            format!("Update the trust policy of {role_name}"),
+            "the trust policy does not let ecs-tasks.amazonaws.com (and only it) assume the role".into(),
+            StepAction::UpdateTrustPolicy { role_name: role_name.clone(), trust_policy: trust.clone() },
+        )),
+        Some(_) => {}
+    }
+    let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
+    if wants_inline && !current_inline.is_some_and(|doc| execution_role::same_policy(doc, &permission)) {
+        steps.push(write_step(
+            format!("put-role-policy:{role_name}/{policy_name}"),
+            format!("Put inline policy {policy_name} on {role_name}"),
+            if current_inline.is_some() {
+                "the inline policy differs from what the references need".into()
+            } else {
+                "the role has no policy granting read access to the referenced secrets".into()
+            },
+            StepAction::PutRolePolicy {
+                role_name: role_name.clone(),
+                policy_name: policy_name.clone(),
+                policy: permission.clone(),
+            },
+        ));
+    }
+    let attached = observed
+        .role
+        .as_ref()
+        .is_some_and(|r| r.attached_policies.iter().any(|p| p.arn == generate::EXECUTION_ROLE_MANAGED_POLICY));
+    if want_managed && !attached {
+        steps.push(write_step(
+            format!("attach-managed-policy:{role_name}"),
+            format!("Attach AmazonECSTaskExecutionRolePolicy to {role_name}"),
+            if desired.execution_role.attach_managed_policy == Some(true) {
+                "the bundle asks for it".into()
+            } else {
+                "the task pulls from ECR or logs with awslogs, which need it".into()
+            },
+            StepAction::AttachManagedPolicy {
+                role_name: role_name.clone(),
+                policy_arn: generate::EXECUTION_ROLE_MANAGED_POLICY.into(),
+            },
+        ));
+    }
+
+    // Pre-flight: the role's policies as they will be after this plan,
+    // evaluated by `iam::access` against every reference.
+    let mut preflight_policies: Vec<String> = Vec::new();
+    let mut documents: Vec<PolicyDocument> = Vec::new();
+    let mut add = |name: String, doc: &Value, problems: &mut Vec<Diagnostic>| match PolicyDocument::from_value(doc) {
+        Ok(parsed) => {
+            preflight_policies.push(name);
+            documents.push(parsed);
+        }
+        Err(e) => problems.push(Diagnostic::warning(
+            "EP014",
+            "/executionRole",
+            format!("{name} of the role cannot be read ({e}); the pre-flight check ignores it"),
+        )),
+    };
+    if let Some(role) = &observed.role {
+        for (name, doc) in &role.inline_policies {
+            if *name != policy_name {
+                add(format!("inline policy {name}"), doc, &mut problems);
+            }
+        }
+        for policy in &role.attached_policies {
+            if let Some(doc) = &policy.document {
+                add(format!("managed policy {}", policy.arn), doc, &mut problems);
+            }
+        }
+    }
+    if wants_inline {
+        add(format!("inline policy {policy_name}"), &permission, &mut problems);
+    }
+    let check_context = CheckContext {
+        region: Some(desired.region.clone()),
+        account_id: Some(account.clone()),
+        kms_keys,
+        principal: Some(role_arn.clone()),
+        ..CheckContext::default()
+    };
+    let preflight = access::check(&resolved, &documents, &check_context);
+
+    // 4. The task definition revision.
+    let current_revision = observed.task_definition.as_ref().map(|t| t.arn.clone());
+    let same = observed
+        .task_definition
+        .as_ref()
+        .is_some_and(|t| crate::revision_compare::same_revision(&td, &t.task_definition));
+    let registering = !same;
+    if registering {
+        steps.push(write_step(
+            format!("register-task-definition:{family}"),
+            format!("Register a new revision of {family}"),
+            match &observed.task_definition {
+                None => format!("the family {family} has no ACTIVE revision"),
+                Some(t) => format!("the task definition differs from the latest ACTIVE revision {}", t.arn),
+            },
+            StepAction::RegisterTaskDefinition { family: family.clone(), task_definition: td.clone() },
+        ));
+    }
+
+    // 5. Services.
+    let mut updated_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, spec) in desired.services.iter().enumerate() {
+        let found = observed.services.iter().find(|s| s.cluster == spec.cluster && s.service == spec.service);
+        let Some(service) = found.filter(|s| s.found && s.status.as_deref() == Some("ACTIVE")) else {
+            problems.push(Diagnostic::error(
+                "EP030",
+                format!("/services/{i}"),
+                format!(
+                    "service `{}` in cluster `{}` does not exist or is not ACTIVE: create it first or remove it from the bundle",
+                    spec.service, spec.cluster
+                ),
+            ));
+            continue;
+        };
+        let running_other = !registering && service.task_definition != current_revision;
+        let reason = if registering {
+            Some("a new revision is registered".to_owned())
+        } else if running_other {
+            Some(format!(
+                "the service runs {} instead of {}",
+                service.task_definition.as_deref().unwrap_or("nothing"),
+                current_revision.as_deref().unwrap_or("-")
+            ))
+        } else if wrote_values && spec.force_new_deployment {
+            Some("a secret value was written and running tasks keep the old one until replaced".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            steps.push(write_step(
+                format!("update-service:{}/{}", spec.cluster, spec.service),
+                format!("Update service {} in {}", spec.service, spec.cluster),
+                reason,
+                StepAction::UpdateService {
+                    cluster: spec.cluster.clone(),
+                    service: spec.service.clone(),
+                    force_new_deployment: spec.force_new_deployment,
+                    task_definition: if registering { None } else { current_revision.clone() },
+                },
+            ));
+            updated_clusters.entry(spec.cluster.clone()).or_default().push(spec.service.clone());
+        }
+    }
+    for (cluster, services) in updated_clusters {
+        steps.push(Step {
+            id: format!("wait-services-stable:{cluster}"),
+            title: format!("Wait for {} in {cluster} to be stable", services.join(", ")),
+            reason: "the new tasks must start (and read their secrets) before the deployment counts as done".into(),
+            writes: 0,
+            action: StepAction::WaitServicesStable { cluster, services },
+        });
+    }
+
+    let writes = steps.iter().map(|s| s.writes).sum();
+    Plan { steps, writes, problems, preflight, preflight_policies, role_arn, task_definition: td, current_revision }
+}
+
+/// The secrets a plan creates, with the ARN forms apply must resolve.
+pub fn pending_secret_arns(plan: &Plan, region: &str, account: &str) -> BTreeMap<String, PendingSecretArn> {
+    let loc = ArnLocation {
+        partition: partition_for_region(region).to_owned(),
+        region: region.to_owned(),
+        account: account.to_owned(),
+    };
+    plan.steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            StepAction::CreateSecret { name, .. } => Some((name.clone(), PendingSecretArn::new(&loc, name))),
+            _ => None,
+        })
+        .collect()
+}
+
+fn plan_secret(
+    index: usize,
+    spec: &SecretSpec,
+    observed: &Observed,
+    values_present: &BTreeSet<String>,
+    steps: &mut Vec<Step>,
+    problems: &mut Vec<Diagnostic>,
+    created: &mut BTreeSet<(Store, String)>,
+) {
+    let path = format!("/secrets/{index}");
+    let (exists, kind) = match spec.store {
+        Store::Ssm => (matches!(observed.parameters.get(&spec.name), Some(Some(_))), "SSM parameter"),
+        Store::SecretsManager => (matches!(observed.secrets.get(&spec.name), Some(Some(_))), "secret"),
+    };
+    let has_value = values_present.contains(&spec.name);
+    if exists {
+        if has_value {
+            problems.push(Diagnostic::warning(
+                "EP003",
+                &path,
+                format!("{kind} `{}` exists: its value is left unchanged (the supplied value is not used)", spec.name),
+            ));
+        }
+        if let Store::Ssm = spec.store
+            && let Some(Some(p)) = observed.parameters.get(&spec.name)
+            && p.parameter_type != "SecureString"
+        {
+            problems.push(Diagnostic::warning(
+                "EP004",
+                &path,
+                format!(
+                    "parameter `{}` is a {}, not a SecureString: its value is stored unencrypted",
+                    spec.name, p.parameter_type
+                ),
+            ));
+        }
+        return;
+    }
+    if !spec.create {
+        problems.push(Diagnostic::error(
+            "EP005",
+            &path,
+            format!(
+                "{kind} `{}` does not exist and create is false: create it, or set create to true and supply a value",
+                spec.name
+            ),
+        ));
+        return;
+    }
+    if !has_value {
+        problems.push(Diagnostic::error(
+            "EP006",
+            &path,
+            format!(
+                "{kind} `{}` does not exist: supply its value (--values FILE or the prompt) so it can be created",
+                spec.name
+            ),
+        ));
+        return;
+    }
+    created.insert((spec.store, spec.name.clone()));
+    let key = spec.kms_key_id.as_ref().map(|k| format!(" with KMS key {k}")).unwrap_or_default();
+    let (id, title, action) = match spec.store {
+        Store::Ssm => (
+            format!("create-parameter:{}", spec.name),
+            format!("Create SecureString parameter {}{key}", spec.name),
+            StepAction::CreateParameter {
+                name: spec.name.clone(),
+                kms_key_id: spec.kms_key_id.clone(),
+                description: spec.description.clone(),
+            },
+        ),
+        Store::SecretsManager => (
+            format!("create-secret:{}", spec.name),
+            format!("Create secret {}{key}", spec.name),
+            StepAction::CreateSecret {
+                name: spec.name.clone(),
+                kms_key_id: spec.kms_key_id.clone(),
+                description: spec.description.clone(),
+            },
+        ),
+    };
+    steps.push(write_step(id, title, format!("the {kind} does not exist and a value was supplied"), action));
+}
+
+fn write_step(id: String, title: String, reason: String, action: StepAction) -> Step {
+    Step { id, title, reason, writes: 1, action }
+}
+
+/// A reference to a secret that does not exist. `None` when the bundle
+/// lists that secret: its own entry already reports the problem.
+fn missing_reference(path: &str, kind: &str, name: &str, bundle: &Bundle) -> Option<Diagnostic> {
+    let listed = bundle.secrets.iter().any(|s| s.name == name);
+    (!listed).then(|| {
+        Diagnostic::error(
+            "EP012",
+            path,
+            format!("the {kind} `{name}` does not exist: add it to the bundle's secrets with create: true, or fix the reference"),
+        )
+    })
+}
+
+fn known_secret_arn(observed: &Observed, id: &str) -> Option<String> {
+    observed.secrets.get(id).cloned().flatten().map(|s| s.arn)
+}
+
+/// Customer-managed KMS key ARNs by secret name, from the bundle (what will
+/// be used to create) or from what AWS reports for existing values. AWS
+/// managed keys need no grant and are left out; aliases cannot be granted
+/// and get a warning.
+fn kms_keys(
+    desired: &Bundle,
+    observed: &Observed,
+    local: &ArnLocation,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut keys = BTreeMap::new();
+    let mut add =
+        |name: &str, key: &str, path: String, problems: &mut Vec<Diagnostic>| match generate::customer_managed_key_arn(
+            key, local,
+        ) {
+            Ok(arn) => {
+                keys.entry(name.to_owned()).or_insert(arn);
+            }
+            Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
+            Err(problem) => problems.push(Diagnostic::warning("EP011", path, problem.to_string())),
+        };
+    for (i, spec) in desired.secrets.iter().enumerate() {
+        if let Some(key) = &spec.kms_key_id {
+            add(&spec.name, key, format!("/secrets/{i}/kmsKeyId"), problems);
+        }
+    }
+    for (name, parameter) in &observed.parameters {
+        if let Some(key) = parameter.as_ref().and_then(|p| p.kms_key_id.as_deref()) {
+            add(name, key, "/secrets".into(), problems);
+        }
+    }
+    for (name, secret) in &observed.secrets {
+        if let Some(key) = secret.as_ref().and_then(|s| s.kms_key_id.as_deref()) {
+            add(name, key, "/secrets".into(), problems);
+        }
+    }
+    keys
 }

@@ -266,11 +266,13 @@ impl SecretArn {
 
 /// Splits `NAME-AbCdEf` into the name and the 6-character random suffix.
 fn split_suffix(full: &str) -> (String, Option<String>, bool) {
-    if let Some((name, suffix)) = full.rsplit_once('-') {
-        if !name.is_empty() && suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            let certain = !suffix.bytes().all(|b| b.is_ascii_lowercase());
-            return (name.to_owned(), Some(suffix.to_owned()), certain);
-        }
+    if let Some((name, suffix)) = full.rsplit_once('-')
+        && !name.is_empty()
+        && suffix.len() == 6
+        && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        let certain = !suffix.bytes().all(|b| b.is_ascii_lowercase());
+        return (name.to_owned(), Some(suffix.to_owned()), certain);
     }
     (full.to_owned(), None, true)
 }

@@ -255,3 +255,17 @@ fn ecr_image_names() {
         assert_eq!(is_ecr_image(image), expected, "{image}");
     }
 }
+
+#[test]
+fn wildcards_and_policy_variables_in_a_reference_are_never_copied_into_the_policy() {
+    let generated = permission_policy(
+        &td(json!({"containerDefinitions": [{"name": "a", "secrets": [
+            {"name": "ALL", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*"},
+            {"name": "ONE", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/app/db?"},
+            {"name": "VAR", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/${aws:username}/pw"}
+        ]}]})),
+        &GenerateOptions::default(),
+    );
+    assert!(generated.is_empty(), "{}", generated.policy.to_pretty_json());
+    assert_eq!(generated.warnings().count(), 3);
+}

@@ -7,13 +7,17 @@
 //!   the diagnostics (`tests/snapshots/lint_fixtures__<name>.snap`);
 //! - compare the diagnostics with `<name>.expect`, a hand-written list of
 //!   `CODE SEVERITY PATH` lines: the snapshot records what the lint says,
-//!   the expect file says what a reviewer decided it *should* say;
+//!   the expect file says what a reviewer decided it *should* say. A line
+//!   ending in `! why` is emitted today but disputed by the reviewer (kept
+//!   so that any change is noticed, its fix exempt from the fix checks);
+//!   `#` comments name diagnostics that should exist but have no rule yet;
 //! - assert export(import(x)) equals x minus the read-only fields, computed
 //!   here independently of the import code;
 //! - assert no diagnostic or note repeats a fake secret value (every fake
 //!   secret in the fixtures contains `canary`);
-//! - assert every fix applies and that linting the export gives the same
-//!   diagnostics as linting the import.
+//! - assert every fix applies, removes its own diagnostic and causes no new
+//!   one (counted per code and severity), and that linting the export gives
+//!   the same diagnostics as linting the import.
 //!
 //! A new case is a new fixture file plus one name in [`fixtures!`]; a test
 //! fails when a file in the directory is not listed.

@@ -367,6 +367,13 @@ fn describe_output(td: &Value, tags: &Value) -> Value {
     serde_json::json!({"taskDefinition": inner, "tags": tags})
 }
 
+/// `cases` runs per property, unless `PROPTEST_CASES` asks for more (a
+/// deeper hunt: `PROPTEST_CASES=20000 cargo test -p shared --test properties`).
+fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
 fn round_trip(text: &str) -> Result<Value, TestCaseError> {
     let imported = import(text).map_err(|e| TestCaseError::fail(format!("import failed: {e}")))?;
     serde_json::from_str(&export(&imported.task_definition))
@@ -374,7 +381,7 @@ fn round_trip(text: &str) -> Result<Value, TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(config(256))]
 
     /// export(import(x)) == x for register input with unknown fields.
     #[test]
@@ -498,7 +505,7 @@ fn check_lint(td: &shared::TaskDefinition, ctx: &Context) -> Result<(), TestCase
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(config(512))]
 
     /// Lint never panics on task definitions whose every string is odd, and
     /// its diagnostics point into the task definition.

@@ -10,19 +10,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-/// The workspace root (the parent of this package).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
+pub use crate::workspace_root;
 
 fn require_e2e() -> bool {
     std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
@@ -53,33 +49,10 @@ fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-/// The `ecs-secrets` binary (`ECS_SECRETS_BIN`, or built once per test
-/// process with the cargo that runs the tests, into the same target dir).
+/// The `ecs-secrets` binary: `ECS_SECRETS_BIN`, else the one the moto
+/// harness builds ([`crate::ecs_secrets_binary`]).
 pub fn ecs_secrets_binary() -> PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY
-        .get_or_init(|| {
-            if let Some(path) = tool("ECS_SECRETS_BIN", "") {
-                return path;
-            }
-            let exe = std::env::current_exe().expect("test executable path");
-            let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf();
-            let target_dir = profile_dir.parent().expect("target directory").to_path_buf();
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let mut command = Command::new(cargo);
-            command
-                .args(["build", "--quiet", "-p", "ecs-secrets", "--bin", "ecs-secrets", "--target-dir"])
-                .arg(&target_dir)
-                .current_dir(workspace_root());
-            if profile_dir.file_name().is_some_and(|n| n != "debug") {
-                command.arg("--profile").arg(profile_dir.file_name().unwrap_or_default());
-            }
-            assert!(command.status().expect("run cargo build").success(), "cargo build -p ecs-secrets failed");
-            let binary = profile_dir.join(format!("ecs-secrets{}", std::env::consts::EXE_SUFFIX));
-            assert!(binary.is_file(), "{} was not built", binary.display());
-            binary
-        })
-        .clone()
+    tool("ECS_SECRETS_BIN", "").unwrap_or_else(crate::ecs_secrets_binary)
 }
 
 /// A child process killed on drop.

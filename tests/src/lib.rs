@@ -1,2 +1,289 @@
-//! End-to-end test harness.
+//! End-to-end test harness: a moto AWS emulator per test, the real
+//! `ecs-secrets` binary, and SDK clients (dummy credentials) to read the
+//! emulator back.
+//!
+//! moto is found through `ECS_SECRETS_MOTO_SERVER`, else
+//! `.tools/venv/bin/moto_server` under the workspace root, else
+//! `moto_server` on `PATH`. Without it a test prints a loud note and
+//! returns, unless `ECS_SECRETS_REQUIRE_E2E=1` (set by `cargo xtask test`),
+//! which turns the missing emulator into a failure. Tests never talk to real
+//! AWS: every process and client gets dummy static credentials and the
+//! emulator's endpoint.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+
 pub mod browser;
+
+/// The region every test works in.
+pub const REGION: &str = "eu-west-1";
+/// The account moto reports for any credentials.
+pub const ACCOUNT: &str = "123456789012";
+
+/// The workspace root (the parent of this package).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn require_e2e() -> bool {
+    std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
+}
+
+/// Finds a tool: an explicit env var, a file under the workspace, or PATH.
+fn find_tool(env_var: &str, relative: &str, name: &str) -> Option<PathBuf> {
+    if let Ok(path) = std::env::var(env_var)
+        && !path.is_empty()
+    {
+        return Some(PathBuf::from(path));
+    }
+    let local = workspace_root().join(relative);
+    if local.is_file() {
+        return Some(local);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
+}
+
+/// The `aws` CLI (`ECS_SECRETS_AWS_CLI`, `.tools/venv/bin/aws`, PATH).
+pub fn aws_cli() -> Option<PathBuf> {
+    find_tool("ECS_SECRETS_AWS_CLI", ".tools/venv/bin/aws", "aws")
+}
+
+/// Prints why a test is skipped, or panics when e2e tests are required.
+pub fn skip(what: &str) {
+    assert!(!require_e2e(), "ECS_SECRETS_REQUIRE_E2E=1 but {what}");
+    eprintln!("\n*** SKIPPED: {what} — install it (cargo xtask test sets it up) or set its env var ***\n");
+}
+
+/// A running moto server on a free loopback port; killed on drop.
+#[derive(Debug)]
+pub struct Moto {
+    child: Option<Child>,
+    pub port: u16,
+    pub endpoint: String,
+}
+
+impl Moto {
+    /// Starts moto, or returns `None` (after [`skip`]) when it is not installed.
+    pub fn start() -> Option<Moto> {
+        let Some(binary) = find_tool("ECS_SECRETS_MOTO_SERVER", ".tools/venv/bin/moto_server", "moto_server") else {
+            skip("moto_server was not found (ECS_SECRETS_MOTO_SERVER, .tools/venv/bin/moto_server, PATH)");
+            return None;
+        };
+        let port = free_port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // moto runs no containers: report services' tasks as running so
+            // that "services-stable" means what it means on AWS.
+            .env("MOTO_ECS_SERVICE_RUNNING", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let moto = Moto { child: Some(child), port, endpoint: format!("http://127.0.0.1:{port}") };
+        let started = Instant::now();
+        while moto.post("/moto-api/reset", &[], "").is_err() {
+            assert!(started.elapsed() < Duration::from_secs(60), "moto did not answer on port {port} within 60s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Some(moto)
+    }
+
+    /// Forgets all state.
+    pub fn reset(&self) {
+        self.post("/moto-api/reset", &[], "").expect("reset moto");
+    }
+
+    /// Stops the emulator (to inject a failure).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// A minimal HTTP/1.1 POST to the emulator; returns the body.
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes())?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        if !head.starts_with("HTTP/1.1 2") && !head.starts_with("HTTP/1.0 2") {
+            return Err(std::io::Error::other(format!("{head}\n{body}")));
+        }
+        Ok(body.to_owned())
+    }
+
+    /// Creates a customer-managed KMS key (KMS JSON protocol) and returns
+    /// its id.
+    pub fn create_kms_key(&self) -> String {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/kms/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let body = self
+            .post(
+                "/",
+                &[
+                    ("X-Amz-Target", "TrentService.CreateKey"),
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("Authorization", &auth),
+                ],
+                r#"{"Description": "e2e CMK"}"#,
+            )
+            .expect("kms CreateKey");
+        let doc: serde_json::Value = serde_json::from_str(&body).expect("CreateKey JSON");
+        doc["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned()
+    }
+
+    /// The shared SDK configuration for reading the emulator back.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "e2e"))
+            .load()
+            .await
+    }
+
+    /// A product [`ecs_secrets::aws::Aws`] handle on the emulator.
+    pub async fn aws(&self) -> ecs_secrets::aws::Aws {
+        ecs_secrets::aws::Aws::from_config(&self.sdk_config().await).expect("Aws handle")
+    }
+
+    /// Creates a cluster and a service (desired count 1) running `family`
+    /// (registering a first revision so the service has something to run).
+    pub async fn create_service(&self, cluster: &str, service: &str, family: &str) {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
+        ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
+        let container =
+            aws_sdk_ecs::types::ContainerDefinition::builder().name("app").image("nginx").memory(128).build();
+        ecs.register_task_definition().family(family).container_definitions(container).send().await.expect("seed td");
+        ecs.create_service()
+            .cluster(cluster)
+            .service_name(service)
+            .task_definition(format!("{family}:1"))
+            .desired_count(1)
+            .send()
+            .await
+            .expect("create service");
+    }
+
+    /// Runs the `ecs-secrets` binary against the emulator with dummy
+    /// credentials (and nothing else from the caller's AWS environment).
+    pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(ecs_secrets_binary());
+        command.args(args).args(["--endpoint-url", &self.endpoint]);
+        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
+            command.env_remove(var);
+        }
+        command
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .stdin(Stdio::null());
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        command.output().expect("run ecs-secrets")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// The `ecs-secrets` binary, built once per test process. It lives in
+/// another package, so `CARGO_BIN_EXE_` is not available: build it with the
+/// cargo that runs the tests, into the same target directory.
+pub fn ecs_secrets_binary() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            // target/<profile>/deps/<test> → target/<profile>
+            let exe = std::env::current_exe().expect("test executable path");
+            let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile> directory").to_path_buf();
+            let target_dir = profile_dir.parent().expect("target directory").to_path_buf();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut command = Command::new(cargo);
+            command
+                .args(["build", "--quiet", "-p", "ecs-secrets", "--bin", "ecs-secrets", "--target-dir"])
+                .arg(&target_dir)
+                .current_dir(workspace_root());
+            if profile_dir.file_name().is_some_and(|n| n != "debug") {
+                command.arg("--profile").arg(profile_dir.file_name().unwrap_or_default());
+            }
+            let status = command.status().expect("run cargo build");
+            assert!(status.success(), "cargo build -p ecs-secrets failed");
+            let binary = profile_dir.join(format!("ecs-secrets{}", std::env::consts::EXE_SUFFIX));
+            assert!(binary.is_file(), "{} was not built", binary.display());
+            binary
+        })
+        .clone()
+}
+
+/// A temporary directory removed on drop.
+#[derive(Debug)]
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ecs-secrets-e2e-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("write temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The fixture bundle with its placeholders filled in: `@KMS_KEY@`.
+pub fn bundle_fixture(name: &str, kms_key: &str) -> String {
+    let path = workspace_root().join("tests/fixtures").join(name);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+        .replace("@KMS_KEY@", kms_key)
+}
+
+/// Text of a process's stdout and stderr.
+pub fn texts(output: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use crate::aws::AwsOptions;
 use crate::server::browser::LaunchPage;
 use crate::server::listener::{self, DEFAULT_PORT};
+use crate::server::live::Live;
 use crate::server::offline::Offline;
 use crate::server::{AccessToken, AppState, Deployer, Guard, app};
 
@@ -49,19 +51,30 @@ pub struct ServeArgs {
     /// AWS configuration profile to use.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+
+    /// Never talk to AWS: the UI works, Apply and the account lookup say why
+    /// they are unavailable.
+    #[arg(long, conflicts_with_all = ["endpoint_url", "region", "profile"])]
+    pub offline: bool,
 }
 
 /// Exit code for flags that are refused (clap's own usage errors use 2 too).
 const USAGE: u8 = 2;
 
-/// Runs the server without AWS access: the UI works, AWS requests answer
-/// `no_credentials`. The AWS-backed deployer is passed to [`run_with`].
+/// Runs the server with AWS access through the default credential chain
+/// (or `--profile`, `--region`, `--endpoint-url`). Without credentials the
+/// UI still works; AWS requests then answer `no_credentials`.
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let deployer = Offline::new(
-        "this ecs-secrets server runs without AWS access, so it cannot read or change AWS; \
-         everything else in the UI works",
-    );
-    run_with(args, deployer).await
+    if args.offline {
+        let deployer = Offline::new("this server was started with --offline: it never talks to AWS");
+        return run_with(args, deployer).await;
+    }
+    let options = AwsOptions {
+        region: args.region.clone(),
+        profile: args.profile.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+    };
+    run_with(args, Live::new(options)).await
 }
 
 /// Runs the server with `deployer` until Ctrl-C.

@@ -19,6 +19,7 @@ pub mod error;
 mod frontend;
 mod json_body;
 pub mod listener;
+pub mod live;
 pub mod offline;
 mod request_log;
 mod security_headers;

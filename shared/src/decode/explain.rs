@@ -1,8 +1,8 @@
 //! Turning the facts and the cause of an error into plain words and a fix.
 //!
 //! IAM fixes reuse the generator's [`read_requirements`], so a decoded
-//! `AccessDeniedException` is repaired with exactly the statement
-//! `ecs-secrets iam generate` would have written for that reference.
+//! `AccessDeniedException` is repaired with exactly the statement the
+//! policy generator ([`crate::iam::generate`]) writes for that reference.
 
 use crate::context::Context;
 use crate::iam::generate::{SID_KMS, SID_SECRETS_MANAGER, SID_SSM, read_requirements};

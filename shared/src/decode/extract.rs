@@ -33,7 +33,47 @@ pub(crate) fn normalize(text: &str) -> String {
     if unwrapped.contains("\\n") || unwrapped.contains("\\\"") {
         unwrapped = unescape(&unwrapped);
     }
-    collapse_whitespace(&unwrapped)
+    collapse_whitespace(&join_lines(&unwrapped))
+}
+
+/// True when the text was cut into lines of one fixed width (a terminal or
+/// a console copy): every line but the last has the same length, at least
+/// 40 characters, and the last is not longer. Such breaks fall anywhere,
+/// even inside words and ARNs, so the lines are concatenated as they are.
+fn hard_wrapped(lines: &[&str]) -> bool {
+    let Some((last, full)) = lines.split_last() else { return false };
+    let Some(width) = full.first().map(|l| l.chars().count()) else { return false };
+    width >= 40 && full.iter().all(|l| l.chars().count() == width) && last.chars().count() <= width
+}
+
+/// Joins lines with a space, except where a terminal wrapped an ARN: when a
+/// line ends inside a token starting with `arn:` and the next line starts
+/// with a token that looks like ARN text (it has `:`, `/`, `-` or a digit,
+/// unlike an English word), the two halves are glued back together.
+fn join_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.split(['\n', '\r']).filter(|l| !l.is_empty()).collect();
+    if hard_wrapped(&lines) {
+        return lines.concat();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in lines {
+        if line.is_empty() {
+            continue;
+        }
+        let glue = !out.is_empty()
+            && !out.ends_with(char::is_whitespace)
+            && !line.starts_with(char::is_whitespace)
+            && out.rsplit(char::is_whitespace).next().is_some_and(|last| last.starts_with("arn:"))
+            && line
+                .split(char::is_whitespace)
+                .next()
+                .is_some_and(|first| first.contains([':', '/', '-']) || first.contains(|c: char| c.is_ascii_digit()));
+        if !out.is_empty() && !glue {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 fn collect_strings(value: &Value, out: &mut Vec<String>) {
@@ -61,7 +101,8 @@ fn unescape(text: &str) -> String {
             continue;
         }
         match chars.next() {
-            Some('n' | 'r' | 't') => out.push(' '),
+            Some('n') => out.push('\n'),
+            Some('r' | 't') => out.push(' '),
             Some(other) => out.push(other),
             None => out.push('\\'),
         }
@@ -260,6 +301,16 @@ mod tests {
     fn json_quoted_and_wrapped_text_becomes_one_line() {
         assert_eq!(normalize("\"a \\\"b\\\"\\nc\""), "a \"b\" c");
         assert_eq!(normalize("first\r\n  second\n"), "first second");
+        assert_eq!(
+            normalize(
+                "secret arn:aws:secretsmanager:us-east-1:123456789012:sec\nret:prod/db-AbCdEf from\nsecrets manager"
+            ),
+            "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf from secrets manager"
+        );
+        assert_eq!(
+            normalize("on arn:aws:ssm:us-east-1:1:parameter/x\nbecause"),
+            "on arn:aws:ssm:us-east-1:1:parameter/x because"
+        );
         assert_eq!(normalize(r#"{"tasks":[{"stoppedReason":"x y","lastStatus":"STOPPED"}]}"#), "STOPPED x y");
     }
 

@@ -275,6 +275,12 @@ pub struct SiteNeeds {
     pub notes: Vec<Note>,
 }
 
+/// Characters with a meaning in IAM resource patterns (wildcards and policy
+/// variables). No SSM parameter or secret name contains them, so a
+/// reference that does is malformed, and copying it into a policy would
+/// grant more than one value.
+const POLICY_METACHARACTERS: [char; 5] = ['*', '?', '$', '{', '}'];
+
 /// The requirements of one reference site of a task definition.
 pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
     let mut notes = Vec::new();
@@ -283,6 +289,15 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         notes.push(Note::warning(&site.path, "the reference is missing, so there is nothing to grant; fill it in"));
         return SiteNeeds { requirements, notes };
     };
+    if raw.contains(POLICY_METACHARACTERS) {
+        notes.push(Note::warning(
+            &site.path,
+            format!(
+                "skipped `{raw}`: `*`, `?`, `$`, `{{` and `}}` cannot appear in a parameter or secret name, and in a policy they would widen the grant; reference one exact parameter or secret"
+            ),
+        ));
+        return SiteNeeds { requirements, notes };
+    }
     let reference = match SecretRef::parse(raw) {
         Ok(reference) => reference,
         Err(error) => {

@@ -172,6 +172,37 @@ fn cpus_accepting(memory: u64) -> Vec<u64> {
     FARGATE_SIZES.iter().filter(|s| s.accepts(memory)).map(|s| s.cpu).collect()
 }
 
+/// The launch types `requiresCompatibilities` accepts.
+const COMPATIBILITIES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+
+/// ES065: `requiresCompatibilities` takes upper-case launch types only.
+pub(super) fn compatibility_values(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, value) in input.td.requires_compatibilities.iter().flatten().enumerate() {
+        if COMPATIBILITIES.contains(&value.as_str()) {
+            continue;
+        }
+        let path = format!("/requiresCompatibilities/{i}");
+        let upper = value.trim().to_ascii_uppercase();
+        let mut d = Diagnostic::error(
+            "ES065",
+            path.clone(),
+            format!(
+                "`{}` is not a launch type: `requiresCompatibilities` takes {} (upper case)",
+                super::names::shorten(value),
+                COMPATIBILITIES.join(", ")
+            ),
+        );
+        if let Some(known) = COMPATIBILITIES.iter().find(|c| **c == upper) {
+            d = d.with_fix(Fix {
+                title: format!("Write {known}"),
+                edits: vec![Edit::Replace { path, value: Value::String((*known).to_owned()) }],
+                create_secret: None,
+            });
+        }
+        out.push(d);
+    }
+}
+
 /// ES060: FARGATE needs `networkMode: awsvpc`.
 pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let td = input.td;
@@ -465,6 +496,25 @@ mod tests {
             t.extend(extra);
         }
         t
+    }
+
+    #[test]
+    fn launch_types() {
+        check(
+            "ES065",
+            &known_ctx(),
+            &[
+                (fargate(json!({"requiresCompatibilities": ["EC2", "FARGATE", "EXTERNAL"]})), &[]),
+                (
+                    fargate(json!({"requiresCompatibilities": ["EC2", "fargate", "LAMBDA"]})),
+                    &["/requiresCompatibilities/1", "/requiresCompatibilities/2"],
+                ),
+            ],
+        );
+        let t = td(fargate(json!({"requiresCompatibilities": ["fargate"]})));
+        let found = run("ES065", &t, &known_ctx());
+        let (fixed, _) = crate::fix::apply_fix(&t, found[0].fix.as_ref().unwrap()).unwrap();
+        assert_eq!(fixed.requires_compatibilities, Some(vec!["FARGATE".to_owned()]));
     }
 
     #[test]

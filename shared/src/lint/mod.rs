@@ -47,6 +47,7 @@
 //! | ES035 | error    | JSON key / version reference on a Fargate platform version below 1.4.0 |
 //! | ES036 | info     | JSON key / version reference: needs Fargate 1.4.0 or ECS agent 1.37.0 |
 //! | ES037 | error    | ARN partition unknown or not the one of its region (`arn:aws:ssm:cn-north-1:…`) |
+//! | ES038 | info     | reference into another account (needs a customer-managed KMS key and policies; unverified) |
 //! | ES040 | error    | SSM parameter name with characters outside `a-zA-Z0-9_.-/` |
 //! | ES041 | error    | SSM parameter name starting with `aws` or `ssm` (reserved, cannot exist) |
 //! | ES042 | warning  | hierarchical SSM name whose first level starts with `aws`/`ssm` (`/ssm-db/pw`; unverified) |
@@ -66,6 +67,7 @@
 //! | ES062 | error    | FARGATE `cpu`/`memory` unreadable or not a valid pair |
 //! | ES063 | error    | FARGATE cpu 8192/16384 on a platform version below 1.4.0 |
 //! | ES064 | error    | Windows on FARGATE with cpu below 1024 |
+//! | ES065 | error    | `requiresCompatibilities` value that is not a launch type (`fargate`, `LAMBDA`) |
 //! | ES070 | error    | `secretOptions` without a `logDriver` |
 //! | ES071 | error    | container `memory` below its `memoryReservation` |
 //! | ES080 | error    | plaintext credential in `environment` (known key/token format) |
@@ -162,6 +164,12 @@ pub const RULES: &[RuleInfo] = &[
         references::key_or_version_reminder,
     ),
     rule("ES037", Error, "ARN partition unknown or not the region's", value_from::partition_matches_region),
+    rule(
+        "ES038",
+        Info,
+        "reference into another account needs KMS and resource policies",
+        references::cross_account_reference,
+    ),
     rule("ES040", Error, "SSM parameter name has invalid characters", ssm_names::characters),
     rule("ES041", Error, "SSM parameter name starts with reserved aws/ssm", ssm_names::reserved_prefix),
     rule("ES042", Warning, "hierarchical SSM name starts with aws/ssm (unverified)", ssm_names::reserved_first_level),
@@ -181,6 +189,7 @@ pub const RULES: &[RuleInfo] = &[
     rule("ES062", Error, "FARGATE cpu/memory not a valid pair", fargate::task_size_pair),
     rule("ES063", Error, "FARGATE cpu 8192/16384 needs platform 1.4.0", fargate::large_cpu_platform),
     rule("ES064", Error, "Windows on FARGATE needs cpu >= 1024", fargate::windows_cpu),
+    rule("ES065", Error, "requiresCompatibilities value is not a launch type", fargate::compatibility_values),
     rule("ES070", Error, "secretOptions without a logDriver", log_config::secret_options_without_driver),
     rule("ES071", Error, "container memory below memoryReservation", log_config::memory_below_reservation),
     rule("ES080", Error, "plaintext credential in environment", plaintext::known_credential_format),

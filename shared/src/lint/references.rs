@@ -6,7 +6,7 @@ use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
 use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::secret_ref::{ArnLocation, SecretRef};
+use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
 /// account. When other references point elsewhere, the author may have
@@ -68,6 +68,43 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
             d = d.with_fix(replace_fix("Use the full parameter ARN", &site.site.path, arn));
         }
         out.push(d);
+    }
+}
+
+/// ES038: a reference into another account works only with extra set-up on
+/// the owning side (unverified details, hence info): a customer-managed KMS
+/// key and resource policies that allow the execution role. Registry
+/// credentials are ES056's business.
+pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
+    for site in &input.sites {
+        if site.site.kind == RefSite::RepositoryCredentials {
+            continue;
+        }
+        let Some(reference) = &site.parsed else { continue };
+        let Some(location) = reference.location().filter(|l| is_account_id(&l.account) && l.account != own) else {
+            continue;
+        };
+        let needs = match reference.store() {
+            Store::SecretsManager => {
+                "the secret must be encrypted with a customer-managed KMS key (not aws/secretsmanager), and both the \
+                 key policy and the secret's resource policy must allow this task's execution role"
+            }
+            Store::Ssm => {
+                "the parameter must be shared with this account (advanced tier, AWS RAM) and its customer-managed KMS \
+                 key must allow this task's execution role"
+            }
+        };
+        out.push(Diagnostic::info(
+            "ES038",
+            site.site.path.clone(),
+            format!(
+                "{}: the reference is in account {}, the task runs in {own}; cross-account reads need set-up in the \
+                 owning account: {needs}",
+                describe_site(&site.site),
+                location.account
+            ),
+        ));
     }
 }
 
@@ -169,6 +206,27 @@ mod tests {
             }]
         );
         assert!(d.message.contains("us-east-1/123456789012"), "{}", d.message);
+    }
+
+    #[test]
+    fn cross_account_references() {
+        let other_sm = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf";
+        let other_ssm = "arn:aws:ssm:eu-west-1:111122223333:parameter/db";
+        let own = "arn:aws:ssm:us-east-1:123456789012:parameter/db";
+        check(
+            "ES038",
+            &known_ctx(),
+            &[
+                (
+                    task(&[own, "/bare", other_sm, other_ssm]),
+                    &["/containerDefinitions/0/secrets/2/valueFrom", "/containerDefinitions/0/secrets/3/valueFrom"],
+                ),
+                (task(&["arn:aws:ssm:eu-west-1:awsExampleAccountID:parameter/db"]), &[]),
+            ],
+        );
+        check("ES038", &Context::default(), &[(task(&[other_sm]), &[])]);
+        let d = &run("ES038", &td(task(&[other_sm])), &known_ctx())[0];
+        assert!(d.message.contains("customer-managed KMS key"), "{}", d.message);
     }
 
     #[test]

@@ -1,0 +1,350 @@
+//! observe: AWS reads only, turned into [`shared::observed::Observed`].
+//!
+//! SSM parameters are read with DescribeParameters (metadata only: type and
+//! KMS key, never a value or ciphertext), ten names per call; secrets with
+//! DescribeSecret (full ARN with its random suffix, KMS key); the role with
+//! GetRole, its inline policies with ListRolePolicies + GetRolePolicy and
+//! its managed ones with ListAttachedRolePolicies + GetPolicy +
+//! GetPolicyVersion (IAM returns policy documents URL-encoded); the latest
+//! ACTIVE revision with DescribeTaskDefinition on the family name; the
+//! services with DescribeServices, ten per call.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use serde_json::Value;
+use shared::bundle::Bundle;
+use shared::observed::{
+    AttachedPolicy, CallerIdentity, Lookups, Observed, ObservedDeployment, ObservedParameter, ObservedRole,
+    ObservedSecret, ObservedService, ObservedTaskDefinition,
+};
+
+use super::{Aws, AwsError, call_error};
+
+/// SSM and ECS batch limits: at most ten names per call.
+const BATCH: usize = 10;
+
+impl Aws {
+    /// Reads everything [`shared::plan::plan`] needs for `bundle`.
+    pub async fn observe(&self, bundle: &Bundle) -> Result<Observed, AwsError> {
+        let me = self.whoami().await?;
+        let caller = CallerIdentity { account: me.account.clone(), arn: me.arn };
+        let lookups = Lookups::for_bundle(bundle, Some(&me.account));
+        let family = bundle.task_definition.family.clone().unwrap_or_default();
+        let (parameters, secrets, role, task_definition, services) = tokio::try_join!(
+            self.observe_parameters(&lookups),
+            self.observe_secrets(&lookups),
+            self.observe_role(&bundle.execution_role.name),
+            self.observe_task_definition(&family),
+            self.observe_services(bundle),
+        )?;
+        Ok(Observed { caller, region: self.region.clone(), parameters, secrets, role, task_definition, services })
+    }
+
+    async fn observe_parameters(
+        &self,
+        lookups: &Lookups,
+    ) -> Result<BTreeMap<String, Option<ObservedParameter>>, AwsError> {
+        let mut found: BTreeMap<String, Option<ObservedParameter>> =
+            lookups.parameters.iter().map(|n| (n.clone(), None)).collect();
+        let names: Vec<&String> = lookups.parameters.iter().collect();
+        for chunk in names.chunks(BATCH) {
+            let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
+                .key("Name")
+                .option("Equals")
+                .set_values(Some(chunk.iter().map(|n| (*n).clone()).collect()))
+                .build()
+                .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
+            let mut token = None;
+            loop {
+                self.count_read();
+                let page = self
+                    .ssm
+                    .describe_parameters()
+                    .parameter_filters(filter.clone())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("ssm:DescribeParameters", e))?;
+                for meta in page.parameters.unwrap_or_default() {
+                    let Some(name) = meta.name else { continue };
+                    let parameter = ObservedParameter {
+                        name: name.clone(),
+                        arn: meta.arn,
+                        parameter_type: meta.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                        kms_key_id: meta.key_id,
+                    };
+                    found.insert(name, Some(parameter));
+                }
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn observe_secrets(&self, lookups: &Lookups) -> Result<BTreeMap<String, Option<ObservedSecret>>, AwsError> {
+        let mut found = BTreeMap::new();
+        for id in &lookups.secrets {
+            self.count_read();
+            let secret = match self.secrets.describe_secret().secret_id(id).send().await {
+                Ok(out) => Some(ObservedSecret {
+                    name: out.name.unwrap_or_else(|| id.clone()),
+                    arn: out.arn.ok_or_else(|| AwsError::unexpected("secretsmanager:DescribeSecret", "no ARN"))?,
+                    kms_key_id: out.kms_key_id,
+                }),
+                Err(e) if e.code() == Some("ResourceNotFoundException") => None,
+                Err(e) => return Err(call_error("secretsmanager:DescribeSecret", e)),
+            };
+            found.insert(id.clone(), secret);
+        }
+        Ok(found)
+    }
+
+    async fn observe_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+        self.count_read();
+        let role = match self.iam.get_role().role_name(name).send().await {
+            Ok(out) => out.role.ok_or_else(|| AwsError::unexpected("iam:GetRole", "no role in the response"))?,
+            Err(e) if e.code() == Some("NoSuchEntity") => return Ok(None),
+            Err(e) => return Err(call_error("iam:GetRole", e)),
+        };
+        let trust_policy = match role.assume_role_policy_document.as_deref() {
+            Some(doc) => policy_document("iam:GetRole", doc)?,
+            None => Value::Null,
+        };
+        let mut inline_policies = BTreeMap::new();
+        let mut marker = None;
+        loop {
+            self.count_read();
+            let page = self
+                .iam
+                .list_role_policies()
+                .role_name(name)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| call_error("iam:ListRolePolicies", e))?;
+            for policy_name in page.policy_names {
+                self.count_read();
+                let out = self
+                    .iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(&policy_name)
+                    .send()
+                    .await
+                    .map_err(|e| call_error("iam:GetRolePolicy", e))?;
+                inline_policies.insert(policy_name, policy_document("iam:GetRolePolicy", &out.policy_document)?);
+            }
+            marker = page.marker.filter(|_| page.is_truncated);
+            if marker.is_none() {
+                break;
+            }
+        }
+        let mut attached_policies = Vec::new();
+        let mut marker = None;
+        loop {
+            self.count_read();
+            let page = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| call_error("iam:ListAttachedRolePolicies", e))?;
+            for policy in page.attached_policies.unwrap_or_default() {
+                let Some(arn) = policy.policy_arn else { continue };
+                let document = self.managed_policy_document(&arn).await?;
+                attached_policies.push(AttachedPolicy {
+                    name: policy.policy_name.unwrap_or_else(|| arn.rsplit('/').next().unwrap_or("").to_owned()),
+                    arn,
+                    document,
+                });
+            }
+            marker = page.marker.filter(|_| page.is_truncated);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(Some(ObservedRole { name: role.role_name, arn: role.arn, trust_policy, inline_policies, attached_policies }))
+    }
+
+    /// The default version's document of a managed policy; `None` when the
+    /// caller may not read it (the plan then cannot count on it).
+    async fn managed_policy_document(&self, arn: &str) -> Result<Option<Value>, AwsError> {
+        self.count_read();
+        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
+            Ok(out) => out.policy,
+            Err(e) if matches!(e.code(), Some("AccessDenied" | "NoSuchEntity")) => return Ok(None),
+            Err(e) => return Err(call_error("iam:GetPolicy", e)),
+        };
+        let Some(version) = policy.and_then(|p| p.default_version_id) else { return Ok(None) };
+        self.count_read();
+        let out = match self.iam.get_policy_version().policy_arn(arn).version_id(version).send().await {
+            Ok(out) => out,
+            Err(e) if matches!(e.code(), Some("AccessDenied" | "NoSuchEntity")) => return Ok(None),
+            Err(e) => return Err(call_error("iam:GetPolicyVersion", e)),
+        };
+        match out.policy_version.and_then(|v| v.document) {
+            Some(doc) => Ok(Some(policy_document("iam:GetPolicyVersion", &doc)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn observe_task_definition(&self, family: &str) -> Result<Option<ObservedTaskDefinition>, AwsError> {
+        if family.is_empty() {
+            return Ok(None);
+        }
+        self.count_read();
+        let (result, raw) = super::raw_json::describe_task_definition(&self.ecs, family).await;
+        match result {
+            Ok(()) => {}
+            // ECS answers an unknown family with ClientException "Unable to
+            // describe task definition." (moto: ClientException too).
+            Err(e) if e.code() == Some("ClientException") => return Ok(None),
+            Err(e) => return Err(call_error("ecs:DescribeTaskDefinition", e)),
+        }
+        let body = raw
+            .ok_or_else(|| AwsError::unexpected("ecs:DescribeTaskDefinition", "the response body was not captured"))?;
+        let mut doc: Value = serde_json::from_slice(&body)
+            .map_err(|e| AwsError::unexpected("ecs:DescribeTaskDefinition", format!("invalid JSON: {e}")))?;
+        let td = doc.get_mut("taskDefinition").map(Value::take).unwrap_or(Value::Null);
+        if td.get("status").and_then(Value::as_str).is_some_and(|s| s != "ACTIVE") {
+            return Ok(None);
+        }
+        let arn = td.get("taskDefinitionArn").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let revision = td.get("revision").and_then(Value::as_i64).unwrap_or_default();
+        Ok(Some(ObservedTaskDefinition { arn, revision, task_definition: td }))
+    }
+
+    async fn observe_services(&self, bundle: &Bundle) -> Result<Vec<ObservedService>, AwsError> {
+        let mut by_cluster: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for spec in &bundle.services {
+            by_cluster.entry(spec.cluster.as_str()).or_default().push(spec.service.as_str());
+        }
+        let mut found: BTreeMap<(String, String), ObservedService> = BTreeMap::new();
+        for (cluster, names) in by_cluster {
+            for service in self.describe_services(cluster, &names).await? {
+                found.insert((service.cluster.clone(), service.service.clone()), service);
+            }
+        }
+        Ok(bundle
+            .services
+            .iter()
+            .map(|spec| {
+                found.get(&(spec.cluster.clone(), spec.service.clone())).cloned().unwrap_or_else(|| ObservedService {
+                    cluster: spec.cluster.clone(),
+                    service: spec.service.clone(),
+                    ..ObservedService::default()
+                })
+            })
+            .collect())
+    }
+
+    /// DescribeServices for `names` in `cluster` (ten per call); services
+    /// listed under `failures` come back with `found: false`. Results carry
+    /// the names as asked, so callers can match them.
+    pub(crate) async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[&str],
+    ) -> Result<Vec<ObservedService>, AwsError> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(BATCH) {
+            self.count_read();
+            let result = self
+                .ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(chunk.iter().map(|s| (*s).to_owned()).collect()))
+                .send()
+                .await;
+            let page = match result {
+                Ok(page) => page,
+                // A missing cluster means its services are missing: a plan
+                // problem to report, not a failure to observe.
+                Err(e) if e.code() == Some("ClusterNotFoundException") => {
+                    out.extend(chunk.iter().map(|asked| ObservedService {
+                        cluster: cluster.to_owned(),
+                        service: (*asked).to_owned(),
+                        ..ObservedService::default()
+                    }));
+                    continue;
+                }
+                Err(e) => return Err(call_error("ecs:DescribeServices", e)),
+            };
+            let services = page.services.unwrap_or_default();
+            for asked in chunk {
+                let matching = services
+                    .iter()
+                    .find(|s| s.service_name.as_deref() == Some(asked) || s.service_arn.as_deref() == Some(asked));
+                let observed = match matching {
+                    Some(s) => ObservedService {
+                        cluster: cluster.to_owned(),
+                        service: (*asked).to_owned(),
+                        found: true,
+                        status: s.status.clone(),
+                        task_definition: s.task_definition.clone(),
+                        desired_count: i64::from(s.desired_count),
+                        running_count: i64::from(s.running_count),
+                        pending_count: i64::from(s.pending_count),
+                        deployments: s
+                            .deployments
+                            .iter()
+                            .flatten()
+                            .map(|d| ObservedDeployment {
+                                status: d.status.clone().unwrap_or_default(),
+                                task_definition: d.task_definition.clone(),
+                                desired_count: i64::from(d.desired_count),
+                                running_count: i64::from(d.running_count),
+                                pending_count: i64::from(d.pending_count),
+                                rollout_state: d.rollout_state.as_ref().map(|r| r.as_str().to_owned()),
+                            })
+                            .collect(),
+                    },
+                    None => ObservedService {
+                        cluster: cluster.to_owned(),
+                        service: (*asked).to_owned(),
+                        ..ObservedService::default()
+                    },
+                };
+                out.push(observed);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses a policy document IAM returned: URL-encoded (RFC 3986) JSON on
+/// real AWS. A document that already parses as JSON is taken as is, so a
+/// literal `%` inside a decoded document is never mangled.
+pub(crate) fn policy_document(operation: &'static str, raw: &str) -> Result<Value, AwsError> {
+    if let Ok(doc) = serde_json::from_str(raw) {
+        return Ok(doc);
+    }
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().map_err(|e| {
+        AwsError::unexpected(operation, format!("policy document is not UTF-8 after URL-decoding: {e}"))
+    })?;
+    serde_json::from_str(&decoded)
+        .map_err(|e| AwsError::unexpected(operation, format!("policy document is not JSON after URL-decoding: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_documents_are_url_decoded_once() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(
+            policy_document("t", encoded).unwrap(),
+            serde_json::json!({"Version": "2012-10-17", "Statement": []})
+        );
+        let plain = r#"{"Condition": {"StringLike": {"x": "a%20b"}}}"#;
+        assert_eq!(policy_document("t", plain).unwrap()["Condition"]["StringLike"]["x"], "a%20b");
+        assert!(policy_document("t", "%7Bnot").is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! `ecs-secrets apply BUNDLE`: plan, confirm, execute, report.
+//!
+//! Secret values come from a JSON file (`--values FILE`) or are prompted
+//! for without echo on a terminal; never from the command line.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::{BufRead, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use secrecy::{ExposeSecret, SecretString};
+use shared::bundle::SecretValues;
+use shared::plan::ApplyReport;
+use tokio::sync::mpsc;
+
+use super::{AwsArgs, Format};
+use crate::deploy::DeployError;
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// The deployment bundle (bundle.json).
+    pub bundle: PathBuf,
+    /// Secret values as JSON: {"<secret name>": "<value>"}.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Format of the final report on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Seconds to wait for services to become stable.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub wait_timeout: u64,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Reads a values file. The text is held in a `SecretString` so it is
+/// zeroed when dropped.
+pub fn read_values(path: &Path) -> anyhow::Result<SecretValues> {
+    let text = SecretString::from(
+        std::fs::read_to_string(path).with_context(|| format!("cannot read values file {}", path.display()))?,
+    );
+    serde_json::from_str(text.expose_secret()).map_err(|e| {
+        // serde_json's own message can quote the offending value (a secret):
+        // report only where and what kind of problem it is.
+        let kind = match e.classify() {
+            serde_json::error::Category::Io => "cannot be read",
+            serde_json::error::Category::Syntax => "is not valid JSON",
+            serde_json::error::Category::Data => "has the wrong shape (every value must be a string)",
+            serde_json::error::Category::Eof => "ends too early",
+        };
+        anyhow::anyhow!(
+            "values file {}: line {}, column {}: {kind}; expected {{\"<secret name>\": \"<value>\"}}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Runs `apply`; returns the exit code (0 success, 1 failure).
+pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
+    let bundle = super::load_bundle(&args.bundle)?;
+    let mut values = match &args.values {
+        Some(path) => read_values(path)?,
+        None => SecretValues::default(),
+    };
+    let aws = args.aws.connect(&bundle).await?;
+    let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
+    let mut outcome = crate::deploy::plan(&aws, &bundle, &present).await?;
+    let needed = outcome.values_needed(&bundle, &present);
+    if !needed.is_empty() && super::stdin_is_tty() {
+        for name in &needed {
+            let value = rpassword::prompt_password(format!("Value for {name} (not echoed): "))
+                .context("cannot read the value from the terminal")?;
+            if !value.is_empty() {
+                values.0.insert(name.clone(), SecretString::from(value));
+            }
+        }
+        // Planning is pure: re-plan from the same observation.
+        let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
+        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &present);
+    }
+    eprint!("{}", super::plan::render(&bundle, &outcome.plan));
+    if outcome.plan.is_blocked() {
+        return Ok(1);
+    }
+    if outcome.plan.writes > 0 && !args.yes {
+        if !super::stdin_is_tty() {
+            bail!(
+                "refusing to apply without confirmation: stdin is not a terminal; review `ecs-secrets plan` and pass --yes"
+            );
+        }
+        eprint!("Apply these {} steps? [y/N] ", outcome.plan.steps.len());
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer")?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            eprintln!("Not applied.");
+            return Ok(1);
+        }
+    }
+    if outcome.plan.steps.is_empty() {
+        // Nothing to do: report without observing AWS a second time.
+        let report = ApplyReport {
+            success: true,
+            completed: Vec::new(),
+            failed: None,
+            task_definition_arn: outcome.plan.current_revision.clone(),
+            writes: 0,
+        };
+        return finish(&aws, &report, args.format);
+    }
+    let (sender, receiver) = mpsc::channel(32);
+    let printer = tokio::spawn(super::progress::print(receiver, super::stderr_is_tty()));
+    let options = crate::deploy::ApplyOptions {
+        stable_timeout: std::time::Duration::from_secs(args.wait_timeout),
+        ..crate::deploy::ApplyOptions::default()
+    };
+    let result = crate::deploy::apply_with(&aws, &bundle, &values, sender, &options).await;
+    let _ = printer.await;
+    drop(values);
+    let report = match result {
+        Ok(report) => report,
+        Err(DeployError::Blocked(plan)) => {
+            eprint!("{}", super::plan::render(&bundle, &plan));
+            return Ok(1);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    finish(&aws, &report, args.format)
+}
+
+/// Prints the call counts (stderr) and the report (stdout); the exit code.
+fn finish(aws: &crate::aws::Aws, report: &ApplyReport, format: Format) -> anyhow::Result<u8> {
+    let calls = aws.calls();
+    eprintln!("AWS API calls: {} reads, {} writes", calls.reads, calls.writes);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
+        Format::Text => print!("{}", render_report(report)),
+    }
+    Ok(if report.success { 0 } else { 1 })
+}
+
+/// The final report as text.
+pub fn render_report(report: &ApplyReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} step{} completed, {} write call{}",
+        if report.success { "Applied" } else { "FAILED" },
+        report.completed.len(),
+        if report.completed.len() == 1 { "" } else { "s" },
+        report.writes,
+        if report.writes == 1 { "" } else { "s" }
+    );
+    for id in &report.completed {
+        let _ = writeln!(out, "  done   {id}");
+    }
+    if let Some(failed) = &report.failed {
+        let request = failed.request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default();
+        let _ = writeln!(out, "  failed {}: {}{request}", failed.step_id, failed.message);
+        let _ = writeln!(out, "Fix the cause and run apply again: it continues from what exists.");
+    }
+    if let Some(arn) = &report.task_definition_arn {
+        let _ = writeln!(out, "Task definition: {arn}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_file_errors_never_quote_a_value() {
+        let path = std::env::temp_dir().join(format!("ecs-secrets-values-{}.json", std::process::id()));
+        for (text, expect) in [
+            (r#"{"/web/db": 987654321}"#, "wrong shape"),
+            (r#"{"/web/db": "canary-7f3e9b1c""#, "ends too early"),
+            (r#"{"/web/db": canary-7f3e9b1c}"#, "not valid JSON"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let message = read_values(&path).unwrap_err().to_string();
+            assert!(message.contains(expect), "{message}");
+            assert!(!message.contains("987654321") && !message.contains("canary"), "{message}");
+        }
+        std::fs::write(&path, r#"{"/web/db": "canary-7f3e9b1c"}"#).unwrap();
+        let values = read_values(&path).unwrap();
+        assert_eq!(values.get("/web/db").map(|v| v.expose_secret().len()), Some(15));
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -1,0 +1,106 @@
+//! `ecs-secrets plan BUNDLE`: observe AWS and print what apply would do.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use shared::bundle::Bundle;
+use shared::iam::access::VerdictStatus;
+use shared::plan::Plan;
+
+use super::{AwsArgs, Format};
+use crate::aws::CallCounts;
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The deployment bundle (bundle.json).
+    pub bundle: PathBuf,
+    /// A values file `{"<secret name>": "<value>"}`; only the names are used.
+    /// Without it, every missing secret marked `create` is assumed to get a
+    /// value at apply time.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The JSON form of `plan`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanJson<'a> {
+    blocked: bool,
+    #[serde(flatten)]
+    plan: &'a Plan,
+    /// AWS calls made to observe.
+    calls: CallCounts,
+}
+
+/// Runs `plan`; returns the process exit code (1 when the plan is blocked).
+pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
+    let bundle = super::load_bundle(&args.bundle)?;
+    let values: Option<BTreeSet<String>> = match &args.values {
+        Some(path) => Some(super::apply::read_values(path)?.names().map(str::to_owned).collect()),
+        None => None,
+    };
+    let aws = args.aws.connect(&bundle).await?;
+    let mut outcome = crate::deploy::plan(&aws, &bundle, values.as_ref().unwrap_or(&BTreeSet::new())).await?;
+    if values.is_none() {
+        // Without a values file, assume apply will be given (or prompt for)
+        // the values of the secrets that need creating. Planning is pure, so
+        // this re-plans from the same observation without calling AWS again.
+        let needed: BTreeSet<String> = outcome.values_needed(&bundle, &BTreeSet::new()).into_iter().collect();
+        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &needed);
+    }
+    match args.format {
+        Format::Json => {
+            let json = PlanJson { blocked: outcome.plan.is_blocked(), plan: &outcome.plan, calls: outcome.calls };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Text => print!("{}", render(&bundle, &outcome.plan)),
+    }
+    Ok(if outcome.plan.is_blocked() { 1 } else { 0 })
+}
+
+/// The plan as text, for people.
+pub fn render(bundle: &Bundle, plan: &Plan) -> String {
+    let mut out = String::new();
+    let family = bundle.task_definition.family.as_deref().unwrap_or("?");
+    let _ = writeln!(
+        out,
+        "Plan for {family} in {}: {} step{}, {} write call{}",
+        bundle.region,
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "" } else { "s" },
+        plan.writes,
+        if plan.writes == 1 { "" } else { "s" }
+    );
+    if plan.steps.is_empty() {
+        let _ = writeln!(out, "  Nothing to do: AWS already matches the bundle.");
+    }
+    for (i, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}\n     because {}", i + 1, step.title, step.reason);
+    }
+    let references = &plan.preflight.references;
+    let denied = references.iter().filter(|r| r.status == VerdictStatus::Denied).count();
+    if !references.is_empty() && denied == 0 {
+        let _ = writeln!(
+            out,
+            "Pre-flight: the execution role can read all {} reference{}.",
+            references.len(),
+            if references.len() == 1 { "" } else { "s" }
+        );
+    } else if denied > 0 {
+        let _ =
+            writeln!(out, "Pre-flight: the task would fail with AccessDenied on {denied} reference(s) (EP040 below).");
+    }
+    for problem in plan.diagnostics() {
+        let _ = writeln!(out, "{} {} {}: {}", problem.severity, problem.code, problem.path, problem.message);
+    }
+    if plan.is_blocked() {
+        let _ = writeln!(out, "Blocked: fix the errors above, then plan again.");
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! Progress of apply on stderr: on a terminal, a spinner line per running
+//! step that turns into ✓ or ✗ when it ends; otherwise plain lines.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use shared::plan::ProgressEvent;
+use tokio::sync::mpsc;
+
+const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// Prints events until the sender side closes.
+pub async fn print(mut events: mpsc::Receiver<ProgressEvent>, tty: bool) {
+    let mut titles: HashMap<String, String> = HashMap::new();
+    let mut running: Option<(String, Instant)> = None;
+    let mut frame = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    let mut stderr = std::io::stderr();
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => break,
+            },
+            _ = tick.tick(), if tty && running.is_some() => {
+                if let Some((title, started)) = &running {
+                    frame = (frame + 1) % FRAMES.len();
+                    let _ = write!(stderr, "\r\x1b[2K  {} {title} ({}s)", FRAMES[frame], started.elapsed().as_secs());
+                    let _ = stderr.flush();
+                }
+                continue;
+            }
+        };
+        match event {
+            ProgressEvent::Started { step_id, title } => {
+                if tty {
+                    let _ = write!(stderr, "\r\x1b[2K  {} {title}", FRAMES[0]);
+                    running = Some((title.clone(), Instant::now()));
+                } else {
+                    let _ = writeln!(stderr, "started {step_id}: {title}");
+                }
+                titles.insert(step_id, title);
+            }
+            ProgressEvent::Done { step_id, detail } => {
+                let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+                if tty {
+                    let title = titles.get(&step_id).map_or(step_id.as_str(), String::as_str);
+                    let _ = writeln!(stderr, "\r\x1b[2K  ✓ {title}{detail}");
+                    running = None;
+                } else {
+                    let _ = writeln!(stderr, "done {step_id}{detail}");
+                }
+            }
+            ProgressEvent::Failed { step_id, message, request_id } => {
+                let request = request_id.map(|r| format!(" [request id {r}]")).unwrap_or_default();
+                if tty {
+                    let title = titles.get(&step_id).map_or(step_id.as_str(), String::as_str);
+                    let _ = writeln!(stderr, "\r\x1b[2K  ✗ {title}: {message}{request}");
+                    running = None;
+                } else {
+                    let _ = writeln!(stderr, "failed {step_id}: {message}{request}");
+                }
+            }
+        }
+        let _ = stderr.flush();
+    }
+}

@@ -1,0 +1,106 @@
+//! The [`Deployer`] that talks to AWS: it connects through [`crate::aws`]
+//! and runs [`crate::deploy`]'s observe → plan → apply.
+//!
+//! Clients are made lazily, one per region (a bundle names its region), and
+//! kept: the default credential chain (SSO, IMDS …) is then resolved once,
+//! not on every request. A failed connection is not cached, so fixing the
+//! AWS configuration does not need a server restart.
+
+use std::collections::{BTreeSet, HashMap};
+
+use shared::bundle::{Bundle, SecretValues};
+use shared::plan::{ApplyReport, ProgressEvent};
+use tokio::sync::{Mutex, mpsc};
+
+use super::{DeployError, DeployErrorCode, Deployer, PlanResponse, WhoAmI};
+use crate::aws::{Aws, AwsError, AwsErrorKind, AwsOptions};
+use crate::deploy;
+
+/// Reaches AWS with the options `serve` was started with.
+#[derive(Debug)]
+pub struct Live {
+    options: AwsOptions,
+    clients: Mutex<HashMap<Option<String>, Aws>>,
+}
+
+impl Live {
+    pub fn new(options: AwsOptions) -> Self {
+        Self { options, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// The clients for `region` (`None`: the configured default region).
+    async fn client(&self, region: Option<&str>) -> Result<Aws, DeployError> {
+        let region = region.map(str::to_owned).or_else(|| self.options.region.clone());
+        let mut clients = self.clients.lock().await;
+        if let Some(aws) = clients.get(&region) {
+            return Ok(aws.clone());
+        }
+        let options = AwsOptions { region: region.clone(), ..self.options.clone() };
+        let aws = Aws::connect(&options).await.map_err(from_aws)?;
+        clients.insert(region, aws.clone());
+        Ok(aws)
+    }
+}
+
+impl Deployer for Live {
+    async fn whoami(&self) -> Result<WhoAmI, DeployError> {
+        let me = self.client(None).await?.whoami().await.map_err(from_aws)?;
+        Ok(WhoAmI { account: me.account, region: me.region, arn: me.arn, credential_source: me.credential_source })
+    }
+
+    async fn list_services(&self, cluster: &str) -> Result<Vec<String>, DeployError> {
+        let services = self.client(None).await?.list_services(cluster).await.map_err(from_aws)?;
+        Ok(services.into_iter().map(|s| s.name).collect())
+    }
+
+    async fn plan(&self, bundle: &Bundle) -> Result<PlanResponse, DeployError> {
+        let aws = self.client(Some(&bundle.region)).await?;
+        let mut outcome = deploy::plan(&aws, bundle, &BTreeSet::new()).await.map_err(from_deploy)?;
+        // The UI sends values only with Apply: plan as if every secret marked
+        // `create` that is missing will get one, as `ecs-secrets plan` does
+        // without --values. Planning is pure, so this re-plans from the same
+        // observation without calling AWS again.
+        let needed: BTreeSet<String> = outcome.values_needed(bundle, &BTreeSet::new()).into_iter().collect();
+        outcome.plan = shared::plan::plan(bundle, &outcome.observed, &needed);
+        Ok(PlanResponse {
+            steps: outcome.plan.steps.clone(),
+            writes: outcome.plan.writes,
+            preflight: outcome.plan.diagnostics(),
+        })
+    }
+
+    async fn apply(
+        &self,
+        bundle: Bundle,
+        values: SecretValues,
+        progress: mpsc::Sender<ProgressEvent>,
+    ) -> Result<ApplyReport, DeployError> {
+        let aws = self.client(Some(&bundle.region)).await?;
+        deploy::apply(&aws, &bundle, &values, progress).await.map_err(from_deploy)
+    }
+}
+
+fn from_aws(err: AwsError) -> DeployError {
+    let code = match err.kind() {
+        AwsErrorKind::NoCredentials => DeployErrorCode::NoCredentials,
+        AwsErrorKind::AccessDenied => DeployErrorCode::AccessDenied,
+        AwsErrorKind::NotFound => DeployErrorCode::NotFound,
+        AwsErrorKind::Unavailable => DeployErrorCode::AwsUnavailable,
+        AwsErrorKind::Other => DeployErrorCode::InvalidBundle,
+    };
+    let request_id = err.request_id().map(str::to_owned);
+    let error = DeployError::new(code, err.to_string());
+    match request_id {
+        Some(id) => error.with_request_id(id),
+        None => error,
+    }
+}
+
+fn from_deploy(err: deploy::DeployError) -> DeployError {
+    match err {
+        deploy::DeployError::Aws(err) => from_aws(err),
+        blocked @ deploy::DeployError::Blocked(_) => {
+            DeployError::new(DeployErrorCode::InvalidBundle, blocked.to_string())
+        }
+    }
+}

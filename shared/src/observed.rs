@@ -1,0 +1,188 @@
+//! What `observe` found in AWS: plain data, no SDK types.
+//!
+//! The backend reads AWS and fills these structs; [`crate::plan::plan`]
+//! compares them with the bundle. A map entry whose value is `None` means
+//! "looked up and not found"; a missing entry means "not looked up" (for
+//! example a reference to another account, which cannot be observed from
+//! here).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bundle::Bundle;
+use crate::secret_ref::{SecretRef, Store};
+
+/// Everything plan needs to know about the current state of AWS.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Observed {
+    /// Who the credentials belong to (STS GetCallerIdentity).
+    pub caller: CallerIdentity,
+    /// The region the AWS clients talk to.
+    pub region: String,
+    /// SSM parameters by name.
+    pub parameters: BTreeMap<String, Option<ObservedParameter>>,
+    /// Secrets Manager secrets by the id they were looked up with (the
+    /// bundle's name, or the name written in a reference).
+    pub secrets: BTreeMap<String, Option<ObservedSecret>>,
+    /// The execution role, `None` when it does not exist.
+    pub role: Option<ObservedRole>,
+    /// The latest ACTIVE revision of the family, `None` when there is none.
+    pub task_definition: Option<ObservedTaskDefinition>,
+    /// The bundle's services, in bundle order.
+    pub services: Vec<ObservedService>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// An SSM parameter's metadata (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedParameter {
+    pub name: String,
+    pub arn: Option<String>,
+    /// `String`, `StringList` or `SecureString`.
+    pub parameter_type: String,
+    /// The KMS key of a SecureString, as SSM reports it (`alias/aws/ssm`
+    /// for the default key).
+    pub kms_key_id: Option<String>,
+}
+
+/// A Secrets Manager secret's metadata (never its value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedSecret {
+    pub name: String,
+    /// The full ARN, with the 6-character random suffix.
+    pub arn: String,
+    pub kms_key_id: Option<String>,
+}
+
+/// The execution role and the policies that currently apply to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRole {
+    pub name: String,
+    pub arn: String,
+    /// The trust policy, URL-decoded and parsed.
+    pub trust_policy: Value,
+    /// Inline policies by name, URL-decoded and parsed.
+    pub inline_policies: BTreeMap<String, Value>,
+    pub attached_policies: Vec<AttachedPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachedPolicy {
+    pub arn: String,
+    pub name: String,
+    /// The default version's document, when it could be read.
+    pub document: Option<Value>,
+}
+
+/// The latest ACTIVE revision of the family, as DescribeTaskDefinition
+/// returned it (the raw `taskDefinition` object, read-only fields included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedTaskDefinition {
+    pub arn: String,
+    pub revision: i64,
+    pub task_definition: Value,
+}
+
+/// One ECS service as DescribeServices reported it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedService {
+    pub cluster: String,
+    pub service: String,
+    /// False when DescribeServices listed it under `failures` (MISSING).
+    pub found: bool,
+    /// `ACTIVE`, `DRAINING` or `INACTIVE`.
+    pub status: Option<String>,
+    /// The task definition ARN of the primary deployment.
+    pub task_definition: Option<String>,
+    pub desired_count: i64,
+    pub running_count: i64,
+    pub pending_count: i64,
+    pub deployments: Vec<ObservedDeployment>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedDeployment {
+    pub status: String,
+    pub task_definition: Option<String>,
+    pub desired_count: i64,
+    pub running_count: i64,
+    pub pending_count: i64,
+    /// `IN_PROGRESS`, `COMPLETED` or `FAILED` (absent on old deployments).
+    pub rollout_state: Option<String>,
+}
+
+impl ObservedService {
+    /// The condition `aws ecs wait services-stable` checks: exactly one
+    /// deployment, and as many running tasks as desired.
+    pub fn is_stable(&self) -> bool {
+        self.found && self.deployments.len() == 1 && self.running_count == self.desired_count
+    }
+}
+
+/// What observe must read for a bundle: the SSM parameter names and
+/// Secrets Manager ids that live in the bundle's region and account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookups {
+    pub parameters: BTreeSet<String>,
+    pub secrets: BTreeSet<String>,
+}
+
+impl Lookups {
+    /// The bundle's own secrets plus every reference in the task definition
+    /// that points into `region`/`account` (`account` `None` = unknown yet:
+    /// every ARN is then taken to be local).
+    pub fn for_bundle(bundle: &Bundle, account: Option<&str>) -> Lookups {
+        let mut lookups = Lookups::default();
+        for spec in &bundle.secrets {
+            match spec.store {
+                Store::Ssm => lookups.parameters.insert(spec.name.clone()),
+                Store::SecretsManager => lookups.secrets.insert(spec.name.clone()),
+            };
+        }
+        for site in bundle.task_definition.secret_sites() {
+            let Some(Ok(reference)) = site.value_from.map(SecretRef::parse) else { continue };
+            if let Some(loc) = reference.location() {
+                let local = loc.region == bundle.region && account.is_none_or(|a| a == loc.account);
+                if !local {
+                    continue;
+                }
+            }
+            if let Some(secret) = reference.referenced_secret_name() {
+                lookups.secrets.insert(secret.to_owned());
+                continue;
+            }
+            match &reference {
+                SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
+                    lookups.parameters.insert(name.clone());
+                }
+                SecretRef::SecretsManager(arn) => {
+                    lookups.secrets.insert(secret_lookup_id(arn));
+                }
+            }
+        }
+        lookups
+    }
+}
+
+/// The id a Secrets Manager reference is looked up with: its name when the
+/// random suffix is certain, else the name as written (which may itself end
+/// in something that looks like a suffix, `my-secret`).
+pub fn secret_lookup_id(arn: &crate::secret_ref::SecretArn) -> String {
+    if arn.suffix_certain { arn.name.clone() } else { arn.full_name() }
+}
