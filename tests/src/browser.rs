@@ -80,8 +80,10 @@ pub struct Ui {
 
 impl Ui {
     /// Starts everything and opens the page; `None` (after a loud skip)
-    /// when a tool is missing. `extra_server_args` go to `ecs-secrets serve`.
-    pub async fn start(extra_server_args: &[&str], server_env: &[(&str, &str)]) -> Option<Ui> {
+    /// when a tool is missing. With `aws_endpoint` (the moto emulator) the
+    /// server deploys there with dummy credentials; without it the server
+    /// runs `--offline`. Either way it never sees real AWS credentials.
+    pub async fn start(aws_endpoint: Option<&str>) -> Option<Ui> {
         let Some(driver_path) = tool("CHROMEDRIVER", "/usr/bin/chromedriver") else {
             skip_browser("chromedriver not found (set CHROMEDRIVER)");
             return None;
@@ -95,11 +97,20 @@ impl Ui {
             return None;
         };
         let mut server = Command::new(ecs_secrets_binary());
+        server.args(["serve", "--port", "0", "--dist"]).arg(&dist);
+        match aws_endpoint {
+            Some(endpoint) => server.args(["--endpoint-url", endpoint, "--region", crate::REGION]),
+            None => server.arg("--offline"),
+        };
+        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
+            server.env_remove(var);
+        }
         server
-            .args(["serve", "--port", "0", "--dist"])
-            .arg(&dist)
-            .args(extra_server_args)
-            .envs(server_env.iter().copied())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", crate::REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let mut server = server.spawn().expect("start ecs-secrets serve");

@@ -8,7 +8,7 @@ use e2e::browser::Ui;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn navigation_to_interactive_and_keystroke_cost() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     let interactive = ui
         .js("return performance.getEntriesByName('ecs-secrets-interactive')[0].startTime;")
         .await

@@ -19,7 +19,7 @@ async fn shot(ui: &Ui, dir: &std::path::Path, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_of_the_main_screens() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     let dir = std::env::var("ECS_SECRETS_SCREENSHOTS")
         .map(|d| e2e::browser::workspace_root().join(d))
         .unwrap_or_else(|_| std::env::temp_dir().join(format!("ecs-secrets-shots-{}", std::process::id())));

@@ -42,7 +42,7 @@ async fn count(ui: &Ui, css: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_files() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     ui.click("#start-empty").await;
     // Task definition.
     ui.type_into("f:/family", "web").await;
@@ -103,7 +103,7 @@ async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_describe_output_and_exports_it_losslessly() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     let fixture = e2e::browser::workspace_root().join("shared/tests/fixtures/lint/describe_output_wrapped.json");
     let text = std::fs::read_to_string(fixture).unwrap();
     ui.nav("start").await;
@@ -134,7 +134,7 @@ async fn imports_describe_output_and_exports_it_losslessly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plaintext_password_is_flagged_and_moved_to_a_secret_with_one_click() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     let canary = "canary-7Qx9-hunter2-Zp";
     ui.click("#start-example").await;
     ui.click("#add-env-0").await;
@@ -168,7 +168,7 @@ async fn a_plaintext_password_is_flagged_and_moved_to_a_secret_with_one_click() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_it() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     ui.click("#start-example").await;
     ui.nav("role").await;
     ui.click("#add-policy").await;
@@ -205,7 +205,7 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_reload_the_configuration_is_back_without_any_secret_value() {
-    let Some(ui) = Ui::start(&[], &[]).await else { return };
+    let Some(ui) = Ui::start(None).await else { return };
     let canary = "canary-Reload-4Tq8-secret";
     ui.click("#start-example").await;
     ui.type_into("f:/containerDefinitions/0/image", "httpd:2.4-alpine").await;
