@@ -156,6 +156,13 @@ fn App() -> impl IntoView {
         status: RwSignal::new(restore_message),
     };
     Effect::new(move |_| ws.with(persistence::save));
+    // Region and account come from the backend's identity when it runs
+    // (they only fill fields that are still empty).
+    leptos::task::spawn_local(async move {
+        if let Ok(who) = api_client::whoami().await {
+            ws.update(|w| w.adopt_identity(&who.region, &who.account));
+        }
+    });
 
     let undo_label = move || state.undo.with(|u| u.peek_label().map(|l| format!("Undo: {l}")));
     let on_undo = move |_| {
