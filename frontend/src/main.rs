@@ -1,63 +1,245 @@
 //! The ecs-secrets browser UI (Leptos, client-side rendered).
 //!
-//! This is the minimal shell: it proves that the pure core (`shared`) runs in
-//! the browser by importing a task definition with the very same function the
-//! CLI uses and showing what it found. The full UI grows from here.
-use leptos::prelude::*;
+//! Components render and dispatch: every editing operation is a method on
+//! [`shared::workspace::Workspace`], every check is the same `shared`
+//! function the CLI calls, HTTP lives in [`api_client`] and storage in
+//! [`persistence`]. Secret values typed for Apply live in [`AppState::values`]
+//! (memory only).
 
-/// A small Fargate task definition with one secret, shown on first load.
-const EXAMPLE_TASK_DEFINITION: &str = r#"{
-  "family": "web",
-  "requiresCompatibilities": ["FARGATE"],
-  "networkMode": "awsvpc",
-  "cpu": "256",
-  "memory": "512",
-  "containerDefinitions": [
-    {
-      "name": "app",
-      "image": "public.ecr.aws/nginx/nginx:latest",
-      "secrets": [
-        { "name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf" }
-      ]
-    }
-  ]
-}"#;
+mod api_client;
+mod apply_panel;
+mod bench;
+mod checks;
+mod downloads;
+mod editor;
+mod persistence;
+mod role_panel;
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use secrecy::SecretString;
+use shared::workspace::{Analysis, UndoStack, Workspace};
 
 fn main() {
+    api_client::init_from_location();
     mount_to_body(App);
+    // The browser tests and BENCHMARKS.md read this mark: the page is
+    // rendered and its handlers are attached.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("ecs-secrets-interactive");
+    }
+    bench::run_if_requested();
 }
 
-/// The page: a task-definition editor and a one-line summary of its import.
-#[component]
-fn App() -> impl IntoView {
-    let (text, set_text) = signal(EXAMPLE_TASK_DEFINITION.to_owned());
-    view! {
-        <main>
-            <h1>"ecs-secrets"</h1>
-            <p>
-                <label for="task-definition">"Task definition JSON"</label>
-            </p>
-            <textarea
-                id="task-definition"
-                rows="20"
-                cols="100"
-                prop:value=text
-                on:input=move |ev| set_text.set(event_target_value(&ev))
-            ></textarea>
-            <ImportSummary text=text />
-        </main>
+/// The sections of the page, in the left navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Start,
+    Task,
+    Containers,
+    Role,
+    AccessMap,
+    Decoder,
+    Apply,
+}
+
+impl Section {
+    const ALL: [Section; 7] = [
+        Section::Start,
+        Section::Task,
+        Section::Containers,
+        Section::Role,
+        Section::AccessMap,
+        Section::Decoder,
+        Section::Apply,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Section::Start => "Start",
+            Section::Task => "Task definition",
+            Section::Containers => "Containers & secrets",
+            Section::Role => "Execution role",
+            Section::AccessMap => "Access map",
+            Section::Decoder => "Error decoder",
+            Section::Apply => "Apply",
+        }
+    }
+
+    fn id(self) -> &'static str {
+        match self {
+            Section::Start => "start",
+            Section::Task => "task",
+            Section::Containers => "containers",
+            Section::Role => "role",
+            Section::AccessMap => "access-map",
+            Section::Decoder => "decoder",
+            Section::Apply => "apply",
+        }
+    }
+
+    /// The section that holds the field at a JSON pointer.
+    pub fn for_path(path: &str) -> Section {
+        if path.starts_with("/containerDefinitions") { Section::Containers } else { Section::Task }
     }
 }
 
-/// What `shared::import` makes of the text: counts, or the error with its location.
+/// The state every section shares. `Copy`: signals are handles.
+#[derive(Debug, Clone, Copy)]
+pub struct AppState {
+    pub ws: RwSignal<Workspace>,
+    pub undo: RwSignal<UndoStack>,
+    /// Secret values for Apply, by secret name: memory only.
+    pub values: RwSignal<BTreeMap<String, SecretString>>,
+    pub analysis: Memo<Analysis>,
+    pub section: RwSignal<Section>,
+    /// A one-line message about the last action (import, fix, undo…).
+    pub status: RwSignal<String>,
+}
+
+impl AppState {
+    /// An edit that cannot be undone by retyping (remove, replace, fix):
+    /// remembered for Undo first.
+    pub fn destructive(&self, label: &str, edit: impl FnOnce(&mut Workspace)) {
+        let before = self.ws.get_untracked();
+        self.undo.update(|u| u.push(label, &before));
+        self.ws.update(edit);
+        self.status.set(format!("{label} — Undo is available"));
+    }
+
+    /// Shows the field at `path` (or its nearest enclosing field) and focuses it.
+    pub fn focus_path(&self, path: &str) {
+        self.section.set(Section::for_path(path));
+        let path = path.to_owned();
+        request_animation_frame(move || {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+            let mut candidate = path.as_str();
+            loop {
+                if let Some(element) = document.get_element_by_id(&format!("f:{candidate}")) {
+                    use wasm_bindgen::JsCast;
+                    element.scroll_into_view();
+                    if let Ok(html) = element.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = html.focus();
+                    }
+                    return;
+                }
+                match candidate.rfind('/') {
+                    Some(0) | None => return,
+                    Some(i) => candidate = &candidate[..i],
+                }
+            }
+        });
+    }
+}
+
+/// The element id of the input for the field at a JSON pointer.
+pub fn field_id(path: &str) -> String {
+    format!("f:{path}")
+}
+
 #[component]
-fn ImportSummary(text: ReadSignal<String>) -> impl IntoView {
-    let summary = move || match shared::import(&text.get()) {
-        Ok(imported) => {
-            let td = imported.task_definition;
-            format!("{} container(s), {} secret reference(s)", td.container_definitions.len(), td.secret_sites().len())
-        }
-        Err(error) => format!("Cannot import: {error}"),
+fn App() -> impl IntoView {
+    let (initial, restore_message) = match persistence::load() {
+        Some(Ok(ws)) => (ws, "Restored your saved configuration.".to_owned()),
+        Some(Err(e)) => (Workspace::empty(), format!("The saved configuration could not be restored: {e}")),
+        None => (Workspace::seed_example(), String::new()),
     };
-    view! { <p id="import-summary">{summary}</p> }
+    let ws = RwSignal::new(initial);
+    let analysis = Memo::new(move |_| ws.with(Workspace::analyze));
+    let state = AppState {
+        ws,
+        undo: RwSignal::new(UndoStack::default()),
+        values: RwSignal::new(BTreeMap::new()),
+        analysis,
+        section: RwSignal::new(Section::Start),
+        status: RwSignal::new(restore_message),
+    };
+    Effect::new(move |_| ws.with(persistence::save));
+    // Region and account come from the backend's identity when it runs
+    // (they only fill fields that are still empty).
+    leptos::task::spawn_local(async move {
+        if let Ok(who) = api_client::whoami().await {
+            ws.update(|w| w.adopt_identity(&who.region, &who.account));
+        }
+    });
+
+    let undo_label = move || state.undo.with(|u| u.peek_label().map(|l| format!("Undo: {l}")));
+    let on_undo = move |_| {
+        if let Some(previous) = state.undo.try_update(|u| u.pop()).flatten() {
+            state.ws.set(previous);
+            state.status.set("Undone.".into());
+        }
+    };
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <div class="brand">
+                    <span class="logo">"⛁"</span>
+                    <span class="title">"ecs-secrets"</span>
+                    <span class="subtitle">"secrets into Amazon ECS, least privilege, checked before deploy"</span>
+                </div>
+                <div class="topbar-actions">
+                    <span class="status" id="status" role="status">{move || state.status.get()}</span>
+                    <button
+                        id="undo"
+                        class="btn"
+                        disabled=move || undo_label().is_none()
+                        title=move || undo_label().unwrap_or_else(|| "Nothing to undo".into())
+                        on:click=on_undo
+                    >
+                        "↶ Undo"
+                    </button>
+                </div>
+            </header>
+            <nav class="sidenav" aria-label="Sections">
+                {Section::ALL
+                    .into_iter()
+                    .map(|section| {
+                        view! {
+                            <button
+                                id=format!("nav-{}", section.id())
+                                class="nav-item"
+                                class:active=move || state.section.get() == section
+                                on:click=move |_| state.section.set(section)
+                            >
+                                {section.label()}
+                                {move || nav_badge(section, &state.analysis.read())}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </nav>
+            <main class="main" id="main">
+                {move || match state.section.get() {
+                    Section::Start => view! { <editor::StartPanel state=state /> }.into_any(),
+                    Section::Task => view! { <editor::TaskPanel state=state /> }.into_any(),
+                    Section::Containers => view! { <editor::ContainersPanel state=state /> }.into_any(),
+                    Section::Role => view! { <role_panel::RolePanel state=state /> }.into_any(),
+                    Section::AccessMap => view! { <role_panel::AccessMapPanel state=state /> }.into_any(),
+                    Section::Decoder => view! { <role_panel::DecoderPanel state=state /> }.into_any(),
+                    Section::Apply => view! { <apply_panel::ApplyPanel state=state /> }.into_any(),
+                }}
+            </main>
+            <aside class="side">
+                <checks::DiagnosticsPanel state=state />
+                <checks::PreviewPanel state=state />
+            </aside>
+        </div>
+    }
+}
+
+/// A count shown beside a section name (diagnostics, denied references).
+fn nav_badge(section: Section, analysis: &Analysis) -> Option<AnyView> {
+    let count = match section {
+        Section::Task | Section::Containers => analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != shared::Severity::Info && Section::for_path(&d.path) == section)
+            .count(),
+        Section::AccessMap => analysis.access.as_ref().map(|a| a.problems().count()).unwrap_or(0),
+        _ => 0,
+    };
+    (count > 0).then(|| view! { <span class="badge">{count}</span> }.into_any())
 }

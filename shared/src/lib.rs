@@ -9,6 +9,7 @@
 pub mod bundle;
 pub mod context;
 pub mod decode;
+pub mod deploy_script;
 pub mod diagnostic;
 pub mod execution_role;
 pub mod fix;
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod revision_compare;
 pub mod secret_ref;
 pub mod task_def;
+pub mod workspace;
 
 pub use context::Context;
 pub use diagnostic::{Diagnostic, Severity};

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 
+pub mod browser;
+
 /// The region every test works in.
 pub const REGION: &str = "eu-west-1";
 /// The account moto reports for any credentials.

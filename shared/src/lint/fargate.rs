@@ -79,6 +79,15 @@ impl FargateSize {
         if self.step == 0 { memory.is_power_of_two() } else { (memory - self.min).is_multiple_of(self.step) }
     }
 
+    /// Every memory value this size accepts, ascending.
+    pub(super) fn memory_options(&self) -> Vec<u64> {
+        if self.step == 0 {
+            std::iter::successors(Some(self.min), |m| Some(m * 2)).take_while(|m| *m <= self.max).collect()
+        } else {
+            (self.min..=self.max).step_by(self.step as usize).collect()
+        }
+    }
+
     /// The valid memory value closest to `memory` (the larger one on a tie).
     pub(super) fn nearest_memory(&self, memory: u64) -> u64 {
         let clamped = memory.clamp(self.min, self.max);

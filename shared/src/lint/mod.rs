@@ -213,6 +213,15 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     keyed.into_iter().map(|(_, d)| d).collect()
 }
 
+/// The task memory sizes (MiB) Fargate accepts with a task `cpu` value
+/// (`"256"`, `"1 vCPU"`); empty when it is not a Fargate CPU size.
+pub fn fargate_memory_options(cpu: &str) -> Vec<u64> {
+    fargate::parse_cpu(cpu)
+        .and_then(fargate::FargateSize::for_cpu)
+        .map(|size| size.memory_options())
+        .unwrap_or_default()
+}
+
 /// Looks up a rule by code.
 pub fn rule_info(code: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.code == code)

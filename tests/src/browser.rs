@@ -1,0 +1,286 @@
+//! Browser end-to-end harness: the real `ecs-secrets serve` binary serving
+//! the built UI, driven in headless Chromium through chromedriver
+//! (fantoccini).
+//!
+//! Tools are found through env vars first: `CHROMEDRIVER` (default
+//! `/usr/bin/chromedriver`), `CHROMIUM` (default `/usr/bin/chromium`),
+//! `ECS_SECRETS_DIST` (default `<workspace>/frontend/dist`, built with
+//! `trunk build`). When one is missing the test is skipped loudly, or fails
+//! when `ECS_SECRETS_REQUIRE_E2E=1`.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+pub use crate::workspace_root;
+
+fn require_e2e() -> bool {
+    std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
+}
+
+/// Prints why a browser test is skipped, or panics when e2e tests are required.
+pub fn skip_browser(what: &str) {
+    assert!(!require_e2e(), "ECS_SECRETS_REQUIRE_E2E=1 but {what}");
+    eprintln!("\n*** SKIPPED browser test: {what} ***\n");
+}
+
+fn tool(env_var: &str, default: &str) -> Option<PathBuf> {
+    let path = std::env::var(env_var).ok().filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or(default.into());
+    path.is_file().then_some(path)
+}
+
+/// The built UI directory.
+pub fn dist_dir() -> Option<PathBuf> {
+    let dir = std::env::var("ECS_SECRETS_DIST")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("frontend/dist"));
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// The `ecs-secrets` binary: `ECS_SECRETS_BIN`, else the one the moto
+/// harness builds ([`crate::ecs_secrets_binary`]).
+pub fn ecs_secrets_binary() -> PathBuf {
+    tool("ECS_SECRETS_BIN", "").unwrap_or_else(crate::ecs_secrets_binary)
+}
+
+/// A child process killed on drop.
+#[derive(Debug)]
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running UI: server, chromedriver and a browser session.
+#[derive(Debug)]
+pub struct Ui {
+    pub client: Client,
+    /// The launch URL with the token (`http://127.0.0.1:PORT/#token=…`).
+    pub url: String,
+    /// The page origin without the token.
+    pub origin: String,
+    _server: Killed,
+    _driver: Killed,
+}
+
+impl Ui {
+    /// Starts everything and opens the page; `None` (after a loud skip)
+    /// when a tool is missing. With `aws_endpoint` (the moto emulator) the
+    /// server deploys there with dummy credentials; without it the server
+    /// runs `--offline`. Either way it never sees real AWS credentials.
+    pub async fn start(aws_endpoint: Option<&str>) -> Option<Ui> {
+        let Some(driver_path) = tool("CHROMEDRIVER", "/usr/bin/chromedriver") else {
+            skip_browser("chromedriver not found (set CHROMEDRIVER)");
+            return None;
+        };
+        let Some(chromium) = tool("CHROMIUM", "/usr/bin/chromium") else {
+            skip_browser("chromium not found (set CHROMIUM)");
+            return None;
+        };
+        let Some(dist) = dist_dir() else {
+            skip_browser("the UI is not built (run `trunk build` in frontend/ or set ECS_SECRETS_DIST)");
+            return None;
+        };
+        let mut server = Command::new(ecs_secrets_binary());
+        server.args(["serve", "--port", "0", "--dist"]).arg(&dist);
+        match aws_endpoint {
+            Some(endpoint) => server.args(["--endpoint-url", endpoint, "--region", crate::REGION]),
+            None => server.arg("--offline"),
+        };
+        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
+            server.env_remove(var);
+        }
+        server
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", crate::REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut server = server.spawn().expect("start ecs-secrets serve");
+        let stdout = server.stdout.take().expect("server stdout");
+        let server = Killed(server);
+        let url = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| Some(line.trim().to_owned()).filter(|l| l.starts_with("http://")))
+            .expect("ecs-secrets serve printed no URL");
+        let origin = url.split('#').next().unwrap_or_default().trim_end_matches('/').to_owned();
+
+        let port = free_port();
+        let driver = Killed(
+            Command::new(driver_path)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,800", "--disable-background-networking", "--no-first-run"]
+            }
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!("a JSON object literal") };
+        let started = Instant::now();
+        let client = loop {
+            let mut builder = ClientBuilder::rustls().expect("TLS roots");
+            builder.capabilities(capabilities.clone());
+            match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => break client,
+                Err(e) if started.elapsed() < Duration::from_secs(30) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("cannot start a chromedriver session: {e}"),
+            }
+        };
+        let ui = Ui { client, url, origin, _server: server, _driver: driver };
+        ui.client.goto(&ui.url).await.expect("open the UI");
+        ui.wait_for("#nav-start").await;
+        Some(ui)
+    }
+
+    /// Waits (up to 20 s) for an element matching a CSS selector.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// The element with this id (ids hold `/` and `:`, so no CSS).
+    pub async fn by_id(&self, id: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn nav(&self, section: &str) {
+        self.click(&format!("#nav-{section}")).await;
+    }
+
+    /// Replaces the text of the input with this id by typing.
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let input = self.by_id(id).await;
+        input.clear().await.unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        // `clear` does not fire `input`; select-all + delete does.
+        input.send_keys("\u{E009}a\u{E009}\u{E017}").await.unwrap_or_else(|e| panic!("select #{id}: {e}"));
+        input.send_keys(text).await.unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+    }
+
+    pub async fn select(&self, id: &str, value: &str) {
+        self.by_id(id).await.select_by_value(value).await.unwrap_or_else(|e| panic!("select {value} in #{id}: {e}"));
+    }
+
+    /// The value property of the input with this id.
+    pub async fn value_of(&self, id: &str) -> String {
+        self.by_id(id).await.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.unwrap_or_default()
+    }
+
+    /// The text of one download preview (`task-definition.json`, …).
+    pub async fn preview(&self, file: &str) -> String {
+        self.click(&format!("[id='tab-{file}']")).await;
+        let script = "return document.getElementById('preview').textContent;";
+        for _ in 0..50 {
+            let shown = self.js("return document.getElementById('preview').dataset.file;").await;
+            if shown.as_str() == Some(file) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.js(script).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Everything in localStorage and sessionStorage, as one string.
+    pub async fn storage_dump(&self) -> String {
+        let script = "const all = {}; for (const s of [localStorage, sessionStorage]) { for (let i = 0; i < s.length; i++) { all[s.key(i)] = s.getItem(s.key(i)); } } return JSON.stringify(all);";
+        self.js(script).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Polls `check` until it holds (up to 20 s).
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            assert!(started.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// From now on, every `<a download>` click also reads its Blob back (CSP forbids fetching `blob:` URLs, so the Blob is kept when its URL is made)
+    /// into `window.__downloads` as `[name, text]` (headless Chromium
+    /// saves downloads only with a DevTools command chromedriver lacks).
+    pub async fn capture_downloads(&self) {
+        self.js(
+            "window.__downloads = []; window.__blobs = {}; \
+             const create = URL.createObjectURL; \
+             URL.createObjectURL = function (blob) { const url = create.call(URL, blob); window.__blobs[url] = blob; return url; }; \
+             const click = HTMLAnchorElement.prototype.click; \
+             HTMLAnchorElement.prototype.click = function () { \
+               const blob = window.__blobs[this.href]; \
+               if (this.download && blob) { const name = this.download; \
+                 blob.text().then(t => window.__downloads.push([name, t])); } \
+               return click.call(this); }; return true;",
+        )
+        .await;
+    }
+
+    /// Waits for `count` captured downloads and returns them in click order.
+    pub async fn captured_downloads(&self, count: usize) -> Vec<(String, String)> {
+        self.eventually("the downloads", || async {
+            self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
+        })
+        .await;
+        let all = self.js("return window.__downloads;").await;
+        all.as_array()
+            .into_iter()
+            .flatten()
+            .map(|pair| {
+                (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
+            })
+            .collect()
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,224 @@
+//! The UI in headless Chromium against the real `ecs-secrets serve`: build
+//! the seed configuration by clicking and typing, downloads, lossless
+//! import/export, the move-to-secret fix, the access map with the decoder's
+//! fix, and persistence without secret values.
+
+use std::time::Duration;
+
+use e2e::browser::Ui;
+use fantoccini::Locator;
+use serde_json::Value;
+use shared::workspace::Workspace;
+
+/// The files the UI offers, computed from a workspace by the same `shared`
+/// functions the CLI uses.
+fn expected_files(ws: &Workspace) -> Vec<(&'static str, String)> {
+    let analysis = ws.analyze();
+    vec![
+        ("task-definition.json", shared::export(&ws.task_definition)),
+        ("trust-policy.json", pretty(&analysis.trust_policy)),
+        ("execution-role-policy.json", pretty(&analysis.permission_policy.policy)),
+        ("bundle.json", pretty(&ws.to_bundle())),
+        (
+            "deploy.sh",
+            shared::deploy_script::deploy_script(
+                &ws.to_bundle(),
+                &analysis.permission_policy,
+                analysis.recommendation.as_ref(),
+            ),
+        ),
+    ]
+}
+
+/// Pretty JSON with a final newline (serialised from the typed value: the
+/// policy model keeps AWS's key order, a `serde_json::Value` would sort it).
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    format!("{}\n", serde_json::to_string_pretty(value).unwrap())
+}
+
+async fn count(ui: &Ui, css: &str) -> usize {
+    ui.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_files() {
+    let Some(ui) = Ui::start(None).await else { return };
+    ui.click("#start-empty").await;
+    // Task definition.
+    ui.type_into("f:/family", "web").await;
+    ui.type_into("f:region", "us-east-1").await;
+    ui.type_into("f:account", "123456789012").await;
+    ui.nav("role").await;
+    ui.type_into("f:roleName", "webTaskExecutionRole").await;
+    // The container.
+    ui.nav("containers").await;
+    let c = "/containerDefinitions/0";
+    ui.type_into(&format!("f:{c}/name"), "web").await;
+    ui.type_into(&format!("f:{c}/image"), "httpd:2.4").await;
+    ui.click("#add-port-0").await;
+    ui.type_into(&format!("f:{c}/portMappings/0/containerPort"), "80").await;
+    ui.click("#add-secret-0").await;
+    ui.type_into(&format!("f:{c}/secrets/0/name"), "DATABASE_PASSWORD").await;
+    ui.select(&format!("f:{c}/secrets/0/store"), "ssm").await;
+    ui.type_into(&format!("f:{c}/secrets/0/refName"), "/web/db/password").await;
+    assert_eq!(
+        ui.value_of(&format!("f:{c}/secrets/0/valueFrom")).await,
+        "arn:aws:ssm:us-east-1:123456789012:parameter/web/db/password",
+        "the canonical valueFrom is built from the parts"
+    );
+    ui.select(&format!("f:{c}/logConfiguration/logDriver"), "splunk").await;
+    ui.type_into(
+        &format!("f:{c}/logConfiguration/options"),
+        "splunk-url=https://http-inputs-example.splunkcloud.com:443\nsplunk-source=web\nsplunk-format=json",
+    )
+    .await;
+    ui.click("#add-secret-option-0").await;
+    let so = format!("{c}/logConfiguration/secretOptions/0");
+    ui.type_into(&format!("f:{so}/name"), "splunk-token").await;
+    ui.select(&format!("f:{so}/store"), "secretsmanager").await;
+    ui.type_into(&format!("f:{so}/refName"), "web/splunk-token").await;
+    ui.by_id(&format!("f:{c}/secrets/0/create")).await.click().await.unwrap();
+    ui.by_id(&format!("f:{so}/create")).await.click().await.unwrap();
+
+    let seed = Workspace::seed_example();
+    for (file, expected) in expected_files(&seed) {
+        let shown = ui.preview(file).await;
+        assert_eq!(shown, expected, "{file} differs from the seed's");
+    }
+    // The download buttons hand the browser exactly these bytes under these
+    // names: read each Blob back as the browser receives it.
+    ui.capture_downloads().await;
+    ui.click("#download-all").await;
+    let downloads = ui.captured_downloads(5).await;
+    let names: Vec<&str> = downloads.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["task-definition.json", "trust-policy.json", "execution-role-policy.json", "bundle.json", "deploy.sh"]
+    );
+    for ((name, text), (_, expected)) in downloads.iter().zip(expected_files(&seed)) {
+        assert_eq!(text, &expected, "downloaded {name}");
+    }
+    ui.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_describe_output_and_exports_it_losslessly() {
+    let Some(ui) = Ui::start(None).await else { return };
+    let fixture = e2e::browser::workspace_root().join("shared/tests/fixtures/lint/describe_output_wrapped.json");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    ui.nav("start").await;
+    // Typing 3 KB key by key is slow; paste it and fire the input event.
+    ui.client
+        .execute(
+            "const t = document.getElementById('import-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+            vec![Value::String(text.clone())],
+        )
+        .await
+        .unwrap();
+    ui.click("#import-button").await;
+    let notes = ui.text_of("#import-notes").await;
+    assert!(notes.contains("taskDefinitionArn"), "the stripped read-only fields are reported: {notes}");
+    let exported: Value = serde_json::from_str(&ui.preview("task-definition.json").await).unwrap();
+    let mut expected: Value = serde_json::from_str::<Value>(&text).unwrap()["taskDefinition"].clone();
+    for field in shared::import::READ_ONLY_FIELDS {
+        expected.as_object_mut().unwrap().remove(field);
+    }
+    // DescribeTaskDefinition --include TAGS returns the tags beside the
+    // task definition; RegisterTaskDefinition takes them inside.
+    if let Some(tags) = serde_json::from_str::<Value>(&text).unwrap().get("tags") {
+        expected["tags"] = tags.clone();
+    }
+    assert_eq!(exported, expected);
+    ui.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plaintext_password_is_flagged_and_moved_to_a_secret_with_one_click() {
+    let Some(ui) = Ui::start(None).await else { return };
+    let canary = "canary-7Qx9-hunter2-Zp";
+    ui.click("#start-example").await;
+    ui.click("#add-env-0").await;
+    ui.type_into("f:/containerDefinitions/0/environment/0/name", "DB_PASSWORD").await;
+    ui.type_into("f:/containerDefinitions/0/environment/0/value", canary).await;
+    // A diagnostic is a link to its field: from another section, a click
+    // shows the containers and focuses the flagged value.
+    ui.nav("role").await;
+    ui.click("#diagnostics li[data-code='ES081'] .diagnostic-body").await;
+    ui.eventually("the flagged field to be focused", || async {
+        ui.js("return document.activeElement && document.activeElement.id;").await.as_str()
+            == Some("f:/containerDefinitions/0/environment/0/value")
+    })
+    .await;
+    let fix = ui.wait_for("#diagnostics .fix-button").await;
+    let title = fix.text().await.unwrap();
+    assert!(title.contains("Move DB_PASSWORD to"), "{title}");
+    fix.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let td: Value = serde_json::from_str(&ui.preview("task-definition.json").await).unwrap();
+    assert!(!td.to_string().contains(canary), "{td}");
+    let secrets = td["containerDefinitions"][0]["secrets"].as_array().unwrap();
+    assert!(secrets.iter().any(|s| s["name"] == "DB_PASSWORD"), "{td}");
+    assert!(td["containerDefinitions"][0].get("environment").is_none(), "{td}");
+    for file in ["bundle.json", "deploy.sh"] {
+        assert!(!ui.preview(file).await.contains(canary), "{file} leaks the value");
+    }
+    assert!(!ui.storage_dump().await.contains(canary), "browser storage leaks the value");
+    ui.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_it() {
+    let Some(ui) = Ui::start(None).await else { return };
+    ui.click("#start-example").await;
+    ui.nav("role").await;
+    ui.click("#add-policy").await;
+    ui.type_into(
+        "existing-policy-0",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"arn:aws:ssm:us-east-1:123456789012:parameter/web/db/password"}]}"#,
+    )
+    .await;
+    let summary = ui.text_of("#access-summary").await;
+    assert!(summary.starts_with("Denied: 1 of 2"), "{summary}");
+    ui.nav("access-map").await;
+    ui.wait_for("#access-map g.map-row").await;
+    assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 1);
+    let stroke =
+        ui.js("return getComputedStyle(document.querySelector('#access-map g.node.denied rect')).stroke;").await;
+    assert_eq!(stroke.as_str(), Some("rgb(198, 40, 40)"), "denied nodes are drawn red");
+
+    ui.nav("decoder").await;
+    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
+    ui.client
+        .execute(
+            "const t = document.getElementById('decoder-input'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+            vec![Value::String(reason.into())],
+        )
+        .await
+        .unwrap();
+    ui.click("#apply-decoder-fix").await;
+    ui.nav("access-map").await;
+    ui.wait_for("#access-map g.map-row").await;
+    assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 0, "the fix allows the reference");
+    assert_eq!(count(&ui, "#access-map g.map-row[data-status='allowed']").await, 2);
+    ui.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reload_the_configuration_is_back_without_any_secret_value() {
+    let Some(ui) = Ui::start(None).await else { return };
+    let canary = "canary-Reload-4Tq8-secret";
+    ui.click("#start-example").await;
+    ui.type_into("f:/containerDefinitions/0/image", "httpd:2.4-alpine").await;
+    ui.type_into("f:/containerDefinitions/0/secrets/0/value", canary).await;
+    ui.wait_for(".pill.ok").await;
+    ui.client.goto(&ui.origin).await.unwrap();
+    ui.wait_for("#nav-start").await;
+    let status = ui.text_of("#status").await;
+    assert!(status.contains("Restored"), "{status}");
+    ui.nav("containers").await;
+    assert_eq!(ui.value_of("f:/containerDefinitions/0/image").await, "httpd:2.4-alpine");
+    let storage = ui.storage_dump().await;
+    assert!(storage.contains("httpd:2.4-alpine"), "the configuration is saved: {storage}");
+    assert!(!storage.contains(canary), "no secret value in browser storage: {storage}");
+    ui.close().await;
+}
