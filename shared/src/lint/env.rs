@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use super::{container_label, container_path};
-use crate::context::Context;
+use super::{Input, container_label, container_path};
 use crate::diagnostic::Diagnostic;
-use crate::task_def::{ContainerDefinition, TaskDefinition};
+use crate::task_def::ContainerDefinition;
 
 /// ES020: a name in both `environment` and `secrets` of one container.
-pub(super) fn environment_and_secret_clash(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let secret_names: HashMap<&str, usize> = c
             .secrets
@@ -30,8 +30,9 @@ pub(super) fn environment_and_secret_clash(td: &TaskDefinition, _: &Context, out
                     "ES020",
                     format!("{}/environment/{ei}/name", container_path(ci)),
                     format!(
-                        "container {} sets `{name}` both in `environment` and in `secrets` (#{si}): ECS rejects the \
-                         same name twice; remove the `environment` entry and keep the secret",
+                        "container {} sets `{name}` both in `environment` and in `secrets` (#{si}): a variable must \
+                         come from one place, and a plaintext copy next to the secret defeats it; remove the \
+                         `environment` entry and keep the secret",
                         container_label(td, ci)
                     ),
                 ));
@@ -41,33 +42,50 @@ pub(super) fn environment_and_secret_clash(td: &TaskDefinition, _: &Context, out
 }
 
 /// ES021: a name twice within `environment`, or twice within `secrets`.
-pub(super) fn duplicate_within_list(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_within_list(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (list, names) in named_lists(c) {
-            let mut first_seen: HashMap<&str, usize> = HashMap::new();
-            for (i, name) in names.into_iter().enumerate() {
-                let Some(name) = name.filter(|n| !n.is_empty()) else { continue };
-                if let Some(&first) = first_seen.get(name) {
-                    out.push(Diagnostic::warning(
-                        "ES021",
-                        format!("{}/{list}/{i}/name", container_path(ci)),
-                        format!(
-                            "container {} sets `{name}` twice in `{list}` (entries {first} and {i}): only one value \
-                             reaches the container and which one is not obvious; remove one",
-                            container_label(td, ci)
-                        ),
-                    ));
-                } else {
-                    first_seen.insert(name, i);
-                }
+            for (i, first) in repeats(&names) {
+                let name = names[i].unwrap_or_default();
+                out.push(Diagnostic::warning(
+                    "ES021",
+                    format!("{}/{list}/{i}/name", container_path(ci)),
+                    format!(
+                        "container {} sets `{name}` twice in `{list}` (entries {first} and {i}): only one value \
+                         reaches the container and which one is not obvious; remove one",
+                        container_label(td, ci)
+                    ),
+                ));
             }
         }
     }
 }
 
+/// For every name that occurs again, `(index of the repeat, index of its
+/// first occurrence)`, in index order. Sorting beats hashing for lists this
+/// short.
+fn repeats(names: &[Option<&str>]) -> Vec<(usize, usize)> {
+    let mut order: Vec<(&str, usize)> =
+        names.iter().enumerate().filter_map(|(i, n)| Some((n.filter(|n| !n.is_empty())?, i))).collect();
+    order.sort_unstable();
+    let mut found: Vec<(usize, usize)> = order
+        .windows(2)
+        .scan(None, |first, pair| {
+            let ((prev, prev_i), (name, i)) = (pair[0], pair[1]);
+            let start = if prev == name { *first.get_or_insert(prev_i) } else { *first.insert(i) };
+            Some((prev == name).then_some((i, start)))
+        })
+        .flatten()
+        .collect();
+    found.sort_unstable();
+    found
+}
+
 /// ES022: environment variable names outside `^[A-Za-z_][A-Za-z0-9_]*$`
 /// work in ECS but not in every shell or runtime.
-pub(super) fn portable_variable_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn portable_variable_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (list, names) in named_lists(c) {
             for (i, name) in names.into_iter().enumerate() {
@@ -90,7 +108,8 @@ pub(super) fn portable_variable_name(td: &TaskDefinition, _: &Context, out: &mut
 }
 
 /// ES023: `environment`, `secrets` and `secretOptions` entries need a name.
-pub(super) fn entry_without_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn entry_without_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let log_options = c.log_configuration.as_ref().and_then(|l| l.secret_options.as_ref());
         let lists = named_lists(c).into_iter().chain(std::iter::once((

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::Input;
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
@@ -162,8 +163,40 @@ fn cpus_accepting(memory: u64) -> Vec<u64> {
     FARGATE_SIZES.iter().filter(|s| s.accepts(memory)).map(|s| s.cpu).collect()
 }
 
+/// The launch types `requiresCompatibilities` accepts.
+const COMPATIBILITIES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
+
+/// ES065: `requiresCompatibilities` takes upper-case launch types only.
+pub(super) fn compatibility_values(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, value) in input.td.requires_compatibilities.iter().flatten().enumerate() {
+        if COMPATIBILITIES.contains(&value.as_str()) {
+            continue;
+        }
+        let path = format!("/requiresCompatibilities/{i}");
+        let upper = value.trim().to_ascii_uppercase();
+        let mut d = Diagnostic::error(
+            "ES065",
+            path.clone(),
+            format!(
+                "`{}` is not a launch type: `requiresCompatibilities` takes {} (upper case)",
+                super::names::shorten(value),
+                COMPATIBILITIES.join(", ")
+            ),
+        );
+        if let Some(known) = COMPATIBILITIES.iter().find(|c| **c == upper) {
+            d = d.with_fix(Fix {
+                title: format!("Write {known}"),
+                edits: vec![Edit::Replace { path, value: Value::String((*known).to_owned()) }],
+                create_secret: None,
+            });
+        }
+        out.push(d);
+    }
+}
+
 /// ES060: FARGATE needs `networkMode: awsvpc`.
-pub(super) fn network_mode(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() || td.network_mode.as_deref() == Some("awsvpc") {
         return;
     }
@@ -189,7 +222,8 @@ pub(super) fn network_mode(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagn
 }
 
 /// ES061: FARGATE needs task-level `cpu` and `memory`.
-pub(super) fn task_size_present(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() {
         return;
     }
@@ -241,7 +275,8 @@ pub(super) fn task_size_present(td: &TaskDefinition, _: &Context, out: &mut Vec<
 
 /// ES062: FARGATE `cpu`/`memory` must be readable and one of the valid
 /// pairs.
-pub(super) fn task_size_pair(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() {
         return;
     }
@@ -333,7 +368,8 @@ fn join_or(values: &[u64]) -> String {
 }
 
 /// ES063: cpu 8192 and 16384 need Linux platform version 1.4.0.
-pub(super) fn large_cpu_platform(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
     }
@@ -353,7 +389,8 @@ pub(super) fn large_cpu_platform(td: &TaskDefinition, ctx: &Context, out: &mut V
 }
 
 /// ES064: Windows on Fargate needs at least 1024 CPU units.
-pub(super) fn windows_cpu(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn windows_cpu(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if !td.requires_fargate() || !is_windows(td) {
         return;
     }
@@ -450,6 +487,25 @@ mod tests {
             t.extend(extra);
         }
         t
+    }
+
+    #[test]
+    fn launch_types() {
+        check(
+            "ES065",
+            &known_ctx(),
+            &[
+                (fargate(json!({"requiresCompatibilities": ["EC2", "FARGATE", "EXTERNAL"]})), &[]),
+                (
+                    fargate(json!({"requiresCompatibilities": ["EC2", "fargate", "LAMBDA"]})),
+                    &["/requiresCompatibilities/1", "/requiresCompatibilities/2"],
+                ),
+            ],
+        );
+        let t = td(fargate(json!({"requiresCompatibilities": ["fargate"]})));
+        let found = run("ES065", &t, &known_ctx());
+        let (fixed, _) = crate::fix::apply_fix(&t, found[0].fix.as_ref().unwrap()).unwrap();
+        assert_eq!(fixed.requires_compatibilities, Some(vec!["FARGATE".to_owned()]));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Size limits RegisterTaskDefinition enforces: containers, bytes, tags.
 
-use crate::context::Context;
+use super::Input;
 use crate::diagnostic::Diagnostic;
 use crate::import::export;
 use crate::task_def::TaskDefinition;
@@ -13,7 +13,8 @@ pub(super) const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 pub(super) const MAX_TAGS: usize = 50;
 
 /// ES010: at most 10 containers.
-pub(super) fn container_count(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_count(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     let n = td.container_definitions.len();
     if n > MAX_CONTAINERS {
         out.push(Diagnostic::error(
@@ -28,8 +29,9 @@ pub(super) fn container_count(td: &TaskDefinition, _: &Context, out: &mut Vec<Di
 
 /// ES011: the registered JSON is at most 64 KiB. Measured on the exported
 /// document, which is what the user registers.
-pub(super) fn document_size(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let bytes = export(td).len();
+pub(super) fn document_size(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
+    let bytes = exported_size(td);
     if bytes > MAX_DOCUMENT_BYTES {
         out.push(Diagnostic::error(
             "ES011",
@@ -42,8 +44,30 @@ pub(super) fn document_size(td: &TaskDefinition, _: &Context, out: &mut Vec<Diag
     }
 }
 
+/// The length of `export(td)` in bytes, counted without building the text.
+pub(super) fn exported_size(td: &TaskDefinition) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match serde_json::to_writer_pretty(&mut counter, td) {
+        // `export` adds a trailing newline.
+        Ok(()) => counter.0 + 1,
+        // Serialising plain data cannot fail; fall back to the real thing.
+        Err(_) => export(td).len(),
+    }
+}
+
 /// ES012: at most 50 tags (`tags` is an untyped field, kept in `extra`).
-pub(super) fn tag_count(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn tag_count(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     let Some(tags) = td.extra.get("tags").and_then(|t| t.as_array()) else { return };
     if tags.len() > MAX_TAGS {
         out.push(Diagnostic::error(
@@ -59,6 +83,7 @@ mod tests {
     use serde_json::json;
 
     use super::super::test_support::{check, known_ctx};
+    use crate::import::export;
 
     #[test]
     fn containers() {
@@ -78,7 +103,9 @@ mod tests {
     fn size() {
         let small = json!({"containerDefinitions": [{"name": "a", "environment": [{"name": "X", "value": "y".repeat(60_000)}]}]});
         let big = json!({"containerDefinitions": [{"name": "a", "environment": [{"name": "X", "value": "y".repeat(66_000)}]}]});
-        check("ES011", &known_ctx(), &[(small, &[]), (big, &[""])]);
+        check("ES011", &known_ctx(), &[(small.clone(), &[]), (big, &[""])]);
+        let t = super::super::test_support::td(small);
+        assert_eq!(super::exported_size(&t), export(&t).len());
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! Container-level settings around secrets: log-driver secret options and
 //! the container's memory settings.
 
-use super::{container_label, container_path};
-use crate::context::Context;
+use super::{Input, container_label, container_path};
 use crate::diagnostic::Diagnostic;
-use crate::task_def::TaskDefinition;
 
 /// ES070: `secretOptions` are handed to the log driver, so there must be one.
-pub(super) fn secret_options_without_driver(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn secret_options_without_driver(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else { continue };
         let has_options = log.secret_options.as_ref().is_some_and(|o| !o.is_empty());
@@ -27,7 +26,8 @@ pub(super) fn secret_options_without_driver(td: &TaskDefinition, _: &Context, ou
 
 /// ES071: the hard limit `memory` cannot be below the soft limit
 /// `memoryReservation`.
-pub(super) fn memory_below_reservation(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn memory_below_reservation(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let (Some(memory), Some(reservation)) = (c.memory, c.memory_reservation) else { continue };
         if memory < reservation {

@@ -2,13 +2,12 @@
 
 use std::collections::HashMap;
 
-use super::{container_label, container_path, is_ecs_name};
-use crate::context::Context;
+use super::{Input, container_label, container_path, is_ecs_name};
 use crate::diagnostic::Diagnostic;
-use crate::task_def::TaskDefinition;
 
 /// ES001: `family` is required and must match `^[A-Za-z0-9_-]{1,255}$`.
-pub(super) fn family_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn family_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     match td.family.as_deref() {
         None | Some("") => out.push(Diagnostic::error(
             "ES001",
@@ -29,7 +28,8 @@ pub(super) fn family_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagno
 }
 
 /// ES002: every container needs a name matching `^[A-Za-z0-9_-]{1,255}$`.
-pub(super) fn container_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let path = format!("{}/name", container_path(i));
         match c.name.as_deref() {
@@ -52,7 +52,8 @@ pub(super) fn container_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Dia
 }
 
 /// ES003: every container needs an image.
-pub(super) fn container_image(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_image(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         if c.image.as_deref().is_none_or(|image| image.trim().is_empty()) {
             out.push(Diagnostic::error(
@@ -68,7 +69,8 @@ pub(super) fn container_image(td: &TaskDefinition, _: &Context, out: &mut Vec<Di
 }
 
 /// ES004: container names must be unique within the task definition.
-pub(super) fn duplicate_container_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_container_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     let mut first_seen: HashMap<&str, usize> = HashMap::new();
     for (i, c) in td.container_definitions.iter().enumerate() {
         let Some(name) = c.name.as_deref().filter(|n| !n.is_empty()) else { continue };

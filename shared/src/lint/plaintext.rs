@@ -22,16 +22,16 @@
 
 use serde_json::{Value, json};
 
-use super::{container_label, container_path, is_ecs_name};
-use crate::context::Context;
-use crate::diagnostic::Diagnostic;
+use super::{Input, container_label, container_path, is_ecs_name};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Edit, Fix, SecretToCreate};
+use crate::json_pointer;
 use crate::secret_ref::Store;
 use crate::task_def::TaskDefinition;
 
 /// What an environment entry looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Finding {
+pub(crate) enum Finding {
     /// The value has the shape of a known credential; names its kind.
     Credential(&'static str),
     /// The name says secret and the value is a real value.
@@ -67,6 +67,10 @@ const SECRET_TOKENS: &[&str] = &[
     "BEARER",
     "SALT",
 ];
+
+/// Endings that mark a secret inside a compound token (`PGPASSWORD`,
+/// `VAULTTOKEN`, `APPSECRET`).
+const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY"];
 
 /// Tokens that mark a secret only as the last token (`DB_PASS`, `BASIC_AUTH`,
 /// but not `PASS_THROUGH`, `AUTH_BACKEND`).
@@ -236,14 +240,16 @@ pub(super) fn name_tokens(name: &str) -> Vec<String> {
     tokens
 }
 
-/// True when the name says its value is a secret.
-pub(super) fn is_secret_name(name: &str) -> bool {
-    let tokens = name_tokens(name);
+/// True when the name (as [`name_tokens`]) says its value is a secret.
+fn is_secret_name(tokens: &[String]) -> bool {
     let last = tokens.len().saturating_sub(1);
     let mut last_match = None;
     for (i, token) in tokens.iter().enumerate() {
         let token = token.as_str();
-        if SECRET_TOKENS.contains(&token) || (i == last && SECRET_LAST_TOKENS.contains(&token)) {
+        if SECRET_TOKENS.contains(&token)
+            || SECRET_SUFFIXES.iter().any(|suffix| token.ends_with(suffix))
+            || (i == last && SECRET_LAST_TOKENS.contains(&token))
+        {
             last_match = Some(i);
         }
         if i > 0 && SECRET_PAIRS.contains(&(tokens[i - 1].as_str(), token)) {
@@ -258,8 +264,14 @@ pub(super) fn is_secret_name(name: &str) -> bool {
 
 /// True when the name is about metadata (`CLIENT_ID`, `BUCKET_NAME`), so a
 /// random-looking value is an identifier rather than a secret.
-fn is_metadata_name(name: &str) -> bool {
-    name_tokens(name).last().is_some_and(|t| METADATA_TOKENS.contains(&t.as_str()))
+fn is_metadata_name(tokens: &[String]) -> bool {
+    tokens.last().is_some_and(|t| METADATA_TOKENS.contains(&t.as_str()))
+}
+
+/// True when the name says the value is public by design (`PUBLIC_KEY`,
+/// `NEXT_PUBLIC_API_KEY`, `STRIPE_PUBLISHABLE_KEY`).
+fn is_public_name(tokens: &[String]) -> bool {
+    tokens.iter().any(|t| matches!(t.as_str(), "PUBLIC" | "PUBLISHABLE" | "PUB"))
 }
 
 /// Values that cannot be a secret: empty, short, booleans, numbers, paths,
@@ -269,11 +281,8 @@ pub(super) fn is_benign(value: &str) -> bool {
     if v.chars().count() < 4 {
         return true;
     }
-    let lower = v.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled" | "none" | "null"
-    ) {
+    const WORDS: [&str; 10] = ["true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"];
+    if WORDS.iter().any(|w| v.eq_ignore_ascii_case(w)) {
         return true;
     }
     if is_number_with_unit(v) {
@@ -330,7 +339,7 @@ fn url_password(v: &str) -> Option<&str> {
 }
 
 /// The kind of known credential the value is, if any.
-fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
+fn credential_kind(name_tokens: &[String], value: &str) -> Option<&'static str> {
     let v = value.trim();
     if v.contains("-----BEGIN") && v.contains("PRIVATE KEY-----") {
         return Some("a PEM private key");
@@ -362,7 +371,7 @@ fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
     if b.len() == 40
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'/' || *c == b'+')
         && has_all_classes(v)
-        && name_tokens(name).iter().any(|t| matches!(t.as_str(), "AWS" | "SECRET" | "KEY" | "SECRETKEY" | "ACCESSKEY"))
+        && name_tokens.iter().any(|t| matches!(t.as_str(), "AWS" | "SECRET" | "KEY" | "SECRETKEY" | "ACCESSKEY"))
     {
         return Some("an AWS secret access key");
     }
@@ -370,11 +379,10 @@ fn credential_kind(name: &str, value: &str) -> Option<&'static str> {
 }
 
 fn is_jwt(v: &str) -> bool {
-    let parts: Vec<&str> = v.split('.').collect();
     v.len() >= 30
         && v.starts_with("eyJ")
-        && parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+        && v.split('.').count() == 3
+        && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
 }
 
 fn has_all_classes(v: &str) -> bool {
@@ -393,9 +401,9 @@ pub(super) fn shannon_entropy(v: &str) -> f64 {
     counts.iter().filter(|&&c| c > 0).map(|&c| f64::from(c) / len).map(|p| -p * p.log2()).sum()
 }
 
-/// Long, token-shaped, mixed-class and close to maximal entropy for its
-/// length: what generated keys look like, and what words, ids and hashes
-/// (single-case hex) do not.
+/// Long, token-shaped, mixed-class, close to maximal entropy for its
+/// length, and not made of words: what generated keys look like, and what
+/// words, camelCase identifiers and hashes (single-case hex) do not.
 fn is_random_looking(v: &str) -> bool {
     let v = v.trim();
     let len = v.len();
@@ -403,25 +411,70 @@ fn is_random_looking(v: &str) -> bool {
         return false;
     }
     let max_entropy = (len.min(64) as f64).log2();
-    shannon_entropy(v) >= 0.85 * max_entropy
+    shannon_entropy(v) >= 0.82 * max_entropy && word_run_fraction(v) < 0.35 && !has_word_segments(v)
+}
+
+/// True for `ProdCluster-ApiService-1A2B3C`, `us-east-1_AbCdEf`: several
+/// `-`/`_`-separated segments, one of them a word (3+ letters only). That is
+/// how generated resource names look; random keys have no such structure.
+fn has_word_segments(v: &str) -> bool {
+    let segments = || v.split(['-', '_']).filter(|s| !s.is_empty());
+    segments().nth(1).is_some() && segments().any(|s| s.len() >= 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// The share of characters that sit in runs of 4 or more letters of one
+/// case (`Application` → `pplication`). Generated keys switch between upper
+/// case, lower case and digits all the time; names and words do not.
+fn word_run_fraction(v: &str) -> f64 {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Class {
+        Lower,
+        Upper,
+        Other,
+    }
+    let class = |b: u8| match b {
+        b'a'..=b'z' => Class::Lower,
+        b'A'..=b'Z' => Class::Upper,
+        _ => Class::Other,
+    };
+    let (mut in_runs, mut run, mut current) = (0usize, 0usize, Class::Other);
+    for b in v.bytes() {
+        let c = class(b);
+        if c == current && c != Class::Other {
+            run += 1;
+        } else {
+            if run >= 4 {
+                in_runs += run;
+            }
+            run = usize::from(c != Class::Other);
+            current = c;
+        }
+    }
+    if run >= 4 {
+        in_runs += run;
+    }
+    in_runs as f64 / v.len().max(1) as f64
 }
 
 /// Classifies one environment entry.
 pub(super) fn classify(name: Option<&str>, value: &str) -> Option<Finding> {
-    let name = name.unwrap_or_default();
     if value.trim().is_empty() {
         return None;
     }
-    if let Some(kind) = credential_kind(name, value) {
+    let tokens = name_tokens(name.unwrap_or_default());
+    if let Some(kind) = credential_kind(&tokens, value) {
         return Some(Finding::Credential(kind));
     }
     if is_benign(value) {
         return None;
     }
-    if is_secret_name(name) {
+    if is_public_name(&tokens) {
+        return None;
+    }
+    if is_secret_name(&tokens) {
         return Some(Finding::SecretName);
     }
-    if !is_metadata_name(name) && is_random_looking(value) {
+    if !is_metadata_name(&tokens) && is_random_looking(value) {
         return Some(Finding::HighEntropy);
     }
     None
@@ -468,55 +521,130 @@ fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str) ->
     }
 }
 
-/// Runs the classifier over every environment entry and reports the
-/// entries whose finding `wanted` accepts.
-fn report(td: &TaskDefinition, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding) -> Option<Diagnostic>) {
+/// One environment entry that looks like a plaintext secret.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EnvFinding {
+    pub container_index: usize,
+    pub entry_index: usize,
+    pub finding: Finding,
+}
+
+/// Classifies every environment entry once per lint run.
+pub(super) fn findings(td: &TaskDefinition) -> Vec<EnvFinding> {
+    let mut found = Vec::new();
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (ei, entry) in c.environment.iter().flatten().enumerate() {
             let Some(value) = entry.value.as_deref() else { continue };
-            let Some(finding) = classify(entry.name.as_deref(), value) else { continue };
-            let Some(mut d) = wanted(finding) else { continue };
-            let variable = entry.name.as_deref().filter(|n| !n.trim().is_empty());
-            let label = variable.map_or_else(|| format!("entry {ei}"), |n| format!("`{}`", super::names::shorten(n)));
-            let parameter = variable.map(|v| proposed_parameter(td, ci, v));
-            d.path = format!("{}/environment/{ei}/value", container_path(ci));
-            d.message = format!(
-                "{label} in container {} {}: `environment` values are plaintext — anyone allowed \
-                 ecs:DescribeTaskDefinition reads them and every revision keeps them. Move it to `secrets`{}; if this \
-                 task definition was ever registered, rotate the value",
-                container_label(td, ci),
-                d.message,
-                parameter
-                    .as_deref()
-                    .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p)))
-            );
-            if let Some(variable) = variable {
-                d = d.with_fix(move_to_secrets(td, ci, ei, variable));
+            if let Some(finding) = classify(entry.name.as_deref(), value) {
+                found.push(EnvFinding { container_index: ci, entry_index: ei, finding });
             }
-            out.push(d);
+        }
+    }
+    found
+}
+
+/// Reports the classified entries whose finding `wanted` turns into a
+/// diagnostic (code, severity and what the value looks like), adding the
+/// location, the explanation and the fix.
+fn report(input: &Input<'_>, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding) -> Option<Diagnostic>) {
+    let td = input.td;
+    for &EnvFinding { container_index: ci, entry_index: ei, finding } in &input.plaintext {
+        let Some(mut d) = wanted(finding) else { continue };
+        let entry = td.container_definitions.get(ci).and_then(|c| c.environment.as_ref()?.get(ei));
+        let variable = entry.and_then(|e| e.name.as_deref()).filter(|n| !n.trim().is_empty());
+        let label = variable.map_or_else(|| format!("entry {ei}"), |n| format!("`{}`", super::names::shorten(n)));
+        let parameter = variable.map(|v| proposed_parameter(td, ci, v));
+        d.path = format!("{}/environment/{ei}/value", container_path(ci));
+        d.message = format!(
+            "{label} in container {} {}: `environment` values are plaintext — anyone allowed \
+             ecs:DescribeTaskDefinition reads them and every revision keeps them. Move it to `secrets`{}; if this \
+             task definition was ever registered, rotate the value",
+            container_label(td, ci),
+            d.message,
+            parameter
+                .as_deref()
+                .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p)))
+        );
+        if let Some(variable) = variable {
+            d = d.with_fix(move_to_secrets(td, ci, ei, variable));
+        }
+        out.push(d);
+    }
+}
+
+/// ES083: a log-driver option holding a secret in plaintext (a Splunk
+/// token, a Datadog `apikey`): options are as readable as `environment`, and
+/// `secretOptions` exists for exactly these. An error when the value has a
+/// known credential shape, a warning otherwise.
+pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
+    for (ci, c) in td.container_definitions.iter().enumerate() {
+        let Some(log) = &c.log_configuration else { continue };
+        for (key, value) in log.options.iter().flatten() {
+            let (severity, looks_like) = match classify(Some(key), value) {
+                Some(Finding::Credential(kind)) => (Severity::Error, format!("holds what looks like {kind}")),
+                Some(Finding::SecretName) => (Severity::Warning, "is named like a secret and holds a value".to_owned()),
+                Some(Finding::HighEntropy) => {
+                    (Severity::Warning, "holds a long random-looking value, the shape of a generated key".to_owned())
+                }
+                None => continue,
+            };
+            let base = format!("{}/logConfiguration", container_path(ci));
+            let path = format!("{base}/options/{}", json_pointer::escape(key));
+            let parameter = proposed_parameter(td, ci, key);
+            let entry = json!({"name": key, "valueFrom": parameter});
+            let add = match &log.secret_options {
+                Some(_) => Edit::Add { path: format!("{base}/secretOptions/-"), value: entry },
+                None => Edit::Add { path: format!("{base}/secretOptions"), value: Value::Array(vec![entry]) },
+            };
+            let fix = Fix {
+                title: format!("Move log option {key} to SSM SecureString {parameter}"),
+                edits: vec![Edit::Remove { path: path.clone() }, add],
+                create_secret: Some(SecretToCreate {
+                    store: Store::Ssm,
+                    name: parameter.clone(),
+                    value_path: path.clone(),
+                }),
+            };
+            out.push(
+                Diagnostic::new(
+                    "ES083",
+                    severity,
+                    path,
+                    format!(
+                        "log option `{}` in container {} {looks_like}: log options are plaintext — anyone allowed \
+                         ecs:DescribeTaskDefinition reads them. Move it to `logConfiguration.secretOptions` (SSM \
+                         SecureString `{}`); if this task definition was ever registered, rotate the value",
+                        super::names::shorten(key),
+                        container_label(td, ci),
+                        super::names::shorten(&parameter)
+                    ),
+                )
+                .with_fix(fix),
+            );
         }
     }
 }
 
 /// ES080: the value has the shape of a known credential.
-pub(super) fn known_credential_format(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn known_credential_format(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::Credential(kind) => Some(Diagnostic::error("ES080", "", format!("holds what looks like {kind}"))),
         _ => None,
     });
 }
 
 /// ES081: the name says secret and the value is a real value.
-pub(super) fn secret_like_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn secret_like_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::SecretName => Some(Diagnostic::warning("ES081", "", "is named like a secret and holds a value")),
         _ => None,
     });
 }
 
 /// ES082: the value is long and random-looking.
-pub(super) fn high_entropy_value(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    report(td, out, |finding| match finding {
+pub(super) fn high_entropy_value(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    report(input, out, |finding| match finding {
         Finding::HighEntropy => {
             Some(Diagnostic::warning("ES082", "", "holds a long random-looking value, the shape of a generated key"))
         }
@@ -572,6 +700,10 @@ mod tests {
             ("SENTRY_DSN_PROD", "not-a-url-value", Some(SecretName)),
             ("SLACK_WEBHOOK_URL", "T000/B000/XXXX", Some(SecretName)),
             ("AWS_SECRET_ACCESS_KEY", "short-fake", Some(SecretName)),
+            ("PGPASSWORD", "s3cr3t-pw", Some(SecretName)),
+            ("VAULTTOKEN", "s.abcdefgh", Some(SecretName)),
+            ("SECRET_KEY_BASE", "abc-def-ghi", Some(SecretName)),
+            ("MYSQL_ROOT_PASSWORD", "rootpw!", Some(SecretName)),
             // Random-looking values under neutral names.
             ("SETTING", "Zx8vQ2mN7kL4pR9sT1wY6bH3", Some(HighEntropy)),
             ("OTHER", "q9T/Rw3+Lp0Xv7Zk2Ny5Bm8Hc4Js1Fd6", Some(HighEntropy)),
@@ -617,9 +749,59 @@ mod tests {
             ("IMAGE", "public.ecr.aws/nginx/nginx:1.27", None),
             ("MAIN_CLASS", "com.example.Application", None),
             ("GREETING", "Hello, world! Welcome to the app.", None),
+            ("PUBLIC_KEY", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE4f5wg5l2hKsTeNem", None),
+            ("NEXT_PUBLIC_API_KEY", "pk_abcdef123456", None),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_live_51H8abcdefGHIJK", None),
+            ("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json", None),
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/abc", None),
+            ("POSTGRES_PASSWORD_FILE", "/run/secrets/pg", None),
+            ("PASSWORD_HASH_ROUNDS", "12", None),
+            ("TOKEN_TYPE", "Bearer", None),
+            ("JWT_ALGORITHM", "RS256", None),
+            ("AUTH_PROVIDER", "cognito", None),
+            ("COMPASS_DIRECTION", "north-by-northwest", None),
+            ("BYPASS_CACHE", "sometimes", None),
+            ("SPRING_PROFILES_ACTIVE", "prod,aws", None),
+            ("NODE_OPTIONS", "--max-old-space-size=4096", None),
+            ("KAFKA_BROKERS", "b-1.kafka:9092,b-2.kafka:9092", None),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317", None),
+            ("COGNITO_USER_POOL_ID", "us-east-1_AbCdEf123", None),
+            ("KMS_KEY_ID", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", None),
+            ("LANG", "en_US.UTF-8", None),
         ];
         for &(name, value, expected) in cases {
             assert_eq!(classify(Some(name), value), expected, "{name}");
+        }
+    }
+
+    /// Generated keys are caught, generated-looking names are not.
+    #[test]
+    fn entropy_separates_keys_from_identifiers() {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut caught = 0;
+        for i in 0..300 {
+            let len = [20, 24, 32, 40, 64][i % 5];
+            let key: String = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    char::from(ALPHABET[((state >> 33) % ALPHABET.len() as u64) as usize])
+                })
+                .collect();
+            caught += usize::from(classify(Some("SETTING"), &key) == Some(Finding::HighEntropy));
+        }
+        assert!(caught >= 240, "only {caught} of 300 random keys caught");
+        for identifier in [
+            "MyApplicationName2024Production",
+            "ThisIsAVeryLongCamelCaseIdentifier1",
+            "abcdefghijklmnopqrstuvwxyz0123456789AB",
+            "ProdCluster-ApiService-1A2B3C4D5E6F",
+            "Service_Account_2024_Production_v2",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "MyStack-MyFunction-ABC123DEF456",
+            "us-east-1_AbCdEf123xyzQWERTY",
+        ] {
+            assert_eq!(classify(Some("SETTING"), identifier), None, "{identifier}");
         }
     }
 
@@ -748,6 +930,40 @@ mod tests {
         let env = fixed.container_definitions[0].environment.as_ref().unwrap();
         assert_eq!(env.len(), 1);
         assert!(crate::lint::lint(&fixed, &known_ctx()).iter().all(|d| !d.code.starts_with("ES08")));
+    }
+
+    #[test]
+    fn log_options_with_secrets_move_to_secret_options() {
+        let t = td(
+            json!({"family": "web", "containerDefinitions": [{"name": "app", "image": "x", "logConfiguration": {
+                "logDriver": "splunk",
+                "options": {"splunk-url": "https://splunk.example.com:8088", "splunk-token": "00000000-1111-2222-3333-444444444444",
+                            "splunk-format": "json", "awslogs-group": "/ecs/web"}
+            }}]}),
+        );
+        let found = run("ES083", &t, &known_ctx());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let d = &found[0];
+        assert_eq!(d.path, "/containerDefinitions/0/logConfiguration/options/splunk-token");
+        assert_eq!(d.severity, crate::diagnostic::Severity::Warning);
+        assert!(!d.message.contains("4444"), "{}", d.message);
+        let (fixed, pending) = apply_fix(&t, d.fix.as_ref().unwrap()).unwrap();
+        let pending = pending.unwrap();
+        assert_eq!(pending.name, "/web/app/splunk-token");
+        assert_eq!(pending.value.expose_secret(), "00000000-1111-2222-3333-444444444444");
+        let log = fixed.container_definitions[0].log_configuration.as_ref().unwrap();
+        assert!(!log.options.as_ref().unwrap().contains_key("splunk-token"));
+        assert_eq!(log.secret_options.as_ref().unwrap()[0].value_from.as_deref(), Some("/web/app/splunk-token"));
+        assert!(run("ES083", &fixed, &known_ctx()).is_empty());
+        // A key with a `/` is escaped in the pointer and still applies.
+        let t = td(json!({"containerDefinitions": [{"name": "app", "logConfiguration": {"logDriver": "x",
+            "options": {"a/token": "hunter2-x"}, "secretOptions": []}}]}));
+        let d = &run("ES083", &t, &known_ctx())[0];
+        assert_eq!(d.path, "/containerDefinitions/0/logConfiguration/options/a~1token");
+        let (fixed, _) = apply_fix(&t, d.fix.as_ref().unwrap()).unwrap();
+        assert!(
+            fixed.container_definitions[0].log_configuration.as_ref().unwrap().options.as_ref().unwrap().is_empty()
+        );
     }
 
     #[test]

@@ -2,19 +2,25 @@
 //! references into other regions or accounts, and JSON-key/version
 //! selection against the Fargate platform version or ECS agent.
 
+use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
-use super::value_from::{describe_site, parsed_sites, replace_fix};
-use crate::context::Context;
+use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::secret_ref::{ArnLocation, SecretRef};
-use crate::task_def::TaskDefinition;
+use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
 /// account. When other references point elsewhere, the author may have
 /// meant the bare name to live there too.
-pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    let mut located: Vec<&ArnLocation> = sites.iter().filter_map(|s| s.parsed.as_ref()?.location()).collect();
+pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    let sites = &input.sites;
+    // Only well-formed locations count: a placeholder (`REGION`,
+    // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
+    let mut located: Vec<&ArnLocation> = sites
+        .iter()
+        .filter_map(|s| s.parsed.as_ref()?.location())
+        .filter(|l| is_region(&l.region) && is_account_id(&l.account))
+        .collect();
     if located.is_empty() {
         return;
     }
@@ -41,7 +47,7 @@ pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut 
         (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
     };
-    for site in &sites {
+    for site in sites {
         let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
         let mut d = Diagnostic::new(
             "ES034",
@@ -65,13 +71,51 @@ pub(super) fn bare_name_elsewhere(td: &TaskDefinition, ctx: &Context, out: &mut 
     }
 }
 
+/// ES038: a reference into another account works only with extra set-up on
+/// the owning side (unverified details, hence info): a customer-managed KMS
+/// key and resource policies that allow the execution role. Registry
+/// credentials are ES056's business.
+pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
+    for site in &input.sites {
+        if site.site.kind == RefSite::RepositoryCredentials {
+            continue;
+        }
+        let Some(reference) = &site.parsed else { continue };
+        let Some(location) = reference.location().filter(|l| is_account_id(&l.account) && l.account != own) else {
+            continue;
+        };
+        let needs = match reference.store() {
+            Store::SecretsManager => {
+                "the secret must be encrypted with a customer-managed KMS key (not aws/secretsmanager), and both the \
+                 key policy and the secret's resource policy must allow this task's execution role"
+            }
+            Store::Ssm => {
+                "the parameter must be shared with this account (advanced tier, AWS RAM) and its customer-managed KMS \
+                 key must allow this task's execution role"
+            }
+        };
+        out.push(Diagnostic::info(
+            "ES038",
+            site.site.path.clone(),
+            format!(
+                "{}: the reference is in account {}, the task runs in {own}; cross-account reads need set-up in the \
+                 owning account: {needs}",
+                describe_site(&site.site),
+                location.account
+            ),
+        ));
+    }
+}
+
 /// ES035: JSON-key and version selection need Fargate platform 1.4.0.
-pub(super) fn key_or_version_too_old(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
     }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
-    for site in parsed_sites(td) {
+    for site in &input.sites {
         if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             out.push(Diagnostic::error(
                 "ES035",
@@ -89,12 +133,13 @@ pub(super) fn key_or_version_too_old(td: &TaskDefinition, ctx: &Context, out: &m
 
 /// ES036: the same requirement as a reminder when the platform version is
 /// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
-pub(super) fn key_or_version_reminder(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
     let fargate = td.requires_fargate();
     if fargate && platform_version(ctx).is_some() {
         return; // Known: ES035 decides.
     }
-    for site in parsed_sites(td) {
+    for site in &input.sites {
         if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
@@ -117,6 +162,7 @@ mod tests {
 
     use super::super::test_support::{check, container, known_ctx, run, td};
     use super::*;
+    use crate::context::Context;
     use crate::fix::Edit;
 
     fn task(refs: &[&str]) -> serde_json::Value {
@@ -135,7 +181,13 @@ mod tests {
         check(
             "ES034",
             &known_ctx(),
-            &[(task(&["/bare"]), &[]), (task(&["/bare", HERE]), &[]), (task(&["/bare", THERE]), P0)],
+            &[
+                (task(&["/bare"]), &[]),
+                (task(&["/bare", HERE]), &[]),
+                (task(&["/bare", THERE]), P0),
+                // Placeholders are not another location.
+                (task(&["/bare", "arn:aws:ssm:REGION:awsExampleAccountID:parameter/x"]), &[]),
+            ],
         );
         check(
             "ES034",
@@ -154,6 +206,27 @@ mod tests {
             }]
         );
         assert!(d.message.contains("us-east-1/123456789012"), "{}", d.message);
+    }
+
+    #[test]
+    fn cross_account_references() {
+        let other_sm = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf";
+        let other_ssm = "arn:aws:ssm:eu-west-1:111122223333:parameter/db";
+        let own = "arn:aws:ssm:us-east-1:123456789012:parameter/db";
+        check(
+            "ES038",
+            &known_ctx(),
+            &[
+                (
+                    task(&[own, "/bare", other_sm, other_ssm]),
+                    &["/containerDefinitions/0/secrets/2/valueFrom", "/containerDefinitions/0/secrets/3/valueFrom"],
+                ),
+                (task(&["arn:aws:ssm:eu-west-1:awsExampleAccountID:parameter/db"]), &[]),
+            ],
+        );
+        check("ES038", &Context::default(), &[(task(&[other_sm]), &[])]);
+        let d = &run("ES038", &td(task(&[other_sm])), &known_ctx())[0];
+        assert!(d.message.contains("customer-managed KMS key"), "{}", d.message);
     }
 
     #[test]

@@ -1,17 +1,16 @@
 //! `repositoryCredentials.credentialsParameter`: private-registry
 //! credentials come from a Secrets Manager secret in the task's account.
 
-use super::value_from::{describe_site, parsed_sites};
-use crate::context::Context;
+use super::Input;
+use super::value_from::describe_site;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::secret_ref::{RefSite, SecretRef};
-use crate::task_def::TaskDefinition;
 
 /// ES055: registry credentials must be a Secrets Manager secret. The API
 /// takes a bare secret name in the task's region (the console does not),
 /// so a bare name is a warning; an SSM parameter ARN is an error.
-pub(super) fn not_secrets_manager(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    for site in parsed_sites(td) {
+pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for site in &input.sites {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;
         }
@@ -42,9 +41,10 @@ pub(super) fn not_secrets_manager(td: &TaskDefinition, _: &Context, out: &mut Ve
 
 /// ES056: the registry-credentials secret should live in the task's own
 /// account (checked only when the account is known).
-pub(super) fn other_account(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
     let Some(own) = ctx.account_id.as_deref() else { return };
-    for site in parsed_sites(td) {
+    for site in &input.sites {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;
         }

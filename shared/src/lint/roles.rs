@@ -5,17 +5,17 @@
 //! the task role afterwards. The rules here catch a missing execution role,
 //! the two being one role, and role ARNs that cannot be right.
 
-use crate::context::Context;
+use super::Input;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::task_def::TaskDefinition;
 
 /// ES015: any secret reference makes `executionRoleArn` mandatory.
-pub(super) fn execution_role_required(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     if td.execution_role_arn.as_deref().is_some_and(|arn| !arn.trim().is_empty()) {
         return;
     }
-    let sites = td.secret_sites();
-    let Some(first) = sites.first() else { return };
+    let sites = &input.sites;
+    let Some(first) = sites.first().map(|s| &s.site) else { return };
     let what = match first.kind {
         crate::secret_ref::RefSite::Secret => "`secrets`",
         crate::secret_ref::RefSite::SecretOption => "log `secretOptions`",
@@ -42,7 +42,8 @@ pub(super) fn execution_role_required(td: &TaskDefinition, _: &Context, out: &mu
 }
 
 /// ES016: one role as both execution role and task role.
-pub(super) fn same_role(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn same_role(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     let (Some(exec), Some(task)) = (td.execution_role_arn.as_deref(), td.task_role_arn.as_deref()) else { return };
     if !exec.trim().is_empty() && exec.trim() == task.trim() {
         out.push(Diagnostic::warning(
@@ -58,7 +59,8 @@ pub(super) fn same_role(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnost
 
 /// ES017: role ARNs must be `arn:PARTITION:iam::ACCOUNT:role/NAME`. The API
 /// also accepts a short role name for `taskRoleArn`, so that is a warning.
-pub(super) fn role_arn_shape(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
+pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let td = input.td;
     for (field, value, short_name_ok) in [
         ("taskRoleArn", td.task_role_arn.as_deref(), true),
         ("executionRoleArn", td.execution_role_arn.as_deref(), false),
@@ -76,6 +78,28 @@ pub(super) fn role_arn_shape(td: &TaskDefinition, _: &Context, out: &mut Vec<Dia
             ));
         } else {
             out.push(Diagnostic::error("ES017", path, format!("`{field}` {problem}; {example}")));
+        }
+    }
+}
+
+/// ES018: ECS can only pass roles of the task's own account, so a role ARN
+/// naming another (well-formed) account is a mistake; checked only when the
+/// account is known.
+pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let (td, ctx) = (input.td, input.ctx);
+    let Some(own) = ctx.account_id.as_deref().filter(|a| super::value_from::is_account_id(a)) else { return };
+    for (field, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
+        let Some(arn) = value.as_deref().filter(|v| check_role_arn(v).is_ok()) else { continue };
+        let Some(account) = arn.split(':').nth(4).filter(|a| super::value_from::is_account_id(a)) else { continue };
+        if account != own {
+            out.push(Diagnostic::warning(
+                "ES018",
+                format!("/{field}"),
+                format!(
+                    "`{field}` is a role in account {account}, but the task runs in {own}: ECS passes only roles of \
+                     the task's own account — create the role in {own} (or check --account)"
+                ),
+            ));
         }
     }
 }
@@ -183,6 +207,21 @@ mod tests {
                 (json!({"executionRoleArn": arn, "containerDefinitions": []}), &[]),
             ],
         );
+    }
+
+    #[test]
+    fn roles_live_in_the_task_account() {
+        let case = |exec: &str| json!({"executionRoleArn": exec, "taskRoleArn": "arn:aws:iam::123456789012:role/t", "containerDefinitions": []});
+        check(
+            "ES018",
+            &known_ctx(),
+            &[
+                (case("arn:aws:iam::123456789012:role/e"), &[]),
+                (case("arn:aws:iam::111122223333:role/e"), &["/executionRoleArn"]),
+                (case("arn:aws:iam::awsExampleAccountID:role/e"), &[]),
+            ],
+        );
+        check("ES018", &crate::context::Context::default(), &[(case("arn:aws:iam::111122223333:role/e"), &[])]);
     }
 
     #[test]

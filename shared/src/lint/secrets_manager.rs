@@ -1,11 +1,10 @@
 //! Secrets Manager references: the colon layout of the optional fields,
 //! version selection, the random suffix and the secret's name.
 
-use super::value_from::{ParsedSite, describe_site, parsed_sites, replace_fix};
-use crate::context::Context;
+use super::Input;
+use super::value_from::{ParsedSite, describe_site, replace_fix};
 use crate::diagnostic::Diagnostic;
 use crate::secret_ref::{SecretArn, SecretRef};
-use crate::task_def::TaskDefinition;
 
 /// At most this many characters in a secret name.
 pub(super) const MAX_SECRET_NAME_CHARS: usize = 512;
@@ -21,9 +20,9 @@ fn secret_refs<'s, 'a>(
 
 /// ES050: the optional fields come as none or all three, with empty ones
 /// keeping their colons (`...:secret:db-AbCdEf:username::`).
-pub(super) fn colon_layout(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for (site, raw, arn) in secret_refs(&sites) {
+pub(super) fn colon_layout(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for (site, raw, arn) in secret_refs(sites) {
         if !(1..=2).contains(&arn.optional_fields) {
             continue;
         }
@@ -47,9 +46,9 @@ pub(super) fn colon_layout(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagn
 }
 
 /// ES051: a version stage or a version id, not both.
-pub(super) fn stage_and_id(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for (site, _, arn) in secret_refs(&sites) {
+pub(super) fn stage_and_id(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for (site, _, arn) in secret_refs(sites) {
         if arn.version_stage.is_some() && arn.version_id.is_some() {
             out.push(Diagnostic::error(
                 "ES051",
@@ -66,9 +65,9 @@ pub(super) fn stage_and_id(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagn
 
 /// ES052: a partial ARN (no `-XXXXXX`) is a known cause of
 /// ResourceInitializationError.
-pub(super) fn partial_arn(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for (site, _, arn) in secret_refs(&sites) {
+pub(super) fn partial_arn(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for (site, _, arn) in secret_refs(sites) {
         if arn.suffix.is_none() {
             out.push(Diagnostic::warning(
                 "ES052",
@@ -88,9 +87,9 @@ pub(super) fn partial_arn(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagno
 
 /// ES053: `my-secret` may be secret `my` with suffix `secret`, or a partial
 /// ARN of `my-secret`.
-pub(super) fn ambiguous_suffix(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for (site, _, arn) in secret_refs(&sites) {
+pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for (site, _, arn) in secret_refs(sites) {
         let Some(suffix) = arn.suffix.as_deref().filter(|_| !arn.suffix_certain) else { continue };
         let full = arn.full_name();
         out.push(Diagnostic::info(
@@ -113,9 +112,9 @@ pub(super) fn ambiguous_suffix(td: &TaskDefinition, _: &Context, out: &mut Vec<D
 /// ES054: secret names use letters, digits and `/_+=.@-`, up to 512
 /// characters. Also checks the secret behind an SSM
 /// `/aws/reference/secretsmanager/NAME` reference.
-pub(super) fn secret_name(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for site in &sites {
+pub(super) fn secret_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for site in sites {
         let name = match site.parsed.as_ref() {
             Some(SecretRef::SecretsManager(arn)) => arn.name.as_str(),
             Some(other) => match other.referenced_secret_name() {

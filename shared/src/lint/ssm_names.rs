@@ -5,11 +5,10 @@
 //! bridge `/aws/reference/secretsmanager/NAME`) are valid to reference even
 //! though users cannot create names starting with `aws`.
 
-use super::value_from::{ParsedSite, describe_site, parsed_sites, replace_fix};
-use crate::context::Context;
+use super::Input;
+use super::value_from::{ParsedSite, describe_site, replace_fix};
 use crate::diagnostic::Diagnostic;
-use crate::secret_ref::{SecretRef, ssm_parameter_arn};
-use crate::task_def::TaskDefinition;
+use crate::secret_ref::{SecretRef, partition_for_region};
 
 /// At most this many characters in a parameter name.
 pub(super) const MAX_NAME_CHARS: usize = 1011;
@@ -54,9 +53,9 @@ fn starts_with_reserved(s: &str) -> bool {
 }
 
 /// ES040: parameter names use `a-zA-Z0-9_.-` and `/`.
-pub(super) fn characters(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn characters(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         if r.name.starts_with(SECRETS_MANAGER_BRIDGE) {
             continue; // The secret's name follows Secrets Manager's rules (ES054).
         }
@@ -88,9 +87,9 @@ pub(super) fn characters(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnos
 
 /// ES041: user parameters cannot start with `aws` or `ssm` (any case), so
 /// a reference to `awsExampleParameter` can never resolve.
-pub(super) fn reserved_prefix(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn reserved_prefix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         if !r.name.starts_with('/') && starts_with_reserved(r.name) {
             out.push(Diagnostic::error(
                 "ES041",
@@ -110,9 +109,9 @@ pub(super) fn reserved_prefix(td: &TaskDefinition, _: &Context, out: &mut Vec<Di
 
 /// ES042: whether a leading `/` exempts `/ssm-db/pw` from the prefix ban
 /// is unverified, so such names get a warning, not an error.
-pub(super) fn reserved_first_level(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn reserved_first_level(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         let Some(rest) = r.name.strip_prefix('/') else { continue };
         if is_aws_public(r.name) || !starts_with_reserved(rest) {
             continue;
@@ -132,9 +131,9 @@ pub(super) fn reserved_first_level(td: &TaskDefinition, _: &Context, out: &mut V
 }
 
 /// ES043: at most 15 levels.
-pub(super) fn hierarchy_depth(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         if r.name.starts_with(SECRETS_MANAGER_BRIDGE) {
             continue;
         }
@@ -153,18 +152,24 @@ pub(super) fn hierarchy_depth(td: &TaskDefinition, _: &Context, out: &mut Vec<Di
 }
 
 /// ES044: names up to 1011 characters, ARNs up to 2048.
-pub(super) fn length(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn length(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         let name_chars = r.name.chars().count();
         let arn_chars = if r.is_arn {
             Some(r.raw.chars().count())
         } else {
-            r.site
-                .parsed
-                .as_ref()
-                .and_then(|p| p.resolve_location(ctx).ok())
-                .map(|loc| ssm_parameter_arn(&loc, r.name).chars().count())
+            // The length of `ssm_parameter_arn` for the task's location,
+            // computed without building the string.
+            ctx.region.as_deref().zip(ctx.account_id.as_deref()).map(|(region, account)| {
+                let name = r.name.strip_prefix('/').unwrap_or(r.name);
+                "arn::ssm:::parameter/".len()
+                    + partition_for_region(region).len()
+                    + region.chars().count()
+                    + account.chars().count()
+                    + name.chars().count()
+            })
         };
         let problem = if name_chars > MAX_NAME_CHARS {
             format!("the parameter name is {name_chars} characters long; SSM allows at most {MAX_NAME_CHARS}")
@@ -182,9 +187,9 @@ pub(super) fn length(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnosti
 }
 
 /// ES045: a name with `/` is hierarchical and must start with `/`.
-pub(super) fn missing_leading_slash(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn missing_leading_slash(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         if r.is_arn || r.name.starts_with('/') || !r.name.contains('/') {
             continue;
         }
@@ -208,9 +213,9 @@ pub(super) fn missing_leading_slash(td: &TaskDefinition, _: &Context, out: &mut 
 
 /// ES046: no empty levels: `parameter//prod` (the leading `/` of a
 /// hierarchical name merges into `parameter/`), `/a//b`, or a trailing `/`.
-pub(super) fn empty_level(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    let sites = parsed_sites(td);
-    for r in ssm_refs(&sites) {
+pub(super) fn empty_level(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let sites = &input.sites;
+    for r in ssm_refs(sites) {
         let body = r.name.strip_prefix('/').unwrap_or(r.name);
         if !body.split('/').any(str::is_empty) {
             continue;

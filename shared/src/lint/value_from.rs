@@ -3,26 +3,30 @@
 
 use serde_json::Value;
 
-use crate::context::Context;
+use super::Input;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
 
-/// One reference site with its parse result (`None` when the field is
-/// missing, empty or does not parse: ES030/ES031 explain those).
-pub(super) struct ParsedSite<'a> {
+/// One reference site with its parse result: `parsed` is `None` when the
+/// field is missing, empty or does not parse (ES030/ES031 explain those),
+/// `error` holds the parse error.
+#[derive(Debug)]
+pub(crate) struct ParsedSite<'a> {
     pub site: SecretSite<'a>,
     pub parsed: Option<SecretRef>,
+    pub error: Option<SecretRefError>,
 }
 
 /// Every reference site of the task definition, parsed, in document order.
 pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
     td.secret_sites()
         .into_iter()
-        .map(|site| {
-            let parsed = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
-            ParsedSite { site, parsed }
+        .map(|site| match site.value_from.map(SecretRef::parse) {
+            Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
+            Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
+            None => ParsedSite { site, parsed: None, error: None },
         })
         .collect()
 }
@@ -59,15 +63,15 @@ pub(super) fn replace_fix(title: impl Into<String>, path: &str, value: String) -
 }
 
 /// ES030: `valueFrom` and `credentialsParameter` are required.
-pub(super) fn missing_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    for site in td.secret_sites() {
+pub(super) fn missing_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for ParsedSite { site, .. } in &input.sites {
         if site.value_from.is_none_or(|raw| raw.trim().is_empty()) {
             out.push(Diagnostic::error(
                 "ES030",
                 site.path.clone(),
                 format!(
                     "{} has no `{}`: give the SSM parameter name or ARN, or the Secrets Manager secret ARN, to read the value from",
-                    describe_site(&site),
+                    describe_site(site),
                     field_name(site.kind)
                 ),
             ));
@@ -77,38 +81,60 @@ pub(super) fn missing_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<
 
 /// ES031: a reference that is neither an SSM name/ARN nor a Secrets
 /// Manager ARN; the message is the parser's.
-pub(super) fn unparseable_reference(td: &TaskDefinition, _: &Context, out: &mut Vec<Diagnostic>) {
-    for site in td.secret_sites() {
-        let Some(raw) = site.value_from else { continue };
-        match SecretRef::parse(raw) {
-            Ok(_) | Err(SecretRefError::Empty) => {}
-            Err(err) => {
-                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(&site))))
+pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    for ParsedSite { site, error, .. } in &input.sites {
+        match error {
+            None | Some(SecretRefError::Empty) => {}
+            Some(err) => {
+                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(site))))
             }
         }
     }
 }
 
-/// An ARN found in the task definition: where it is, what it is, its text.
-struct ArnField<'a> {
-    path: String,
-    what: String,
-    raw: &'a str,
-    /// Role ARNs must be in the task's own account.
-    own_account: bool,
+/// An ARN found in the task definition: where it is, whose it is, its text.
+struct ArnField<'s> {
+    path: &'s str,
+    owner: ArnOwner<'s>,
+    raw: &'s str,
+}
+
+/// What holds an ARN: a role field or a reference site.
+enum ArnOwner<'s> {
+    Role(&'static str),
+    Site(&'s SecretSite<'s>),
+}
+
+impl ArnField<'_> {
+    /// Role ARNs are always in the task's own account.
+    fn is_role(&self) -> bool {
+        matches!(self.owner, ArnOwner::Role(_))
+    }
+
+    /// What the ARN belongs to, for messages (built only when reporting).
+    fn describe(&self) -> String {
+        match self.owner {
+            ArnOwner::Role(field) => format!("`{field}`"),
+            ArnOwner::Site(site) => describe_site(site),
+        }
+    }
 }
 
 /// Every ARN in the task definition whose account and region we check.
-fn arn_fields(td: &TaskDefinition) -> Vec<ArnField<'_>> {
+fn arn_fields<'s>(input: &'s Input<'_>) -> Vec<ArnField<'s>> {
+    let td = input.td;
     let mut fields = Vec::new();
-    for (name, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
+    for (name, path, value) in [
+        ("taskRoleArn", "/taskRoleArn", &td.task_role_arn),
+        ("executionRoleArn", "/executionRoleArn", &td.execution_role_arn),
+    ] {
         if let Some(raw) = value.as_deref().filter(|v| v.starts_with("arn:")) {
-            fields.push(ArnField { path: format!("/{name}"), what: format!("`{name}`"), raw, own_account: true });
+            fields.push(ArnField { path, owner: ArnOwner::Role(name), raw });
         }
     }
-    for site in td.secret_sites() {
+    for ParsedSite { site, .. } in &input.sites {
         if let Some(raw) = site.value_from.map(str::trim).filter(|v| v.starts_with("arn:")) {
-            fields.push(ArnField { what: describe_site(&site), path: site.path, raw, own_account: false });
+            fields.push(ArnField { path: &site.path, owner: ArnOwner::Site(site), raw });
         }
     }
     fields
@@ -117,8 +143,8 @@ fn arn_fields(td: &TaskDefinition) -> Vec<ArnField<'_>> {
 /// The colon-separated fields of an ARN (`arn`, partition, service, region,
 /// account, resource), when there are six.
 fn arn_parts(raw: &str) -> Option<[&str; 6]> {
-    let parts: Vec<&str> = raw.splitn(6, ':').collect();
-    parts.try_into().ok()
+    let mut it = raw.splitn(6, ':');
+    Some([it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?])
 }
 
 /// The ARN with field `index` replaced.
@@ -134,11 +160,12 @@ pub(super) fn is_account_id(account: &str) -> bool {
 }
 
 /// True when `region` matches `^[a-z]{2}(-[a-z]+)+-\d+$` (`us-east-1`,
-/// `us-gov-west-1`).
+/// `us-gov-west-1`), or is in the European Sovereign Cloud (`eusc-de-east-1`),
+/// the one partition whose regions start with four letters.
 pub(super) fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let [first, middle @ .., last] = &parts[..] else { return false };
-    first.len() == 2
+    (first.len() == 2 || *first == "eusc")
         && first.bytes().all(|b| b.is_ascii_lowercase())
         && !middle.is_empty()
         && middle.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
@@ -147,8 +174,9 @@ pub(super) fn is_region(region: &str) -> bool {
 }
 
 /// ES032: the account field of every ARN must be 12 digits.
-pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for field in arn_fields(td) {
+pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let account = parts[4];
         if account.is_empty() || is_account_id(account) {
@@ -156,19 +184,19 @@ pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec
         }
         let mut d = Diagnostic::error(
             "ES032",
-            field.path.clone(),
+            field.path,
             format!(
                 "{}: account id `{}` is not 12 digits (a placeholder left from an example?); write the id of the account \
                  that owns it{}",
-                field.what,
+                field.describe(),
                 super::names::shorten(account),
-                if field.own_account { " (roles are always in the task's own account)" } else { "" }
+                if field.is_role() { " (roles are always in the task's own account)" } else { "" }
             ),
         );
         if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a))
             && let Some(fixed) = with_arn_field(field.raw, 4, own)
         {
-            d = d.with_fix(replace_fix(format!("Use the task's account {own}"), &field.path, fixed));
+            d = d.with_fix(replace_fix(format!("Use the task's account {own}"), field.path, fixed));
         }
         out.push(d);
     }
@@ -176,26 +204,76 @@ pub(super) fn account_id_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec
 
 /// ES033: the region field of every reference ARN must look like a region.
 /// IAM role ARNs have no region (ES017 reports one that has).
-pub(super) fn region_shape(td: &TaskDefinition, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for field in arn_fields(td) {
+pub(super) fn region_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    let ctx = input.ctx;
+    for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let region = parts[3];
-        if region.is_empty() || is_region(region) || field.own_account {
+        if region.is_empty() || is_region(region) || field.is_role() {
             continue;
         }
         let mut d = Diagnostic::error(
             "ES033",
-            field.path.clone(),
+            field.path,
             format!(
                 "{}: `{}` is not an AWS region; write the region the parameter or secret lives in, e.g. `us-east-1`",
-                field.what,
+                field.describe(),
                 super::names::shorten(region)
             ),
         );
         if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r))
             && let Some(fixed) = with_arn_field(field.raw, 3, own)
         {
-            d = d.with_fix(replace_fix(format!("Use the task's region {own}"), &field.path, fixed));
+            d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
+        }
+        out.push(d);
+    }
+}
+
+/// The partition a region belongs to. Unlike
+/// [`crate::secret_ref::partition_for_region`] this knows every isolated
+/// partition, so that a mismatch is never a false alarm.
+fn expected_partition(region: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("us-isof-", "aws-iso-f"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
+}
+
+/// ES037: the partition must exist and match the region (`arn:aws:ssm:cn-north-1:…`
+/// cannot resolve). Role ARNs have no region; they are compared with the
+/// task's region when it is known.
+pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    const PARTITIONS: &[&str] =
+        &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
+    for field in arn_fields(input) {
+        let Some(parts) = arn_parts(field.raw) else { continue };
+        let (partition, region) = (parts[1], parts[3]);
+        let region = if field.is_role() { input.ctx.region.as_deref().unwrap_or_default() } else { region };
+        let expected = is_region(region).then(|| expected_partition(region));
+        let problem = if !PARTITIONS.contains(&partition) {
+            format!("`{}` is not an AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", super::names::shorten(partition))
+        } else if let Some(expected) = expected.filter(|e| *e != partition) {
+            format!("partition `{partition}` does not match region {region}, which is in `{expected}`")
+        } else {
+            continue;
+        };
+        let mut d = Diagnostic::error(
+            "ES037",
+            field.path,
+            format!(
+                "{}: {problem}; an ARN in the wrong partition can never resolve — fix the partition",
+                field.describe()
+            ),
+        );
+        if let Some(fixed) = expected.and_then(|e| with_arn_field(field.raw, 1, e)) {
+            d = d.with_fix(replace_fix("Use the region's partition", field.path, fixed));
         }
         out.push(d);
     }
@@ -292,12 +370,57 @@ mod tests {
     }
 
     #[test]
+    fn partitions() {
+        check(
+            "ES037",
+            &known_ctx(),
+            &[
+                (
+                    secrets(&[
+                        "arn:aws:ssm:eu-west-1:123456789012:parameter/x",
+                        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x",
+                        "arn:aws:ssm:cn-north-1:123456789012:parameter/x",
+                        "arn:aws-cn:ssm:us-east-1:123456789012:parameter/x",
+                        "arn:amazon:ssm:us-east-1:123456789012:parameter/x",
+                        "arn:aws-iso-f:secretsmanager:us-isof-south-1:123456789012:secret:x-AbCdEf",
+                        "arn:aws:ssm:REGION:123456789012:parameter/x",
+                    ]),
+                    &[
+                        "/containerDefinitions/0/secrets/2/valueFrom",
+                        "/containerDefinitions/0/secrets/3/valueFrom",
+                        "/containerDefinitions/0/secrets/4/valueFrom",
+                    ],
+                ),
+                (
+                    json!({"executionRoleArn": "arn:aws-cn:iam::123456789012:role/e", "containerDefinitions": []}),
+                    &["/executionRoleArn"],
+                ),
+            ],
+        );
+        check(
+            "ES037",
+            &Context::default(),
+            &[(json!({"executionRoleArn": "arn:aws-cn:iam::123456789012:role/e", "containerDefinitions": []}), &[])],
+        );
+        let d = run("ES037", &td(secrets(&["arn:aws:ssm:cn-north-1:123456789012:parameter/x"])), &known_ctx());
+        assert_eq!(
+            d[0].fix.as_ref().unwrap().edits,
+            [Edit::Replace {
+                path: "/containerDefinitions/0/secrets/0/valueFrom".into(),
+                value: json!("arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x")
+            }]
+        );
+    }
+
+    #[test]
     fn regions() {
         for (region, ok) in [
             ("us-east-1", true),
             ("us-gov-west-1", true),
             ("ap-southeast-2", true),
             ("eu-central-12", true),
+            ("eusc-de-east-1", true),
+            ("euro-de-east-1", false),
             ("US-EAST-1", false),
             ("useast1", false),
             ("us-east", false),
