@@ -249,6 +249,8 @@ fixtures! {
     govcloud_and_china_partitions,
     invalid_fargate_cpu_memory,
     json_key_and_version_fields,
+    log_driver_secrets_in_plain_options,
+    lowercase_requires_compatibilities,
     malformed_references,
     missing_execution_role,
     partial_secret_arns,
