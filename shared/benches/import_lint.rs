@@ -178,8 +178,12 @@ fn bench_import_lint<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
     };
     let imported = import(&text).expect("imports");
     let diagnostics = lint(&imported.task_definition, &ctx);
+    let mut by_code = std::collections::BTreeMap::new();
+    for d in &diagnostics {
+        *by_code.entry(format!("{} {}", d.code, d.severity)).or_insert(0) += 1;
+    }
     eprintln!(
-        "input: {} bytes, {} containers, {} secret references, {} diagnostics",
+        "input: {} bytes, {} containers, {} secret references, {} diagnostics {by_code:?}",
         text.len(),
         imported.task_definition.container_definitions.len(),
         references,

@@ -249,6 +249,8 @@ fixtures! {
     govcloud_and_china_partitions,
     invalid_fargate_cpu_memory,
     json_key_and_version_fields,
+    log_driver_secrets_in_plain_options,
+    lowercase_requires_compatibilities,
     malformed_references,
     missing_execution_role,
     partial_secret_arns,
@@ -284,8 +286,8 @@ fn every_fixture_is_listed() {
     }
 }
 
-/// Context files use the `shared::Context` serde shape; a typo such as
-/// `account_id` would silently lint without an account.
+/// Context files belong to a fixture and use the `shared::Context` serde
+/// shape; a typo such as `account_id` would silently lint without an account.
 #[test]
 fn context_files_have_known_fields_only() {
     for entry in std::fs::read_dir(fixture_dir()).expect("fixture directory") {
@@ -293,6 +295,8 @@ fn context_files_have_known_fields_only() {
         if !path.to_string_lossy().ends_with(".context.json") {
             continue;
         }
+        let fixture = path.to_string_lossy().replace(".context.json", ".json");
+        assert!(PathBuf::from(&fixture).exists(), "{}: no fixture {fixture} beside it", path.display());
         let value: Map<String, Value> = serde_json::from_str(&read(&path)).expect("context is a JSON object");
         for key in value.keys() {
             assert!(
