@@ -505,6 +505,15 @@ fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str) ->
     } else {
         edits.push(Edit::Remove { path: format!("{base}/environment/{ei}") });
     }
+    // The container already takes this variable from a secret (ES020): the
+    // plaintext copy only has to go; a second secret would clash (ES021).
+    if container.secrets.iter().flatten().any(|s| s.name.as_deref() == Some(variable)) {
+        return Fix {
+            title: format!("Remove the plaintext copy of {variable} (its secret already provides it)"),
+            edits,
+            create_secret: None,
+        };
+    }
     let entry = json!({"name": variable, "valueFrom": parameter});
     match &container.secrets {
         Some(_) => edits.push(Edit::Add { path: format!("{base}/secrets/-"), value: entry }),

@@ -48,6 +48,11 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
     };
     for site in sites {
+        // A bare `credentialsParameter` names a Secrets Manager secret, not a
+        // parameter: ES055 speaks about that one.
+        if site.site.kind == RefSite::RepositoryCredentials {
+            continue;
+        }
         let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
         let mut d = Diagnostic::new(
             "ES034",
