@@ -49,12 +49,6 @@ fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-/// The `ecs-secrets` binary: `ECS_SECRETS_BIN`, else the one the moto
-/// harness builds ([`crate::ecs_secrets_binary`]).
-pub fn ecs_secrets_binary() -> PathBuf {
-    tool("ECS_SECRETS_BIN", "").unwrap_or_else(crate::ecs_secrets_binary)
-}
-
 /// A child process killed on drop.
 #[derive(Debug)]
 struct Killed(Child);
@@ -96,7 +90,7 @@ impl Ui {
             skip_browser("the UI is not built (run `trunk build` in frontend/ or set ECS_SECRETS_DIST)");
             return None;
         };
-        let mut server = Command::new(ecs_secrets_binary());
+        let mut server = Command::new(crate::ecs_secrets_binary());
         server.args(["serve", "--port", "0", "--dist"]).arg(&dist);
         match aws_endpoint {
             Some(endpoint) => server.args(["--endpoint-url", endpoint, "--region", crate::REGION]),

@@ -219,13 +219,18 @@ fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-/// The `ecs-secrets` binary, built once per test process. It lives in
-/// another package, so `CARGO_BIN_EXE_` is not available: build it with the
-/// cargo that runs the tests, into the same target directory.
+/// The `ecs-secrets` binary: `ECS_SECRETS_BIN` when it names a file
+/// (`cargo xtask test` points it at the binary `cargo test --workspace` has
+/// just built), else built once per test process. It lives in another
+/// package, so `CARGO_BIN_EXE_` is not available: build it with the cargo
+/// that runs the tests, into the same target directory.
 pub fn ecs_secrets_binary() -> PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY
         .get_or_init(|| {
+            if let Some(binary) = std::env::var_os("ECS_SECRETS_BIN").map(PathBuf::from).filter(|p| p.is_file()) {
+                return binary;
+            }
             // target/<profile>/deps/<test> → target/<profile>
             let exe = std::env::current_exe().expect("test executable path");
             let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile> directory").to_path_buf();

@@ -179,7 +179,15 @@ fn test() -> anyhow::Result<()> {
         stages.run("cargo test --workspace", || {
             let mut cmd = Command::new(tools::cargo());
             cmd.current_dir(&layout.root).args(["test", "--workspace"]);
-            for (name, value) in test_env(layout)? {
+            // `cargo test --workspace` builds the ecs-secrets binary for its own
+            // integration tests before any test runs; the e2e tests use that one
+            // instead of building it again with other features (which would
+            // recompile the whole AWS SDK).
+            let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+                .map_or_else(|| layout.root.join("target"), std::path::PathBuf::from);
+            let binary = target_dir.join("debug").join(format!("ecs-secrets{}", std::env::consts::EXE_SUFFIX));
+            let env = test_env(layout)?.into_iter().chain([("ECS_SECRETS_BIN", binary.into_os_string())]);
+            for (name, value) in env {
                 println!("export {name}={}", value.to_string_lossy());
                 cmd.env(name, value);
             }
