@@ -23,7 +23,7 @@ use crate::iam::generate::{
     GenerateOptions, Generated, Recommendation, managed_policy_recommendation, permission_policy, trust_policy,
 };
 use crate::iam::policy::PolicyDocument;
-use crate::import::{ImportNote, export, import_value};
+use crate::import::{ImportNote, export, from_json_value, import_value};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store, partition_for_region, secret_arn, ssm_parameter_arn};
 use crate::task_def::{
     ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, RepositoryCredentials, Secret, TaskDefinition,
@@ -302,7 +302,9 @@ impl Workspace {
     /// `secretOptions`.
     pub fn seed_example() -> Workspace {
         let text = include_str!("workspace_seed.json");
-        match serde_json::from_str::<Bundle>(text) {
+        // Through `from_json_value`, like every other read of a bundle (one
+        // copy of the deserializing code in the UI's WASM).
+        match serde_json::from_str::<serde_json::Value>(text).and_then(from_json_value::<Bundle>) {
             Ok(bundle) => Workspace::from_bundle(bundle),
             // The file is part of the build and covered by a test.
             Err(_) => Workspace::empty(),
@@ -357,8 +359,7 @@ impl Workspace {
         })?;
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
-            let bundle: Bundle =
-                serde_json::from_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
+            let bundle: Bundle = from_json_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
@@ -937,12 +938,12 @@ impl Workspace {
         let shape = |e: serde_json::Error| RestoreError::Shape { version, message: e.to_string() };
         match version {
             1 => {
-                let bundle: Bundle = serde_json::from_value(value).map_err(shape)?;
+                let bundle: Bundle = from_json_value(value).map_err(shape)?;
                 Ok(Workspace::from_bundle(bundle))
             }
             WORKSPACE_VERSION => {
                 let inner = value.get("workspace").cloned().unwrap_or(serde_json::Value::Null);
-                serde_json::from_value(inner).map_err(shape)
+                from_json_value(inner).map_err(shape)
             }
             newer => Err(RestoreError::TooNew(newer)),
         }
