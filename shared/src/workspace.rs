@@ -424,12 +424,18 @@ impl Workspace {
     /// removed reference keeps its key in the map for undo, but must not be
     /// granted).
     fn live_kms_keys(&self) -> BTreeMap<String, String> {
-        let live: BTreeSet<&str> = self.task_definition.secret_sites().iter().filter_map(|s| s.value_from).collect();
-        self.kms_keys
-            .iter()
-            .filter(|(reference, key)| live.contains(reference.as_str()) && !key.trim().is_empty())
-            .map(|(r, k)| (r.clone(), k.trim().to_owned()))
-            .collect()
+        // Sets and maps built by `extend` (inserts), not `collect` (which
+        // sorts first): keeps stable sort instances out of the UI's WASM.
+        let mut live = BTreeSet::new();
+        live.extend(self.task_definition.secret_sites().iter().filter_map(|s| s.value_from));
+        let mut keys = BTreeMap::new();
+        keys.extend(
+            self.kms_keys
+                .iter()
+                .filter(|(reference, key)| live.contains(reference.as_str()) && !key.trim().is_empty())
+                .map(|(r, k)| (r.clone(), k.trim().to_owned())),
+        );
+        keys
     }
 
     /// The pasted existing policies that parse, and the errors of the others.
@@ -580,9 +586,9 @@ impl Workspace {
     /// Appends a blank essential container named `containerN`.
     pub fn add_container(&mut self) -> usize {
         let n = self.task_definition.container_definitions.len();
-        let used: BTreeSet<String> =
-            self.task_definition.container_definitions.iter().filter_map(|c| c.name.clone()).collect();
-        let name = (1..).map(|i| format!("container{i}")).find(|n| !used.contains(n)).unwrap_or_default();
+        let taken =
+            |name: &str| self.task_definition.container_definitions.iter().any(|c| c.name.as_deref() == Some(name));
+        let name = (1..).map(|i| format!("container{i}")).find(|n| !taken(n)).unwrap_or_default();
         self.task_definition.container_definitions.push(ContainerDefinition {
             name: Some(name),
             essential: Some(true),
