@@ -126,10 +126,18 @@ async fn send(method: &str, path: &str, body: Option<String>) -> Result<web_sys:
     }
     let status = response.status();
     let text = read_text(&response).await.unwrap_or_default();
-    Err(match serde_json::from_str::<ErrorBody>(&text) {
+    Err(match from_json::<ErrorBody>(&text) {
         Ok(body) => ApiError { code: body.error.code, message: body.error.message },
         Err(_) => ApiError { code: format!("http_{status}"), message: format!("{path} answered HTTP {status}") },
     })
+}
+
+/// Reads JSON through `Value`: the string reader is then instantiated for
+/// `Value` alone rather than once more per response type (the WASM size
+/// budget; these types are read nowhere else, so plain `from_value` is the
+/// leanest reader for them).
+fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value)
 }
 
 async fn read_text(response: &web_sys::Response) -> Result<String, ApiError> {
@@ -141,7 +149,7 @@ async fn read_text(response: &web_sys::Response) -> Result<String, ApiError> {
 async fn json<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, ApiError> {
     let response = send(method, path, body).await?;
     let text = read_text(&response).await?;
-    serde_json::from_str(&text)
+    from_json(&text)
         .map_err(|e| ApiError { code: "bad_response".into(), message: format!("{path}: unexpected answer: {e}") })
 }
 
@@ -150,7 +158,10 @@ pub async fn whoami() -> Result<WhoAmI, ApiError> {
 }
 
 pub async fn plan(bundle: &Bundle) -> Result<PlanResponse, ApiError> {
-    let body = serde_json::to_string(bundle).map_err(|e| ApiError { code: "bundle".into(), message: e.to_string() })?;
+    // Through `Value` (as `apply` does): one serializer for the bundle in the WASM.
+    let body = serde_json::to_value(bundle)
+        .map_err(|e| ApiError { code: "bundle".into(), message: e.to_string() })?
+        .to_string();
     json("POST", "/api/plan", Some(body)).await
 }
 
@@ -220,9 +231,9 @@ fn parse_event(block: &str) -> Option<ApplyEvent> {
     }
     let bad = |e: serde_json::Error| ApplyEvent::Error(ApiError { code: "stream".into(), message: e.to_string() });
     Some(match name {
-        "progress" => serde_json::from_str(&data).map(ApplyEvent::Progress).unwrap_or_else(bad),
-        "report" => serde_json::from_str(&data).map(ApplyEvent::Report).unwrap_or_else(bad),
-        _ => match serde_json::from_str::<ErrorBody>(&data) {
+        "progress" => from_json(&data).map(ApplyEvent::Progress).unwrap_or_else(bad),
+        "report" => from_json(&data).map(ApplyEvent::Report).unwrap_or_else(bad),
+        _ => match from_json::<ErrorBody>(&data) {
             Ok(body) => ApplyEvent::Error(ApiError { code: body.error.code, message: body.error.message }),
             Err(_) => ApplyEvent::Error(ApiError { code: name.to_owned(), message: data }),
         },

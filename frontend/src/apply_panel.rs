@@ -83,13 +83,17 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
 
     let confirm = move |_| {
         let bundle = ws.with_untracked(|w| w.to_bundle());
-        let values: serde_json::Map<String, serde_json::Value> = state.values.with_untracked(|v| {
-            bundle
-                .secrets
-                .iter()
-                .filter(|s| s.create)
-                .filter_map(|s| v.get(&s.name).map(|value| (s.name.clone(), value.expose_secret().into())))
-                .collect()
+        // `extend`, not `collect` (which sorts first): no sort code for
+        // this map type in the WASM (size budget).
+        let mut values = serde_json::Map::new();
+        state.values.with_untracked(|v| {
+            values.extend(
+                bundle
+                    .secrets
+                    .iter()
+                    .filter(|s| s.create)
+                    .filter_map(|s| v.get(&s.name).map(|value| (s.name.clone(), value.expose_secret().into()))),
+            )
         });
         running.set(true);
         report.set(None);

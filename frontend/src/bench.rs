@@ -60,7 +60,7 @@ fn now() -> f64 {
 }
 
 fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
+    samples.sort_unstable_by(f64::total_cmp);
     samples.get(samples.len() / 2).copied().unwrap_or_default()
 }
 

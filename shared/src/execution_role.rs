@@ -21,11 +21,18 @@ fn canonical(value: &Value) -> Value {
     match value {
         Value::Array(items) => {
             let mut items: Vec<Value> = items.iter().map(canonical).collect();
-            items.sort_by_key(|v| v.to_string());
+            // Equal keys are equal values: an unstable sort gives the same result.
+            items.sort_unstable_by_key(|v| v.to_string());
             items.dedup();
             if items.len() == 1 { items.remove(0) } else { Value::Array(items) }
         }
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect()),
+        Value::Object(map) => {
+            // Built by `extend` (inserts), not `collect` (sorts first): keeps a
+            // stable sort instance out of the UI's WASM (size budget).
+            let mut object = serde_json::Map::new();
+            object.extend(map.iter().map(|(k, v)| (k.clone(), canonical(v))));
+            Value::Object(object)
+        }
         other => other.clone(),
     }
 }

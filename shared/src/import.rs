@@ -174,6 +174,14 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value, prefix: &str) -> Result<T
     })
 }
 
+/// Reads a typed value out of parsed JSON, with the same deserializer
+/// [`import`] uses (which tracks the JSON path). Everything the UI reads goes
+/// through here: each distinct deserializer a type is read with is another
+/// copy of that type's code in the WASM bundle. Errors are serde_json's own.
+pub fn from_json_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
+    serde_path_to_error::deserialize(value).map_err(serde_path_to_error::Error::into_inner)
+}
+
 /// Converts serde_path_to_error's path into a JSON pointer.
 pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;

@@ -83,7 +83,11 @@ fn prune(value: &Value) -> Option<Value> {
             (!items.is_empty()).then_some(Value::Array(items))
         }
         Value::Object(map) => {
-            let map: Map<String, Value> = map.iter().filter_map(|(k, v)| prune(v).map(|v| (k.clone(), v))).collect();
+            // Built by `extend` (inserts), not `collect` (sorts first): keeps a
+            // stable sort instance out of the UI's WASM (size budget).
+            let mut pruned = Map::new();
+            pruned.extend(map.iter().filter_map(|(k, v)| prune(v).map(|v| (k.clone(), v))));
+            let map = pruned;
             (!map.is_empty()).then_some(Value::Object(map))
         }
         other => Some(other.clone()),

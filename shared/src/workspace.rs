@@ -23,7 +23,7 @@ use crate::iam::generate::{
     GenerateOptions, Generated, Recommendation, managed_policy_recommendation, permission_policy, trust_policy,
 };
 use crate::iam::policy::PolicyDocument;
-use crate::import::{ImportNote, export, import_value};
+use crate::import::{ImportNote, export, from_json_value, import_value};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store, partition_for_region, secret_arn, ssm_parameter_arn};
 use crate::task_def::{
     ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, RepositoryCredentials, Secret, TaskDefinition,
@@ -302,7 +302,9 @@ impl Workspace {
     /// `secretOptions`.
     pub fn seed_example() -> Workspace {
         let text = include_str!("workspace_seed.json");
-        match serde_json::from_str::<Bundle>(text) {
+        // Through `from_json_value`, like every other read of a bundle (one
+        // copy of the deserializing code in the UI's WASM).
+        match serde_json::from_str::<serde_json::Value>(text).and_then(from_json_value::<Bundle>) {
             Ok(bundle) => Workspace::from_bundle(bundle),
             // The file is part of the build and covered by a test.
             Err(_) => Workspace::empty(),
@@ -357,8 +359,7 @@ impl Workspace {
         })?;
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
-            let bundle: Bundle =
-                serde_json::from_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
+            let bundle: Bundle = from_json_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
@@ -423,12 +424,18 @@ impl Workspace {
     /// removed reference keeps its key in the map for undo, but must not be
     /// granted).
     fn live_kms_keys(&self) -> BTreeMap<String, String> {
-        let live: BTreeSet<&str> = self.task_definition.secret_sites().iter().filter_map(|s| s.value_from).collect();
-        self.kms_keys
-            .iter()
-            .filter(|(reference, key)| live.contains(reference.as_str()) && !key.trim().is_empty())
-            .map(|(r, k)| (r.clone(), k.trim().to_owned()))
-            .collect()
+        // Sets and maps built by `extend` (inserts), not `collect` (which
+        // sorts first): keeps stable sort instances out of the UI's WASM.
+        let mut live = BTreeSet::new();
+        live.extend(self.task_definition.secret_sites().iter().filter_map(|s| s.value_from));
+        let mut keys = BTreeMap::new();
+        keys.extend(
+            self.kms_keys
+                .iter()
+                .filter(|(reference, key)| live.contains(reference.as_str()) && !key.trim().is_empty())
+                .map(|(r, k)| (r.clone(), k.trim().to_owned())),
+        );
+        keys
     }
 
     /// The pasted existing policies that parse, and the errors of the others.
@@ -579,9 +586,9 @@ impl Workspace {
     /// Appends a blank essential container named `containerN`.
     pub fn add_container(&mut self) -> usize {
         let n = self.task_definition.container_definitions.len();
-        let used: BTreeSet<String> =
-            self.task_definition.container_definitions.iter().filter_map(|c| c.name.clone()).collect();
-        let name = (1..).map(|i| format!("container{i}")).find(|n| !used.contains(n)).unwrap_or_default();
+        let taken =
+            |name: &str| self.task_definition.container_definitions.iter().any(|c| c.name.as_deref() == Some(name));
+        let name = (1..).map(|i| format!("container{i}")).find(|n| !taken(n)).unwrap_or_default();
         self.task_definition.container_definitions.push(ContainerDefinition {
             name: Some(name),
             essential: Some(true),
@@ -937,12 +944,12 @@ impl Workspace {
         let shape = |e: serde_json::Error| RestoreError::Shape { version, message: e.to_string() };
         match version {
             1 => {
-                let bundle: Bundle = serde_json::from_value(value).map_err(shape)?;
+                let bundle: Bundle = from_json_value(value).map_err(shape)?;
                 Ok(Workspace::from_bundle(bundle))
             }
             WORKSPACE_VERSION => {
                 let inner = value.get("workspace").cloned().unwrap_or(serde_json::Value::Null);
-                serde_json::from_value(inner).map_err(shape)
+                from_json_value(inner).map_err(shape)
             }
             newer => Err(RestoreError::TooNew(newer)),
         }

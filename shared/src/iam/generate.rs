@@ -471,15 +471,14 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
             statements.push(Statement::allow(Some(sid), [action], resources.iter().copied()));
         }
     }
-    let used: BTreeSet<&str> = td
-        .secret_sites()
-        .iter()
-        .filter_map(|site| {
-            let raw = site.value_from?;
-            let reference = SecretRef::parse(raw).ok()?;
-            kms_key_entry_for(&opts.kms_keys, raw, &reference, &ctx).map(|(entry, _)| entry)
-        })
-        .collect();
+    // `extend` (inserts), not `collect` (which sorts first): keeps a stable
+    // sort instance out of the UI's WASM (size budget).
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    used.extend(td.secret_sites().iter().filter_map(|site| {
+        let raw = site.value_from?;
+        let reference = SecretRef::parse(raw).ok()?;
+        kms_key_entry_for(&opts.kms_keys, raw, &reference, &ctx).map(|(entry, _)| entry)
+    }));
     for (reference, key) in &opts.kms_keys {
         if !used.contains(reference.as_str()) {
             notes.push(Note {

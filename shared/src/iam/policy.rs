@@ -201,7 +201,11 @@ impl Principal {
         match self {
             Principal::Any => Value::String("*".to_owned()),
             Principal::Map(map) => {
-                Value::Object(map.iter().map(|(kind, list)| (kind.as_str().to_owned(), list.to_value())).collect())
+                // Built by `extend` (inserts), not `collect` (sorts first): keeps a
+                // stable sort instance out of the UI's WASM (size budget).
+                let mut object = Map::new();
+                object.extend(map.iter().map(|(kind, list)| (kind.as_str().to_owned(), list.to_value())));
+                Value::Object(object)
             }
         }
     }
@@ -399,7 +403,10 @@ impl ConditionBlock {
     fn to_value(&self) -> Value {
         let mut out = Map::new();
         for (operator, entries) in self.grouped() {
-            let keys: Map<String, Value> = entries.iter().map(|e| (e.key.clone(), e.values.to_value())).collect();
+            // Built by `extend` (inserts), not `collect` (sorts first): keeps a
+            // stable sort instance out of the UI's WASM (size budget).
+            let mut keys = Map::new();
+            keys.extend(entries.iter().map(|e| (e.key.clone(), e.values.to_value())));
             out.insert(operator.to_string(), Value::Object(keys));
         }
         Value::Object(out)

@@ -44,22 +44,14 @@ pub(super) fn document_size(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The length of `export(td)` in bytes, counted without building the text.
+/// The length of `export(td)` in bytes. Built into a `Vec` like `export`
+/// does rather than counted through a custom writer: a second writer type
+/// would be a second copy of the task definition's serializing code in the
+/// UI's WASM, and the text is at most 64 KiB.
 pub(super) fn exported_size(td: &TaskDefinition) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    match serde_json::to_writer_pretty(&mut counter, td) {
+    match serde_json::to_vec_pretty(td) {
         // `export` adds a trailing newline.
-        Ok(()) => counter.0 + 1,
+        Ok(text) => text.len() + 1,
         // Serialising plain data cannot fail; fall back to the real thing.
         Err(_) => export(td).len(),
     }

@@ -206,11 +206,13 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     for rule in RULES {
         (rule.check)(&input, &mut out);
     }
-    let mut keyed: Vec<_> = out.into_iter().map(|d| (document_order::key(&d.path), d)).collect();
-    keyed.sort_by(|(ka, a), (kb, b)| {
-        ka.cmp(kb).then_with(|| a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message))
+    // The rule order breaks ties, exactly as a stable sort would; the
+    // unstable sort is smaller code in the UI's WASM.
+    let mut keyed: Vec<_> = out.into_iter().enumerate().map(|(i, d)| (document_order::key(&d.path), i, d)).collect();
+    keyed.sort_unstable_by(|(ka, ia, a), (kb, ib, b)| {
+        ka.cmp(kb).then_with(|| a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message)).then(ia.cmp(ib))
     });
-    keyed.into_iter().map(|(_, d)| d).collect()
+    keyed.into_iter().map(|(_, _, d)| d).collect()
 }
 
 /// The task memory sizes (MiB) Fargate accepts with a task `cpu` value

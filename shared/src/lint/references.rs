@@ -24,7 +24,9 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
     if located.is_empty() {
         return;
     }
-    located.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+    // Unstable is enough: entries equal here differ at most in partition,
+    // which nothing below reads (and it keeps a stable sort out of the WASM).
+    located.sort_unstable_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
     located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
     let differs = |loc: &&ArnLocation| {
         ctx.region.as_deref().is_some_and(|r| r != loc.region)
