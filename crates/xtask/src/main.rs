@@ -146,6 +146,9 @@ impl Stages {
     }
 
     fn summary(&self) -> String {
+        if self.done.is_empty() {
+            return "none".to_owned();
+        }
         self.done.iter().map(|(name, took)| format!("{name} {}", minutes(*took))).collect::<Vec<_>>().join(", ")
     }
 }
