@@ -129,13 +129,11 @@ impl Bundle {
         let bundle: Bundle = serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let inner = err.inner();
             if inner.is_syntax() || inner.is_eof() {
-                let message = inner.to_string();
-                let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
+                let message = crate::json_locate::message_without_position(inner);
                 return BundleError::Syntax { line: inner.line(), column: inner.column(), message };
             }
             let path = crate::import::pointer_of(err.path());
-            let message = err.inner().to_string();
-            let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
+            let message = crate::json_locate::message_without_position(err.inner());
             BundleError::Invalid { problems: vec![BundleProblem { path, message }] }
         })?;
         let problems = bundle.validate();

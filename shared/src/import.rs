@@ -213,9 +213,7 @@ fn kind(value: &Value) -> &'static str {
 fn syntax_error(text: &str, err: &serde_json::Error) -> ImportError {
     let line = err.line();
     let column = err.column();
-    let raw = err.to_string();
-    // serde_json appends " at line L column C"; we report those separately.
-    let message = raw.rsplit_once(" at line ").map_or(raw.as_str(), |(head, _)| head).to_owned();
+    let message = crate::json_locate::message_without_position(err);
     let message =
         if text.trim().is_empty() { "the input is empty: paste a task definition JSON".to_owned() } else { message };
     ImportError::Syntax { line, column, message }

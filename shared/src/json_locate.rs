@@ -14,6 +14,16 @@
 
 use crate::json_pointer;
 
+/// serde_json's message for `err` without the " at line L column C" it
+/// appends: callers report the position separately.
+pub fn message_without_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_owned(),
+        None => text,
+    }
+}
+
 /// A place in the text. `offset` is a byte offset; `line` and `column` are
 /// 1-based, the column counted in Unicode code points (what editors show).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

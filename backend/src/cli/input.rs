@@ -227,8 +227,7 @@ pub fn read_json(path: &str) -> anyhow::Result<(Input, serde_json::Value)> {
             let message = if input.text.trim().is_empty() {
                 "the input is empty: expected a JSON document".to_owned()
             } else {
-                let raw = e.to_string();
-                raw.rsplit_once(" at line ").map_or(raw.clone(), |(head, _)| head.to_owned())
+                shared::json_locate::message_without_position(&e)
             };
             Err(Failure {
                 name: input.name,

@@ -61,9 +61,7 @@ fn describe(error: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "the body ends before the JSON value is complete".to_owned(),
         serde_json::error::Category::Io => "the request body could not be read".to_owned(),
         serde_json::error::Category::Data => {
-            let text = error.to_string();
-            // serde_json appends " at line L column C"; strip it to find the message.
-            let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(message, _)| message);
+            let text = shared::json_locate::message_without_position(&error);
             if text.starts_with("missing field `") || text.starts_with("duplicate field `") {
                 // Only field names of our own types, never input.
                 format!("{text} (at {position})")
