@@ -61,7 +61,7 @@ fn describe(error: &serde_json::Error) -> String {
         serde_json::error::Category::Eof => "the body ends before the JSON value is complete".to_owned(),
         serde_json::error::Category::Io => "the request body could not be read".to_owned(),
         serde_json::error::Category::Data => {
-            let text = shared::json_locate::message_without_position(&error);
+            let text = shared::json_locate::message_without_position(error);
             if text.starts_with("missing field `") || text.starts_with("duplicate field `") {
                 // Only field names of our own types, never input.
                 format!("{text} (at {position})")
