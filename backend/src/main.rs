@@ -24,6 +24,7 @@ enum Command {
     Check(cli::check::Args),
     Iam(cli::iam::Args),
     Diagnose(cli::diagnose::Args),
+    Export(cli::export::Args),
     /// Start the local web UI (bound to 127.0.0.1, guarded by a per-launch token).
     Serve(cli::serve::ServeArgs),
     /// Show what apply would do (AWS reads only).
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args),
         Command::Iam(args) => cli::iam::run(args),
         Command::Diagnose(args) => cli::diagnose::run(args),
+        Command::Export(args) => cli::export::run(args),
         Command::Serve(args) => return run_async(cli::serve::run(args)),
         Command::Plan(args) => return run_async(async { cli::plan::run(args).await.map(ExitCode::from) }),
         Command::Apply(args) => return run_async(async { cli::apply::run(args).await.map(ExitCode::from) }),

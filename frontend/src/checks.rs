@@ -3,8 +3,7 @@
 
 use leptos::prelude::*;
 use shared::Diagnostic;
-use shared::deploy_script::deploy_script;
-use shared::workspace::Workspace;
+use shared::downloads::{Download, zip_all};
 
 use crate::AppState;
 use crate::downloads;
@@ -73,69 +72,51 @@ fn DiagnosticItem(state: AppState, diagnostic: Diagnostic) -> impl IntoView {
     }
 }
 
-/// The downloadable files, by name.
-pub const FILES: [&str; 5] =
-    ["task-definition.json", "trust-policy.json", "execution-role-policy.json", "bundle.json", "deploy.sh"];
-
-/// The text of one download for a workspace.
-pub fn file_text(name: &str, ws: &Workspace, analysis: &shared::workspace::Analysis) -> String {
-    match name {
-        "task-definition.json" => ws.task_definition_json(),
-        "trust-policy.json" => pretty(&analysis.trust_policy),
-        "execution-role-policy.json" => pretty(&analysis.permission_policy.policy),
-        "bundle.json" => pretty(&ws.to_bundle()),
-        _ => deploy_script(&ws.to_bundle(), &analysis.permission_policy, analysis.recommendation.as_ref()),
-    }
-}
-
-/// Pretty JSON with a final newline, like the CLI writes files.
-fn pretty<T: serde::Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
 #[component]
 pub fn PreviewPanel(state: AppState) -> impl IntoView {
-    let selected = RwSignal::new(FILES[0]);
+    let selected = RwSignal::new(Download::TaskDefinition);
     let text = Memo::new(move |_| {
-        let name = selected.get();
-        state.ws.with(|ws| state.analysis.with(|a| file_text(name, ws, a)))
+        let file = selected.get();
+        state.ws.with(|ws| state.analysis.with(|a| file.text(&ws.to_bundle(), a)))
     });
     let download = move |_| {
-        let name = selected.get_untracked();
-        let mime = if name.ends_with(".sh") { "text/x-shellscript" } else { "application/json" };
-        if let Err(e) = downloads::offer(name, mime, &text.get_untracked()) {
+        let file = selected.get_untracked();
+        if let Err(e) = downloads::offer(file.file_name(), file.mime(), text.get_untracked().as_bytes()) {
             state.status.set(e);
         }
     };
+    // One archive rather than five downloads: browsers ask (or refuse)
+    // when a page starts several downloads at once.
     let download_all = move |_| {
-        state.ws.with_untracked(|ws| {
-            state.analysis.with_untracked(|a| {
-                for name in FILES {
-                    let mime = if name.ends_with(".sh") { "text/x-shellscript" } else { "application/json" };
-                    if let Err(e) = downloads::offer(name, mime, &file_text(name, ws, a)) {
-                        state.status.set(e);
-                    }
-                }
-            })
-        })
+        let zip = state.ws.with_untracked(|ws| state.analysis.with_untracked(|a| zip_all(&ws.to_bundle(), a)));
+        match downloads::offer(ALL_FILES_ZIP, "application/zip", &zip) {
+            Ok(()) => state
+                .status
+                .set(format!("Downloaded {ALL_FILES_ZIP}: all five files (unzip, then run deploy.sh beside them).")),
+            Err(e) => state.status.set(e),
+        }
     };
     view! {
         <section class="side-section preview" aria-label="Preview and downloads">
             <h2 class="side-title">"Preview & downloads"</h2>
             <div class="tabs" role="tablist">
-                {FILES.into_iter().map(|name| view! {
-                    <button role="tab" class="tab" id=format!("tab-{name}") class:active=move || selected.get() == name
-                        aria-selected=move || (selected.get() == name).to_string()
-                        on:click=move |_| selected.set(name)>{name}</button>
+                {Download::ALL.into_iter().map(|file| {
+                    let name = file.file_name();
+                    view! {
+                        <button role="tab" class="tab" id=format!("tab-{name}") class:active=move || selected.get() == file
+                            aria-selected=move || (selected.get() == file).to_string()
+                            on:click=move |_| selected.set(file)>{name}</button>
+                    }
                 }).collect_view()}
             </div>
-            <pre class="code-block" id="preview" data-file=move || selected.get()>{move || text.get()}</pre>
+            <pre class="code-block" id="preview" data-file=move || selected.get().file_name()>{move || text.get()}</pre>
             <div class="row">
-                <button class="btn primary" id="download" on:click=download>{move || format!("Download {}", selected.get())}</button>
-                <button class="btn" id="download-all" on:click=download_all>"Download all"</button>
+                <button class="btn primary" id="download" on:click=download>{move || format!("Download {}", selected.get().file_name())}</button>
+                <button class="btn" id="download-all" on:click=download_all>{format!("Download all ({ALL_FILES_ZIP})")}</button>
             </div>
         </section>
     }
 }
+
+/// The name of the "Download all" archive.
+pub const ALL_FILES_ZIP: &str = "ecs-secrets.zip";

@@ -2,13 +2,13 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Offers `text` as a file named `file_name`; returns what went wrong, if anything.
-pub fn offer(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+/// Offers `bytes` as a file named `file_name`; returns what went wrong, if anything.
+pub fn offer(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
     let describe = |e: JsValue| format!("cannot download {file_name}: {e:?}");
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(describe)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(describe)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let anchor: web_sys::HtmlAnchorElement =

@@ -2,21 +2,28 @@
 //! can read, review and run themselves.
 //!
 //! The script expects the other downloads beside it (`task-definition.json`,
-//! `trust-policy.json`, `execution-role-policy.json`). Secret values never
-//! appear in it and never on a command line (where `ps` would show them): each
-//! value is read from a file named by an environment variable or from a
-//! silent prompt (`read -rs`), written to a private temporary file and passed
-//! as `file://…`. Every step is idempotent, so the script can be rerun.
+//! `trust-policy.json`, `execution-role-policy.json`). It converges on the
+//! same AWS state as Apply: the same inline policy name
+//! (`ecs-secrets-<family>`), the full ARN of every Secrets Manager secret
+//! registered in place of a partial one, the role's real ARN as
+//! `executionRoleArn`. Every command goes through `aws_call`, which adds
+//! `REGION` (and `ENDPOINT_URL`, when set) from the top of the script.
+//!
+//! Secret values never appear in it and never on a command line (where `ps`
+//! would show them): each value is read from a file named by an environment
+//! variable (`SECRET_FILE_<n>`) or from a silent prompt (`read -rs`), written
+//! to a private temporary file and passed as `file://…`. Every step but the
+//! registration checks first, so the script can be rerun.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::bundle::Bundle;
+use crate::context::Context;
+use crate::execution_role::inline_policy_name;
 use crate::iam::generate::{Generated, Recommendation};
-use crate::secret_ref::Store;
-
-/// The inline policy name the execution role's permissions are put under.
-pub const INLINE_POLICY_NAME: &str = "ecs-secrets-read";
+use crate::observed::secret_lookup_id;
+use crate::secret_ref::{SecretRef, Store, secret_arn};
 
 /// Quotes `text` for a POSIX shell: single quotes, with `'` as `'\''`.
 pub fn shell_quote(text: &str) -> String {
@@ -27,6 +34,71 @@ pub fn shell_quote(text: &str) -> String {
 /// `index`'s value (`SECRET_FILE_1`, …).
 pub fn value_file_variable(index: usize) -> String {
     format!("SECRET_FILE_{}", index + 1)
+}
+
+/// The shell functions every script starts with: `aws_call` (region and
+/// endpoint on every command), `read_value` (a value into a private file,
+/// never argv) and `use_full_arn` (a partial Secrets Manager ARN replaced by
+/// the full one in the task definition to register).
+const PRELUDE: &str = r#"WORK_DIR="$(mktemp -d)"
+trap 'rm -rf "$WORK_DIR"' EXIT
+
+# Every AWS command: the region above, and ENDPOINT_URL when it is set.
+aws_call() {
+  if [ -n "$ENDPOINT_URL" ]; then
+    aws --region "$REGION" --endpoint-url "$ENDPOINT_URL" "$@"
+  else
+    aws --region "$REGION" "$@"
+  fi
+}
+
+# read_value VAR_WITH_FILE PROMPT: prints the path of a private file holding the value.
+read_value() {
+  local source_var="$1" prompt="$2" target
+  target="$(umask 077; mktemp "$WORK_DIR/value.XXXXXX")"
+  if [ -n "${!source_var:-}" ]; then
+    cat -- "${!source_var}" > "$target"
+  else
+    local value
+    IFS= read -rs -p "$prompt: " value < /dev/tty
+    echo >&2
+    printf '%s' "$value" > "$target"
+    unset value
+  fi
+  printf '%s' "$target"
+}
+
+# The task definition to register and the role's inline policy;
+# use_full_arn PARTIAL FULL puts a secret's full ARN in place of the partial
+# one (alone or followed by :json-key:…) and of the policy's NAME-?????? pattern.
+TASK_DEFINITION="$(cat task-definition.json)"
+ROLE_POLICY="$(cat execution-role-policy.json)"
+use_full_arn() {
+  TASK_DEFINITION="${TASK_DEFINITION//"\"$1\""/"\"$2\""}"
+  TASK_DEFINITION="${TASK_DEFINITION//"\"$1:"/"\"$2:"}"
+  ROLE_POLICY="${ROLE_POLICY//"\"$1-??????\""/"\"$2\""}"
+}
+"#;
+
+/// The Secrets Manager references of the task definition in the bundle's
+/// own account and region that are (or may be) partial: `(the ARN as
+/// written without its optional fields, the id to describe)`, each once.
+fn partial_secret_arns(bundle: &Bundle) -> Vec<(String, String)> {
+    let ctx = Context::new(Some(bundle.region.trim().to_owned()), bundle.account_id.clone());
+    let mut found: Vec<(String, String)> = Vec::new();
+    for site in bundle.task_definition.secret_sites() {
+        let Some(Ok(SecretRef::SecretsManager(arn))) = site.value_from.map(SecretRef::parse) else { continue };
+        if arn.suffix.is_some() && arn.suffix_certain {
+            continue;
+        }
+        let local = arn.location.region == bundle.region.trim()
+            && ctx.account_id.as_deref().is_none_or(|account| arn.location.account == account);
+        let written = secret_arn(&arn.location, &arn.full_name());
+        if local && !found.iter().any(|(w, _)| *w == written) {
+            found.push((written, secret_lookup_id(&arn)));
+        }
+    }
+    found
 }
 
 /// Writes `deploy.sh` for `bundle`. `policy` is the generated permission
@@ -43,77 +115,87 @@ pub fn deploy_script(bundle: &Bundle, policy: &Generated, recommendation: Option
     s.push_str("# Secret values are never written here: for each secret to create, set\n");
     s.push_str("# SECRET_FILE_<n> to a file holding its value, or type it at the silent prompt.\n");
     s.push_str("set -euo pipefail\n\n");
-    let _ = writeln!(s, "REGION=\"${{AWS_REGION:-{}}}\"", region.replace(['"', '$', '`', '\\'], ""));
-    s.push_str("VALUE_DIR=\"$(mktemp -d)\"\n");
-    s.push_str("trap 'rm -rf \"$VALUE_DIR\"' EXIT\n\n");
-    s.push_str("# read_value VAR_WITH_FILE PROMPT: prints the path of a private file holding the value.\n");
-    s.push_str("read_value() {\n");
-    s.push_str("  local source_var=\"$1\" prompt=\"$2\" target\n");
-    s.push_str("  target=\"$(umask 077; mktemp \"$VALUE_DIR/value.XXXXXX\")\"\n");
-    s.push_str("  if [ -n \"${!source_var:-}\" ]; then\n");
-    s.push_str("    cat -- \"${!source_var}\" > \"$target\"\n");
-    s.push_str("  else\n");
-    s.push_str("    local value\n");
-    s.push_str("    IFS= read -rs -p \"$prompt: \" value < /dev/tty\n");
-    s.push_str("    echo >&2\n");
-    s.push_str("    printf '%s' \"$value\" > \"$target\"\n");
-    s.push_str("    unset value\n");
-    s.push_str("  fi\n");
-    s.push_str("  printf '%s' \"$target\"\n");
-    s.push_str("}\n");
+    s.push_str("# The region every command uses (the bundle's), and an optional endpoint\n");
+    s.push_str("# (an emulator, a VPC endpoint); both may be changed here.\n");
+    let _ = writeln!(s, "REGION={}", shell_quote(region));
+    s.push_str("ENDPOINT_URL=\"${ENDPOINT_URL:-}\"\n");
+    s.push_str(PRELUDE);
 
     for (i, secret) in bundle.secrets.iter().enumerate().filter(|(_, s)| s.create) {
         let name = shell_quote(&secret.name);
         let var = value_file_variable(i);
         let prompt = shell_quote(&format!("Value for {}", secret.name));
-        let kms = secret.kms_key_id.as_deref().map(|k| format!(" --kms-key-id {}", shell_quote(k))).unwrap_or_default();
         let description =
             secret.description.as_deref().map(|d| format!(" --description {}", shell_quote(d))).unwrap_or_default();
+        let kms = |flag: &str| {
+            secret.kms_key_id.as_deref().map(|k| format!(" {flag} {}", shell_quote(k))).unwrap_or_default()
+        };
         s.push('\n');
         match secret.store {
             Store::Ssm => {
-                let _ = writeln!(s, "# SSM parameter {} (SecureString)", secret.name.replace('\n', " "));
-                let _ =
-                    writeln!(s, "if ! aws ssm get-parameter --region \"$REGION\" --name {name} >/dev/null 2>&1; then");
+                let _ = writeln!(s, "# SSM parameter {} (SecureString), {var}", secret.name.replace('\n', " "));
+                let _ = writeln!(s, "if ! aws_call ssm get-parameter --name {name} >/dev/null 2>&1; then");
                 let _ = writeln!(s, "  value_file=\"$(read_value {var} {prompt})\"");
                 let _ = writeln!(
                     s,
-                    "  aws ssm put-parameter --region \"$REGION\" --name {name} --type SecureString{kms}{description} --value \"file://$value_file\""
+                    "  aws_call ssm put-parameter --name {name} --type SecureString{}{description} --value \"file://$value_file\" >/dev/null",
+                    kms("--key-id")
                 );
                 s.push_str("fi\n");
             }
             Store::SecretsManager => {
-                let _ = writeln!(s, "# Secrets Manager secret {}", secret.name.replace('\n', " "));
+                let _ = writeln!(s, "# Secrets Manager secret {}, {var}", secret.name.replace('\n', " "));
                 let _ = writeln!(
                     s,
-                    "if ! aws secretsmanager describe-secret --region \"$REGION\" --secret-id {name} >/dev/null 2>&1; then"
+                    "if ! aws_call secretsmanager describe-secret --secret-id {name} >/dev/null 2>&1; then"
                 );
                 let _ = writeln!(s, "  value_file=\"$(read_value {var} {prompt})\"");
                 let _ = writeln!(
                     s,
-                    "  aws secretsmanager create-secret --region \"$REGION\" --name {name}{kms}{description} --secret-string \"file://$value_file\""
+                    "  aws_call secretsmanager create-secret --name {name}{}{description} --secret-string \"file://$value_file\" >/dev/null",
+                    kms("--kms-key-id")
                 );
                 s.push_str("fi\n");
             }
         }
     }
 
+    let partial = partial_secret_arns(bundle);
+    if !partial.is_empty() {
+        s.push_str("\n# Register full Secrets Manager ARNs: ECS may not resolve a partial one.\n");
+    }
+    for (written, id) in &partial {
+        let _ = writeln!(
+            s,
+            "use_full_arn {} \"$(aws_call secretsmanager describe-secret --secret-id {} --query ARN --output text)\"",
+            shell_quote(written),
+            shell_quote(id)
+        );
+    }
+
+    let mut register_role = String::new();
     if !role.is_empty() {
         let quoted = shell_quote(role);
         s.push_str("\n# The task execution role\n");
+        let _ = writeln!(s, "if aws_call iam get-role --role-name {quoted} >/dev/null 2>&1; then");
+        let _ = writeln!(
+            s,
+            "  aws_call iam update-assume-role-policy --role-name {quoted} --policy-document file://trust-policy.json"
+        );
         if bundle.execution_role.create {
-            let _ = writeln!(s, "if ! aws iam get-role --role-name {quoted} >/dev/null 2>&1; then");
+            s.push_str("else\n");
             let _ = writeln!(
                 s,
-                "  aws iam create-role --role-name {quoted} --assume-role-policy-document file://trust-policy.json"
+                "  aws_call iam create-role --role-name {quoted} --assume-role-policy-document file://trust-policy.json >/dev/null"
             );
-            s.push_str("fi\n");
         }
+        s.push_str("fi\n");
         if !policy.is_empty() {
+            s.push_str("printf '%s\\n' \"$ROLE_POLICY\" > \"$WORK_DIR/execution-role-policy.json\"\n");
             let _ = writeln!(
                 s,
-                "aws iam put-role-policy --role-name {quoted} --policy-name {} --policy-document file://execution-role-policy.json",
-                shell_quote(INLINE_POLICY_NAME)
+                "aws_call iam put-role-policy --role-name {quoted} --policy-name {} --policy-document \"file://$WORK_DIR/execution-role-policy.json\"",
+                shell_quote(&inline_policy_name(family))
             );
         }
         let attach = bundle.execution_role.attach_managed_policy.unwrap_or(recommendation.is_some());
@@ -121,13 +203,19 @@ pub fn deploy_script(bundle: &Bundle, policy: &Generated, recommendation: Option
             let arn = recommendation
                 .map(|r| r.policy_arn.as_str())
                 .unwrap_or(crate::iam::generate::EXECUTION_ROLE_MANAGED_POLICY);
-            let _ = writeln!(s, "aws iam attach-role-policy --role-name {quoted} --policy-arn {}", shell_quote(arn));
+            let _ =
+                writeln!(s, "aws_call iam attach-role-policy --role-name {quoted} --policy-arn {}", shell_quote(arn));
         }
+        let _ =
+            writeln!(s, "ROLE_ARN=\"$(aws_call iam get-role --role-name {quoted} --query Role.Arn --output text)\"");
+        register_role = " --execution-role-arn \"$ROLE_ARN\"".to_owned();
     }
 
     s.push_str("\n# Register the new task definition revision\n");
-    s.push_str(
-        "TASK_DEFINITION_ARN=\"$(aws ecs register-task-definition --region \"$REGION\" --cli-input-json file://task-definition.json --query taskDefinition.taskDefinitionArn --output text)\"\n",
+    s.push_str("printf '%s\\n' \"$TASK_DEFINITION\" > \"$WORK_DIR/task-definition.json\"\n");
+    let _ = writeln!(
+        s,
+        "TASK_DEFINITION_ARN=\"$(aws_call ecs register-task-definition --cli-input-json \"file://$WORK_DIR/task-definition.json\"{register_role} --query taskDefinition.taskDefinitionArn --output text)\""
     );
     s.push_str("echo \"registered $TASK_DEFINITION_ARN\"\n");
 
@@ -139,7 +227,7 @@ pub fn deploy_script(bundle: &Bundle, policy: &Generated, recommendation: Option
         let force = if service.force_new_deployment { " --force-new-deployment" } else { "" };
         let _ = writeln!(
             s,
-            "aws ecs update-service --region \"$REGION\" --cluster {} --service {} --task-definition \"$TASK_DEFINITION_ARN\"{force} >/dev/null",
+            "aws_call ecs update-service --cluster {} --service {} --task-definition \"$TASK_DEFINITION_ARN\"{force} >/dev/null",
             shell_quote(service.cluster.trim()),
             shell_quote(service.service.trim())
         );
@@ -149,7 +237,7 @@ pub fn deploy_script(bundle: &Bundle, policy: &Generated, recommendation: Option
         let names: Vec<String> = services.iter().map(|s| shell_quote(s)).collect();
         let _ = writeln!(
             s,
-            "aws ecs wait services-stable --region \"$REGION\" --cluster {} --services {}",
+            "aws_call ecs wait services-stable --cluster {} --services {}",
             shell_quote(cluster),
             names.join(" ")
         );
@@ -187,13 +275,17 @@ mod tests {
         let script = script_for(&ws);
         let order = [
             "set -euo pipefail",
-            "aws ssm put-parameter --region \"$REGION\" --name '/web/db/password' --type SecureString --value \"file://$value_file\"",
-            "aws secretsmanager create-secret --region \"$REGION\" --name 'web/splunk-token' --secret-string \"file://$value_file\"",
-            "aws iam create-role --role-name 'webTaskExecutionRole' --assume-role-policy-document file://trust-policy.json",
-            "aws iam put-role-policy --role-name 'webTaskExecutionRole' --policy-name 'ecs-secrets-read' --policy-document file://execution-role-policy.json",
-            "--cli-input-json file://task-definition.json",
-            "aws ecs update-service --region \"$REGION\" --cluster 'prod' --service 'web' --task-definition \"$TASK_DEFINITION_ARN\" --force-new-deployment",
-            "aws ecs wait services-stable --region \"$REGION\" --cluster 'prod' --services 'web'",
+            "REGION='us-east-1'",
+            "ENDPOINT_URL=\"${ENDPOINT_URL:-}\"",
+            "aws_call ssm put-parameter --name '/web/db/password' --type SecureString --value \"file://$value_file\"",
+            "aws_call secretsmanager create-secret --name 'web/splunk-token' --secret-string \"file://$value_file\"",
+            "use_full_arn 'arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token' \"$(aws_call secretsmanager describe-secret --secret-id 'web/splunk-token' --query ARN --output text)\"",
+            "aws_call iam create-role --role-name 'webTaskExecutionRole' --assume-role-policy-document file://trust-policy.json",
+            "aws_call iam put-role-policy --role-name 'webTaskExecutionRole' --policy-name 'ecs-secrets-web' --policy-document \"file://$WORK_DIR/execution-role-policy.json\"",
+            "ROLE_ARN=\"$(aws_call iam get-role --role-name 'webTaskExecutionRole' --query Role.Arn --output text)\"",
+            "--cli-input-json \"file://$WORK_DIR/task-definition.json\" --execution-role-arn \"$ROLE_ARN\"",
+            "aws_call ecs update-service --cluster 'prod' --service 'web' --task-definition \"$TASK_DEFINITION_ARN\" --force-new-deployment",
+            "aws_call ecs wait services-stable --cluster 'prod' --services 'web'",
         ];
         let mut at = 0;
         for needle in order {
@@ -202,6 +294,10 @@ mod tests {
             at += found + needle.len();
         }
         assert!(script.contains("read -rs"));
+        // Every AWS command goes through aws_call (region and endpoint).
+        for line in script.lines().filter(|l| l.contains("aws ")) {
+            assert!(line.contains("aws --region \"$REGION\""), "{line}");
+        }
         // httpd from Docker Hub with splunk logs: nothing to recommend.
         assert!(!script.contains("attach-role-policy"), "{script}");
     }
@@ -213,9 +309,26 @@ mod tests {
         ws.execution_role.create = false;
         ws.set_secret_create(Store::Ssm, "/web/db/password", false);
         let script = script_for(&ws);
-        assert!(script.contains("aws iam attach-role-policy --role-name 'webTaskExecutionRole' --policy-arn 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'"), "{script}");
+        assert!(script.contains("aws_call iam attach-role-policy --role-name 'webTaskExecutionRole' --policy-arn 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'"), "{script}");
         assert!(!script.contains("create-role"));
+        assert!(script.contains("update-assume-role-policy"));
         assert!(!script.contains("put-parameter"));
+    }
+
+    #[test]
+    fn kms_keys_use_each_commands_own_flag() {
+        let mut ws = Workspace::seed_example();
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        for spec in &mut ws.secrets {
+            spec.kms_key_id = Some(key.into());
+        }
+        let script = script_for(&ws);
+        assert!(
+            script
+                .contains(&format!("ssm put-parameter --name '/web/db/password' --type SecureString --key-id '{key}'")),
+            "{script}"
+        );
+        assert!(script.contains(&format!("create-secret --name 'web/splunk-token' --kms-key-id '{key}'")), "{script}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod context;
 pub mod decode;
 pub mod deploy_script;
 pub mod diagnostic;
+pub mod downloads;
 pub mod execution_role;
 pub mod fix;
 pub mod iam;

@@ -221,8 +221,10 @@ impl PendingSecretArn {
 ///   after normalisation ([`crate::revision_compare`]);
 /// - a service is updated when it does not run the target revision, or when
 ///   this apply wrote a secret value and the service asks for
-///   `forceNewDeployment` (running tasks keep old values until replaced).
-///   A no-op re-apply therefore updates nothing;
+///   `forceNewDeployment` (running tasks keep old values until replaced),
+///   or when it wrote the role's permissions and the service asks for
+///   `forceNewDeployment` (tasks read secrets only at start). A no-op
+///   re-apply therefore updates nothing;
 /// - one wait for stability per cluster follows any update.
 pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<String>) -> Plan {
     let mut problems: Vec<Diagnostic> = Vec::new();
@@ -481,7 +483,17 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         ));
     }
 
-    // 5. Services.
+    // 5. Services. A write to the role's permissions counts like a written
+    //    secret value: tasks that failed to read their secrets are only
+    //    retried on ECS's back-off, so a forced deployment starts them now.
+    let wrote_role_permissions = steps.iter().any(|s| {
+        matches!(
+            s.action,
+            StepAction::PutRolePolicy { .. }
+                | StepAction::AttachManagedPolicy { .. }
+                | StepAction::UpdateTrustPolicy { .. }
+        )
+    });
     let mut updated_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, spec) in desired.services.iter().enumerate() {
         let found = observed.services.iter().find(|s| s.cluster == spec.cluster && s.service == spec.service);
@@ -507,6 +519,10 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             ))
         } else if wrote_values && spec.force_new_deployment {
             Some("a secret value was written and running tasks keep the old one until replaced".to_owned())
+        } else if wrote_role_permissions && spec.force_new_deployment {
+            Some(
+                "the execution role's permissions changed and tasks read their secrets only when they start".to_owned(),
+            )
         } else {
             None
         };

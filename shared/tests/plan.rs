@@ -208,7 +208,37 @@ fn a_foreign_trust_policy_is_replaced() {
     let mut world = applied_world();
     world.role.as_mut().unwrap().trust_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    check(&bundle(), &world, &BTreeSet::new(), &["update-trust-policy:webExec"], &[]);
+    check(
+        &bundle(),
+        &world,
+        &BTreeSet::new(),
+        &["update-trust-policy:webExec", "update-service:prod/web", "wait-services-stable:prod"],
+        &[],
+    );
+}
+
+#[test]
+fn a_role_permission_write_redeploys_only_when_forced() {
+    // The tasks failed with AccessDenied; the inline policy was lost.
+    let mut world = applied_world();
+    world.role.as_mut().unwrap().inline_policies.clear();
+    let plan = check(
+        &bundle(),
+        &world,
+        &BTreeSet::new(),
+        &["put-role-policy:webExec/ecs-secrets-web", "update-service:prod/web", "wait-services-stable:prod"],
+        &[],
+    );
+    assert_eq!(plan.writes, 2);
+    let StepAction::UpdateService { force_new_deployment, .. } = step_action(&plan, "update-service:prod/web") else {
+        panic!()
+    };
+    assert!(force_new_deployment);
+    let mut calm = bundle();
+    calm.services[0].force_new_deployment = false;
+    check(&calm, &world, &BTreeSet::new(), &["put-role-policy:webExec/ecs-secrets-web"], &[]);
+    // Nothing to write: nothing redeployed.
+    check(&bundle(), &applied_world(), &BTreeSet::new(), &[], &[]);
 }
 
 #[test]

@@ -252,10 +252,33 @@ impl Ui {
              HTMLAnchorElement.prototype.click = function () { \
                const blob = window.__blobs[this.href]; \
                if (this.download && blob) { const name = this.download; \
-                 blob.text().then(t => window.__downloads.push([name, t])); } \
+                 blob.arrayBuffer().then(b => { const bytes = new Uint8Array(b); \
+                   const hex = Array.from(bytes, x => x.toString(16).padStart(2, '0')).join(''); \
+                   window.__downloads.push([name, new TextDecoder().decode(bytes), hex]); }); } \
                return click.call(this); }; return true;",
         )
         .await;
+    }
+
+    /// Waits for `count` captured downloads and returns their bytes (a zip
+    /// is not text) in click order.
+    pub async fn captured_download_bytes(&self, count: usize) -> Vec<(String, Vec<u8>)> {
+        self.eventually("the downloads", || async {
+            self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
+        })
+        .await;
+        let all = self.js("return window.__downloads.map(d => [d[0], d[2]]);").await;
+        all.as_array()
+            .into_iter()
+            .flatten()
+            .map(|pair| {
+                let hex = pair[1].as_str().unwrap_or_default();
+                let bytes = (0..hex.len() / 2)
+                    .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex from the page"))
+                    .collect();
+                (pair[0].as_str().unwrap_or_default().to_owned(), bytes)
+            })
+            .collect()
     }
 
     /// Waits for `count` captured downloads and returns them in click order.

@@ -292,3 +292,36 @@ pub fn bundle_fixture(name: &str, kms_key: &str) -> String {
 pub fn texts(output: &Output) -> (String, String) {
     (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
+
+/// What Python's `zipfile` reads from an archive (after `testzip()` checked
+/// every CRC), and, when `unzip` is installed, that `unzip -t` accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipContents {
+    /// (name, text) in archive order.
+    pub files: Vec<(String, String)>,
+    /// Names whose Unix mode has the owner's execute bit.
+    pub executable: Vec<String>,
+}
+
+pub fn zip_contents(path: &Path) -> ZipContents {
+    let python = find_tool("ECS_SECRETS_PYTHON", ".tools/venv/bin/python3", "python3").expect("python3 for zipfile");
+    let script = "import json, sys, zipfile\n\
+                  z = zipfile.ZipFile(sys.argv[1])\n\
+                  assert z.testzip() is None, 'bad CRC'\n\
+                  print(json.dumps([[i.filename, z.read(i).decode('utf-8'), (i.external_attr >> 16) & 0o100] for i in z.infolist()]))\n";
+    let out = Command::new(python).arg("-c").arg(script).arg(path).output().expect("run python3");
+    assert!(out.status.success(), "zipfile cannot read {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let entries: Vec<(String, String, u32)> = serde_json::from_slice(&out.stdout).expect("zipfile listing");
+    if let Ok(unzip) = Command::new("unzip").arg("-t").arg(path).output() {
+        assert!(
+            unzip.status.success(),
+            "unzip -t rejects {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&unzip.stdout)
+        );
+    }
+    ZipContents {
+        executable: entries.iter().filter(|e| e.2 != 0).map(|e| e.0.clone()).collect(),
+        files: entries.into_iter().map(|(name, text, _)| (name, text)).collect(),
+    }
+}

@@ -11,29 +11,10 @@ use serde_json::Value;
 use shared::workspace::Workspace;
 
 /// The files the UI offers, computed from a workspace by the same `shared`
-/// functions the CLI uses.
+/// function `ecs-secrets export` uses.
 fn expected_files(ws: &Workspace) -> Vec<(&'static str, String)> {
-    let analysis = ws.analyze();
-    vec![
-        ("task-definition.json", shared::export(&ws.task_definition)),
-        ("trust-policy.json", pretty(&analysis.trust_policy)),
-        ("execution-role-policy.json", pretty(&analysis.permission_policy.policy)),
-        ("bundle.json", pretty(&ws.to_bundle())),
-        (
-            "deploy.sh",
-            shared::deploy_script::deploy_script(
-                &ws.to_bundle(),
-                &analysis.permission_policy,
-                analysis.recommendation.as_ref(),
-            ),
-        ),
-    ]
-}
-
-/// Pretty JSON with a final newline (serialised from the typed value: the
-/// policy model keeps AWS's key order, a `serde_json::Value` would sort it).
-fn pretty<T: serde::Serialize>(value: &T) -> String {
-    format!("{}\n", serde_json::to_string_pretty(value).unwrap())
+    let (bundle, analysis) = (ws.to_bundle(), ws.analyze());
+    shared::downloads::Download::ALL.iter().map(|d| (d.file_name(), d.text(&bundle, &analysis))).collect()
 }
 
 async fn count(ui: &Ui, css: &str) -> usize {
@@ -88,16 +69,22 @@ async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_f
     // The download buttons hand the browser exactly these bytes under these
     // names: read each Blob back as the browser receives it.
     ui.capture_downloads().await;
+    ui.click("[id='tab-deploy.sh']").await;
+    ui.click("#download").await;
     ui.click("#download-all").await;
-    let downloads = ui.captured_downloads(5).await;
-    let names: Vec<&str> = downloads.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["task-definition.json", "trust-policy.json", "execution-role-policy.json", "bundle.json", "deploy.sh"]
-    );
-    for ((name, text), (_, expected)) in downloads.iter().zip(expected_files(&seed)) {
-        assert_eq!(text, &expected, "downloaded {name}");
-    }
+    let downloads = ui.captured_download_bytes(2).await;
+    assert_eq!(downloads[0].0, "deploy.sh");
+    assert_eq!(String::from_utf8_lossy(&downloads[0].1), expected_files(&seed)[4].1, "downloaded deploy.sh");
+    // "Download all" is one zip that unzip and Python's zipfile read, holding
+    // exactly the single downloads (deploy.sh executable).
+    assert_eq!(downloads[1].0, "ecs-secrets.zip");
+    let dir = e2e::TempDir::new("zip");
+    let zip = dir.0.join("ecs-secrets.zip");
+    std::fs::write(&zip, &downloads[1].1).unwrap();
+    let listing = e2e::zip_contents(&zip);
+    let expected: Vec<(String, String)> = expected_files(&seed).into_iter().map(|(n, t)| (n.to_owned(), t)).collect();
+    assert_eq!(listing.files, expected);
+    assert_eq!(listing.executable, ["deploy.sh"]);
     ui.close().await;
 }
 

@@ -1,6 +1,6 @@
 //! The commands of `ecs-secrets`, one module per subcommand.
 //!
-//! The offline commands (lint, normalize, policy, check, iam, diagnose) each
+//! The offline commands (lint, normalize, policy, check, iam, diagnose, export) each
 //! have an `Args` struct (clap derive) and a `run(args) ->
 //! anyhow::Result<ExitCode>`: `Ok` with the exit code its contract gives (0
 //! clean, 1 findings) and `Err` for bad input, which [`finish`] prints and
@@ -14,6 +14,7 @@ pub mod style;
 
 pub mod check;
 pub mod diagnose;
+pub mod export;
 pub mod iam;
 pub mod lint;
 pub mod lint_report;
