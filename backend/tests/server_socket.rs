@@ -71,7 +71,7 @@ async fn a_taken_default_port_falls_back_to_a_free_one() {
 
 #[cfg(unix)]
 #[tokio::test]
-async fn serve_prints_a_url_with_the_token_and_stops_on_ctrl_c() {
+async fn serve_prints_a_url_with_a_launch_code_and_stops_on_ctrl_c() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ecs-secrets"))
         .args(["serve", "--port", "0", "--dist"])
         .arg(fixture_dist())
@@ -92,10 +92,26 @@ async fn serve_prints_a_url_with_the_token_and_stops_on_ctrl_c() {
     let url = url.expect("serve printed a URL");
     // Keep reading: closing the pipe would be the test's doing, not the server's.
     let drain = std::thread::spawn(move || rest_of_stdout.map(Result::unwrap).collect::<Vec<_>>());
-    let (authority, fragment) = url.split_once("/#token=").expect("URL carries the token in its fragment");
-    assert_eq!(fragment.len(), 64, "256-bit hex token: {fragment}");
+    let (authority, code) = url.split_once("/#code=").expect("URL carries the launch code in its fragment");
+    assert_eq!(code.len(), 64, "256-bit hex code: {code}");
     let address: SocketAddr = authority.parse().unwrap();
     assert_eq!(address.ip(), LOOPBACK);
+
+    // The page trades the code for the token (same origin, once).
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let body = format!(r#"{{"code":"{code}"}}"#);
+    let request = format!(
+        "POST /api/session HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut granted = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut granted)).await.unwrap().unwrap();
+    assert!(granted.starts_with("HTTP/1.1 200 OK\r\n"), "{granted}");
+    let token = granted.rsplit_once(r#""token":""#).and_then(|(_, rest)| rest.split_once('"')).unwrap().0.to_owned();
+    assert_eq!(token.len(), 64, "256-bit hex token: {token}");
+    assert_ne!(token, code);
+    let fragment = token.as_str();
 
     let health = raw_request(address, authority, "/api/health", fragment).await;
     assert!(health.starts_with("HTTP/1.1 200 OK\r\n"), "{health}");
@@ -110,4 +126,5 @@ async fn serve_prints_a_url_with_the_token_and_stops_on_ctrl_c() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("request served"), "the request log is on stderr:\n{stderr}");
     assert!(!stderr.contains(fragment), "the token is not logged:\n{stderr}");
+    assert!(!stderr.contains(code), "the launch code is not logged:\n{stderr}");
 }

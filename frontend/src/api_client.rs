@@ -1,10 +1,13 @@
 //! The one module that talks HTTP to `ecs-secrets serve`.
 //!
-//! The server hands the page a per-launch bearer token in the URL fragment
-//! (`#token=…`). It is read once at start, kept in this module's memory only
-//! (never in storage) and removed from the address bar, so it is neither in
-//! the history nor in a screenshot. Without a token the page runs offline:
-//! every check still works, only Apply needs the server.
+//! The URL `serve` prints carries a one-time launch code (`#code=…`), never
+//! the session token. At start the page removes the fragment from the
+//! address bar and trades the code for the token with a same-origin
+//! `POST /api/session`; the token is kept in this module's memory and in
+//! `sessionStorage` (this tab and origin only, gone when the tab closes), so
+//! a reload (F5) stays connected while the history holds only a spent code.
+//! Without a token the page runs offline: every check still works, only
+//! Apply needs the server.
 //!
 //! Apply answers with Server-Sent Events; `EventSource` can neither POST nor
 //! send headers, so the stream is read from `fetch` and parsed here.
@@ -21,6 +24,16 @@ use wasm_bindgen_futures::JsFuture;
 
 thread_local! {
     static TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The launch-code exchange while it runs (a Promise can be awaited by
+    /// every request that starts meanwhile; the code works only once).
+    static SESSION: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// The `sessionStorage` key of the session token.
+const TOKEN_KEY: &str = "ecs-secrets.session-token";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
 }
 
 /// `GET /api/whoami`.
@@ -75,17 +88,65 @@ struct ErrorDetail {
     message: String,
 }
 
-/// Reads the token from `#token=…` and removes the fragment from the URL.
+/// Reads the launch code from `#code=…` (removing the fragment from the
+/// URL) and starts trading it for the token; without a code, the token this
+/// tab already holds in `sessionStorage` (a reload).
 pub fn init_from_location() {
     let Some(window) = web_sys::window() else { return };
+    let stored = session_storage().and_then(|s| s.get_item(TOKEN_KEY).ok().flatten()).filter(|t| !t.is_empty());
+    TOKEN.with(|slot| *slot.borrow_mut() = stored);
     let Ok(hash) = window.location().hash() else { return };
-    let token = hash.trim_start_matches('#').split('&').find_map(|part| part.strip_prefix("token=")).map(str::to_owned);
-    if let Some(token) = token.filter(|t| !t.is_empty()) {
-        TOKEN.with(|slot| *slot.borrow_mut() = Some(token));
-        if let (Ok(history), Ok(path)) = (window.history(), window.location().pathname()) {
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
-        }
+    let code = hash.trim_start_matches('#').split('&').find_map(|part| part.strip_prefix("code=")).map(str::to_owned);
+    let Some(code) = code.filter(|c| !c.is_empty()) else { return };
+    if let (Ok(history), Ok(path)) = (window.history(), window.location().pathname()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
     }
+    let exchange = wasm_bindgen_futures::future_to_promise(async move {
+        match exchange_code(&code).await {
+            Ok(token) => {
+                if let Some(storage) = session_storage() {
+                    let _ = storage.set_item(TOKEN_KEY, &token);
+                }
+                TOKEN.with(|slot| *slot.borrow_mut() = Some(token));
+                Ok(JsValue::TRUE)
+            }
+            // A used code with a token already in this tab (the printed URL
+            // opened again here) is no failure: keep the stored token.
+            Err(_) if TOKEN.with(|slot| slot.borrow().is_some()) => Ok(JsValue::TRUE),
+            Err(e) => Err(JsValue::from_str(&e.message)),
+        }
+    });
+    SESSION.with(|slot| *slot.borrow_mut() = Some(exchange));
+}
+
+#[derive(Deserialize)]
+struct SessionGrant {
+    token: String,
+}
+
+async fn exchange_code(code: &str) -> Result<String, ApiError> {
+    let body = serde_json::json!({ "code": code }).to_string();
+    let response = request("POST", "/api/session", None, Some(body)).await?;
+    let text = read_text(&response).await?;
+    from_json::<SessionGrant>(&text)
+        .map(|g| g.token)
+        .map_err(|e| ApiError { code: "bad_response".into(), message: format!("/api/session: unexpected answer: {e}") })
+}
+
+/// The session token, once the launch-code exchange (if any) has finished.
+async fn token() -> Result<String, ApiError> {
+    if let Some(exchange) = SESSION.with(|slot| slot.borrow().clone())
+        && let Err(e) = JsFuture::from(exchange).await
+    {
+        return Err(ApiError {
+            code: "session".into(),
+            message: format!(
+                "could not connect to ecs-secrets serve: {}",
+                e.as_string().unwrap_or_else(|| "the launch code was refused".into())
+            ),
+        });
+    }
+    TOKEN.with(|slot| slot.borrow().clone()).ok_or_else(no_backend)
 }
 
 fn no_backend() -> ApiError {
@@ -105,10 +166,22 @@ fn js_error(context: &str, error: JsValue) -> ApiError {
 }
 
 async fn send(method: &str, path: &str, body: Option<String>) -> Result<web_sys::Response, ApiError> {
-    let token = TOKEN.with(|slot| slot.borrow().clone()).ok_or_else(no_backend)?;
+    let token = token().await?;
+    request(method, path, Some(&token), body).await
+}
+
+/// One request; a failure says in words what failed and what to do.
+async fn request(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<String>,
+) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or_else(no_backend)?;
     let headers = web_sys::Headers::new().map_err(|e| js_error("headers", e))?;
-    headers.set("Authorization", &format!("Bearer {token}")).map_err(|e| js_error("headers", e))?;
+    if let Some(token) = token {
+        headers.set("Authorization", &format!("Bearer {token}")).map_err(|e| js_error("headers", e))?;
+    }
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
@@ -117,9 +190,7 @@ async fn send(method: &str, path: &str, body: Option<String>) -> Result<web_sys:
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|e| js_error(path, e))?;
-    let response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|e| js_error(&format!("cannot reach the backend ({path})"), e))?;
+    let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| unreachable_backend(path))?;
     let response: web_sys::Response = response.dyn_into().map_err(|e| js_error(path, e))?;
     if response.ok() {
         return Ok(response);
@@ -130,6 +201,18 @@ async fn send(method: &str, path: &str, body: Option<String>) -> Result<web_sys:
         Ok(body) => ApiError { code: body.error.code, message: body.error.message },
         Err(_) => ApiError { code: format!("http_{status}"), message: format!("{path} answered HTTP {status}") },
     })
+}
+
+/// `fetch` itself failed: the server is not running (stopped, restarted on
+/// another port) or the network dropped. `fetch` says no more than that.
+fn unreachable_backend(path: &str) -> ApiError {
+    ApiError {
+        code: "unreachable".into(),
+        message: format!(
+            "the ecs-secrets server did not answer ({path}): it may have stopped. Check the terminal running \
+             `ecs-secrets serve` (start it again if needed, and open the new URL it prints), then retry."
+        ),
+    }
 }
 
 /// Reads JSON through `Value`: the string reader is then instantiated for

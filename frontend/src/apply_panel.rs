@@ -1,10 +1,13 @@
-//! Apply: who the backend acts as, the plan as a step list, confirmation,
-//! progress streamed step by step and the final report. Disabled, with the
-//! reason, when there is no backend or it has no AWS credentials.
+//! Apply: who the backend acts as, the services to redeploy, the plan as a
+//! step list, confirmation, progress streamed step by step and the final
+//! report. Disabled, with the reason, when there is no backend or it has no
+//! AWS credentials. A failed request says what failed and offers a retry.
+
+use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use secrecy::ExposeSecret;
-use shared::plan::{ApplyReport, ProgressEvent};
+use shared::plan::{ApplyReport, ProgressEvent, StepAction};
 
 use crate::AppState;
 use crate::api_client::{self, ApiError, ApplyEvent, PlanResponse, WhoAmI};
@@ -16,12 +19,27 @@ enum Backend {
     Unavailable(ApiError),
 }
 
+/// Whether an error means the server is gone (rather than AWS refusing).
+fn lost_backend(error: &ApiError) -> bool {
+    matches!(error.code.as_str(), "unreachable" | "session" | "no_backend")
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct StepProgress {
     id: String,
     title: String,
     state: &'static str,
     detail: String,
+}
+
+/// The secrets a plan creates (their values must be entered before Apply).
+fn created_by(plan: &PlanResponse) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    names.extend(plan.steps.iter().filter_map(|s| match &s.action {
+        StepAction::CreateParameter { name, .. } | StepAction::CreateSecret { name, .. } => Some(name.clone()),
+        _ => None,
+    }));
+    names
 }
 
 #[component]
@@ -32,29 +50,31 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
     let progress = RwSignal::new(Vec::<StepProgress>::new());
     let report = RwSignal::new(None::<Result<ApplyReport, ApiError>>);
     let running = RwSignal::new(false);
+    // Secrets marked "create" that AWS already has (seen by the last plan,
+    // or created by the last apply): they need no value.
+    let existing = RwSignal::new(BTreeSet::<String>::new());
 
-    leptos::task::spawn_local(async move {
-        let answer = api_client::whoami().await;
-        if let Ok(who) = &answer {
-            ws.update(|w| w.adopt_identity(&who.region, &who.account));
-        }
-        backend.set(match answer {
-            Ok(who) => Backend::Ready(who),
-            Err(e) => Backend::Unavailable(e),
+    let check_backend = move || {
+        backend.set(Backend::Checking);
+        leptos::task::spawn_local(async move {
+            let answer = api_client::whoami().await;
+            if let Ok(who) = &answer {
+                ws.update(|w| w.adopt_identity(&who.region, &who.account));
+            }
+            backend.set(match answer {
+                Ok(who) => Backend::Ready(who),
+                Err(e) => Backend::Unavailable(e),
+            });
         });
-    });
-
-    let missing_values = move || {
-        ws.with(|w| {
-            state.values.with(|v| {
-                w.secrets
-                    .iter()
-                    .filter(|s| s.create && !v.contains_key(&s.name))
-                    .map(|s| s.name.clone())
-                    .collect::<Vec<_>>()
-            })
-        })
     };
+    check_backend();
+    // A request that found the server gone turns the badge from "connected".
+    let note_failure = move |error: &ApiError| {
+        if lost_backend(error) {
+            backend.set(Backend::Unavailable(error.clone()));
+        }
+    };
+
     let blocked = move || -> Option<String> {
         match backend.get() {
             Backend::Checking => Some("Checking the backend…".into()),
@@ -63,25 +83,52 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                 let errors = state
                     .analysis
                     .with(|a| a.diagnostics.iter().filter(|d| d.severity == shared::Severity::Error).count());
-                if errors > 0 {
-                    return Some(format!("Fix the {errors} error(s) in Diagnostics first."));
-                }
-                let missing = missing_values();
-                (!missing.is_empty())
-                    .then(|| format!("Enter the value of each secret to create: {}", missing.join(", ")))
+                (errors > 0).then(|| format!("Fix the {errors} error(s) in Diagnostics first."))
             }
         }
     };
+    // The values Apply still needs: those of the secrets the plan creates.
+    let missing_values = move || {
+        plan.with(|p| match p {
+            Some(Ok(p)) => state.values.with(|v| created_by(p).into_iter().filter(|n| !v.contains_key(n)).collect()),
+            _ => Vec::new(),
+        })
+    };
+    let confirm_blocked = move || -> Option<String> {
+        blocked().or_else(|| {
+            let missing = missing_values();
+            (!missing.is_empty()).then(|| format!("Enter the value of each secret to create: {}", missing.join(", ")))
+        })
+    };
 
-    let make_plan = move |_| {
+    let make_plan = move || {
         let bundle = ws.with_untracked(|w| w.to_bundle());
         plan.set(None);
         report.set(None);
         progress.set(Vec::new());
-        leptos::task::spawn_local(async move { plan.set(Some(api_client::plan(&bundle).await)) });
+        running.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = api_client::plan(&bundle).await;
+            match &answer {
+                Ok(p) => {
+                    let created = created_by(p);
+                    existing.set(
+                        bundle
+                            .secrets
+                            .iter()
+                            .filter(|s| s.create && !created.contains(&s.name))
+                            .map(|s| s.name.clone())
+                            .collect(),
+                    );
+                }
+                Err(e) => note_failure(e),
+            }
+            plan.set(Some(answer));
+            running.set(false);
+        });
     };
 
-    let confirm = move |_| {
+    let confirm = move || {
         let bundle = ws.with_untracked(|w| w.to_bundle());
         // `extend`, not `collect` (which sorts first): no sort code for
         // this map type in the WASM (size budget).
@@ -119,7 +166,32 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
             })
             .await;
             if let Err(e) = outcome {
+                note_failure(&e);
                 report.set(Some(Err(e)));
+            }
+            // Steps that never started did not run: say so, not "pending".
+            let succeeded = report.with_untracked(|r| matches!(r, Some(Ok(r)) if r.success));
+            if !succeeded {
+                progress.update(|steps| {
+                    for step in steps.iter_mut().filter(|s| matches!(s.state, "pending" | "running")) {
+                        step.state = "not run";
+                    }
+                });
+            }
+            if let Some(Ok(r)) = report.get_untracked() {
+                // What was created exists now: no value is asked for again,
+                // and the values leave the page's memory.
+                let created: Vec<String> = r
+                    .completed
+                    .iter()
+                    .filter_map(|id| id.strip_prefix("create-parameter:").or_else(|| id.strip_prefix("create-secret:")))
+                    .map(str::to_owned)
+                    .collect();
+                state.values.update(|v| created.iter().for_each(|n| drop(v.remove(n))));
+                existing.update(|e| e.extend(created));
+                if r.success {
+                    plan.set(None);
+                }
             }
             running.set(false);
         });
@@ -136,67 +208,101 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         <p><span class="pill ok">"connected"</span>" Acting as "<code>{who.arn.clone()}</code>" in account "<code>{who.account.clone()}</code>", region "<code>{who.region.clone()}</code>" (credentials from "{who.credential_source.clone()}")."</p>
                     }.into_any(),
                     Backend::Unavailable(e) => view! {
-                        <p><span class="pill bad">{if e.code == "no_credentials" { "no AWS credentials" } else { "no backend" }}</span>" "{e.message.clone()}</p>
+                        <p>
+                            <span class="pill bad">{match e.code.as_str() { "no_credentials" => "no AWS credentials", "unreachable" | "session" => "disconnected", _ => "no backend" }}</span>
+                            " "{e.message.clone()}" "
+                            <button class="btn small" id="check-backend" on:click=move |_| check_backend()>"Check again"</button>
+                        </p>
                     }.into_any(),
                 }}
             </div>
             <h3>"Services to redeploy (optional)"</h3>
             <For each=move || 0..services() key=|i| *i let:i>
-                <div class="row list-row">
-                    <input type="text" aria-label="Cluster" placeholder="cluster" id=format!("service-cluster-{i}")
-                        prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.cluster.clone()).unwrap_or_default())
-                        on:input=move |ev| ws.update(|w| w.set_service(i, true, &event_target_value(&ev))) />
-                    <input type="text" aria-label="Service" placeholder="service" id=format!("service-name-{i}")
-                        prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.service.clone()).unwrap_or_default())
-                        on:input=move |ev| ws.update(|w| w.set_service(i, false, &event_target_value(&ev))) />
+                <div class="row list-row service-row">
+                    <label class="field inline">
+                        <span class="field-label">"Cluster"</span>
+                        <input type="text" placeholder="prod" id=format!("service-cluster-{i}")
+                            prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.cluster.clone()).unwrap_or_default())
+                            on:input=move |ev| ws.update(|w| w.set_service(i, true, &event_target_value(&ev))) />
+                    </label>
+                    <label class="field inline">
+                        <span class="field-label">"Service"</span>
+                        <input type="text" placeholder="web" id=format!("service-name-{i}")
+                            prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.service.clone()).unwrap_or_default())
+                            on:input=move |ev| ws.update(|w| w.set_service(i, false, &event_target_value(&ev))) />
+                    </label>
+                    <label class="check" title="Start new tasks even when the revision is unchanged: after a secret value or the role's permissions were written, running tasks keep what they read at start">
+                        <input type="checkbox" id=format!("service-force-{i}")
+                            prop:checked=move || ws.with(|w| w.services.get(i).is_some_and(|s| s.force_new_deployment))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                ws.update(|w| w.set_service_force_new_deployment(i, on));
+                            } />
+                        "force new deployment"
+                    </label>
                     <button class="btn small" on:click=move |_| state.destructive("Remove service", |w| w.remove_service(i))>"Remove"</button>
                 </div>
             </For>
             <button class="btn small" id="add-service" on:click=move |_| ws.update(|w| w.add_service())>"+ Service"</button>
 
             <h3>"Values of the secrets to create"</h3>
-            <p class="hint">"Kept in this page's memory only and sent only with Apply. Secrets not marked \"create\" must already exist."</p>
+            <p class="hint">"Kept in this page's memory only and sent only with Apply. Plan tells which secrets AWS lacks: only those need a value. Secrets not marked \"create\" must already exist."</p>
             <ul class="values" id="apply-values">
                 {move || ws.with(|w| w.secrets.iter().filter(|s| s.create).map(|s| {
                     let name = s.name.clone();
+                    let exists = { let name = name.clone(); move || existing.with(|e| e.contains(&name)) };
                     let has = { let name = name.clone(); move || state.values.with(|v| v.contains_key(&name)) };
                     let has_text = has.clone();
+                    let exists_text = exists.clone();
+                    let exists_hidden = exists.clone();
                     let input_name = name.clone();
                     view! {
                         <li class="row">
                             <label class="field inline">
                                 <span class="field-label mono">{format!("{} ({})", name, s.store.as_str())}</span>
                                 <input type="password" autocomplete="off" class="secret-value" id=format!("apply-value-{name}")
+                                    class:hidden=exists_hidden
                                     on:input=move |ev| { let v = event_target_value(&ev); let n = input_name.clone(); state.values.update(|m| { m.insert(n, secrecy::SecretString::from(v)); }); } />
                             </label>
-                            <span class="pill" class:ok=has.clone()>{move || if has_text() { "value set" } else { "no value yet" }}</span>
+                            <span class="pill" class:ok=move || has() || exists()>{move || if exists_text() { "exists in AWS: no value needed" } else if has_text() { "value set" } else { "no value yet" }}</span>
                         </li>
                     }
                 }).collect_view())}
             </ul>
             <div class="row apply-actions">
-                <button class="btn primary" id="plan-button" disabled=move || blocked().is_some() || running.get() on:click=make_plan>"Plan"</button>
+                <button class="btn primary" id="plan-button" disabled=move || blocked().is_some() || running.get() on:click=move |_| make_plan()>"Plan"</button>
                 <span class="muted" id="apply-blocked">{move || blocked().unwrap_or_default()}</span>
             </div>
             {move || plan.get().map(|p| match p {
-                Err(e) => view! { <p class="error" id="plan-error">{format!("Plan failed: {}", e.message)}</p> }.into_any(),
+                Err(e) => view! {
+                    <div class="error-box" id="plan-error" role="alert">
+                        <p class="error">{format!("Plan failed: {}", e.message)}</p>
+                        <button class="btn" id="retry-plan" disabled=move || running.get() on:click=move |_| make_plan()>"Retry the plan"</button>
+                    </div>
+                }.into_any(),
+                Ok(p) if p.steps.is_empty() => view! {
+                    <div class="plan" id="plan">
+                        <h3>"Plan: nothing to do"</h3>
+                        <p id="plan-nothing">"AWS already matches this configuration: applying would make no write call."</p>
+                        {preflight_list(&p)}
+                    </div>
+                }.into_any(),
                 Ok(p) => view! {
                     <div class="plan" id="plan">
                         <h3>{format!("Plan: {} step(s), {} AWS write call(s)", p.steps.len(), p.writes)}</h3>
                         <ol class="steps">
                             {p.steps.iter().map(|s| view! { <li><strong>{s.title.clone()}</strong><span class="muted">{format!(" — {}", s.reason)}</span></li> }).collect_view()}
                         </ol>
-                        {(!p.preflight.is_empty()).then(|| view! {
-                            <ul class="preflight">{p.preflight.iter().map(|d| view! { <li class=format!("diagnostic {}", d.severity)>{format!("{} {}", d.code, d.message)}</li> }).collect_view()}</ul>
-                        })}
-                        <button class="btn primary" id="confirm-apply" disabled=move || running.get() || blocked().is_some() on:click=confirm>"Confirm and apply"</button>
+                        {preflight_list(&p)}
+                        <button class="btn primary" id="confirm-apply" disabled=move || running.get() || confirm_blocked().is_some() on:click=move |_| confirm()>"Confirm and apply"</button>
+                        <span class="muted" id="confirm-blocked">{move || confirm_blocked().unwrap_or_default()}</span>
                     </div>
                 }.into_any(),
             })}
             <Show when=move || !progress.read().is_empty()>
                 <ol class="progress" id="progress">
                     {move || progress.get().into_iter().map(|s| view! {
-                        <li class=format!("step {}", s.state) data-step=s.id.clone()>
+                        <li class=format!("step {}", s.state.replace(' ', "-")) data-step=s.id.clone()>
                             <span class="step-state">{s.state}</span>" "{s.title.clone()}
                             <span class="muted">{(!s.detail.is_empty()).then(|| format!(" — {}", s.detail))}</span>
                         </li>
@@ -209,13 +315,29 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         <h3>{if r.success { "Applied" } else { "Apply failed" }}</h3>
                         <p>{format!("{} step(s) completed, {} AWS write call(s).", r.completed.len(), r.writes)}</p>
                         {r.task_definition_arn.clone().map(|arn| view! { <p>"Task definition: "<code id="registered-arn">{arn}</code></p> })}
-                        {r.failed.clone().map(|f| view! { <p class="error">{format!("{}: {}", f.step_id, f.message)}</p> })}
+                        {r.failed.clone().map(|f| view! {
+                            <p class="error">{format!("{}: {}", f.step_id, f.message)}</p>
+                            <button class="btn" id="retry-apply" disabled=move || running.get() on:click=move |_| make_plan()>"Plan again to retry"</button>
+                        })}
                     </div>
                 }.into_any(),
-                Err(e) => view! { <p class="error" id="report">{format!("Apply failed: {}", e.message)}</p> }.into_any(),
+                Err(e) => view! {
+                    <div class="report bad" id="report" role="alert">
+                        <h3>"Apply failed"</h3>
+                        <p class="error">{e.message.clone()}</p>
+                        <p class="hint">"Apply reads AWS again before it writes, so a retry only does what is still missing."</p>
+                        <button class="btn" id="retry-apply" disabled=move || running.get() on:click=move |_| make_plan()>"Plan again to retry"</button>
+                    </div>
+                }.into_any(),
             })}
         </section>
     }
+}
+
+fn preflight_list(plan: &PlanResponse) -> Option<impl IntoView + use<>> {
+    (!plan.preflight.is_empty()).then(|| view! {
+        <ul class="preflight">{plan.preflight.iter().map(|d| view! { <li class=format!("diagnostic {}", d.severity)>{format!("{} {}", d.code, d.message)}</li> }).collect_view()}</ul>
+    })
 }
 
 fn record(steps: &mut Vec<StepProgress>, event: ProgressEvent) {

@@ -153,6 +153,7 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
                 <label class="field">
                     <span class="field-label">"Launch type"</span>
                     <select id=field_id("/requiresCompatibilities") prop:value=launch on:change=move |ev| set(TaskField::LaunchType)(event_target_value(&ev))>
+                        <option value="">"(not set: EC2)"</option>
                         <option value="FARGATE">"FARGATE"</option>
                         <option value="EC2">"EC2"</option>
                         <option value="EXTERNAL">"EXTERNAL"</option>
@@ -161,6 +162,7 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
                 <label class="field">
                     <span class="field-label">"Network mode"</span>
                     <select id=field_id("/networkMode") prop:value=task(|w| w.task_definition.network_mode.clone()) on:change=move |ev| set(TaskField::NetworkMode)(event_target_value(&ev))>
+                        <option value="">"(not set: bridge on EC2)"</option>
                         <option value="awsvpc">"awsvpc"</option>
                         <option value="bridge">"bridge"</option>
                         <option value="host">"host"</option>
@@ -461,7 +463,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
             <div class="grid secret-grid">
                 <label class="field">
                     <span class="field-label">{if list == SecretList::Secrets { "Variable name" } else { "Log option name" }}</span>
-                    <input type="text" id=field_id(&id_part("name")) placeholder="DATABASE_PASSWORD" prop:value=variable
+                    <input type="text" id=field_id(&id_part("name")) placeholder=if list == SecretList::Secrets { "DATABASE_PASSWORD" } else { "splunk-token" } prop:value=variable
                         on:input=move |ev| ws.update(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <label class="field">
@@ -474,7 +476,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
                 </label>
                 <label class="field">
                     <span class="field-label">{move || if is_sm() { "Secret name" } else { "Parameter name" }}</span>
-                    <input type="text" id=field_id(&id_part("refName")) placeholder="/web/db/password" prop:value=move || draft.with(|d| d.name.clone())
+                    <input type="text" id=field_id(&id_part("refName")) placeholder=move || if is_sm() { "web/api-token" } else { "/web/db/password" } prop:value=move || draft.with(|d| d.name.clone())
                         on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.name = v)) } />
                 </label>
                 <Show when=is_sm>
@@ -525,6 +527,7 @@ fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> i
                             <label class="field inline">
                                 <span class="field-label">"Value (memory only, sent only with Apply)"</span>
                                 <input type="password" autocomplete="off" class="secret-value" id=value_id.clone()
+                                    placeholder=move || if value_set() { "a value is set (hidden): type to replace it" } else { "type the value" }
                                     on:input={
                                         let name = name_for_value.clone();
                                         move |ev| { let v = event_target_value(&ev); let name = name.clone(); state.values.update(|m| { m.insert(name, SecretString::from(v)); }); }

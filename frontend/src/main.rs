@@ -230,16 +230,30 @@ fn App() -> impl IntoView {
     }
 }
 
-/// A count shown beside a section name (diagnostics, denied references).
+/// A count shown beside a section name (diagnostics, denied references),
+/// in the colour of the worst severity it counts.
 fn nav_badge(section: Section, analysis: &Analysis) -> Option<AnyView> {
-    let count = match section {
-        Section::Task | Section::Containers => analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity != shared::Severity::Info && Section::for_path(&d.path) == section)
-            .count(),
-        Section::AccessMap => analysis.access.as_ref().map(|a| a.problems().count()).unwrap_or(0),
-        _ => 0,
+    use shared::Severity;
+    let (count, worst) = match section {
+        Section::Task | Section::Containers => {
+            let counted = || {
+                analysis
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity != Severity::Info && Section::for_path(&d.path) == section)
+            };
+            // `Severity` orders Error < Warning < Info: the worst is the least.
+            (counted().count(), counted().map(|d| d.severity).min().unwrap_or(Severity::Info))
+        }
+        Section::AccessMap => (analysis.access.as_ref().map(|a| a.problems().count()).unwrap_or(0), Severity::Error),
+        _ => (0, Severity::Info),
     };
-    (count > 0).then(|| view! { <span class="badge">{count}</span> }.into_any())
+    let label = if worst == Severity::Error {
+        format!("{count} problem(s), at least one error")
+    } else {
+        format!("{count} warning(s)")
+    };
+    (count > 0).then(|| {
+        view! { <span class=format!("badge {}", worst.as_str()) title=label.clone() aria-label=label>{count}</span> }.into_any()
+    })
 }

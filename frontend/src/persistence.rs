@@ -3,7 +3,7 @@
 //! The configuration is saved to `localStorage` under [`STORAGE_KEY`] in the
 //! versioned schema of [`Workspace::persist`], which has no place for a
 //! secret value; values typed for Apply stay in memory and are never passed
-//! here. `sessionStorage` is not used at all.
+//! here. (`sessionStorage` holds only the session token, see `api_client`.)
 
 use shared::workspace::{RestoreError, Workspace};
 

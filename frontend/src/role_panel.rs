@@ -105,25 +105,83 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
     }
 }
 
-/// Column x positions and widths of the access map. Whole SVG user units:
-/// integers keep float formatting (about 5 KB gzipped) out of the WASM.
-const COLUMNS: [(&str, usize); 5] =
-    [("Container", 10), ("Reference", 188), ("Store", 366), ("KMS key", 544), ("Policy statement", 722)];
-const BOX_W: usize = 150;
+/// The access map's column titles. Box widths follow the longest label of
+/// each column, so names are shown whole (`/web/db/password`, never a
+/// shortened tail); on a narrow screen the map scrolls inside its frame.
+/// Whole SVG user units: integers keep float formatting (about 5 KB
+/// gzipped) out of the WASM.
+const COLUMNS: [&str; 5] = ["Container", "Reference", "Store", "KMS key", "Policy statement"];
 const BOX_H: usize = 44;
 const ROW_H: usize = 60;
+const GAP: usize = 28;
+const MARGIN: usize = 10;
 
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
+/// Two lines per box: what it is, and the detail that tells rows apart.
+type BoxLabels = [(String, String); 5];
+
+/// The name a person knows a reference by: the parameter's name, or the
+/// secret's name (with its JSON key); the raw text when it does not parse.
+fn reference_name(reference: &str) -> String {
+    match shared::SecretRef::parse(reference) {
+        Ok(shared::SecretRef::SecretsManager(arn)) => match &arn.json_key {
+            Some(key) if !key.is_empty() => format!("{} (key {key})", arn.full_name()),
+            _ => arn.full_name(),
+        },
+        Ok(other) => other.name().to_owned(),
+        Err(_) => reference.to_owned(),
     }
-    let tail: String = text.chars().rev().take(max - 1).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("…{tail}")
+}
+
+fn labels(row: &AccessRow) -> BoxLabels {
+    let store = match row.store {
+        Some(shared::Store::Ssm) => "SSM Parameter Store".to_owned(),
+        Some(shared::Store::SecretsManager) => "Secrets Manager".to_owned(),
+        None => "?".to_owned(),
+    };
+    [
+        (row.container.clone(), String::new()),
+        (row.variable.clone(), reference_name(&row.reference)),
+        (store, String::new()),
+        match &row.kms_key {
+            Some(key) => ("customer key".into(), key.clone()),
+            None => ("AWS managed key".into(), String::new()),
+        },
+        if row.statements.is_empty() {
+            ("no statement allows".into(), String::new())
+        } else {
+            (row.statements.join(", "), "allows".into())
+        },
+    ]
+}
+
+/// x and width of each column: wide enough for its longest title (12 px
+/// monospace, about 7.3 px a character) and detail (10.5 px, about 6.4).
+fn column_layout(rows: &[BoxLabels]) -> [(usize, usize); 5] {
+    let mut layout = [(0, 0); 5];
+    let mut x = MARGIN;
+    for (c, slot) in layout.iter_mut().enumerate() {
+        let widest = rows
+            .iter()
+            .map(|r| (r[c].0.chars().count() * 73 / 10).max(r[c].1.chars().count() * 64 / 10))
+            .chain(std::iter::once(COLUMNS[c].len() * 73 / 10))
+            .max()
+            .unwrap_or(0);
+        let width = (widest + 16).max(120);
+        *slot = (x, width);
+        x += width + GAP;
+    }
+    layout
 }
 
 #[component]
 pub fn AccessMapPanel(state: AppState) -> impl IntoView {
     let rows = Memo::new(move |_| state.ws.with(|w| state.analysis.with(|a| w.access_rows(a))));
+    let drawn = Memo::new(move |_| {
+        let rows = rows.get();
+        let labels: Vec<BoxLabels> = rows.iter().map(labels).collect();
+        let layout = column_layout(&labels);
+        (rows, labels, layout)
+    });
     let source = move || {
         state.analysis.with(|a| {
             if a.access.is_some() {
@@ -134,16 +192,19 @@ pub fn AccessMapPanel(state: AppState) -> impl IntoView {
         })
     };
     let height = move || rows.with(|r| 40 + ROW_H * r.len().max(1));
+    let width = move || drawn.with(|(_, _, layout)| layout[4].0 + layout[4].1 + MARGIN);
     view! {
         <section class="panel">
             <h2>"Access map"</h2>
             <p class="hint" id="access-source">{source}</p>
             <div class="legend"><span class="pill ok">"allowed"</span><span class="pill bad">"denied"</span><span class="pill">"not checkable"</span></div>
-            <svg class="access-map" id="access-map" role="img" aria-label="Access map: container, reference, store, KMS key, policy statement"
-                viewBox=move || format!("0 0 900 {}", height())>
-                {COLUMNS.iter().map(|(title, x)| view! { <text class="col-title" x=x + 4 y="20">{*title}</text> }).collect_view()}
-                {move || rows.get().into_iter().enumerate().map(|(i, row)| map_row(i, row)).collect_view()}
-            </svg>
+            <div class="access-map-scroll" id="access-map-scroll">
+                <svg class="access-map" id="access-map" role="img" aria-label="Access map: container, reference, store, KMS key, policy statement"
+                    width=width height=height viewBox=move || format!("0 0 {} {}", width(), height())>
+                    {move || drawn.with(|(_, _, layout)| COLUMNS.iter().zip(layout).map(|(title, (x, _))| view! { <text class="col-title" x=x + 4 y="20">{*title}</text> }).collect_view())}
+                    {move || drawn.with(|(rows, labels, layout)| rows.iter().cloned().zip(labels.iter().cloned()).enumerate().map(|(i, (row, labels))| map_row(i, row, labels, *layout)).collect_view())}
+                </svg>
+            </div>
             <Show when=move || rows.with(Vec::is_empty)>
                 <p class="hint">"The task definition references no secrets yet."</p>
             </Show>
@@ -151,38 +212,17 @@ pub fn AccessMapPanel(state: AppState) -> impl IntoView {
     }
 }
 
-fn map_row(i: usize, row: AccessRow) -> impl IntoView {
+fn map_row(i: usize, row: AccessRow, labels: BoxLabels, layout: [(usize, usize); 5]) -> impl IntoView {
     let y = 34 + ROW_H * i;
     let status = match row.status {
         VerdictStatus::Allowed => "allowed",
         VerdictStatus::Denied => "denied",
         VerdictStatus::Unchecked => "unchecked",
     };
-    let store = match row.store {
-        Some(shared::Store::Ssm) => "SSM Parameter Store".to_owned(),
-        Some(shared::Store::SecretsManager) => "Secrets Manager".to_owned(),
-        None => "?".to_owned(),
-    };
-    let reference_tail = row.reference.rsplit([':', '/']).find(|p| !p.is_empty()).unwrap_or("").to_owned();
-    // Two lines per box: what it is, and the detail that tells rows apart.
-    let labels: [(String, String); 5] = [
-        (row.container.clone(), String::new()),
-        (row.variable.clone(), reference_tail),
-        (store, String::new()),
-        match &row.kms_key {
-            Some(key) => ("customer key".into(), key.rsplit('/').next().unwrap_or(key).to_owned()),
-            None => ("AWS managed key".into(), String::new()),
-        },
-        if row.statements.is_empty() {
-            ("no statement allows".into(), String::new())
-        } else {
-            (row.statements.join(", "), "allows".into())
-        },
-    ];
     let links = (0..4)
         .map(|c| {
-            let x1 = COLUMNS[c].1 + BOX_W;
-            let x2 = COLUMNS[c + 1].1;
+            let x1 = layout[c].0 + layout[c].1;
+            let x2 = layout[c + 1].0;
             view! { <line class=format!("edge {status}") x1=x1 y1=y + BOX_H / 2 x2=x2 y2=y + BOX_H / 2 /> }
         })
         .collect_view();
@@ -190,13 +230,13 @@ fn map_row(i: usize, row: AccessRow) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(c, (title, detail))| {
-            let x = COLUMNS[c].1;
+            let (x, width) = layout[c];
             let one_line = detail.is_empty();
             view! {
                 <g class=format!("node {status}")>
-                    <rect x=x y=y width=BOX_W height=BOX_H rx="6" />
-                    <text x=x + 8 y=if one_line { y + 27 } else { y + 18 }>{shorten(&title, 21)}</text>
-                    <text class="detail" x=x + 8 y=y + 35>{shorten(&detail, 23)}</text>
+                    <rect x=x y=y width=width height=BOX_H rx="6" />
+                    <text x=x + 8 y=if one_line { y + 27 } else { y + 18 }>{title}</text>
+                    <text class="detail" x=x + 8 y=y + 35>{detail}</text>
                 </g>
             }
         })
@@ -220,10 +260,10 @@ pub fn DecoderPanel(state: AppState) -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let apply = move |_| {
         let Some(d) = decoded.get_untracked() else { return };
-        let mut result = Ok(());
+        let mut result = Err(shared::workspace::EditError::NoStatementToApply);
         state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(&d));
         outcome.set(match result {
-            Ok(()) => "Added the statement to the role's policies (Execution role); the access map is updated.".into(),
+            Ok(applied) => applied.to_string(),
             Err(e) => e.to_string(),
         });
     };
@@ -238,9 +278,9 @@ pub fn DecoderPanel(state: AppState) -> impl IntoView {
             </label>
             {move || decoded.get().map(|d| view! {
                 <div class="decoded" id="decoded">
-                    <p><span class="pill bad">{d.cause.as_str()}</span></p>
-                    <p class="explanation">{d.explanation.clone()}</p>
-                    <ol>{d.fix.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol>
+                    <p><span class="pill bad" id="decoded-cause">{d.cause.label()}</span></p>
+                    <p class="explanation">{with_code_spans(&d.explanation)}</p>
+                    <ol>{d.fix.steps.iter().map(|s| view! { <li>{with_code_spans(s)}</li> }).collect_view()}</ol>
                     {d.fix.statement.as_ref().map(|s| view! {
                         <h4>"Statement to add"</h4>
                         <pre class="code-block">{pretty(s)}</pre>
@@ -251,4 +291,16 @@ pub fn DecoderPanel(state: AppState) -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// Text whose `backquoted` parts (names, ARNs, commands) are shown as code,
+/// without the backquotes: explanations are written that way.
+fn with_code_spans(text: &str) -> impl IntoView + use<> {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.to_owned();
+            if i % 2 == 1 { view! { <code>{part}</code> }.into_any() } else { part.into_any() }
+        })
+        .collect_view()
 }

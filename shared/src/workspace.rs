@@ -90,6 +90,51 @@ pub enum SecretList {
     SecretOptions,
 }
 
+/// What [`Workspace::apply_decoder_fix`] changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecoderFixApplied {
+    /// The existing policy (0-based) the statement went into.
+    pub policy_index: usize,
+    /// True when that policy is new: the generated policy plus the statement.
+    pub from_generated: bool,
+    /// The statement in words: `Allow secretsmanager:GetSecretValue on ARN`.
+    pub statement: String,
+}
+
+impl std::fmt::Display for DecoderFixApplied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.policy_index + 1;
+        if self.from_generated {
+            write!(
+                f,
+                "Added the statement ({}) to a copy of the generated permission policy, now existing policy #{n} under Execution role; the access map checks it.",
+                self.statement
+            )
+        } else {
+            write!(
+                f,
+                "Added the statement ({}) to existing policy #{n} under Execution role; the access map checks it.",
+                self.statement
+            )
+        }
+    }
+}
+
+/// `Allow a, b on r1, r2`: a statement in one line.
+fn describe_statement(statement: &crate::iam::policy::Statement) -> String {
+    let effect = match statement.effect {
+        crate::iam::policy::Effect::Allow => "Allow",
+        crate::iam::policy::Effect::Deny => "Deny",
+    };
+    let actions: Vec<&str> = statement.action.list().iter().collect();
+    let resources: Vec<&str> = statement.resource.as_ref().map(|r| r.list().iter().collect()).unwrap_or_default();
+    if resources.is_empty() {
+        format!("{effect} {}", actions.join(", "))
+    } else {
+        format!("{effect} {} on {}", actions.join(", "), resources.join(", "))
+    }
+}
+
 /// Why an edit was refused. Every message names the field and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
@@ -881,21 +926,31 @@ impl Workspace {
     }
 
     /// Applies the error decoder's fix: its Allow statement is added to the
-    /// execution role's existing policies (a new policy when none was
-    /// pasted), so the access check sees the repaired role.
-    pub fn apply_decoder_fix(&mut self, decoded: &Decoded) -> Result<(), EditError> {
+    /// execution role's existing policies, so the access check sees the
+    /// repaired role. With no policy pasted, the access check reads the
+    /// generated policy; the statement is then added to a copy of it (a
+    /// policy holding only the statement would deny every other reference).
+    /// Returns what was changed, in words.
+    pub fn apply_decoder_fix(&mut self, decoded: &Decoded) -> Result<DecoderFixApplied, EditError> {
         let statement = decoded.fix.statement.clone().ok_or(EditError::NoStatementToApply)?;
+        let what = describe_statement(&statement);
         let target = self.existing_policies.iter().position(|text| PolicyDocument::parse(text).is_ok());
-        match target {
+        let (policy_index, from_generated) = match target {
             Some(i) => {
                 let mut doc =
                     PolicyDocument::parse(&self.existing_policies[i]).map_err(|_| EditError::NoStatementToApply)?;
                 doc.statements.push(statement);
                 self.existing_policies[i] = pretty(&doc);
+                (i, false)
             }
-            None => self.existing_policies.push(pretty(&PolicyDocument::new(vec![statement]))),
-        }
-        Ok(())
+            None => {
+                let mut doc = permission_policy(&self.task_definition, &self.generate_options()).policy;
+                doc.statements.push(statement);
+                self.existing_policies.push(pretty(&doc));
+                (self.existing_policies.len() - 1, true)
+            }
+        };
+        Ok(DecoderFixApplied { policy_index, from_generated, statement: what })
     }
 
     pub fn set_existing_policy(&mut self, index: usize, text: &str) {
@@ -920,6 +975,14 @@ impl Workspace {
         if let Some(s) = self.services.get_mut(index) {
             let slot = if cluster { &mut s.cluster } else { &mut s.service };
             *slot = value.trim().to_owned();
+        }
+    }
+
+    /// Whether Apply redeploys the service when only a secret value or the
+    /// role's permissions were written (the revision is unchanged).
+    pub fn set_service_force_new_deployment(&mut self, index: usize, force: bool) {
+        if let Some(s) = self.services.get_mut(index) {
+            s.force_new_deployment = force;
         }
     }
 
@@ -1174,8 +1237,35 @@ mod tests {
         assert_eq!(denied.len(), 1, "{before:#?}");
         let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
         let decoded = crate::decode::decode_with(reason, &ws.context());
-        ws.apply_decoder_fix(&decoded).unwrap();
+        let applied = ws.apply_decoder_fix(&decoded).unwrap();
+        assert_eq!((applied.policy_index, applied.from_generated), (0, false));
+        assert!(
+            applied.to_string().contains(
+                "secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token"
+            ),
+            "{applied}"
+        );
         let after = ws.access_rows(&ws.analyze());
+        assert!(after.iter().all(|r| r.status == VerdictStatus::Allowed), "{after:#?}");
+    }
+
+    /// Seen: on the Example with no pasted policy the fix created a policy
+    /// holding only its statement, and DATABASE_PASSWORD turned denied.
+    #[test]
+    fn decoder_fix_without_pasted_policies_never_denies_an_allowed_reference() {
+        let mut ws = seed();
+        let before = ws.access_rows(&ws.analyze());
+        assert!(before.iter().all(|r| r.status == VerdictStatus::Allowed), "{before:#?}");
+        let reason = "AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
+        let decoded = crate::decode::decode_with(reason, &ws.context());
+        let applied = ws.apply_decoder_fix(&decoded).unwrap();
+        assert_eq!((applied.policy_index, applied.from_generated), (0, true));
+        assert!(
+            applied.to_string().starts_with("Added the statement (Allow secretsmanager:GetSecretValue on "),
+            "{applied}"
+        );
+        let after = ws.access_rows(&ws.analyze());
+        assert_eq!(after.len(), before.len());
         assert!(after.iter().all(|r| r.status == VerdictStatus::Allowed), "{after:#?}");
     }
 }

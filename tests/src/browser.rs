@@ -64,11 +64,11 @@ impl Drop for Killed {
 #[derive(Debug)]
 pub struct Ui {
     pub client: Client,
-    /// The launch URL with the token (`http://127.0.0.1:PORT/#token=…`).
+    /// The launch URL with its one-time code (`http://127.0.0.1:PORT/#code=…`).
     pub url: String,
     /// The page origin without the token.
     pub origin: String,
-    _server: Killed,
+    server: Killed,
     _driver: Killed,
 }
 
@@ -147,7 +147,7 @@ impl Ui {
                 Err(e) => panic!("cannot start a chromedriver session: {e}"),
             }
         };
-        let ui = Ui { client, url, origin, _server: server, _driver: driver };
+        let ui = Ui { client, url, origin, server, _driver: driver };
         ui.client.goto(&ui.url).await.expect("open the UI");
         ui.wait_for("#nav-start").await;
         Some(ui)
@@ -295,6 +295,26 @@ impl Ui {
                 (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
             })
             .collect()
+    }
+
+    /// Stops `ecs-secrets serve` (the page stays open): what a user sees
+    /// when the server dies under the page.
+    pub fn stop_server(&mut self) {
+        let _ = self.server.0.kill();
+        let _ = self.server.0.wait();
+    }
+
+    /// Pastes `text` into the Start page's import box and imports it.
+    pub async fn import(&self, text: &str) {
+        self.nav("start").await;
+        self.client
+            .execute(
+                "const t = document.getElementById('import-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+                vec![Value::String(text.to_owned())],
+            )
+            .await
+            .expect("paste into the import box");
+        self.click("#import-button").await;
     }
 
     pub async fn close(self) {

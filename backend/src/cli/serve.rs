@@ -1,5 +1,5 @@
 //! `ecs-secrets serve`: start the local UI server and print the URL (with
-//! this launch's access token) to open.
+//! this launch's one-time launch code, never the token) to open.
 
 use std::io::Write as _;
 use std::net::IpAddr;
@@ -13,6 +13,7 @@ use crate::server::browser::LaunchPage;
 use crate::server::listener::{self, DEFAULT_PORT};
 use crate::server::live::Live;
 use crate::server::offline::Offline;
+use crate::server::session::LaunchCode;
 use crate::server::{AccessToken, AppState, Deployer, Guard, app};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -105,7 +106,8 @@ pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Resu
     }
 
     let token = AccessToken::generate().context("the operating system's random generator failed")?;
-    let guard = Guard::new(token, bound.address);
+    let code = LaunchCode::generate().context("the operating system's random generator failed")?;
+    let guard = Guard::new(token, bound.address).with_launch_code(code);
     let url = guard.launch_url();
     let router = app(AppState::new(deployer, guard, args.dist.clone()));
 
@@ -113,7 +115,7 @@ pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Resu
     // panic a running server.
     let _stdout_closed = writeln!(
         std::io::stdout(),
-        "ecs-secrets is running. Open this URL (it holds this session's access token; do not share it):\n\n    \
+        "ecs-secrets is running. Open this URL (its code works once, to connect one browser tab):\n\n    \
          {url}\n\nPress Ctrl-C to stop."
     );
     let _launch_page = if args.open { open_browser(&url) } else { None };

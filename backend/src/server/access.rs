@@ -4,8 +4,10 @@
 //! The server can spend the user's AWS credentials, and any web page the
 //! user visits can send requests to `127.0.0.1`. So:
 //! - every `/api/*` request carries `Authorization: Bearer <token>`, where the
-//!   token is 256 random bits from the OS, made at launch and handed to the
-//!   UI in the URL fragment (never sent over HTTP, so never logged);
+//!   token is 256 random bits from the OS, made at launch; the page gets it
+//!   by trading the one-time launch code of the printed URL
+//!   (`POST /api/session`, see [`super::session`]), so the token is never in
+//!   a URL, a request line or a log;
 //! - the `Host` header must name the loopback address (or the one address
 //!   the user explicitly bound), which defeats DNS rebinding: a page on
 //!   `evil.example` that re-resolves to 127.0.0.1 still sends
@@ -29,6 +31,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::AppError;
+use super::session::LaunchCode;
 
 /// The per-launch secret that the UI must present. `Debug` does not show it.
 pub struct AccessToken {
@@ -73,17 +76,30 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// The access rules of one running server: its token and the address it
-/// listens on (which decides the acceptable `Host` and `Origin` values).
+/// The access rules of one running server: its token, the one-time launch
+/// code that hands the token to the page, and the address it listens on
+/// (which decides the acceptable `Host` and `Origin` values).
 #[derive(Debug)]
 pub struct Guard {
     token: AccessToken,
+    launch_code: LaunchCode,
     listen: SocketAddr,
 }
 
 impl Guard {
+    /// A guard without a launch code: the token must reach the client
+    /// another way (tests). `serve` adds one with [`Guard::with_launch_code`].
     pub fn new(token: AccessToken, listen: SocketAddr) -> Self {
-        Self { token, listen }
+        Self { token, launch_code: LaunchCode::unset(), listen }
+    }
+
+    pub fn with_launch_code(mut self, code: LaunchCode) -> Self {
+        self.launch_code = code;
+        self
+    }
+
+    pub fn launch_code(&self) -> &LaunchCode {
+        &self.launch_code
     }
 
     /// The origin the UI is served from, e.g. `http://127.0.0.1:4780`.
@@ -98,10 +114,15 @@ impl Guard {
         format!("http://{host}:{}", self.listen.port())
     }
 
-    /// The URL to open: the token rides in the fragment, which browsers never
-    /// send to the server, so it appears in no request line and no log.
+    /// The URL to open: the one-time launch code (never the token) rides in
+    /// the fragment, which browsers never send to the server, so it appears
+    /// in no request line and no log; the page trades it for the token
+    /// ([`super::session`]). Without a code, the bare origin.
     pub fn launch_url(&self) -> String {
-        format!("{}/#token={}", self.origin(), self.token.expose())
+        match self.launch_code.text() {
+            Some(code) => format!("{}/#code={code}", self.origin()),
+            None => format!("{}/", self.origin()),
+        }
     }
 
     pub fn token(&self) -> &AccessToken {
@@ -279,9 +300,11 @@ mod tests {
     }
 
     #[test]
-    fn launch_url_puts_the_token_in_the_fragment() {
-        assert_eq!(guard("127.0.0.1:4780").launch_url(), "http://127.0.0.1:4780/#token=t");
-        assert_eq!(guard("[::1]:9").launch_url(), "http://[::1]:9/#token=t");
+    fn launch_url_puts_the_one_time_code_in_the_fragment_never_the_token() {
+        let code = || LaunchCode::from_code(AccessToken::from_text("c"));
+        assert_eq!(guard("127.0.0.1:4780").with_launch_code(code()).launch_url(), "http://127.0.0.1:4780/#code=c");
+        assert_eq!(guard("[::1]:9").with_launch_code(code()).launch_url(), "http://[::1]:9/#code=c");
+        assert_eq!(guard("127.0.0.1:4780").launch_url(), "http://127.0.0.1:4780/");
     }
 
     #[test]

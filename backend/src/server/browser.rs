@@ -93,9 +93,9 @@ mod tests {
 
     #[test]
     fn launch_page_is_private_redirects_and_is_removed() {
-        let page = LaunchPage::write("http://127.0.0.1:4780/#token=abc&x=\"y\"").unwrap();
+        let page = LaunchPage::write("http://127.0.0.1:4780/#code=abc&x=\"y\"").unwrap();
         let html = std::fs::read_to_string(page.path()).unwrap();
-        assert!(html.contains("content=\"0;url=http://127.0.0.1:4780/#token=abc&amp;x=&quot;y&quot;\""));
+        assert!(html.contains("content=\"0;url=http://127.0.0.1:4780/#code=abc&amp;x=&quot;y&quot;\""));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -23,6 +23,7 @@ pub mod live;
 pub mod offline;
 mod request_log;
 mod security_headers;
+pub mod session;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -184,8 +185,11 @@ pub fn app<D: Deployer>(state: AppState<D>) -> Router {
     let guard = Arc::clone(&state.guard);
     // Layers wrap what is above them: the token check runs before any API
     // handler or the API's 404/405 answers, and `no-store` covers them all.
+    // `/api/session` trades the launch code for the token, so it is the one
+    // API route before the token check (the Host and Origin checks still apply).
     let api = api::routes::<D>()
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&guard), access::require_token))
+        .route("/session", axum::routing::post(session::exchange::<D>))
         .layer(axum::middleware::from_fn(security_headers::no_store))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES));
     Router::new()

@@ -190,7 +190,7 @@ impl Parts<'_> {
             }
             Some(PolicyKind::IdentityBased) | None => {
                 explanation.push_str(
-                    " No policy attached to the role allows it. ECS uses the task *execution* role (executionRoleArn) to read secrets, pull images and create log streams before the container starts; the task role (taskRoleArn) is not used for this.",
+                    " No policy attached to the role allows it. ECS uses the task execution role (executionRoleArn) to read secrets, pull images and create log streams before the container starts; the task role (taskRoleArn) is not used for this.",
                 );
                 let role = self.facts.role.as_deref().map_or("ROLE", role_name);
                 steps.push(format!(

@@ -96,6 +96,24 @@ impl Cause {
     }
 }
 
+impl Cause {
+    /// The cause in words, for people (`as_str` is the stable JSON name).
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::MissingPermission => "Missing permission",
+            Cause::ExplicitDeny => "Explicitly denied",
+            Cause::KmsAccess => "KMS key not usable",
+            Cause::NotFound => "Secret not found",
+            Cause::WrongRegion => "Wrong region",
+            Cause::PartialArn => "Partial Secrets Manager ARN",
+            Cause::JsonKeyNotFound => "JSON key not found",
+            Cause::Network => "AWS endpoint unreachable",
+            Cause::RegistryAuth => "Registry credentials refused",
+            Cause::Unknown => "Not recognised",
+        }
+    }
+}
+
 impl std::fmt::Display for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -1,4 +1,4 @@
-//! Least-privilege policies for the task *execution* role: the trust policy,
+//! Least-privilege policies for the task execution role: the trust policy,
 //! the inline permission policy that lets the ECS agent read exactly the
 //! secrets a task definition references, and when to attach the AWS managed
 //! policy for ECR pulls and CloudWatch Logs.

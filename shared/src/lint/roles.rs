@@ -1,7 +1,7 @@
 //! The task execution role and the task role.
 //!
 //! The ECS agent fetches secrets (and private-registry credentials) with the
-//! task *execution* role before the container starts; the application uses
+//! task execution role before the container starts; the application uses
 //! the task role afterwards. The rules here catch a missing execution role,
 //! the two being one role, and role ARNs that cannot be right.
 
