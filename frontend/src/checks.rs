@@ -37,24 +37,25 @@ pub fn DiagnosticsPanel(state: AppState) -> impl IntoView {
 #[component]
 fn DiagnosticItem(state: AppState, diagnostic: Diagnostic) -> impl IntoView {
     let path = diagnostic.path.clone();
-    let fix = diagnostic.fix.clone();
+    let code = diagnostic.code.clone();
     let severity = diagnostic.severity.as_str();
+    // The fix is recomputed from the document as it is at the click (the
+    // list may be a moment behind the typing): a fix shown for an earlier
+    // version is never applied to this one.
+    let fix_path = path.clone();
+    let title = diagnostic.fix.as_ref().map(|f| f.title.clone()).unwrap_or_default();
     let apply = move |_| {
-        let Some(fix) = fix.clone() else { return };
-        let mut lifted = None;
-        let mut failure = None;
-        state.destructive(&fix.title, |w| match w.apply_diagnostic_fix(&fix) {
-            Ok(pending) => lifted = pending,
-            Err(e) => failure = Some(e.to_string()),
-        });
-        if let Some(pending) = lifted {
-            state.values.update(|v| {
+        let mut outcome = None;
+        state.destructive(&title, |w| outcome = Some(w.apply_fix_for(&code, &fix_path)));
+        match outcome {
+            Some(Ok(Some(pending))) => state.values.update(|v| {
                 v.insert(pending.name, pending.value);
-            });
+            }),
+            Some(Err(e)) => state.status.set(format!("The fix could not be applied: {e}")),
+            _ => {}
         }
-        if let Some(message) = failure {
-            state.status.set(format!("The fix could not be applied: {message}"));
-        }
+        // The list shows the state after the fix right away.
+        state.settled.update(|n| *n += 1);
     };
     let focus_path = path.clone();
     view! {
@@ -75,9 +76,11 @@ fn DiagnosticItem(state: AppState, diagnostic: Diagnostic) -> impl IntoView {
 #[component]
 pub fn PreviewPanel(state: AppState) -> impl IntoView {
     let selected = RwSignal::new(Download::TaskDefinition);
+    // Follows the settled document, not every keystroke.
     let text = Memo::new(move |_| {
         let file = selected.get();
-        state.ws.with(|ws| state.analysis.with(|a| file.text(&ws.to_bundle(), a)))
+        state.settled.track();
+        state.ws.with_untracked(|ws| state.analysis.with(|a| file.text(&ws.to_bundle(), a)))
     });
     let download = move |_| {
         let file = selected.get_untracked();

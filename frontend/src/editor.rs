@@ -2,13 +2,17 @@
 //! and the containers with their environment, secrets, log configuration
 //! and registry credentials. Each input reads one value from the workspace
 //! and dispatches one `Workspace` method; lists are keyed by index so a
-//! keystroke never re-creates the input being typed in.
+//! keystroke never re-creates the input being typed in. Each container card
+//! and each row reads its own slice of the workspace through a memo, so a
+//! keystroke re-renders only the row it changed.
 
 use leptos::prelude::*;
 use secrecy::SecretString;
 use shared::Store;
+use shared::task_def::{ContainerDefinition, KeyValuePair, Secret};
 use shared::workspace::{
-    ContainerField, FARGATE_CPUS, ReferenceDraft, SecretList, TaskField, Workspace, fargate_memory_options,
+    ContainerField, Direction, DraftEdit, EnvPart, FARGATE_CPUS, ReferenceDraft, SecretList, Site, SiteDraft,
+    TaskField, Workspace, fargate_memory_options,
 };
 
 use crate::{AppState, field_id};
@@ -43,6 +47,11 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
     let notes = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(String::new());
     let import = move |text: String| {
+        if let Some(message) = Workspace::too_large_to_import(&text) {
+            error.set(format!("Cannot import: {message}"));
+            notes.set(Vec::new());
+            return;
+        }
         let mut next = state.ws.get_untracked();
         match next.import_text(&text) {
             Ok(found) => {
@@ -79,7 +88,8 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
                     class="card-button"
                     id="start-empty"
                     on:click=move |_| {
-                        state.destructive("New configuration", |ws| *ws = Workspace::empty());
+                        let empty = state.new_empty();
+                        state.destructive("New configuration", |ws| *ws = empty);
                         state.values.update(|v| v.clear());
                         notes.set(Vec::new());
                         state.section.set(crate::Section::Task);
@@ -141,7 +151,7 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
 pub fn TaskPanel(state: AppState) -> impl IntoView {
     let ws = state.ws;
     let task = move |f: fn(&Workspace) -> Option<String>| move || ws.with(|w| f(w).unwrap_or_default());
-    let set = move |field: TaskField| move |v: String| ws.update(|w| w.set_task_field(field, &v));
+    let set = move |field: TaskField| move |v: String| state.edit(|w| w.set_task_field(field, &v));
     let cpu = task(|w| w.task_definition.cpu.clone());
     let memory_options = move || ws.with(|w| fargate_memory_options(w.task_definition.cpu.as_deref().unwrap_or("")));
     let launch = task(|w| w.task_definition.requires_compatibilities.as_ref().and_then(|c| c.first().cloned()));
@@ -205,66 +215,73 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
 #[component]
 pub fn ContainersPanel(state: AppState) -> impl IntoView {
     let ws = state.ws;
-    let count = move || ws.with(|w| w.task_definition.container_definitions.len());
+    let count = Memo::new(move |_| ws.with(|w| w.task_definition.container_definitions.len()));
+    // The secrets' create flags, shared by every row.
+    let specs = Memo::new(move |_| ws.with(|w| w.secrets.clone()));
     view! {
         <section class="panel">
             <div class="panel-head">
                 <h2>"Containers & secrets"</h2>
-                <button class="btn" id="add-container" on:click=move |_| { ws.update(|w| { w.add_container(); }); }>
+                <button class="btn" id="add-container" on:click=move |_| { state.edit(|w| { w.add_container(); }); }>
                     "+ Add container"
                 </button>
             </div>
-            <For each=move || 0..count() key=|i| *i let:index>
-                <ContainerCard state=state index=index />
+            <For each=move || 0..count.get() key=|i| *i let:index>
+                <ContainerCard state=state index=index specs=specs />
             </For>
         </section>
     }
 }
 
+/// One container's slice of the workspace and the drafts of its references.
+#[derive(Debug, Clone, Copy)]
+struct ContainerSlice {
+    container: Memo<ContainerDefinition>,
+    drafts: Memo<Vec<SiteDraft>>,
+    specs: Memo<Vec<shared::bundle::SecretSpec>>,
+}
+
 #[component]
-fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
+fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::SecretSpec>>) -> impl IntoView {
     let ws = state.ws;
+    let container = Memo::new(move |_| {
+        ws.with(|w| w.task_definition.container_definitions.get(index).cloned().unwrap_or_default())
+    });
+    let drafts = Memo::new(move |_| {
+        ws.with(|w| w.drafts.iter().filter(|d| d.site.container == index).cloned().collect::<Vec<_>>())
+    });
+    let slice = ContainerSlice { container, drafts, specs };
     let base = format!("/containerDefinitions/{index}");
-    let get = move |f: fn(&shared::task_def::ContainerDefinition) -> Option<String>| {
-        move || ws.with(|w| w.task_definition.container_definitions.get(index).and_then(f).unwrap_or_default())
-    };
+    let get = move |f: fn(&ContainerDefinition) -> Option<String>| move || container.with(|c| f(c).unwrap_or_default());
     let error = RwSignal::new(String::new());
     let set = move |field: ContainerField| {
         move |v: String| {
-            let mut outcome = Ok(());
-            ws.update(|w| outcome = w.set_container_field(index, field, &v));
+            let outcome = state.edit(|w| w.set_container_field(index, field, &v));
             error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
         }
     };
     let name = get(|c| c.name.clone());
-    let essential = move || {
-        ws.with(|w| w.task_definition.container_definitions.get(index).and_then(|c| c.essential).unwrap_or(true))
-    };
-    let ports = move || {
-        ws.with(|w| {
-            w.task_definition
-                .container_definitions
-                .get(index)
-                .and_then(|c| c.port_mappings.as_ref().map(Vec::len))
-                .unwrap_or(0)
-        })
-    };
-    let envs = move || {
-        ws.with(|w| {
-            w.task_definition
-                .container_definitions
-                .get(index)
-                .and_then(|c| c.environment.as_ref().map(Vec::len))
-                .unwrap_or(0)
-        })
+    let essential = move || container.with(|c| c.essential.unwrap_or(true));
+    let ports = move || container.with(|c| c.port_mappings.as_ref().map(Vec::len).unwrap_or(0));
+    let envs = move || container.with(|c| c.environment.as_ref().map(Vec::len).unwrap_or(0));
+    let move_to = move |direction: Direction| {
+        move |_| {
+            let label = match direction {
+                Direction::Up => "Move container up",
+                Direction::Down => "Move container down",
+            };
+            state.destructive(label, |w| {
+                let _ = w.move_container(index, direction);
+            });
+        }
     };
     view! {
         <article class="card container-card" id=format!("container-{index}")>
             <header class="card-head">
                 <h3>{move || { let n = name(); if n.is_empty() { format!("Container #{}", index + 1) } else { n } }}</h3>
                 <div class="row">
-                    <button class="btn small" title="Move up" aria-label="Move container up" on:click=move |_| { ws.update(|w| { let _ = w.move_container(index, true); }); }>"↑"</button>
-                    <button class="btn small" title="Move down" aria-label="Move container down" on:click=move |_| { ws.update(|w| { let _ = w.move_container(index, false); }); }>"↓"</button>
+                    <button class="btn small" title="Move up" aria-label="Move container up" on:click=move_to(Direction::Up)>"↑"</button>
+                    <button class="btn small" title="Move down" aria-label="Move container down" on:click=move_to(Direction::Down)>"↓"</button>
                     <button class="btn small danger" id=format!("remove-container-{index}") on:click=move |_| state.destructive("Remove container", |w| { let _ = w.remove_container(index); })>"Remove"</button>
                 </div>
             </header>
@@ -274,7 +291,7 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
                 {text_field("Memory (MiB, hard limit)", field_id(&format!("{base}/memory")), "optional", get(|c| c.memory.map(|m| m.to_string())), set(ContainerField::Memory))}
             </div>
             <label class="check">
-                <input type="checkbox" id=field_id(&format!("{base}/essential")) prop:checked=essential on:change=move |ev| ws.update(|w| { let _ = w.set_essential(index, event_target_checked(&ev)); }) />
+                <input type="checkbox" id=field_id(&format!("{base}/essential")) prop:checked=essential on:change=move |ev| state.edit(|w| { let _ = w.set_essential(index, event_target_checked(&ev)); }) />
                 "Essential (the task stops when this container stops)"
             </label>
             <p class="error">{move || error.get()}</p>
@@ -285,23 +302,23 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
                     <label class="field inline">
                         <span class="field-label">"Container port"</span>
                         <input type="number" min="0" max="65535" id=field_id(&format!("/containerDefinitions/{index}/portMappings/{port}/containerPort"))
-                            prop:value=move || ws.with(|w| w.task_definition.container_definitions.get(index).and_then(|c| c.port_mappings.as_ref()?.get(port)?.container_port).map(|p| p.to_string()).unwrap_or_default())
-                            on:input=move |ev| ws.update(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
+                            prop:value=move || container.with(|c| c.port_mappings.as_ref().and_then(|p| p.get(port)?.container_port).map(|p| p.to_string()).unwrap_or_default())
+                            on:input=move |ev| state.edit(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
                     </label>
-                    <button class="btn small" on:click=move |_| ws.update(|w| { let _ = w.remove_port(index, port); })>"Remove"</button>
+                    <button class="btn small" on:click=move |_| state.edit(|w| { let _ = w.remove_port(index, port); })>"Remove"</button>
                 </div>
             </For>
-            <button class="btn small" id=format!("add-port-{index}") on:click=move |_| ws.update(|w| { let _ = w.add_port(index); })>"+ Port"</button>
+            <button class="btn small" id=format!("add-port-{index}") on:click=move |_| state.edit(|w| { let _ = w.add_port(index); })>"+ Port"</button>
 
             <h4>"Environment variables (plaintext)"</h4>
             <p class="hint">"Visible to anyone who can describe the task definition. Put passwords, tokens and keys in Secrets below."</p>
             <For each=move || 0..envs() key=|i| *i let:entry>
-                <EnvRow state=state index=index entry=entry />
+                <EnvRow state=state index=index entry=entry container=container />
             </For>
-            <button class="btn small" id=format!("add-env-{index}") on:click=move |_| ws.update(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
+            <button class="btn small" id=format!("add-env-{index}") on:click=move |_| state.edit(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
 
             <h4>"Secrets (environment variables from a secret store)"</h4>
-            <SecretRows state=state index=index list=SecretList::Secrets />
+            <SecretRows state=state index=index list=SecretList::Secrets slice=slice />
 
             <h4>"Log configuration"</h4>
             <div class="grid three">
@@ -317,16 +334,15 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
                 <label class="field wide">
                     <span class="field-label">"Options (one key=value per line)"</span>
                     <textarea class="code-input" rows="3" spellcheck="false" id=field_id(&format!("{base}/logConfiguration/options"))
-                        prop:value=move || ws.with(|w| w.log_options_text(index))
+                        prop:value=move || { container.track(); ws.with_untracked(|w| w.log_options_text(index)) }
                         on:change=move |ev| {
-                            let mut outcome = Ok(());
-                            ws.update(|w| outcome = w.set_log_options_text(index, &event_target_value(&ev)));
+                            let outcome = state.edit(|w| w.set_log_options_text(index, &event_target_value(&ev)));
                             error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
                         }></textarea>
                 </label>
             </div>
             <h5>"secretOptions (log driver secrets)"</h5>
-            <SecretRows state=state index=index list=SecretList::SecretOptions />
+            <SecretRows state=state index=index list=SecretList::SecretOptions slice=slice />
 
             <h4>"Repository credentials (private registry)"</h4>
             {text_field("credentialsParameter (Secrets Manager ARN)", field_id(&format!("{base}/repositoryCredentials/credentialsParameter")), "arn:aws:secretsmanager:…:secret:registry-AbCdEf",
@@ -336,17 +352,23 @@ fn ContainerCard(state: AppState, index: usize) -> impl IntoView {
 }
 
 #[component]
-fn EnvRow(state: AppState, index: usize, entry: usize) -> impl IntoView {
-    let ws = state.ws;
-    let read = move |value: bool| {
+fn EnvRow(state: AppState, index: usize, entry: usize, container: Memo<ContainerDefinition>) -> impl IntoView {
+    let pair = Memo::new(move |_| {
+        container.with(|c| c.environment.as_ref().and_then(|e| e.get(entry)).cloned().unwrap_or_default())
+    });
+    let read = move |part: EnvPart| {
         move || {
-            ws.with(|w| {
-                w.task_definition
-                    .container_definitions
-                    .get(index)
-                    .and_then(|c| c.environment.as_ref()?.get(entry))
-                    .and_then(|p| if value { p.value.clone() } else { p.name.clone() })
-                    .unwrap_or_default()
+            pair.with(|p: &KeyValuePair| match part {
+                EnvPart::Name => p.name.clone(),
+                EnvPart::Value => p.value.clone(),
+            })
+            .unwrap_or_default()
+        }
+    };
+    let write = move |part: EnvPart| {
+        move |ev: leptos::ev::Event| {
+            state.edit(|w| {
+                let _ = w.set_env(index, entry, part, &event_target_value(&ev));
             })
         }
     };
@@ -354,22 +376,19 @@ fn EnvRow(state: AppState, index: usize, entry: usize) -> impl IntoView {
     view! {
         <div class="row list-row env-row">
             <input type="text" class="name-input" aria-label="Variable name" placeholder="NAME" id=field_id(&format!("{base}/name"))
-                prop:value=read(false) on:input=move |ev| ws.update(|w| { let _ = w.set_env(index, entry, false, &event_target_value(&ev)); }) />
+                prop:value=read(EnvPart::Name) on:input=write(EnvPart::Name) />
             <span class="eq">"="</span>
             <input type="text" class="value-input" aria-label="Variable value" placeholder="value" id=field_id(&format!("{base}/value"))
-                prop:value=read(true) on:input=move |ev| ws.update(|w| { let _ = w.set_env(index, entry, true, &event_target_value(&ev)); }) />
+                prop:value=read(EnvPart::Value) on:input=write(EnvPart::Value) />
             <button class="btn small" on:click=move |_| state.destructive("Remove variable", |w| { let _ = w.remove_env(index, entry); })>"Remove"</button>
         </div>
     }
 }
 
-fn list_len(w: &Workspace, index: usize, list: SecretList) -> usize {
-    let Some(c) = w.task_definition.container_definitions.get(index) else { return 0 };
+fn list_of(c: &ContainerDefinition, list: SecretList) -> Option<&Vec<Secret>> {
     match list {
-        SecretList::Secrets => c.secrets.as_ref().map(Vec::len).unwrap_or(0),
-        SecretList::SecretOptions => {
-            c.log_configuration.as_ref().and_then(|l| l.secret_options.as_ref()).map(Vec::len).unwrap_or(0)
-        }
+        SecretList::Secrets => c.secrets.as_ref(),
+        SecretList::SecretOptions => c.log_configuration.as_ref()?.secret_options.as_ref(),
     }
 }
 
@@ -381,170 +400,149 @@ fn list_segment(list: SecretList) -> &'static str {
 }
 
 #[component]
-fn SecretRows(state: AppState, index: usize, list: SecretList) -> impl IntoView {
-    let ws = state.ws;
-    let count = move || ws.with(|w| list_len(w, index, list));
+fn SecretRows(state: AppState, index: usize, list: SecretList, slice: ContainerSlice) -> impl IntoView {
+    let count = move || slice.container.with(|c| list_of(c, list).map(Vec::len).unwrap_or(0));
     let add_id = format!("add-{}-{index}", if list == SecretList::Secrets { "secret" } else { "secret-option" });
     view! {
         <For each=move || 0..count() key=|i| *i let:entry>
-            <SecretRow state=state index=index list=list entry=entry />
+            <SecretRow state=state site=Site::new(index, list, entry) slice=slice />
         </For>
-        <button class="btn small" id=add_id on:click=move |_| ws.update(|w| { let _ = w.add_secret(index, list); })>
+        <button class="btn small" id=add_id on:click=move |_| state.edit(|w| { let _ = w.add_secret(index, list); })>
             {if list == SecretList::Secrets { "+ Secret" } else { "+ Secret option" }}
         </button>
     }
 }
 
+/// What one secret row shows, read from the workspace.
+#[derive(Debug, Clone, PartialEq)]
+struct RowView {
+    variable: String,
+    value_from: String,
+    draft: ReferenceDraft,
+    /// The secret the row refers to and whether it is created at Apply.
+    secret: Option<(shared::Store, String, bool)>,
+}
+
 #[component]
-fn SecretRow(state: AppState, index: usize, list: SecretList, entry: usize) -> impl IntoView {
+fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoView {
     let ws = state.ws;
+    let Site { container: index, list, entry } = site;
     let base = format!("/containerDefinitions/{index}/{}/{entry}", list_segment(list));
-    let entry_of = move |w: &Workspace| -> Option<shared::task_def::Secret> {
-        let c = w.task_definition.container_definitions.get(index)?;
-        let items = match list {
-            SecretList::Secrets => c.secrets.as_ref(),
-            SecretList::SecretOptions => c.log_configuration.as_ref()?.secret_options.as_ref(),
-        };
-        items?.get(entry).cloned()
-    };
-    let value_from = move || ws.with(|w| entry_of(w).and_then(|s| s.value_from).unwrap_or_default());
-    let variable = move || ws.with(|w| entry_of(w).and_then(|s| s.name).unwrap_or_default());
-    // The parts being edited live here, not in the workspace: a partly
-    // typed name (`/w`) must not be re-derived from the ARN it produced
-    // (which would read back as `w`). They are re-read only when the
-    // reference changes from elsewhere (a fix, an import, hand editing).
-    let draft = RwSignal::new(ws.with_untracked(|w| {
-        ReferenceDraft::from_value_from(&entry_of(w).and_then(|s| s.value_from).unwrap_or_default(), &w.context())
-    }));
-    let last_written = StoredValue::new(value_from_untracked(ws, &entry_of));
-    Effect::new(move |_| {
-        let current = value_from();
-        if current != last_written.get_value() {
-            last_written.set_value(current.clone());
-            draft.set(ws.with_untracked(|w| ReferenceDraft::from_value_from(&current, &w.context())));
-        }
-    });
-    let error = RwSignal::new(String::new());
-    let set_draft = move |change: Box<dyn FnOnce(&mut ReferenceDraft)>| {
-        draft.update(|d| change(d));
-        let next = draft.get_untracked();
-        let mut outcome = Ok(String::new());
-        ws.update(|w| {
-            outcome = w.set_secret_reference(index, list, entry, &next);
-            if outcome.is_err() && next.store != Some(Store::SecretsManager) {
-                // A bare SSM name is valid in the task's own region/account.
-                let _ = w.set_secret_value_from(index, list, entry, &next.name);
+    // Re-read when this container, its drafts or the create flags change.
+    let row = Memo::new(move |_| {
+        let secret = slice.container.with(|c| list_of(c, list).and_then(|l| l.get(entry)).cloned().unwrap_or_default());
+        slice.drafts.track();
+        let specs = slice.specs.get();
+        ws.with_untracked(|w| {
+            let named = w.site_secret_name(site);
+            RowView {
+                variable: secret.name.clone().unwrap_or_default(),
+                value_from: secret.value_from.clone().unwrap_or_default(),
+                draft: w.reference_draft(site),
+                secret: named.map(|(store, name)| {
+                    let create = specs.iter().any(|s| s.store == store && s.name == name && s.create);
+                    (store, name, create)
+                }),
             }
-        });
-        last_written.set_value(value_from_untracked(ws, &entry_of));
-        error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
-    };
-    let spec = move || {
-        ws.with(|w| {
-            let raw = entry_of(w)?.value_from?;
-            let reference = shared::SecretRef::parse(&raw).ok()?;
-            let name = match &reference {
-                shared::SecretRef::SecretsManager(arn) => arn.name.clone(),
-                other => other.name().to_owned(),
-            };
-            w.secrets.iter().find(|s| s.store == reference.store() && s.name == name).cloned()
         })
+    });
+    let draft = move |f: fn(&ReferenceDraft) -> String| move || row.with(|r| f(&r.draft));
+    let error = RwSignal::new(String::new());
+    let edit = move |make: fn(String) -> DraftEdit| {
+        move |ev: leptos::ev::Event| {
+            let change = make(event_target_value(&ev));
+            let outcome = state.edit(|w| w.edit_reference(site, change));
+            error.set(match outcome {
+                Ok(problem) => problem.map(|e| e.to_string()).unwrap_or_default(),
+                Err(e) => e.to_string(),
+            });
+        }
     };
-    let kms = move || ws.with(|w| w.kms_keys.get(&value_from()).cloned().unwrap_or_default());
-    let is_sm = move || draft.with(|d| d.store == Some(Store::SecretsManager));
-    let value_set = move || spec().is_some_and(|s| state.values.with(|v| v.contains_key(&s.name)));
-    let id_part = |part: &str| format!("{base}/{part}");
-    let (json_key_id, stage_id, version_id) =
-        (field_id(&id_part("jsonKey")), field_id(&id_part("versionStage")), field_id(&id_part("versionId")));
-    let create_id_base = field_id(&id_part("create"));
-    let value_id_base = field_id(&id_part("value"));
+    let is_sm = move || row.with(|r| r.draft.store == Some(Store::SecretsManager));
+    let secret_name = move || row.with(|r| r.secret.as_ref().map(|(_, name, _)| name.clone()));
+    let creating = move || row.with(|r| r.secret.as_ref().is_some_and(|(_, _, create)| *create));
+    let value_set = move || secret_name().is_some_and(|name| state.values.with(|v| v.contains_key(&name)));
+    let base = StoredValue::new(base);
+    let id_part = move |part: &str| base.with_value(|b| field_id(&format!("{b}/{part}")));
+    let is_secrets = list == SecretList::Secrets;
+    let (create_id, value_id) = (StoredValue::new(id_part("create")), StoredValue::new(id_part("value")));
     view! {
         <div class="secret-row">
             <div class="grid secret-grid">
                 <label class="field">
-                    <span class="field-label">{if list == SecretList::Secrets { "Variable name" } else { "Log option name" }}</span>
-                    <input type="text" id=field_id(&id_part("name")) placeholder=if list == SecretList::Secrets { "DATABASE_PASSWORD" } else { "splunk-token" } prop:value=variable
-                        on:input=move |ev| ws.update(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
+                    <span class="field-label">{if is_secrets { "Variable name" } else { "Log option name" }}</span>
+                    <input type="text" id=id_part("name") placeholder=if is_secrets { "DATABASE_PASSWORD" } else { "splunk-token" }
+                        prop:value=move || row.with(|r| r.variable.clone())
+                        on:input=move |ev| state.edit(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <label class="field">
                     <span class="field-label">"Store"</span>
-                    <select id=field_id(&id_part("store")) prop:value=move || draft.with(|d| d.store.unwrap_or(Store::Ssm).as_str())
-                        on:change=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.store = Some(if v == "secretsmanager" { Store::SecretsManager } else { Store::Ssm }))) }>
+                    <select id=id_part("store") prop:value=move || row.with(|r| r.draft.store.unwrap_or(Store::Ssm).as_str())
+                        on:change=edit(|v| DraftEdit::Store(if v == "secretsmanager" { Store::SecretsManager } else { Store::Ssm }))>
                         <option value="ssm">"SSM Parameter Store"</option>
                         <option value="secretsmanager">"Secrets Manager"</option>
                     </select>
                 </label>
                 <label class="field">
                     <span class="field-label">{move || if is_sm() { "Secret name" } else { "Parameter name" }}</span>
-                    <input type="text" id=field_id(&id_part("refName")) placeholder=move || if is_sm() { "web/api-token" } else { "/web/db/password" } prop:value=move || draft.with(|d| d.name.clone())
-                        on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.name = v)) } />
+                    <input type="text" id=id_part("refName") placeholder=move || if is_sm() { "web/db-credentials" } else { "/web/db/password" }
+                        prop:value=draft(|d| d.name.clone()) on:input=edit(DraftEdit::Name) />
                 </label>
                 <Show when=is_sm>
                     <label class="field">
                         <span class="field-label">"JSON key (optional)"</span>
-                        <input type="text" id=json_key_id.clone() placeholder="password" prop:value=move || draft.with(|d| d.json_key.clone())
-                            on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.json_key = v)) } />
+                        <input type="text" id=id_part("jsonKey") placeholder="password" prop:value=draft(|d| d.json_key.clone())
+                            on:input=edit(DraftEdit::JsonKey) />
                     </label>
                     <label class="field">
                         <span class="field-label">"Version stage (optional)"</span>
-                        <input type="text" id=stage_id.clone() placeholder="AWSCURRENT" prop:value=move || draft.with(|d| d.version_stage.clone())
-                            on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.version_stage = v)) } />
+                        <input type="text" id=id_part("versionStage") placeholder="AWSCURRENT" prop:value=draft(|d| d.version_stage.clone())
+                            on:input=edit(DraftEdit::VersionStage) />
                     </label>
                     <label class="field">
                         <span class="field-label">"Version id (optional)"</span>
-                        <input type="text" id=version_id.clone() prop:value=move || draft.with(|d| d.version_id.clone())
-                            on:input=move |ev| { let v = event_target_value(&ev); set_draft(Box::new(move |d| d.version_id = v)) } />
+                        <input type="text" id=id_part("versionId") prop:value=draft(|d| d.version_id.clone())
+                            on:input=edit(DraftEdit::VersionId) />
                     </label>
                 </Show>
                 <label class="field">
                     <span class="field-label">"Customer-managed KMS key (optional)"</span>
-                    <input type="text" id=field_id(&id_part("kmsKey")) placeholder="arn:aws:kms:…:key/…" prop:value=kms
-                        on:input=move |ev| { let reference = value_from(); ws.update(|w| w.set_kms_key(&reference, &event_target_value(&ev))) } />
+                    <input type="text" id=id_part("kmsKey") placeholder="arn:aws:kms:…:key/…" prop:value=draft(|d| d.kms_key.clone())
+                        on:input=edit(DraftEdit::KmsKey) />
                 </label>
             </div>
             <div class="row value-from-row">
                 <label class="field grow">
                     <span class="field-label">"valueFrom (built for you; edit by hand if you must)"</span>
-                    <input type="text" class="mono" id=field_id(&format!("{base}/valueFrom")) prop:value=value_from
-                        on:input=move |ev| ws.update(|w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
+                    <input type="text" class="mono" id=id_part("valueFrom") prop:value=move || row.with(|r| r.value_from.clone())
+                        on:input=move |ev| state.edit(|w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <button class="btn small" on:click=move |_| state.destructive("Remove secret", |w| { let _ = w.remove_secret(index, list, entry); })>"Remove"</button>
             </div>
             <p class="error">{move || error.get()}</p>
-            {move || spec().map(|s| {
-                let (store, name) = (s.store, s.name.clone());
-                let name_for_value = name.clone();
-                let create_id = create_id_base.clone();
-                let value_id = value_id_base.clone();
-                view! {
-                    <div class="row create-row">
-                        <label class="check">
-                            <input type="checkbox" id=create_id prop:checked=s.create
-                                on:change=move |ev| { let on = event_target_checked(&ev); ws.update(|w| w.set_secret_create(store, &name, on)); } />
-                            "Create this secret at Apply (it does not exist yet)"
+            <Show when=move || secret_name().is_some()>
+                <div class="row create-row">
+                    <label class="check">
+                        <input type="checkbox" id=create_id.get_value() prop:checked=creating
+                            on:change=move |ev| { let on = event_target_checked(&ev); state.edit(|w| w.set_site_create(site, on)); } />
+                        "Create this secret at Apply (it does not exist yet)"
+                    </label>
+                    <Show when=creating>
+                        <label class="field inline">
+                            <span class="field-label">"Value (memory only, sent only with Apply)"</span>
+                            <input type="password" autocomplete="off" class="secret-value" id=value_id.get_value()
+                                placeholder=move || if value_set() { "value set (type to replace)" } else { "" }
+                                on:input=move |ev| {
+                                    let v = event_target_value(&ev);
+                                    if let Some(name) = secret_name() {
+                                        state.values.update(|m| { m.insert(name, SecretString::from(v)); });
+                                    }
+                                } />
                         </label>
-                        <Show when=move || spec().is_some_and(|s| s.create)>
-                            <label class="field inline">
-                                <span class="field-label">"Value (memory only, sent only with Apply)"</span>
-                                <input type="password" autocomplete="off" class="secret-value" id=value_id.clone()
-                                    placeholder=move || if value_set() { "a value is set (hidden): type to replace it" } else { "type the value" }
-                                    on:input={
-                                        let name = name_for_value.clone();
-                                        move |ev| { let v = event_target_value(&ev); let name = name.clone(); state.values.update(|m| { m.insert(name, SecretString::from(v)); }); }
-                                    } />
-                            </label>
-                            <span class="pill" class:ok=value_set>{move || if value_set() { "value set" } else { "no value yet" }}</span>
-                        </Show>
-                    </div>
-                }
-            })}
+                        <span class="pill" class:ok=value_set>{move || if value_set() { "value set" } else { "no value yet" }}</span>
+                    </Show>
+                </div>
+            </Show>
         </div>
     }
-}
-
-fn value_from_untracked(
-    ws: RwSignal<Workspace>,
-    entry_of: &impl Fn(&Workspace) -> Option<shared::task_def::Secret>,
-) -> String {
-    ws.with_untracked(|w| entry_of(w).and_then(|s| s.value_from).unwrap_or_default())
 }

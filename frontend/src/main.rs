@@ -8,6 +8,7 @@
 
 mod api_client;
 mod apply_panel;
+#[cfg(feature = "bench")]
 mod bench;
 mod checks;
 mod downloads;
@@ -29,6 +30,7 @@ fn main() {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark("ecs-secrets-interactive");
     }
+    #[cfg(feature = "bench")]
     bench::run_if_requested();
 }
 
@@ -85,14 +87,30 @@ impl Section {
     }
 }
 
+/// How long typing must pause before the analysis, previews and the saved
+/// copy catch up: they are off the input path, so a keystroke only
+/// repaints the field and the rows that read it.
+const SETTLE_MS: u64 = 120;
+
 /// The state every section shares. `Copy`: signals are handles.
+///
+/// `ws` changes on every edit; only the editors read it directly, each
+/// through a memo of its own slice (a container, a row), so a keystroke
+/// re-renders what it changed. Everything derived from the whole document
+/// (`analysis`, the previews, the saved copy) follows `settled`, which
+/// moves once typing pauses ([`SETTLE_MS`]).
 #[derive(Debug, Clone, Copy)]
 pub struct AppState {
     pub ws: RwSignal<Workspace>,
     pub undo: RwSignal<UndoStack>,
     /// Secret values for Apply, by secret name: memory only.
     pub values: RwSignal<BTreeMap<String, SecretString>>,
+    /// Bumped when the document has settled (see [`SETTLE_MS`]).
+    pub settled: RwSignal<u64>,
+    /// The analysis of the settled document.
     pub analysis: Memo<Analysis>,
+    /// Region and account of the backend's identity, once known.
+    pub identity: RwSignal<Option<(String, String)>>,
     pub section: RwSignal<Section>,
     /// A one-line message about the last action (import, fix, undo…).
     pub status: RwSignal<String>,
@@ -104,8 +122,39 @@ impl AppState {
     pub fn destructive(&self, label: &str, edit: impl FnOnce(&mut Workspace)) {
         let before = self.ws.get_untracked();
         self.undo.update(|u| u.push(label, &before));
-        self.ws.update(edit);
+        self.edit(edit);
         self.status.set(format!("{label} — Undo is available"));
+    }
+
+    /// Runs one `Workspace` edit; a value typed for a secret follows the
+    /// secret when the edit renamed it.
+    pub fn edit<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
+        let mut result = None;
+        let mut renames = Vec::new();
+        self.ws.update(|w| {
+            result = Some(edit(w));
+            renames = w.take_renames();
+        });
+        if !renames.is_empty() {
+            self.values.update(|values| {
+                for rename in renames {
+                    if let Some(value) = values.remove(&rename.from) {
+                        values.insert(rename.to, value);
+                    }
+                }
+            });
+        }
+        result.expect("the update ran")
+    }
+
+    /// A new, empty configuration, in the backend's region and account
+    /// when they are known (as at the first load).
+    pub fn new_empty(&self) -> Workspace {
+        let mut ws = Workspace::empty();
+        if let Some((region, account)) = self.identity.get_untracked() {
+            ws.adopt_identity(&region, &account);
+        }
+        ws
     }
 
     /// Shows the field at `path` (or its nearest enclosing field) and focuses it.
@@ -146,34 +195,65 @@ fn App() -> impl IntoView {
         None => (Workspace::seed_example(), String::new()),
     };
     let ws = RwSignal::new(initial);
-    let analysis = Memo::new(move |_| ws.with(Workspace::analyze));
+    let settled = RwSignal::new(0_u64);
+    let analysis = Memo::new(move |_| {
+        settled.track();
+        ws.with_untracked(Workspace::analyze)
+    });
     let state = AppState {
         ws,
         undo: RwSignal::new(UndoStack::default()),
         values: RwSignal::new(BTreeMap::new()),
+        settled,
         analysis,
+        identity: RwSignal::new(None),
         section: RwSignal::new(Section::Start),
         status: RwSignal::new(restore_message),
     };
-    Effect::new(move |_| ws.with(persistence::save));
+    // Every change schedules one settle; a newer change cancels the older.
+    let generation = StoredValue::new(0_u64);
+    // `data-settling` on the page: the browser tests wait for it to clear.
+    let settling = RwSignal::new(false);
+    Effect::new(move |_| {
+        ws.track();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if !settling.get_untracked() {
+            settling.set(true);
+        }
+        set_timeout(
+            move || {
+                if generation.get_value() == mine {
+                    settled.update(|n| *n += 1);
+                    settling.set(false);
+                }
+            },
+            std::time::Duration::from_millis(SETTLE_MS),
+        );
+    });
+    Effect::new(move |_| {
+        settled.track();
+        ws.with_untracked(persistence::save);
+    });
     // Region and account come from the backend's identity when it runs
     // (they only fill fields that are still empty).
     leptos::task::spawn_local(async move {
         if let Ok(who) = api_client::whoami().await {
-            ws.update(|w| w.adopt_identity(&who.region, &who.account));
+            state.identity.set(Some((who.region.clone(), who.account.clone())));
+            state.edit(|w| w.adopt_identity(&who.region, &who.account));
         }
     });
 
     let undo_label = move || state.undo.with(|u| u.peek_label().map(|l| format!("Undo: {l}")));
     let on_undo = move |_| {
         if let Some(previous) = state.undo.try_update(|u| u.pop()).flatten() {
-            state.ws.set(previous);
+            state.edit(|w| *w = previous);
             state.status.set("Undone.".into());
         }
     };
 
     view! {
-        <div class="app">
+        <div class="app" data-settling=move || settling.get().to_string()>
             <header class="topbar">
                 <div class="brand">
                     <span class="logo">"⛁"</span>

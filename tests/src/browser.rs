@@ -45,6 +45,18 @@ pub fn dist_dir() -> Option<PathBuf> {
     dir.join("index.html").is_file().then_some(dir)
 }
 
+/// A string as an XPath 1.0 literal (which has no escapes).
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
@@ -78,6 +90,16 @@ impl Ui {
     /// server deploys there with dummy credentials; without it the server
     /// runs `--offline`. Either way it never sees real AWS credentials.
     pub async fn start(aws_endpoint: Option<&str>) -> Option<Ui> {
+        let Some(dist) = dist_dir() else {
+            skip_browser("the UI is not built (run `trunk build` in frontend/ or set ECS_SECRETS_DIST)");
+            return None;
+        };
+        Ui::start_with_dist(aws_endpoint, &dist).await
+    }
+
+    /// [`Ui::start`] with the UI built in `dist`.
+    pub async fn start_with_dist(aws_endpoint: Option<&str>, dist: impl AsRef<std::path::Path>) -> Option<Ui> {
+        let dist = dist.as_ref();
         let Some(driver_path) = tool("CHROMEDRIVER", "/usr/bin/chromedriver") else {
             skip_browser("chromedriver not found (set CHROMEDRIVER)");
             return None;
@@ -86,12 +108,8 @@ impl Ui {
             skip_browser("chromium not found (set CHROMIUM)");
             return None;
         };
-        let Some(dist) = dist_dir() else {
-            skip_browser("the UI is not built (run `trunk build` in frontend/ or set ECS_SECRETS_DIST)");
-            return None;
-        };
         let mut server = Command::new(crate::ecs_secrets_binary());
-        server.args(["serve", "--port", "0", "--dist"]).arg(&dist);
+        server.args(["serve", "--port", "0", "--dist"]).arg(dist);
         match aws_endpoint {
             Some(endpoint) => server.args(["--endpoint-url", endpoint, "--region", crate::REGION]),
             None => server.arg("--offline"),
@@ -203,8 +221,109 @@ impl Ui {
         self.wait_for(css).await.text().await.unwrap_or_default()
     }
 
-    /// The text of one download preview (`task-definition.json`, …).
+    /// Waits until the page has caught up with the last edit: the
+    /// analysis, previews and saved copy follow typing once it pauses.
+    pub async fn settled(&self) {
+        self.eventually("the page to settle", || async {
+            self.js("const app = document.querySelector('.app'); return !!app && app.dataset.settling === 'false';")
+                .await
+                .as_bool()
+                .unwrap_or(false)
+        })
+        .await;
+    }
+
+    /// The `nth` (0-based) form control with this label: the text of its
+    /// `<label>` caption or its `aria-label`, as a person reads the form.
+    pub async fn labelled(&self, label: &str, nth: usize) -> Element {
+        let xpath = format!(
+            "(//label[span[normalize-space(.)={q}]]//*[self::input or self::select or self::textarea] | //*[@aria-label={q}])[{n}]",
+            q = xpath_literal(label),
+            n = nth + 1
+        );
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no control labelled {label:?} (#{nth}): {e}"))
+    }
+
+    /// Types into the `nth` control labelled `label`, replacing its text.
+    pub async fn type_labelled(&self, label: &str, nth: usize, text: &str) {
+        let input = self.labelled(label, nth).await;
+        input.send_keys("\u{E009}a\u{E009}\u{E017}").await.unwrap_or_else(|e| panic!("select {label:?}: {e}"));
+        if !text.is_empty() {
+            input.send_keys(text).await.unwrap_or_else(|e| panic!("type into {label:?}: {e}"));
+        }
+    }
+
+    /// The current value of the `nth` control labelled `label`.
+    pub async fn labelled_value(&self, label: &str, nth: usize) -> String {
+        self.labelled(label, nth).await.prop("value").await.ok().flatten().unwrap_or_default()
+    }
+
+    /// Whether the `nth` checkbox labelled by its text is checked.
+    pub async fn checkbox(&self, text: &str, nth: usize) -> Element {
+        let xpath = format!(
+            "(//label[contains(normalize-space(.), {q})]//input[@type='checkbox'])[{n}]",
+            q = xpath_literal(text),
+            n = nth + 1
+        );
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no checkbox {text:?} (#{nth}): {e}"))
+    }
+
+    /// Clicks the `nth` button whose visible text (or `aria-label`) starts with `text`.
+    pub async fn press(&self, text: &str, nth: usize) {
+        self.press_where(
+            &format!("starts-with(normalize-space(.), {q}) or @aria-label={q}", q = xpath_literal(text)),
+            text,
+            nth,
+        )
+        .await;
+    }
+
+    /// Clicks the `nth` button whose visible text is exactly `text`.
+    pub async fn press_exact(&self, text: &str, nth: usize) {
+        self.press_where(&format!("normalize-space(.)={}", xpath_literal(text)), text, nth).await;
+    }
+
+    async fn press_where(&self, condition: &str, text: &str, nth: usize) {
+        let xpath = format!("(//button[{condition}])[{}]", nth + 1);
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text:?} (#{nth}): {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {text:?}: {e}"));
+    }
+
+    /// Opens a section by its name in the left navigation.
+    pub async fn go_to(&self, section: &str) {
+        let xpath = format!("//nav//button[starts-with(normalize-space(.), {})]", xpath_literal(section));
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no section {section:?}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("open {section:?}: {e}"));
+    }
+
+    /// The text of one download preview (`task-definition.json`, …), once
+    /// the page has settled.
     pub async fn preview(&self, file: &str) -> String {
+        self.settled().await;
         self.click(&format!("[id='tab-{file}']")).await;
         let script = "return document.getElementById('preview').textContent;";
         for _ in 0..50 {

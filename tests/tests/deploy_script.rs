@@ -98,4 +98,17 @@ async fn deploy_sh_runs_as_written_and_plan_then_writes_nothing() {
     let plan: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(plan["writes"], 0, "{plan:#}");
     assert_eq!(plan["steps"], Value::Array(vec![]), "{plan:#}");
+
+    // A lost inline policy (tasks now fail with AccessDenied) is a write to
+    // the role's permissions: with forceNewDeployment the service is
+    // redeployed so its tasks start now, not after ECS's retry back-off.
+    iam.delete_role_policy().role_name("webExec").policy_name("ecs-secrets-web").send().await.unwrap();
+    let out = moto.run(&["plan", bundle, "--format", "json", "--region", REGION], &[]);
+    let plan: Value = serde_json::from_str(&texts(&out).0).unwrap();
+    let ids: Vec<&str> = plan["steps"].as_array().unwrap().iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        ["put-role-policy:webExec/ecs-secrets-web", "update-service:prod/web", "wait-services-stable:prod"]
+    );
+    assert_eq!(plan["writes"], 2, "{plan:#}");
 }

@@ -1,0 +1,252 @@
+//! The workspace itself: what it holds, how it is created (empty, the seed
+//! example, a bundle) and imported.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::drafts::{Rename, SiteDraft};
+use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec, SecretSpec, ServiceSpec};
+use crate::context::Context;
+use crate::import::{ImportNote, export, from_json_value, import_value};
+use crate::secret_ref::SecretRef;
+use crate::task_def::TaskDefinition;
+
+/// The editable configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workspace {
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    pub task_definition: TaskDefinition,
+    pub execution_role: ExecutionRoleSpec,
+    #[serde(default)]
+    pub secrets: Vec<SecretSpec>,
+    #[serde(default)]
+    pub services: Vec<ServiceSpec>,
+    /// Customer-managed KMS key per reference, keyed by the `valueFrom`
+    /// string as written (see [`GenerateOptions::kms_keys`]).
+    #[serde(default)]
+    pub kms_keys: BTreeMap<String, String>,
+    /// The execution role's existing policies, as pasted (JSON text), for
+    /// the access check.
+    #[serde(default)]
+    pub existing_policies: Vec<String>,
+    /// What was typed for each secret reference (never a value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drafts: Vec<SiteDraft>,
+    /// Secret renames not yet taken by the UI ([`Workspace::take_renames`]);
+    /// not saved.
+    #[serde(skip)]
+    pub(super) renames: Vec<Rename>,
+}
+
+/// Why an import failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkspaceImportError {
+    #[error("line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
+    #[error("{0}")]
+    TaskDefinition(#[from] crate::import::ImportError),
+    #[error("this looks like a bundle.json but does not fit it: {0}")]
+    Bundle(String),
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::empty()
+    }
+}
+
+impl Workspace {
+    /// A new, empty Fargate configuration with one blank container.
+    pub fn empty() -> Workspace {
+        let mut ws = Workspace {
+            region: String::new(),
+            account_id: None,
+            task_definition: TaskDefinition {
+                network_mode: Some("awsvpc".into()),
+                requires_compatibilities: Some(vec!["FARGATE".into()]),
+                cpu: Some("256".into()),
+                memory: Some("512".into()),
+                ..TaskDefinition::default()
+            },
+            execution_role: ExecutionRoleSpec { name: String::new(), create: true, attach_managed_policy: None },
+            secrets: Vec::new(),
+            services: Vec::new(),
+            kms_keys: BTreeMap::new(),
+            existing_policies: Vec::new(),
+            drafts: Vec::new(),
+            renames: Vec::new(),
+        };
+        ws.add_container();
+        ws
+    }
+
+    /// The seed example: a `web` container whose database password comes
+    /// from SSM and whose Splunk token comes from Secrets Manager through
+    /// `secretOptions`.
+    pub fn seed_example() -> Workspace {
+        let text = include_str!("workspace_seed.json");
+        // Through `from_json_value`, like every other read of a bundle (one
+        // copy of the deserializing code in the UI's WASM).
+        match serde_json::from_str::<serde_json::Value>(text).and_then(from_json_value::<Bundle>) {
+            Ok(bundle) => Workspace::from_bundle(bundle),
+            // The file is part of the build and covered by a test.
+            Err(_) => Workspace::empty(),
+        }
+    }
+
+    /// The bundle this workspace describes (what Apply and `bundle.json` carry).
+    pub fn to_bundle(&self) -> Bundle {
+        Bundle {
+            version: BUNDLE_VERSION,
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            task_definition: self.task_definition.clone(),
+            execution_role: self.execution_role.clone(),
+            secrets: self.secrets.clone(),
+            services: self.services.clone(),
+        }
+    }
+
+    pub fn from_bundle(bundle: Bundle) -> Workspace {
+        let mut kms_keys = BTreeMap::new();
+        for spec in &bundle.secrets {
+            let Some(key) = &spec.kms_key_id else { continue };
+            for site in bundle.task_definition.secret_sites() {
+                let Some(raw) = site.value_from else { continue };
+                if SecretRef::parse(raw).is_ok_and(|r| r.store() == spec.store && spec_name(&r) == spec.name) {
+                    kms_keys.insert(raw.to_owned(), key.clone());
+                }
+            }
+        }
+        Workspace {
+            region: bundle.region,
+            account_id: bundle.account_id,
+            task_definition: bundle.task_definition,
+            execution_role: bundle.execution_role,
+            secrets: bundle.secrets,
+            services: bundle.services,
+            kms_keys,
+            existing_policies: Vec::new(),
+            drafts: Vec::new(),
+            renames: Vec::new(),
+        }
+    }
+
+    /// Why a text is too large to import, decided at once (before parsing
+    /// or rendering anything): RegisterTaskDefinition accepts at most
+    /// [`MAX_TASK_DEFINITION_BYTES`], and even with its whitespace removed
+    /// this text is longer. (A text within the limit is imported; the lint
+    /// still measures its export, ES011.)
+    pub fn too_large_to_import(text: &str) -> Option<String> {
+        if text.len() <= MAX_TASK_DEFINITION_BYTES {
+            return None;
+        }
+        let compact = compact_len(text);
+        (compact > MAX_TASK_DEFINITION_BYTES).then(|| {
+            format!(
+                "the text is {} bytes ({compact} without whitespace); RegisterTaskDefinition accepts at most \
+                 {MAX_TASK_DEFINITION_BYTES} bytes (64 KiB) of task definition JSON. Split the containers over several \
+                 task definitions or move large values into secrets or environment files.",
+                text.len()
+            )
+        })
+    }
+
+    /// Imports pasted or uploaded text: a saved `bundle.json` (kept whole)
+    /// or any task definition shape [`crate::import`] accepts (which then
+    /// replaces only the task definition). Returns the import notes.
+    pub fn import_text(&mut self, text: &str) -> Result<Vec<ImportNote>, WorkspaceImportError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| WorkspaceImportError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
+        if is_bundle {
+            let bundle: Bundle = from_json_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
+            *self = Workspace::from_bundle(bundle);
+            self.sync_secret_specs();
+            return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
+        }
+        let imported = import_value(value)?;
+        self.task_definition = imported.task_definition;
+        self.drafts.clear();
+        if let Some(role) = self.task_definition.execution_role_arn.as_deref()
+            && let Some(name) = role.rsplit('/').next()
+            && role.starts_with("arn:")
+        {
+            self.execution_role.name = name.to_owned();
+            self.execution_role.create = false;
+        }
+        if self.account_id.is_none() || self.region.is_empty() {
+            self.adopt_location_from_references();
+        }
+        self.sync_secret_specs();
+        Ok(imported.notes)
+    }
+
+    /// Fills an unknown region/account from the first ARN reference, so
+    /// that an imported definition lints in its own location.
+    fn adopt_location_from_references(&mut self) {
+        let found = self
+            .task_definition
+            .secret_sites()
+            .iter()
+            .filter_map(|s| SecretRef::parse(s.value_from?).ok()?.location().cloned())
+            .next();
+        if let Some(loc) = found {
+            if self.region.is_empty() {
+                self.region = loc.region;
+            }
+            if self.account_id.is_none() && loc.account.len() == 12 {
+                self.account_id = Some(loc.account);
+            }
+        }
+    }
+
+    /// The task definition as `task-definition.json` (register-ready).
+    pub fn task_definition_json(&self) -> String {
+        export(&self.task_definition)
+    }
+
+    pub fn context(&self) -> Context {
+        let region = Some(self.region.trim().to_owned()).filter(|r| !r.is_empty());
+        Context::new(region, self.account_id.clone())
+    }
+}
+
+/// The name a store knows a reference by: the SSM parameter name (with its
+/// leading `/` for hierarchical names), the Secrets Manager secret name.
+/// The most task definition JSON RegisterTaskDefinition accepts.
+pub const MAX_TASK_DEFINITION_BYTES: usize = 64 * 1024;
+
+/// The length of a JSON text without the whitespace outside strings.
+fn compact_len(text: &str) -> usize {
+    let (mut n, mut in_string, mut escaped) = (0, false, false);
+    for b in text.bytes() {
+        if in_string {
+            n += 1;
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if !b.is_ascii_whitespace() {
+            n += 1;
+            in_string = b == b'"';
+        }
+    }
+    n
+}
+
+pub(super) fn spec_name(reference: &SecretRef) -> String {
+    match reference {
+        SecretRef::SecretsManager(arn) => arn.name.clone(),
+        other => other.name().to_owned(),
+    }
+}
