@@ -210,7 +210,7 @@ fn unreachable_backend(path: &str) -> ApiError {
         code: "unreachable".into(),
         message: format!(
             "the ecs-secrets server did not answer ({path}): it may have stopped. Check the terminal running \
-             `ecs-secrets serve` (start it again if needed, and open the new URL it prints), then retry."
+             ecs-secrets serve (start it again if needed and open the new URL it prints), then retry."
         ),
     }
 }
@@ -263,7 +263,12 @@ pub async fn apply(
         stream.get_reader().dyn_into().map_err(|e| js_error("apply stream", e.into()))?;
     let mut buffer: Vec<u8> = Vec::new();
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_error("apply stream", e))?;
+        let chunk = JsFuture::from(reader.read()).await.map_err(|_| ApiError {
+            code: "unreachable".into(),
+            message: "the connection to the ecs-secrets server broke during Apply (it may have stopped): start it \
+                      again if needed, then plan again to see what was applied and retry."
+                .into(),
+        })?;
         let done = js_sys::Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
         if let Ok(value) = js_sys::Reflect::get(&chunk, &"value".into())
             && let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>()

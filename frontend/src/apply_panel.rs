@@ -59,7 +59,8 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let answer = api_client::whoami().await;
             if let Ok(who) = &answer {
-                ws.update(|w| w.adopt_identity(&who.region, &who.account));
+                state.identity.set(Some((who.region.clone(), who.account.clone())));
+                state.edit(|w| w.adopt_identity(&who.region, &who.account));
             }
             backend.set(match answer {
                 Ok(who) => Backend::Ready(who),
@@ -223,27 +224,27 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         <span class="field-label">"Cluster"</span>
                         <input type="text" placeholder="prod" id=format!("service-cluster-{i}")
                             prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.cluster.clone()).unwrap_or_default())
-                            on:input=move |ev| ws.update(|w| w.set_service(i, true, &event_target_value(&ev))) />
+                            on:input=move |ev| state.edit(|w| w.set_service(i, true, &event_target_value(&ev))) />
                     </label>
                     <label class="field inline">
                         <span class="field-label">"Service"</span>
                         <input type="text" placeholder="web" id=format!("service-name-{i}")
                             prop:value=move || ws.with(|w| w.services.get(i).map(|s| s.service.clone()).unwrap_or_default())
-                            on:input=move |ev| ws.update(|w| w.set_service(i, false, &event_target_value(&ev))) />
+                            on:input=move |ev| state.edit(|w| w.set_service(i, false, &event_target_value(&ev))) />
                     </label>
                     <label class="check" title="Start new tasks even when the revision is unchanged: after a secret value or the role's permissions were written, running tasks keep what they read at start">
                         <input type="checkbox" id=format!("service-force-{i}")
                             prop:checked=move || ws.with(|w| w.services.get(i).is_some_and(|s| s.force_new_deployment))
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
-                                ws.update(|w| w.set_service_force_new_deployment(i, on));
+                                state.edit(|w| w.set_service_force_new_deployment(i, on));
                             } />
                         "force new deployment"
                     </label>
                     <button class="btn small" on:click=move |_| state.destructive("Remove service", |w| w.remove_service(i))>"Remove"</button>
                 </div>
             </For>
-            <button class="btn small" id="add-service" on:click=move |_| ws.update(|w| w.add_service())>"+ Service"</button>
+            <button class="btn small" id="add-service" on:click=move |_| state.edit(|w| w.add_service())>"+ Service"</button>
 
             <h3>"Values of the secrets to create"</h3>
             <p class="hint">"Kept in this page's memory only and sent only with Apply. Plan tells which secrets AWS lacks: only those need a value. Secrets not marked \"create\" must already exist."</p>

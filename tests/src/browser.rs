@@ -20,6 +20,10 @@ use serde_json::{Value, json};
 
 pub use crate::workspace_root;
 
+/// A stopped task's reason for the seed example: the execution role may
+/// not read the Splunk token from Secrets Manager.
+pub const SPLUNK_TOKEN_ACCESS_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
+
 fn require_e2e() -> bool {
     std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
 }
@@ -423,16 +427,22 @@ impl Ui {
         let _ = self.server.0.wait();
     }
 
+    /// Pastes `text` into the text area with this id, as one `input` event
+    /// (typing kilobytes key by key is slow).
+    pub async fn paste(&self, id: &str, text: &str) {
+        self.client
+            .execute(
+                "const t = document.getElementById(arguments[0]); t.value = arguments[1]; t.dispatchEvent(new Event('input'));",
+                vec![Value::String(id.to_owned()), Value::String(text.to_owned())],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("paste into #{id}: {e}"));
+    }
+
     /// Pastes `text` into the Start page's import box and imports it.
     pub async fn import(&self, text: &str) {
         self.nav("start").await;
-        self.client
-            .execute(
-                "const t = document.getElementById('import-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-                vec![Value::String(text.to_owned())],
-            )
-            .await
-            .expect("paste into the import box");
+        self.paste("import-text", text).await;
         self.click("#import-button").await;
     }
 

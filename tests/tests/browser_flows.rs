@@ -47,6 +47,7 @@ async fn fix_buttons_are_never_covered_and_nothing_is_off_screen_at_420_px() {
         ui.type_into(&format!("f:/containerDefinitions/0/environment/{i}/name"), name).await;
         ui.type_into(&format!("f:/containerDefinitions/0/environment/{i}/value"), value).await;
     }
+    ui.settled().await;
     ui.wait_for("#diagnostics .fix-button").await;
     let fixes = count(&ui, "#diagnostics .fix-button").await;
     assert!(fixes >= 2, "two fixes offered, found {fixes}");
@@ -178,7 +179,8 @@ async fn reload_keeps_the_session_apply_replans_and_a_dead_server_is_reported_wi
     for label in ["Cluster", "Service", "force new deployment"] {
         assert!(labels.contains(label), "{label} in {labels}");
     }
-    assert_eq!(ui.value_of("service-cluster-0").await, "prod");
+    assert_eq!(ui.labelled_value("Cluster", 0).await, "prod");
+    assert_eq!(ui.labelled_value("Service", 0).await, "web");
     let force = ui.by_id("service-force-0").await;
     assert_eq!(force.prop("checked").await.unwrap().as_deref(), Some("true"));
 
@@ -202,6 +204,7 @@ async fn reload_keeps_the_session_apply_replans_and_a_dead_server_is_reported_wi
 
     // Turning the toggle off is in the bundle.
     force.click().await.unwrap();
+    ui.settled().await;
     let bundle_json: Value = serde_json::from_str(&ui.preview("bundle.json").await).unwrap();
     assert_eq!(bundle_json["services"][0]["forceNewDeployment"], false);
 
@@ -256,14 +259,8 @@ async fn the_decoder_fix_says_what_it_changed_and_keeps_allowed_references_allow
     ui.wait_for("#access-map g.map-row").await;
     assert_eq!(count(&ui, "#access-map g.map-row[data-status='allowed']").await, 2);
     ui.nav("decoder").await;
-    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
-    ui.client
-        .execute(
-            "const t = document.getElementById('decoder-input'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-            vec![Value::String(reason.into())],
-        )
-        .await
-        .unwrap();
+    let reason = e2e::browser::SPLUNK_TOKEN_ACCESS_DENIED;
+    ui.paste("decoder-input", reason).await;
     let decoded = ui.text_of("#decoded").await;
     assert!(decoded.contains("Missing permission"), "{decoded}");
     for raw in ["`", "missingPermission", "*execution*"] {
@@ -271,6 +268,7 @@ async fn the_decoder_fix_says_what_it_changed_and_keeps_allowed_references_allow
     }
     assert!(count(&ui, "#decoded .explanation code").await > 0, "names are shown as code");
     ui.click("#apply-decoder-fix").await;
+    ui.settled().await;
     let outcome = ui.text_of("#decoder-outcome").await;
     assert!(
         outcome.contains("Allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token")

@@ -47,14 +47,8 @@ async fn screenshots_of_the_main_screens() {
     shot(&ui, &dir, "access-map").await;
 
     ui.nav("decoder").await;
-    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
-    ui.client
-        .execute(
-            "const t = document.getElementById('decoder-input'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-            vec![Value::String(reason.into())],
-        )
-        .await
-        .unwrap();
+    let reason = e2e::browser::SPLUNK_TOKEN_ACCESS_DENIED;
+    ui.paste("decoder-input", reason).await;
     ui.wait_for("#apply-decoder-fix").await;
     shot(&ui, &dir, "error-decoder").await;
 

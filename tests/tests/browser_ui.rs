@@ -95,13 +95,7 @@ async fn imports_describe_output_and_exports_it_losslessly() {
     let text = std::fs::read_to_string(fixture).unwrap();
     ui.nav("start").await;
     // Typing 3 KB key by key is slow; paste it and fire the input event.
-    ui.client
-        .execute(
-            "const t = document.getElementById('import-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-            vec![Value::String(text.clone())],
-        )
-        .await
-        .unwrap();
+    ui.paste("import-text", &text).await;
     ui.click("#import-button").await;
     let notes = ui.text_of("#import-notes").await;
     assert!(notes.contains("taskDefinitionArn"), "the stripped read-only fields are reported: {notes}");
@@ -174,14 +168,8 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
     assert_eq!(stroke.as_str(), Some("rgb(198, 40, 40)"), "denied nodes are drawn red");
 
     ui.nav("decoder").await;
-    let reason = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
-    ui.client
-        .execute(
-            "const t = document.getElementById('decoder-input'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
-            vec![Value::String(reason.into())],
-        )
-        .await
-        .unwrap();
+    let reason = e2e::browser::SPLUNK_TOKEN_ACCESS_DENIED;
+    ui.paste("decoder-input", reason).await;
     ui.click("#apply-decoder-fix").await;
     ui.nav("access-map").await;
     ui.wait_for("#access-map g.map-row").await;
