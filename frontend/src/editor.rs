@@ -15,7 +15,7 @@ use shared::workspace::{
     TaskField, Workspace, fargate_memory_options,
 };
 
-use crate::{AppState, field_id};
+use crate::{AppState, Editor, field_id};
 
 /// A labelled text input bound to one value.
 pub fn text_field(
@@ -218,6 +218,17 @@ pub fn ContainersPanel(state: AppState) -> impl IntoView {
     let count = Memo::new(move |_| ws.with(|w| w.task_definition.container_definitions.len()));
     // The secrets' create flags, shared by every row.
     let specs = Memo::new(move |_| ws.with(|w| w.secrets.clone()));
+    // A large task definition opens with only its first container unfolded:
+    // hundreds of rows nobody can see at once would make the page slow to open.
+    let unfold_all = ws.with_untracked(|w| {
+        let rows: usize = w
+            .task_definition
+            .container_definitions
+            .iter()
+            .map(|c| c.environment.as_ref().map_or(0, Vec::len) + c.secrets.as_ref().map_or(0, Vec::len))
+            .sum();
+        rows <= UNFOLDED_ROWS
+    });
     view! {
         <section class="panel">
             <div class="panel-head">
@@ -227,11 +238,14 @@ pub fn ContainersPanel(state: AppState) -> impl IntoView {
                 </button>
             </div>
             <For each=move || 0..count.get() key=|i| *i let:index>
-                <ContainerCard state=state index=index specs=specs />
+                <ContainerCard editor=state.editor() index=index specs=specs unfolded=unfold_all || index == 0 unfold=state.unfold />
             </For>
         </section>
     }
 }
+
+/// Up to this many variables and secrets in all, every container opens unfolded.
+const UNFOLDED_ROWS: usize = 80;
 
 /// One container's slice of the workspace and the drafts of its references.
 #[derive(Debug, Clone, Copy)]
@@ -242,8 +256,20 @@ struct ContainerSlice {
 }
 
 #[component]
-fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::SecretSpec>>) -> impl IntoView {
-    let ws = state.ws;
+fn ContainerCard(
+    editor: Editor,
+    index: usize,
+    specs: Memo<Vec<shared::bundle::SecretSpec>>,
+    unfolded: bool,
+    unfold: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    let ws = editor.ws;
+    let open = RwSignal::new(unfolded);
+    Effect::new(move |_| {
+        if unfold.get() == Some(index) {
+            open.set(true);
+        }
+    });
     let container = Memo::new(move |_| {
         ws.with(|w| w.task_definition.container_definitions.get(index).cloned().unwrap_or_default())
     });
@@ -256,7 +282,7 @@ fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::
     let error = RwSignal::new(String::new());
     let set = move |field: ContainerField| {
         move |v: String| {
-            let outcome = state.edit(|w| w.set_container_field(index, field, &v));
+            let outcome = editor.edit(|w| w.set_container_field(index, field, &v));
             error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
         }
     };
@@ -264,13 +290,19 @@ fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::
     let essential = move || container.with(|c| c.essential.unwrap_or(true));
     let ports = move || container.with(|c| c.port_mappings.as_ref().map(Vec::len).unwrap_or(0));
     let envs = move || container.with(|c| c.environment.as_ref().map(Vec::len).unwrap_or(0));
+    let folded_summary = move || {
+        container.with(|c| {
+            let secrets = c.secrets.as_ref().map_or(0, Vec::len);
+            format!("{} variable(s), {secrets} secret(s)", envs())
+        })
+    };
     let move_to = move |direction: Direction| {
         move |_| {
             let label = match direction {
                 Direction::Up => "Move container up",
                 Direction::Down => "Move container down",
             };
-            state.destructive(label, |w| {
+            editor.destructive(label, |w| {
                 let _ = w.move_container(index, direction);
             });
         }
@@ -280,18 +312,27 @@ fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::
             <header class="card-head">
                 <h3>{move || { let n = name(); if n.is_empty() { format!("Container #{}", index + 1) } else { n } }}</h3>
                 <div class="row">
+                    <button class="btn small" aria-expanded=move || open.get().to_string()
+                        aria-label=move || format!("{} container {}", if open.get() { "Fold" } else { "Unfold" }, name())
+                        on:click=move |_| open.update(|o| *o = !*o)>
+                        {move || if open.get() { "Fold" } else { "Unfold" }}
+                    </button>
                     <button class="btn small" title="Move up" aria-label="Move container up" on:click=move_to(Direction::Up)>"↑"</button>
                     <button class="btn small" title="Move down" aria-label="Move container down" on:click=move_to(Direction::Down)>"↓"</button>
-                    <button class="btn small danger" id=format!("remove-container-{index}") on:click=move |_| state.destructive("Remove container", |w| { let _ = w.remove_container(index); })>"Remove"</button>
+                    <button class="btn small danger" id=format!("remove-container-{index}") on:click=move |_| editor.destructive("Remove container", |w| { let _ = w.remove_container(index); })>"Remove"</button>
                 </div>
             </header>
+            <Show when=move || !open.get()>
+                <p class="hint">{folded_summary}</p>
+            </Show>
+            <Show when=move || open.get()>
             <div class="grid three">
                 {text_field("Name", field_id(&format!("{base}/name")), "web", get(|c| c.name.clone()), set(ContainerField::Name))}
                 {text_field("Image", field_id(&format!("{base}/image")), "public.ecr.aws/nginx/nginx:latest", get(|c| c.image.clone()), set(ContainerField::Image))}
                 {text_field("Memory (MiB, hard limit)", field_id(&format!("{base}/memory")), "optional", get(|c| c.memory.map(|m| m.to_string())), set(ContainerField::Memory))}
             </div>
             <label class="check">
-                <input type="checkbox" id=field_id(&format!("{base}/essential")) prop:checked=essential on:change=move |ev| state.edit(|w| { let _ = w.set_essential(index, event_target_checked(&ev)); }) />
+                <input type="checkbox" id=field_id(&format!("{base}/essential")) prop:checked=essential on:change=move |ev| editor.edit(|w| { let _ = w.set_essential(index, event_target_checked(&ev)); }) />
                 "Essential (the task stops when this container stops)"
             </label>
             <p class="error">{move || error.get()}</p>
@@ -303,22 +344,22 @@ fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::
                         <span class="field-label">"Container port"</span>
                         <input type="number" min="0" max="65535" id=field_id(&format!("/containerDefinitions/{index}/portMappings/{port}/containerPort"))
                             prop:value=move || container.with(|c| c.port_mappings.as_ref().and_then(|p| p.get(port)?.container_port).map(|p| p.to_string()).unwrap_or_default())
-                            on:input=move |ev| state.edit(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
+                            on:input=move |ev| editor.edit(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
                     </label>
-                    <button class="btn small" on:click=move |_| state.edit(|w| { let _ = w.remove_port(index, port); })>"Remove"</button>
+                    <button class="btn small" on:click=move |_| editor.edit(|w| { let _ = w.remove_port(index, port); })>"Remove"</button>
                 </div>
             </For>
-            <button class="btn small" id=format!("add-port-{index}") on:click=move |_| state.edit(|w| { let _ = w.add_port(index); })>"+ Port"</button>
+            <button class="btn small" id=format!("add-port-{index}") on:click=move |_| editor.edit(|w| { let _ = w.add_port(index); })>"+ Port"</button>
 
             <h4>"Environment variables (plaintext)"</h4>
             <p class="hint">"Visible to anyone who can describe the task definition. Put passwords, tokens and keys in Secrets below."</p>
             <For each=move || 0..envs() key=|i| *i let:entry>
-                <EnvRow state=state index=index entry=entry container=container />
+                <EnvRow editor=editor index=index entry=entry container=container />
             </For>
-            <button class="btn small" id=format!("add-env-{index}") on:click=move |_| state.edit(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
+            <button class="btn small" id=format!("add-env-{index}") on:click=move |_| editor.edit(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
 
             <h4>"Secrets (environment variables from a secret store)"</h4>
-            <SecretRows state=state index=index list=SecretList::Secrets slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::Secrets slice=slice />
 
             <h4>"Log configuration"</h4>
             <div class="grid three">
@@ -336,23 +377,24 @@ fn ContainerCard(state: AppState, index: usize, specs: Memo<Vec<shared::bundle::
                     <textarea class="code-input" rows="3" spellcheck="false" id=field_id(&format!("{base}/logConfiguration/options"))
                         prop:value=move || { container.track(); ws.with_untracked(|w| w.log_options_text(index)) }
                         on:change=move |ev| {
-                            let outcome = state.edit(|w| w.set_log_options_text(index, &event_target_value(&ev)));
+                            let outcome = editor.edit(|w| w.set_log_options_text(index, &event_target_value(&ev)));
                             error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
                         }></textarea>
                 </label>
             </div>
             <h5>"secretOptions (log driver secrets)"</h5>
-            <SecretRows state=state index=index list=SecretList::SecretOptions slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::SecretOptions slice=slice />
 
             <h4>"Repository credentials (private registry)"</h4>
             {text_field("credentialsParameter (Secrets Manager ARN)", field_id(&format!("{base}/repositoryCredentials/credentialsParameter")), "arn:aws:secretsmanager:…:secret:registry-AbCdEf",
                 get(|c| c.repository_credentials.as_ref()?.credentials_parameter.clone()), set(ContainerField::RepositoryCredentials))}
+            </Show>
         </article>
     }
 }
 
 #[component]
-fn EnvRow(state: AppState, index: usize, entry: usize, container: Memo<ContainerDefinition>) -> impl IntoView {
+fn EnvRow(editor: Editor, index: usize, entry: usize, container: Memo<ContainerDefinition>) -> impl IntoView {
     let pair = Memo::new(move |_| {
         container.with(|c| c.environment.as_ref().and_then(|e| e.get(entry)).cloned().unwrap_or_default())
     });
@@ -367,7 +409,7 @@ fn EnvRow(state: AppState, index: usize, entry: usize, container: Memo<Container
     };
     let write = move |part: EnvPart| {
         move |ev: leptos::ev::Event| {
-            state.edit(|w| {
+            editor.edit(|w| {
                 let _ = w.set_env(index, entry, part, &event_target_value(&ev));
             })
         }
@@ -380,7 +422,7 @@ fn EnvRow(state: AppState, index: usize, entry: usize, container: Memo<Container
             <span class="eq">"="</span>
             <input type="text" class="value-input" aria-label="Variable value" placeholder="value" id=field_id(&format!("{base}/value"))
                 prop:value=read(EnvPart::Value) on:input=write(EnvPart::Value) />
-            <button class="btn small" on:click=move |_| state.destructive("Remove variable", |w| { let _ = w.remove_env(index, entry); })>"Remove"</button>
+            <button class="btn small" on:click=move |_| editor.destructive("Remove variable", |w| { let _ = w.remove_env(index, entry); })>"Remove"</button>
         </div>
     }
 }
@@ -400,14 +442,14 @@ fn list_segment(list: SecretList) -> &'static str {
 }
 
 #[component]
-fn SecretRows(state: AppState, index: usize, list: SecretList, slice: ContainerSlice) -> impl IntoView {
+fn SecretRows(editor: Editor, index: usize, list: SecretList, slice: ContainerSlice) -> impl IntoView {
     let count = move || slice.container.with(|c| list_of(c, list).map(Vec::len).unwrap_or(0));
     let add_id = format!("add-{}-{index}", if list == SecretList::Secrets { "secret" } else { "secret-option" });
     view! {
         <For each=move || 0..count() key=|i| *i let:entry>
-            <SecretRow state=state site=Site::new(index, list, entry) slice=slice />
+            <SecretRow editor=editor site=Site::new(index, list, entry) slice=slice />
         </For>
-        <button class="btn small" id=add_id on:click=move |_| state.edit(|w| { let _ = w.add_secret(index, list); })>
+        <button class="btn small" id=add_id on:click=move |_| editor.edit(|w| { let _ = w.add_secret(index, list); })>
             {if list == SecretList::Secrets { "+ Secret" } else { "+ Secret option" }}
         </button>
     }
@@ -424,34 +466,32 @@ struct RowView {
 }
 
 #[component]
-fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoView {
-    let ws = state.ws;
+fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView {
+    let ws = editor.ws;
     let Site { container: index, list, entry } = site;
     let base = format!("/containerDefinitions/{index}/{}/{entry}", list_segment(list));
     // Re-read when this container, its drafts or the create flags change.
     let row = Memo::new(move |_| {
         let secret = slice.container.with(|c| list_of(c, list).and_then(|l| l.get(entry)).cloned().unwrap_or_default());
         slice.drafts.track();
-        let specs = slice.specs.get();
-        ws.with_untracked(|w| {
-            let named = w.site_secret_name(site);
-            RowView {
-                variable: secret.name.clone().unwrap_or_default(),
-                value_from: secret.value_from.clone().unwrap_or_default(),
-                draft: w.reference_draft(site),
-                secret: named.map(|(store, name)| {
-                    let create = specs.iter().any(|s| s.store == store && s.name == name && s.create);
-                    (store, name, create)
-                }),
-            }
-        })
+        let (draft, named) = ws.with_untracked(|w| (w.reference_draft(site), w.site_secret_name(site)));
+        let secret_view = named.map(|(store, name)| {
+            let create = slice.specs.with(|specs| specs.iter().any(|s| s.store == store && s.name == name && s.create));
+            (store, name, create)
+        });
+        RowView {
+            variable: secret.name.clone().unwrap_or_default(),
+            value_from: secret.value_from.clone().unwrap_or_default(),
+            draft,
+            secret: secret_view,
+        }
     });
     let draft = move |f: fn(&ReferenceDraft) -> String| move || row.with(|r| f(&r.draft));
     let error = RwSignal::new(String::new());
     let edit = move |make: fn(String) -> DraftEdit| {
         move |ev: leptos::ev::Event| {
             let change = make(event_target_value(&ev));
-            let outcome = state.edit(|w| w.edit_reference(site, change));
+            let outcome = editor.edit(|w| w.edit_reference(site, change));
             error.set(match outcome {
                 Ok(problem) => problem.map(|e| e.to_string()).unwrap_or_default(),
                 Err(e) => e.to_string(),
@@ -461,7 +501,7 @@ fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoVie
     let is_sm = move || row.with(|r| r.draft.store == Some(Store::SecretsManager));
     let secret_name = move || row.with(|r| r.secret.as_ref().map(|(_, name, _)| name.clone()));
     let creating = move || row.with(|r| r.secret.as_ref().is_some_and(|(_, _, create)| *create));
-    let value_set = move || secret_name().is_some_and(|name| state.values.with(|v| v.contains_key(&name)));
+    let value_set = move || secret_name().is_some_and(|name| editor.values.with(|v| v.contains_key(&name)));
     let base = StoredValue::new(base);
     let id_part = move |part: &str| base.with_value(|b| field_id(&format!("{b}/{part}")));
     let is_secrets = list == SecretList::Secrets;
@@ -473,7 +513,7 @@ fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoVie
                     <span class="field-label">{if is_secrets { "Variable name" } else { "Log option name" }}</span>
                     <input type="text" id=id_part("name") placeholder=if is_secrets { "DATABASE_PASSWORD" } else { "splunk-token" }
                         prop:value=move || row.with(|r| r.variable.clone())
-                        on:input=move |ev| state.edit(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
+                        on:input=move |ev| editor.edit(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <label class="field">
                     <span class="field-label">"Store"</span>
@@ -515,16 +555,16 @@ fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoVie
                 <label class="field grow">
                     <span class="field-label">"valueFrom (built for you; edit by hand if you must)"</span>
                     <input type="text" class="mono" id=id_part("valueFrom") prop:value=move || row.with(|r| r.value_from.clone())
-                        on:input=move |ev| state.edit(|w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
+                        on:input=move |ev| editor.edit(|w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
-                <button class="btn small" on:click=move |_| state.destructive("Remove secret", |w| { let _ = w.remove_secret(index, list, entry); })>"Remove"</button>
+                <button class="btn small" on:click=move |_| editor.destructive("Remove secret", |w| { let _ = w.remove_secret(index, list, entry); })>"Remove"</button>
             </div>
             <p class="error">{move || error.get()}</p>
             <Show when=move || secret_name().is_some()>
                 <div class="row create-row">
                     <label class="check">
                         <input type="checkbox" id=create_id.get_value() prop:checked=creating
-                            on:change=move |ev| { let on = event_target_checked(&ev); state.edit(|w| w.set_site_create(site, on)); } />
+                            on:change=move |ev| { let on = event_target_checked(&ev); editor.edit(|w| w.set_site_create(site, on)); } />
                         "Create this secret at Apply (it does not exist yet)"
                     </label>
                     <Show when=creating>
@@ -535,7 +575,7 @@ fn SecretRow(state: AppState, site: Site, slice: ContainerSlice) -> impl IntoVie
                                 on:input=move |ev| {
                                     let v = event_target_value(&ev);
                                     if let Some(name) = secret_name() {
-                                        state.values.update(|m| { m.insert(name, SecretString::from(v)); });
+                                        editor.values.update(|m| { m.insert(name, SecretString::from(v)); });
                                     }
                                 } />
                         </label>

@@ -111,12 +111,24 @@ pub struct AppState {
     pub analysis: Memo<Analysis>,
     /// Region and account of the backend's identity, once known.
     pub identity: RwSignal<Option<(String, String)>>,
+    /// A container card to unfold (a diagnostic's field is inside it).
+    pub unfold: RwSignal<Option<usize>>,
     pub section: RwSignal<Section>,
     /// A one-line message about the last action (import, fix, undo…).
     pub status: RwSignal<String>,
 }
 
-impl AppState {
+/// What an editor component needs — the document, Undo, the in-memory
+/// secret values and the status line — and nothing else of the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Editor {
+    pub ws: RwSignal<Workspace>,
+    pub undo: RwSignal<UndoStack>,
+    pub values: RwSignal<BTreeMap<String, SecretString>>,
+    pub status: RwSignal<String>,
+}
+
+impl Editor {
     /// An edit that cannot be undone by retyping (remove, replace, fix):
     /// remembered for Undo first.
     pub fn destructive(&self, label: &str, edit: impl FnOnce(&mut Workspace)) {
@@ -144,7 +156,24 @@ impl AppState {
                 }
             });
         }
-        result.expect("the update ran")
+        result.expect("RwSignal::update runs its closure")
+    }
+}
+
+impl AppState {
+    /// The editing handle the editor components get.
+    pub fn editor(&self) -> Editor {
+        Editor { ws: self.ws, undo: self.undo, values: self.values, status: self.status }
+    }
+
+    /// See [`Editor::destructive`].
+    pub fn destructive(&self, label: &str, edit: impl FnOnce(&mut Workspace)) {
+        self.editor().destructive(label, edit);
+    }
+
+    /// See [`Editor::edit`].
+    pub fn edit<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
+        self.editor().edit(edit)
     }
 
     /// A new, empty configuration, in the backend's region and account
@@ -160,6 +189,8 @@ impl AppState {
     /// Shows the field at `path` (or its nearest enclosing field) and focuses it.
     pub fn focus_path(&self, path: &str) {
         self.section.set(Section::for_path(path));
+        let container = path.strip_prefix("/containerDefinitions/").and_then(|rest| rest.split('/').next());
+        self.unfold.set(container.and_then(|i| i.parse().ok()));
         let path = path.to_owned();
         request_animation_frame(move || {
             let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
@@ -207,6 +238,7 @@ fn App() -> impl IntoView {
         settled,
         analysis,
         identity: RwSignal::new(None),
+        unfold: RwSignal::new(None),
         section: RwSignal::new(Section::Start),
         status: RwSignal::new(restore_message),
     };

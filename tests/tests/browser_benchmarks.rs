@@ -73,14 +73,7 @@ async fn count(ui: &Ui) -> usize {
 
 async fn paste_and_import(ui: &Ui, text: &str) -> f64 {
     ui.go_to("Start").await;
-    ui.client
-        .execute(
-            "const t = document.getElementById('import-text'); t.value = arguments[0]; \
-             t.dispatchEvent(new Event('input', {bubbles: true})); return true;",
-            vec![json!(text)],
-        )
-        .await
-        .expect("paste");
+    ui.paste("import-text", text).await;
     let before = count(ui).await;
     ui.press_exact("Import", 0).await;
     next_measurement(ui, before).await

@@ -146,10 +146,10 @@ async fn reordering_containers_undo_and_reload_keep_drafts_but_no_values() {
 async fn new_empty_takes_region_and_account_from_the_backend() {
     let Some(moto) = Moto::start() else { return };
     let Some(ui) = Ui::start(Some(&moto.endpoint)).await else { return };
-    // The first load fills them (an empty field only)...
-    ui.go_to("Task definition").await;
-    ui.eventually("the identity at load", || async { ui.labelled_value("Region", 0).await == REGION }).await;
-    // ...and so does "New, empty", after the identity is known.
+    // The identity is known once Apply shows it...
+    ui.go_to("Apply").await;
+    ui.eventually("the backend's identity", || async { ui.text_of("#whoami").await.contains(ACCOUNT) }).await;
+    // ...and "New, empty" fills region and account from it, as the first load does.
     ui.go_to("Start").await;
     ui.press("New, empty", 0).await;
     ui.go_to("Task definition").await;
