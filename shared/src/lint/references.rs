@@ -2,16 +2,16 @@
 //! references into other regions or accounts, and JSON-key/version
 //! selection against the Fargate platform version or ECS agent.
 
-use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
 use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Input, Report};
+use crate::diagnostic::Severity;
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
 /// account. When other references point elsewhere, the author may have
 /// meant the bare name to live there too.
-pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let sites = &input.sites;
     // Only well-formed locations count: a placeholder (`REGION`,
@@ -56,8 +56,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
             continue;
         }
         let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
-        let mut d = Diagnostic::new(
-            "ES034",
+        let mut d = out.diag_as(
             severity,
             site.site.path.clone(),
             format!(
@@ -82,7 +81,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
 /// the owning side (unverified details, hence info): a customer-managed KMS
 /// key and resource policies that allow the execution role. Registry
 /// credentials are ES056's business.
-pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Report<'_>) {
     let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
     for site in &input.sites {
         if site.site.kind == RefSite::RepositoryCredentials {
@@ -102,8 +101,7 @@ pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnosti
                  key must allow this task's execution role"
             }
         };
-        out.push(Diagnostic::info(
-            "ES038",
+        out.push(out.diag(
             site.site.path.clone(),
             format!(
                 "{}: the reference is in account {}, the task runs in {own}; cross-account reads need set-up in the \
@@ -116,7 +114,7 @@ pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnosti
 }
 
 /// ES035: JSON-key and version selection need Fargate platform 1.4.0.
-pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
@@ -124,8 +122,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     for site in &input.sites {
         if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
-            out.push(Diagnostic::error(
-                "ES035",
+            out.push(out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: the reference selects a JSON key or a version, which Fargate supports from platform version \
@@ -140,7 +137,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic
 
 /// ES036: the same requirement as a reminder when the platform version is
 /// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
-pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
     let fargate = td.requires_fargate();
     if fargate && platform_version(ctx).is_some() {
@@ -155,8 +152,7 @@ pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Vec<Diagnosti
         } else {
             "on EC2 this needs ECS container agent 1.37.0 or later on the container instances"
         };
-        out.push(Diagnostic::info(
-            "ES036",
+        out.push(out.diag(
             site.site.path.clone(),
             format!("{}: the reference selects a JSON key or a version; {requirement}", describe_site(&site.site)),
         ));
