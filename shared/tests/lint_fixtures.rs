@@ -142,6 +142,8 @@ fn check(name: &str) {
     };
 
     let imported = import(&text).unwrap_or_else(|e| panic!("{name}: import failed: {e}"));
+    // What `ecs-secrets lint` does: a bare containerDefinitions array is linted as one.
+    let ctx = shared::lint::context_for(&imported, &ctx);
     let diagnostics = lint(&imported.task_definition, &ctx);
 
     // Round trip: export equals the input minus what import must drop.

@@ -395,9 +395,13 @@ pub(super) const PLATFORM_1_3_RETIRED_CHINA: &str = "2026-06-15";
 /// ES066: Fargate Linux platform versions below 1.4.0 are retired: since
 /// 2026-03-16 (China regions 2026-06-15) no new task or service launches on
 /// them. Reported once, for the whole task definition, whenever the context
-/// names such a platform version.
+/// names such a platform version for a Linux task (Windows platform
+/// versions are numbered on their own: 1.0.0 is current).
 pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
+    if is_windows(input.td) {
+        return; // Windows on Fargate has its own platform versions (1.0.0 is current).
+    }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     let china = ctx.region.as_deref().is_some_and(|r| r.starts_with("cn-"));
     let since = if china {
@@ -408,7 +412,9 @@ pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
     out.push(out.diag(
         "",
         format!(
-            "Fargate platform version {version} is retired: no new task or service can launch on it since {since},              and the tasks that ran on it were stopped. Use platform version 1.4.0 or LATEST (where JSON keys and              versions of secrets work too)"
+            "Fargate platform version {version} is retired: no new task or service can launch on it since {since}, \
+             and the tasks that ran on it were stopped. Use platform version 1.4.0 or LATEST (where JSON keys and \
+             versions of secrets work too)"
         ),
     ));
 }

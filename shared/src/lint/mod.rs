@@ -97,6 +97,19 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     keyed.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// Lints an imported document: like [`lint`], knowing the input's shape (a
+/// bare `containerDefinitions` array leaves `family` and the execution role
+/// to the resource that registers it, see ES013).
+pub fn lint_imported(imported: &crate::import::Imported, ctx: &Context) -> Vec<Diagnostic> {
+    lint(&imported.task_definition, &context_for(imported, ctx))
+}
+
+/// `ctx` with what the input's shape tells the lint.
+pub fn context_for(imported: &crate::import::Imported, ctx: &Context) -> Context {
+    let container_definitions_only = imported.shape == crate::import::InputShape::ContainerDefinitions;
+    Context { container_definitions_only, ..ctx.clone() }
+}
+
 /// The task memory sizes (MiB) Fargate accepts with a task `cpu` value
 /// (`"256"`, `"1 vCPU"`); empty when it is not a Fargate CPU size.
 pub fn fargate_memory_options(cpu: &str) -> Vec<u64> {

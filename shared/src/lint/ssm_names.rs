@@ -104,7 +104,10 @@ pub(super) fn version_selector(input: &Input<'_>, out: &mut Report<'_>) {
         out.push(out.diag(
             r.site.site.path.clone(),
             format!(
-                "{}: `{}` selects SSM parameter {what} `{}` of `{}`, but ECS does not accept version or label                  selectors in valueFrom (aws/containers-roadmap#859) and the task fails to start. Reference the                  parameter without `:{}` (ECS reads its latest version), or keep the pinned value in its own                  parameter or in a Secrets Manager secret, whose ARN has version-stage and version-id fields",
+                "{}: `{}` selects SSM parameter {what} `{}` of `{}`, but ECS does not accept version or label \
+                 selectors in valueFrom (aws/containers-roadmap#859) and the task fails to start. Reference the \
+                 parameter without `:{}` (ECS reads its latest version), or keep the pinned value in its own \
+                 parameter or in a Secrets Manager secret, whose ARN has version-stage and version-id fields",
                 describe_site(&r.site.site),
                 super::names::shorten(r.raw),
                 super::names::shorten(selector),
