@@ -16,7 +16,14 @@
 //! - an SSM parameter under `/aws/reference/secretsmanager/NAME` reads the
 //!   secret `NAME` through SSM, so it needs both;
 //! - `kms:Decrypt` only on customer-managed keys the caller names; the AWS
-//!   managed `aws/ssm` and `aws/secretsmanager` keys need no grant.
+//!   managed `aws/ssm` and `aws/secretsmanager` keys need no grant;
+//! - for each `environmentFiles` entry, `s3:GetObject` on the object and
+//!   `s3:GetBucketLocation` on its bucket (AWS: "Required IAM permissions for
+//!   Amazon ECS environment files").
+//!
+//! A reference the lint calls impossible (its reference-validity rules, see
+//! [`crate::lint::reference_errors`]) is never granted: `lint` and `policy`
+//! agree on every reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +46,8 @@ pub const EXECUTION_ROLE_MANAGED_POLICY: &str = "arn:aws:iam::aws:policy/service
 pub const SID_SSM: &str = "ReadSsmParameters";
 pub const SID_SECRETS_MANAGER: &str = "ReadSecretsManagerSecrets";
 pub const SID_KMS: &str = "DecryptWithCustomerManagedKeys";
+pub const SID_ENVIRONMENT_FILES: &str = "ReadEnvironmentFiles";
+pub const SID_ENVIRONMENT_FILE_BUCKETS: &str = "LocateEnvironmentFileBuckets";
 
 /// The six characters standing in for a secret's unknown random suffix when
 /// a policy is evaluated: a partial ARN `…:secret:NAME` is checked as
@@ -88,6 +97,9 @@ pub enum Purpose {
     ReadReferencedSecret,
     /// Decrypt the value with its customer-managed KMS key.
     DecryptValue,
+    /// Read an `environmentFiles` object (`s3:GetObject`) or locate its
+    /// bucket (`s3:GetBucketLocation`).
+    ReadEnvironmentFile,
 }
 
 /// One action on one resource the execution role needs.
@@ -289,6 +301,10 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         notes.push(Note::warning(&site.path, "the reference is missing, so there is nothing to grant; fill it in"));
         return SiteNeeds { requirements, notes };
     };
+    if let Some(error) = crate::lint::reference_errors(site, ctx).into_iter().next() {
+        notes.push(Note::warning(&site.path, format!("skipped ({}): {}", error.code, error.message)));
+        return SiteNeeds { requirements, notes };
+    }
     if raw.contains(POLICY_METACHARACTERS) {
         notes.push(Note::warning(
             &site.path,
@@ -436,7 +452,7 @@ pub fn trust_policy() -> PolicyDocument {
 }
 
 /// Every requirement of a task definition, with the notes of each site, in
-/// document order.
+/// document order (secret references, then environment files).
 pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
     let mut all = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
     for site in td.secret_sites() {
@@ -444,13 +460,65 @@ pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap
         all.requirements.extend(needs.requirements);
         all.notes.extend(needs.notes);
     }
+    for file in environment_files(td) {
+        all.requirements.extend(file.needs.requirements);
+        all.notes.extend(file.needs.notes);
+    }
     all
+}
+
+/// One `environmentFiles` entry and what the execution role needs for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentFileNeeds<'a> {
+    pub container_index: usize,
+    pub container_name: Option<&'a str>,
+    /// JSON pointer of the entry's `value`.
+    pub path: String,
+    pub value: Option<&'a str>,
+    pub needs: SiteNeeds,
+}
+
+/// Every `environmentFiles` entry of `td` with its requirements:
+/// `s3:GetObject` on the object and `s3:GetBucketLocation` on its bucket.
+/// An entry that is not an S3 object ARN (ES072) gets a warning instead.
+pub fn environment_files(td: &TaskDefinition) -> Vec<EnvironmentFileNeeds<'_>> {
+    let mut out = Vec::new();
+    for (ci, container) in td.container_definitions.iter().enumerate() {
+        for (fi, file) in container.environment_files.iter().flatten().enumerate() {
+            let path = format!("/containerDefinitions/{ci}/environmentFiles/{fi}/value");
+            let mut needs = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
+            let value = file.value.as_deref();
+            match value.and_then(crate::lint::parse_s3_object_arn) {
+                Some(object) => {
+                    let read = |action: &str, arn: String| Requirement::exact(action, Purpose::ReadEnvironmentFile, arn);
+                    needs.requirements.push(read("s3:GetObject", object.object_arn()));
+                    needs.requirements.push(read("s3:GetBucketLocation", object.bucket_arn()));
+                }
+                None => needs.notes.push(Note::warning(
+                    &path,
+                    format!(
+                        "skipped environment file `{}`: not an S3 object ARN (arn:aws:s3:::BUCKET/KEY.env), so there is nothing exact to grant (ES072)",
+                        value.unwrap_or_default()
+                    ),
+                )),
+            }
+            out.push(EnvironmentFileNeeds {
+                container_index: ci,
+                container_name: container.name.as_deref(),
+                path,
+                value,
+                needs,
+            });
+        }
+    }
+    out
 }
 
 /// The least-privilege inline policy for the execution role of `td`.
 ///
-/// Deterministic: one statement per service in a fixed order (`ReadSsmParameters`,
-/// `ReadSecretsManagerSecrets`, `DecryptWithCustomerManagedKeys`), each with
+/// Deterministic: one statement per action in a fixed order (`ReadSsmParameters`,
+/// `ReadSecretsManagerSecrets`, `DecryptWithCustomerManagedKeys`,
+/// `ReadEnvironmentFiles`, `LocateEnvironmentFileBuckets`), each with
 /// its resources sorted and deduplicated; statements without resources are
 /// left out. The policy never contains a `*` resource: what cannot be named
 /// exactly is left out with a warning.
@@ -466,6 +534,8 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
         (SID_SSM, "ssm:GetParameters"),
         (SID_SECRETS_MANAGER, "secretsmanager:GetSecretValue"),
         (SID_KMS, "kms:Decrypt"),
+        (SID_ENVIRONMENT_FILES, "s3:GetObject"),
+        (SID_ENVIRONMENT_FILE_BUCKETS, "s3:GetBucketLocation"),
     ] {
         if let Some(resources) = by_action.get(action).filter(|r| !r.is_empty()) {
             statements.push(Statement::allow(Some(sid), [action], resources.iter().copied()));

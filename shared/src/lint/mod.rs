@@ -123,8 +123,11 @@ pub fn fargate_memory_options(cpu: &str) -> Vec<u64> {
 /// `site` can ever be read (malformed ARNs, impossible names, version
 /// selectors …): the same verdict `lint` gives, so that policy generation
 /// grants nothing lint calls impossible. Empty when the reference is valid.
-pub fn reference_errors(td: &TaskDefinition, site: &crate::task_def::SecretSite<'_>, ctx: &Context) -> Vec<Diagnostic> {
-    let input = Input { td, ctx, sites: vec![value_from::parse_site(site.clone())], plaintext: Vec::new() };
+pub fn reference_errors(site: &crate::task_def::SecretSite<'_>, ctx: &Context) -> Vec<Diagnostic> {
+    // The rules look at the site alone (and at role ARNs, which an empty
+    // task definition does not have).
+    let td = TaskDefinition::default();
+    let input = Input { td: &td, ctx, sites: vec![value_from::parse_site(site.clone())], plaintext: Vec::new() };
     let mut out = Vec::new();
     for rule in RULES.iter().filter(|r| r.validates_reference) {
         run_rule(rule, &input, &mut out);

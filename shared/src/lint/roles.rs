@@ -18,11 +18,15 @@ pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Report<'_>) {
         return; // The resource sets it (ES013 says so).
     }
     let sites = &input.sites;
-    let Some(first) = sites.first().map(|s| &s.site) else { return };
+    let Some(first) = sites.first().map(|s| &s.site) else {
+        environment_files_need_role(input, out);
+        return;
+    };
     let what = match first.kind {
         crate::secret_ref::RefSite::Secret => "`secrets`",
         crate::secret_ref::RefSite::SecretOption => "log `secretOptions`",
         crate::secret_ref::RefSite::RepositoryCredentials => "`repositoryCredentials`",
+        crate::secret_ref::RefSite::EnvironmentFile => "`environmentFiles`",
     };
     let role_hint = if td.task_role_arn.is_some() {
         " The `taskRoleArn` does not count: it is what your application uses after start."
@@ -39,6 +43,26 @@ pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Report<'_>) {
             sites.len(),
             if sites.len() == 1 { "" } else { "s" },
             first.path
+        ),
+    ));
+}
+
+/// ES015 for `environmentFiles` alone: the agent reads them from S3 with
+/// the execution role too.
+fn environment_files_need_role(input: &Input<'_>, out: &mut Report<'_>) {
+    let files: usize =
+        input.td.container_definitions.iter().map(|c| c.environment_files.iter().flatten().count()).sum();
+    if files == 0 {
+        return;
+    }
+    out.push(out.diag(
+        "/executionRoleArn",
+        format!(
+            "the task reads {files} environment file{} from S3 but has no `executionRoleArn`: the ECS agent \
+             downloads them with the task execution role (s3:GetObject on each object, s3:GetBucketLocation on its \
+             bucket) before the container starts. Add \"executionRoleArn\" with a role that trusts \
+             ecs-tasks.amazonaws.com and may read them",
+            if files == 1 { "" } else { "s" }
         ),
     ));
 }

@@ -37,6 +37,7 @@ pub(super) fn field_name(kind: RefSite) -> &'static str {
     match kind {
         RefSite::Secret | RefSite::SecretOption => "valueFrom",
         RefSite::RepositoryCredentials => "credentialsParameter",
+        RefSite::EnvironmentFile => "value",
     }
 }
 
@@ -51,6 +52,7 @@ pub(super) fn describe_site(site: &SecretSite<'_>) -> String {
         RefSite::Secret => format!("secret `{variable}` of {container}"),
         RefSite::SecretOption => format!("log secret option `{variable}` of {container}"),
         RefSite::RepositoryCredentials => format!("registry credentials of {container}"),
+        RefSite::EnvironmentFile => format!("environment file of {container}"),
     }
 }
 
