@@ -443,6 +443,19 @@ impl Generated {
 pub const NO_INLINE_POLICY_NEEDED: &str =
     "no inline policy needed: the task definition references no secrets the execution role must read";
 
+/// The start of the warning given when the task definition references
+/// secrets but none of them can be granted.
+pub const NOTHING_GRANTABLE: &str = "no policy: nothing the task definition references can be granted";
+
+impl Generated {
+    /// True when references were left out and nothing was granted: there is
+    /// no policy to print (`policy` exits 1), never an empty one.
+    pub fn nothing_grantable(&self) -> bool {
+        self.is_empty()
+            && self.notes.iter().any(|n| n.level == NoteLevel::Warning && n.message.starts_with(NOTHING_GRANTABLE))
+    }
+}
+
 /// The execution role's trust policy: `ecs-tasks.amazonaws.com` may assume it.
 pub fn trust_policy() -> PolicyDocument {
     let mut statement = Statement::allow(None, ["sts:AssumeRole"], Vec::<String>::new())
@@ -560,8 +573,19 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
             });
         }
     }
-    if statements.is_empty() {
+    let skipped = notes.iter().filter(|n| n.level == NoteLevel::Warning && n.path.is_some()).count();
+    if statements.is_empty() && skipped == 0 {
         notes.push(Note { level: NoteLevel::Info, path: None, message: NO_INLINE_POLICY_NEEDED.to_owned() });
+    } else if statements.is_empty() {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            path: None,
+            message: format!(
+                "{NOTHING_GRANTABLE}: {skipped} reference{} could not be granted (see above); an empty policy would \
+                 let the task fail at start, so fix them first",
+                if skipped == 1 { "" } else { "s" }
+            ),
+        });
     }
     Generated { policy: PolicyDocument::new(statements), notes }
 }
