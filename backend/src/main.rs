@@ -22,6 +22,7 @@ enum Command {
     Normalize(cli::normalize::Args),
     Policy(cli::policy::Args),
     Check(cli::check::Args),
+    Rule(cli::rule::Args),
     Iam(cli::iam::Args),
     Diagnose(cli::diagnose::Args),
     /// Start the local web UI (bound to 127.0.0.1, guarded by a per-launch token).
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Normalize(args) => cli::normalize::run(args),
         Command::Policy(args) => cli::policy::run(args),
         Command::Check(args) => cli::check::run(args),
+        Command::Rule(args) => cli::rule::run(args),
         Command::Iam(args) => cli::iam::run(args),
         Command::Diagnose(args) => cli::diagnose::run(args),
         Command::Serve(args) => return run_async(cli::serve::run(args)),

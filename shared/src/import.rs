@@ -319,6 +319,33 @@ pub fn null_members(value: &Value) -> Vec<String> {
     out
 }
 
+/// Removes every `null` member from the unknown fields of every object of
+/// the model, at any depth (modelled fields read `null` as absent already).
+pub fn drop_nulls(td: &mut TaskDefinition) {
+    let clean = |extra: &mut crate::task_def::Extra| {
+        extra.retain(|_, value| !value.is_null());
+        extra.values_mut().for_each(drop_null_members);
+    };
+    clean(&mut td.extra);
+    if let Some(platform) = &mut td.runtime_platform {
+        clean(&mut platform.extra);
+    }
+    for c in &mut td.container_definitions {
+        clean(&mut c.extra);
+        c.port_mappings.iter_mut().flatten().for_each(|p| clean(&mut p.extra));
+        c.environment.iter_mut().flatten().for_each(|e| clean(&mut e.extra));
+        c.environment_files.iter_mut().flatten().for_each(|f| clean(&mut f.extra));
+        c.secrets.iter_mut().flatten().for_each(|s| clean(&mut s.extra));
+        if let Some(log) = &mut c.log_configuration {
+            clean(&mut log.extra);
+            log.secret_options.iter_mut().flatten().for_each(|s| clean(&mut s.extra));
+        }
+        if let Some(creds) = &mut c.repository_credentials {
+            clean(&mut creds.extra);
+        }
+    }
+}
+
 /// Removes every `null` object member of `value`, at any depth.
 pub fn drop_null_members(value: &mut Value) {
     match value {
