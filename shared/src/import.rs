@@ -146,6 +146,14 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                     });
                 }
             }
+            if !obj.contains_key("containerDefinitions") && obj.contains_key("primaryContainer") {
+                // CreateExpressGatewayService input: ECS builds the task
+                // definition from it; that one is what carries the secrets.
+                return Err(ImportError::Shape {
+                    path: format!("{prefix}/primaryContainer"),
+                    message: "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)".into(),
+                });
+            }
             if !obj.contains_key("containerDefinitions") {
                 return Err(ImportError::Shape {
                     path: prefix.to_owned(),
@@ -491,6 +499,14 @@ mod tests {
             let ImportError::Shape { path, .. } = &err else { panic!("{err}") };
             assert_eq!(path, at, "{doc}");
         }
+    }
+
+    #[test]
+    fn an_express_mode_service_is_explained() {
+        let doc = json!({"serviceName": "web", "primaryContainer": {"image": "nginx", "secrets": []}});
+        let ImportError::Shape { path, message } = import(&doc.to_string()).unwrap_err() else { panic!() };
+        assert_eq!(path, "/primaryContainer");
+        assert!(message.contains("Express Mode"), "{message}");
     }
 
     #[test]
