@@ -52,10 +52,13 @@ const LOG_FIELDS: &[(&str, &str)] = &[
 ];
 const CREDENTIALS_FIELDS: &[(&str, &str)] = &[("credentialsParameter", "a string")];
 
+/// The fields an object models, each with the JSON type it takes.
+type Fields = &'static [(&'static str, &'static str)];
+
 /// Every object of the model with its pointer, its unknown fields and the
 /// fields it models.
-fn objects(td: &TaskDefinition) -> Vec<(String, &Extra, &'static [(&'static str, &'static str)])> {
-    let mut all: Vec<(String, &Extra, &[(&str, &str)])> = vec![(String::new(), &td.extra, TASK_FIELDS)];
+fn objects(td: &TaskDefinition) -> Vec<(String, &Extra, Fields)> {
+    let mut all: Vec<(String, &Extra, Fields)> = vec![(String::new(), &td.extra, TASK_FIELDS)];
     if let Some(platform) = &td.runtime_platform {
         all.push(("/runtimePlatform".into(), &platform.extra, RUNTIME_PLATFORM_FIELDS));
     }
