@@ -4,7 +4,9 @@
 //! bare containerDefinitions array) and writes what RegisterTaskDefinition
 //! takes, with read-only fields stripped. The JSON goes to stdout so it can be
 //! piped into `aws ecs register-task-definition --cli-input-json file:///dev/stdin`;
-//! what import changed goes to stderr as notes, one `note:` line per path.
+//! what import changed goes to stderr as notes, one `note:` line per path. A
+//! field of the wrong JSON type (ES005) is bad input (exit 2): the output
+//! would not register.
 //!
 //! RegisterTaskDefinition accepts no `null` (the AWS CLI's own parameter
 //! validation rejects it), so every `null` member is dropped — modelled
@@ -31,6 +33,19 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = input::load_one(&args.file)?;
+    // A wrong-typed field imports (the lint reports it and checks the rest),
+    // but the output would not register: refuse, naming the field.
+    if let Some(wrong) = shared::lint::wrong_field_types(&loaded.imported.task_definition).into_iter().next() {
+        let at = loaded.position(&wrong.path);
+        anyhow::bail!(
+            "{}: line {}, column {}: {}: {}",
+            loaded.input.name,
+            at.line,
+            at.column,
+            loaded.source_pointer(&wrong.path),
+            wrong.message
+        );
+    }
     let mut td = loaded.imported.task_definition.clone();
     shared::import::drop_nulls(&mut td);
     output::stdout(&shared::export(&td))?;

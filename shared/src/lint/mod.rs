@@ -97,6 +97,18 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     keyed.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// The fields of the wrong JSON type (ES005) alone: what keeps a document
+/// that imports from being register-ready (`normalize` refuses it).
+pub fn wrong_field_types(td: &TaskDefinition) -> Vec<Diagnostic> {
+    let ctx = Context::default();
+    let input = Input { td, ctx: &ctx, sites: Vec::new(), plaintext: Vec::new() };
+    let mut out = Vec::new();
+    if let Some(rule) = rule_info(types::CODE) {
+        run_rule(rule, &input, &mut out);
+    }
+    out
+}
+
 /// Lints an imported document: like [`lint`], knowing the input's shape (a
 /// bare `containerDefinitions` array leaves `family` and the execution role
 /// to the resource that registers it, see ES013).

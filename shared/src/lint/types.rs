@@ -12,6 +12,9 @@ use serde_json::Value;
 use super::{Input, Report, container_path};
 use crate::task_def::{Extra, TaskDefinition};
 
+/// This rule's code, for [`super::wrong_field_types`].
+pub(super) const CODE: &str = "ES005";
+
 /// The modelled fields of each object and the JSON type each one takes.
 const TASK_FIELDS: &[(&str, &str)] = &[
     ("family", "a string"),
@@ -113,7 +116,7 @@ pub(super) fn wrong_field_type(input: &Input<'_>, out: &mut Report<'_>) {
                 format!("{base}/{field}"),
                 format!(
                     "`{field}` is {}, but a task definition takes {expected} here: RegisterTaskDefinition rejects \
-                     the file as it is. Write it as {expected} (the rest of the file was still checked)",
+                     the file as it is; write it as {expected}",
                     kind(value)
                 ),
             ));
