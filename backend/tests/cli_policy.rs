@@ -57,8 +57,10 @@ fn bare_names_need_region_and_account_and_kms_keys_are_granted() {
     let kms = format!("/web/token={key}");
     // Without --region/--account the bare name cannot be granted: a warning
     // says so, pointing at the reference in the file.
+    // It is the only reference, so there is no policy at all: exit 1.
     let without = ecs_secrets(&["policy", &fixture("container-definitions.json")], "");
-    assert_eq!(without.code, 0, "{}", without.transcript());
+    assert_eq!(without.code, 1, "{}", without.transcript());
+    assert_eq!(without.stdout, "");
     assert!(
         without.stderr.contains(
             "warning: tests/fixtures/container-definitions.json:5:35: /containerDefinitions/0/secrets/0/valueFrom: "

@@ -391,7 +391,9 @@ pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, for messages (never the value itself: it may be a
+/// secret).
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -501,7 +501,10 @@ pub fn environment_files(td: &TaskDefinition) -> Vec<EnvironmentFileNeeds<'_>> {
             let path = format!("/containerDefinitions/{ci}/environmentFiles/{fi}/value");
             let mut needs = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
             let value = file.value.as_deref();
-            match value.and_then(crate::lint::parse_s3_object_arn) {
+            // Only `type: s3` is read (ES072 otherwise), so only that is granted.
+            let object =
+                value.and_then(crate::lint::parse_s3_object_arn).filter(|_| file.file_type.as_deref() == Some("s3"));
+            match object {
                 Some(object) => {
                     let read = |action: &str, arn: String| Requirement::exact(action, Purpose::ReadEnvironmentFile, arn);
                     needs.requirements.push(read("s3:GetObject", object.object_arn()));
@@ -510,7 +513,7 @@ pub fn environment_files(td: &TaskDefinition) -> Vec<EnvironmentFileNeeds<'_>> {
                 None => needs.notes.push(Note::warning(
                     &path,
                     format!(
-                        "skipped environment file `{}`: not an S3 object ARN (arn:aws:s3:::BUCKET/KEY.env), so there is nothing exact to grant (ES072)",
+                        "skipped environment file `{}`: not `type: s3` with an S3 object ARN (arn:aws:s3:::BUCKET/KEY.env), so there is nothing exact to grant (ES072)",
                         value.unwrap_or_default()
                     ),
                 )),

@@ -40,12 +40,20 @@ pub(super) fn container_definitions_only(input: &Input<'_>, out: &mut Report<'_>
     if td.family.is_none() {
         needs.push("`family`".to_owned());
     }
-    if td.execution_role_arn.is_none() && !input.sites.is_empty() {
+    let files: usize = td.container_definitions.iter().map(|c| c.environment_files.iter().flatten().count()).sum();
+    if td.execution_role_arn.is_none() && (!input.sites.is_empty() || files > 0) {
+        let what = match (input.sites.len(), files) {
+            (0, f) => format!("{f} environment file{}", if f == 1 { "" } else { "s" }),
+            (s, 0) => format!("{s} secret{}", if s == 1 { "" } else { "s" }),
+            (s, f) => format!(
+                "{s} secret{} and {f} environment file{}",
+                if s == 1 { "" } else { "s" },
+                if f == 1 { "" } else { "s" }
+            ),
+        };
         needs.push(format!(
-            "`execution_role_arn` (the containers reference {} secret{}, which the ECS agent reads with the task \
-             execution role)",
-            input.sites.len(),
-            if input.sites.len() == 1 { "" } else { "s" }
+            "`execution_role_arn` (the containers reference {what}, which the ECS agent reads with the task \
+             execution role)"
         ));
     }
     if needs.is_empty() {

@@ -135,26 +135,26 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     }
 }
 
-/// ES036: the same requirement as a reminder when the platform version is
-/// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
+/// ES036: the same requirement as a reminder on EC2 (agent 1.37.0). Not on
+/// Fargate: with platform 1.3.0 retired (ES066) every Fargate task runs
+/// 1.4.0 or later, where JSON keys and versions work.
 pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Report<'_>) {
-    let (td, ctx) = (input.td, input.ctx);
-    let fargate = td.requires_fargate();
-    if fargate && platform_version(ctx).is_some() {
-        return; // Known: ES035 decides.
+    if input.td.requires_fargate() {
+        // A known old platform: ES035 (and ES066) decide. An unknown one is
+        // 1.4.0 or later, since 1.3.0 is retired and runs no task any more.
+        return;
     }
     for site in &input.sites {
         if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
-        let requirement = if fargate {
-            "Fargate supports this from platform version 1.4.0: make sure the service uses 1.4.0 or LATEST"
-        } else {
-            "on EC2 this needs ECS container agent 1.37.0 or later on the container instances"
-        };
         out.push(out.diag(
             site.site.path.clone(),
-            format!("{}: the reference selects a JSON key or a version; {requirement}", describe_site(&site.site)),
+            format!(
+                "{}: the reference selects a JSON key or a version; on EC2 this needs ECS container agent 1.37.0 \
+                 or later on the container instances",
+                describe_site(&site.site)
+            ),
         ));
     }
 }
@@ -250,7 +250,8 @@ mod tests {
         check("ES035", &on("1.4.0"), &[(fargate(&[key]), &[])]);
         check("ES035", &on("LATEST"), &[(fargate(&[key]), &[])]);
         check("ES035", &known_ctx(), &[(fargate(&[key]), &[])]);
-        check("ES036", &known_ctx(), &[(fargate(&[key, whole]), P0), (task(&[key]), P0), (task(&[whole]), &[])]);
+        // Fargate runs 1.4.0 or later now (1.3.0 is retired): no reminder.
+        check("ES036", &known_ctx(), &[(fargate(&[key, whole]), &[]), (task(&[key]), P0), (task(&[whole]), &[])]);
         check("ES036", &on("1.3.0"), &[(fargate(&[key]), &[])]);
         let ec2 = &run("ES036", &td(task(&[key])), &known_ctx())[0];
         assert!(ec2.message.contains("1.37.0"), "{}", ec2.message);

@@ -82,6 +82,13 @@ pub(crate) struct Report<'o> {
     out: &'o mut Vec<Diagnostic>,
 }
 
+impl RuleInfo {
+    /// This rule's errors mean the reference can never be read.
+    const fn validating_references(self) -> Self {
+        RuleInfo { validates_reference: true, ..self }
+    }
+}
+
 impl<'o> Report<'o> {
     pub(crate) fn new(rule: &'static RuleInfo, out: &'o mut Vec<Diagnostic>) -> Self {
         Report { rule, out }
@@ -130,18 +137,6 @@ const fn rule(
         validates_reference: false,
         check: Some(check),
     }
-}
-
-/// A rule whose errors mean the reference can never be read.
-const fn reference_rule(
-    code: &'static str,
-    name: &'static str,
-    severity: Severity,
-    fix: FixAvailability,
-    summary: &'static str,
-    check: Check,
-) -> RuleInfo {
-    RuleInfo { validates_reference: true, ..rule(code, name, severity, fix, summary, check) }
 }
 
 const fn plan_code(code: &'static str, name: &'static str, severity: Severity, summary: &'static str) -> RuleInfo {
@@ -261,38 +256,42 @@ pub const RULES: &[RuleInfo] = &[
         env::portable_variable_name,
     ),
     rule("ES023", "unnamed-entry", Error, NoFix, "environment or secret entry without a name", env::entry_without_name),
-    reference_rule(
+    rule(
         "ES030",
         "missing-reference",
         Error,
         NoFix,
         "valueFrom or credentialsParameter missing",
         value_from::missing_reference,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES031",
         "unparseable-reference",
         Error,
         NoFix,
         "secret reference does not parse",
         value_from::unparseable_reference,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES032",
         "invalid-account-id",
         Error,
         Sometimes,
         "ARN account id is not 12 digits",
         value_from::account_id_shape,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES033",
         "invalid-region",
         Error,
         Sometimes,
         "ARN region does not look like a region",
         value_from::region_shape,
-    ),
+    )
+    .validating_references(),
     rule(
         "ES034",
         "bare-name-elsewhere",
@@ -314,17 +313,18 @@ pub const RULES: &[RuleInfo] = &[
         "json-key-needs-recent-agent",
         Info,
         NoFix,
-        "JSON key/version reference needs Fargate 1.4.0 / agent 1.37.0",
+        "JSON key/version reference on EC2 needs agent 1.37.0",
         references::key_or_version_reminder,
     ),
-    reference_rule(
+    rule(
         "ES037",
         "partition-mismatch",
         Error,
         Sometimes,
         "ARN partition unknown or not the region's",
         value_from::partition_matches_region,
-    ),
+    )
+    .validating_references(),
     rule(
         "ES038",
         "cross-account-reference",
@@ -333,22 +333,24 @@ pub const RULES: &[RuleInfo] = &[
         "reference into another account needs KMS and resource policies",
         references::cross_account_reference,
     ),
-    reference_rule(
+    rule(
         "ES040",
         "ssm-name-characters",
         Error,
         NoFix,
         "SSM parameter name has invalid characters",
         ssm_names::characters,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES041",
         "ssm-reserved-prefix",
         Error,
         NoFix,
         "SSM parameter name starts with reserved aws/ssm",
         ssm_names::reserved_prefix,
-    ),
+    )
+    .validating_references(),
     rule(
         "ES042",
         "ssm-reserved-first-level",
@@ -357,55 +359,62 @@ pub const RULES: &[RuleInfo] = &[
         "hierarchical SSM name starts with aws/ssm (unverified)",
         ssm_names::reserved_first_level,
     ),
-    reference_rule(
+    rule(
         "ES043",
         "ssm-name-too-deep",
         Error,
         NoFix,
         "SSM parameter name deeper than 15 levels",
         ssm_names::hierarchy_depth,
-    ),
-    reference_rule("ES044", "ssm-name-too-long", Error, NoFix, "SSM parameter name or ARN too long", ssm_names::length),
-    reference_rule(
+    )
+    .validating_references(),
+    rule("ES044", "ssm-name-too-long", Error, NoFix, "SSM parameter name or ARN too long", ssm_names::length)
+        .validating_references(),
+    rule(
         "ES045",
         "ssm-missing-leading-slash",
         Error,
         Always,
         "hierarchical SSM name without leading /",
         ssm_names::missing_leading_slash,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES046",
         "ssm-empty-level",
         Error,
         Sometimes,
         "empty SSM hierarchy level (double slash)",
         ssm_names::empty_level,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES047",
         "ssm-version-selector",
         Error,
         NoFix,
         "SSM version or label selector, which ECS does not accept",
         ssm_names::version_selector,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES050",
         "secret-arn-colon-layout",
         Error,
         Always,
         "Secrets Manager ARN with 1 or 2 optional fields",
         secrets_manager::colon_layout,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES051",
         "version-stage-and-id",
         Error,
         NoFix,
         "both version stage and version id",
         secrets_manager::stage_and_id,
-    ),
+    )
+    .validating_references(),
     rule(
         "ES052",
         "partial-secret-arn",
@@ -422,22 +431,24 @@ pub const RULES: &[RuleInfo] = &[
         "Secrets Manager suffix may be part of the name",
         secrets_manager::ambiguous_suffix,
     ),
-    reference_rule(
+    rule(
         "ES054",
         "invalid-secret-name",
         Error,
         NoFix,
         "Secrets Manager secret name invalid",
         secrets_manager::secret_name,
-    ),
-    reference_rule(
+    )
+    .validating_references(),
+    rule(
         "ES055",
         "registry-credentials-not-a-secret",
         Error,
         NoFix,
         "registry credentials not a Secrets Manager ARN",
         repository_credentials::not_secrets_manager,
-    ),
+    )
+    .validating_references(),
     rule(
         "ES056",
         "registry-credentials-other-account",

@@ -191,10 +191,10 @@ pub const DOCS: &[RuleDocs] = &[
     },
     RuleDocs {
         code: "ES036",
-        what: "A Secrets Manager JSON key or version field, when the platform version is not known (Fargate) or the launch type is EC2.",
-        why: "It needs Fargate platform 1.4.0 or ECS agent 1.37.0; a reminder to check.",
+        what: "A Secrets Manager JSON key or version field in a task definition that is not for Fargate (EC2, EXTERNAL).",
+        why: "On EC2 it needs ECS container agent 1.37.0 or later; a reminder to check. Fargate is not reminded any more: with platform 1.3.0 retired (ES066), every Fargate task runs 1.4.0 or later, where these fields work.",
         example: "{\"valueFrom\": \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::\"}",
-        fix: "Make sure the service uses platform 1.4.0 or LATEST, or the instances run agent 1.37.0 or later.",
+        fix: "Make sure the container instances run agent 1.37.0 or later.",
     },
     RuleDocs {
         code: "ES037",

@@ -7,8 +7,6 @@
 //! among the unknown fields is therefore exactly a type error, which this
 //! rule reports at its JSON path.
 
-use serde_json::Value;
-
 use super::{Input, Report, container_path};
 use crate::task_def::{Extra, TaskDefinition};
 
@@ -93,19 +91,6 @@ fn objects(td: &TaskDefinition) -> Vec<(String, &Extra, Fields)> {
     all
 }
 
-/// What a JSON value is, for messages (never the value itself: it may be a
-/// secret).
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// ES005: a modelled field with the wrong JSON type. RegisterTaskDefinition
 /// rejects it; everything else is still checked.
 pub(super) fn wrong_field_type(input: &Input<'_>, out: &mut Report<'_>) {
@@ -117,7 +102,7 @@ pub(super) fn wrong_field_type(input: &Input<'_>, out: &mut Report<'_>) {
                 format!(
                     "`{field}` is {}, but a task definition takes {expected} here: RegisterTaskDefinition rejects \
                      the file as it is; write it as {expected}",
-                    kind(value)
+                    crate::import::kind(value)
                 ),
             ));
         }
