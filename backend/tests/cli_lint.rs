@@ -30,7 +30,10 @@ fn exit_codes_follow_the_worst_finding() {
     // An unreadable or unparseable file is 2 even beside one with errors.
     lint(&["errors.json", "does-not-exist.json"], &[], "", 2);
     lint(&["malformed.json"], &[], "", 2);
-    lint(&["wrong-type.json"], &[], "", 2);
+    // A wrong-typed field is an error finding (ES005), the rest still checked;
+    // 2 is only for what is not a task definition at all.
+    lint(&["wrong-type.json"], &[], "", 1);
+    lint(&["not-a-task-definition.json"], &[], "", 2);
     lint(&["-"], &[], "", 2);
     lint(&["-", "-"], &[], "{}", 2);
 }
@@ -200,8 +203,15 @@ fn sarif_is_valid_and_has_what_github_code_scanning_needs() {
     let rules = driver["rules"].as_array().unwrap();
     assert!(rules.len() >= 10, "every lint rule is listed");
     for rule in rules {
-        assert!(rule["id"].as_str().unwrap().starts_with("ES"));
+        let id = rule["id"].as_str().unwrap();
+        assert!(id.starts_with("ES"));
         assert!(!rule["shortDescription"]["text"].as_str().unwrap().is_empty());
+        assert!(!rule["name"].as_str().unwrap().is_empty(), "{id}");
+        assert!(rule["fullDescription"]["text"].as_str().unwrap().len() > 20, "{id}");
+        assert!(rule["help"]["text"].as_str().unwrap().contains("Fix:"), "{id}");
+        assert!(rule["help"]["markdown"].as_str().unwrap().starts_with(&format!("## {id} ")), "{id}");
+        let uri = rule["helpUri"].as_str().unwrap();
+        assert!(uri.contains("/docs/rules.md#") && uri.contains(&id.to_ascii_lowercase()), "{uri}");
         assert!(["error", "warning", "note"].contains(&rule["defaultConfiguration"]["level"].as_str().unwrap()));
     }
     let results = run0["results"].as_array().unwrap();
@@ -275,4 +285,81 @@ fn platform_version_reaches_the_fargate_rules() {
     // A JSON-key reference needs platform 1.4.0.
     assert!(codes("1.3.0", 1).contains(&"ES035".to_owned()));
     assert!(!codes("1.4.0", 0).contains(&"ES035".to_owned()));
+}
+
+/// A Terraform `container_definitions` array: no ES001/ES015 errors, one
+/// info; `--family` and `--execution-role-arn` supply what the resource sets,
+/// and are then checked like the file's own fields.
+#[test]
+fn a_bare_array_leaves_family_and_role_to_the_resource() {
+    let run = lint(&["container-definitions.json"], &["--format", "json"], "", 0);
+    let codes: Vec<String> = run.json()["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(codes.contains(&"ES013".to_owned()), "{codes:?}");
+    assert!(!codes.iter().any(|c| c == "ES001" || c == "ES015"), "{codes:?}");
+    let supplied = lint(
+        &["container-definitions.json"],
+        &["--format", "json", "--family", "web", "--execution-role-arn", "arn:aws:iam::123456789012:role/web-exec"],
+        "",
+        0,
+    );
+    let codes: Vec<String> = supplied.json()["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!codes.iter().any(|c| c == "ES013" || c == "ES001" || c == "ES015"), "{codes:?}");
+    // A supplied value is checked like one in the file.
+    lint(&["container-definitions.json"], &["--family", "web app"], "", 1);
+}
+
+/// `ecs-secrets rule CODE` explains a code from the registry; `--list`
+/// lists them all; `--list --format markdown` is docs/rules.md exactly.
+#[test]
+fn rule_explains_every_code() {
+    let one = ecs_secrets(&["rule", "es084"], "");
+    assert_eq!(one.code, 0, "{}", one.transcript());
+    for part in [
+        "## ES084 templated-secret",
+        "Default severity: warning",
+        "### What it finds",
+        "### Why it matters",
+        "### Example",
+        "### Fix",
+    ] {
+        assert!(one.stdout.contains(part), "{part}: {}", one.stdout);
+    }
+    let json = ecs_secrets(&["rule", "EP040", "--format", "json"], "");
+    assert_eq!(json.code, 0, "{}", json.transcript());
+    let rule = json.json();
+    assert_eq!(rule["code"], "EP040");
+    assert_eq!(rule["origin"], "plan");
+    assert!(rule["helpUri"].as_str().unwrap().ends_with("#ep040-preflight-access-denied"));
+
+    let list = ecs_secrets(&["rule", "--list", "--format", "json"], "");
+    assert_eq!(list.code, 0, "{}", list.transcript());
+    let rules = list.json();
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() > 60);
+    for rule in rules {
+        for field in ["code", "name", "severity", "fix", "summary", "what", "why", "example", "fixText"] {
+            assert!(rule[field].as_str().is_some_and(|v| !v.is_empty()), "{field} of {rule}");
+        }
+    }
+    let text = ecs_secrets(&["rule", "--list"], "");
+    assert_eq!(text.stdout.lines().count(), rules.len());
+
+    let markdown = ecs_secrets(&["rule", "--list", "--format", "markdown"], "");
+    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md")).unwrap();
+    assert_eq!(markdown.stdout, on_disk, "docs/rules.md is generated by this command");
+
+    let unknown = ecs_secrets(&["rule", "ES999"], "");
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("rule --list"), "{}", unknown.stderr);
+    assert_eq!(ecs_secrets(&["rule"], "").code, 2, "a code or --list is required");
 }

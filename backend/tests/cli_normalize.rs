@@ -54,7 +54,7 @@ fn bad_input_exits_2_with_where_and_what() {
     check_bad_input(
         &["normalize", "tests/fixtures/wrong-type.json"],
         "",
-        "error: tests/fixtures/wrong-type.json: line 7, column 7: /containerDefinitions/0/memory: invalid type: string \"512\", expected i64; fix the value and import again\n",
+        "error: tests/fixtures/wrong-type.json: line 7, column 7: /containerDefinitions/0/memory: `memory` is a string, but a task definition takes an integer (MiB) here: RegisterTaskDefinition rejects the file as it is; write it as an integer (MiB)\n",
     );
     check_bad_input(
         &["normalize", "tests/fixtures/nope.json"],
@@ -97,4 +97,27 @@ fn non_utf8_input_is_refused() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(run.code, 2, "{}", run.transcript());
     assert!(run.stderr.contains("not UTF-8 text (invalid byte at offset 15)"), "{}", run.stderr);
+}
+
+/// RegisterTaskDefinition takes no `null`: every null member goes, modelled
+/// or not, with one note per path.
+#[test]
+fn every_null_is_dropped_with_a_note() {
+    let run = ecs_secrets(&["normalize", &fixture("nulls.json")], "");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(!run.stdout.contains("null"), "{}", run.stdout);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(out["containerDefinitions"][0]["linuxParameters"], serde_json::json!({"initProcessEnabled": true}));
+    for path in [
+        "/taskRoleArn",
+        "/containerDefinitions/0/memory",
+        "/containerDefinitions/0/healthCheck",
+        "/containerDefinitions/0/linuxParameters/tmpfs",
+        "/ipcMode",
+    ] {
+        let line = format!(": {path}: dropped `null`");
+        assert_eq!(run.stderr.matches(&line).count(), 1, "{path}: {}", run.stderr);
+    }
+    assert_eq!(run.stderr.lines().count(), 5, "{}", run.stderr);
+    assert!(run.stderr.lines().all(|l| l.starts_with("note: tests/fixtures/nulls.json:")), "{}", run.stderr);
 }

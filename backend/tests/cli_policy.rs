@@ -57,8 +57,10 @@ fn bare_names_need_region_and_account_and_kms_keys_are_granted() {
     let kms = format!("/web/token={key}");
     // Without --region/--account the bare name cannot be granted: a warning
     // says so, pointing at the reference in the file.
+    // It is the only reference, so there is no policy at all: exit 1.
     let without = ecs_secrets(&["policy", &fixture("container-definitions.json")], "");
-    assert_eq!(without.code, 0, "{}", without.transcript());
+    assert_eq!(without.code, 1, "{}", without.transcript());
+    assert_eq!(without.stdout, "");
     assert!(
         without.stderr.contains(
             "warning: tests/fixtures/container-definitions.json:5:35: /containerDefinitions/0/secrets/0/valueFrom: "
@@ -106,4 +108,39 @@ fn bad_input_and_usage_exit_2() {
         assert_eq!(run.stdout, "", "{args:?}");
         assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
     }
+}
+
+/// Nothing grantable: no policy on stdout (never an empty one), exit 1, and
+/// every reference with why on stderr, the lint's code included; an empty
+/// `credentialsParameter` is warned about too.
+#[test]
+fn nothing_grantable_is_exit_1_without_a_policy() {
+    let run = ecs_secrets(&["policy", &fixture("templated-secrets.json"), "--region", "eu-west-1"], "");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(run.stdout, "", "no policy a script would attach");
+    for expected in ["(ES033)", "(ES047)", "(ES030)", "credentialsParameter", "no policy was printed"] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+}
+
+/// `--family` / `--execution-role-arn` are accepted here too.
+#[test]
+fn resource_flags_are_accepted() {
+    let run = ecs_secrets(
+        &[
+            "policy",
+            &fixture("container-definitions.json"),
+            "--region",
+            "eu-west-1",
+            "--account",
+            "123456789012",
+            "--family",
+            "web",
+            "--execution-role-arn",
+            "arn:aws:iam::123456789012:role/web-exec",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stdout.contains("arn:aws:ssm:eu-west-1:123456789012:parameter/web/token"), "{}", run.stdout);
 }

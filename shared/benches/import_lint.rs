@@ -175,6 +175,7 @@ fn bench_import_lint<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
         region: Some(REGION.into()),
         account_id: Some(ACCOUNT.into()),
         platform_version: Some("1.4.0".into()),
+        ..Context::default()
     };
     let imported = import(&text).expect("imports");
     let diagnostics = lint(&imported.task_definition, &ctx);

@@ -17,10 +17,16 @@ pub struct Context {
     /// `LATEST`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_version: Option<String>,
+    /// True when the task definition came as a bare `containerDefinitions`
+    /// array (Terraform's `container_definitions`): `family` and the roles
+    /// belong to the resource that registers it, so their absence is not an
+    /// error of the file (ES013 says so once instead of ES001/ES015).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub container_definitions_only: bool,
 }
 
 impl Context {
     pub fn new(region: Option<String>, account_id: Option<String>) -> Self {
-        Self { region, account_id, platform_version: None }
+        Self { region, account_id, platform_version: None, container_definitions_only: false }
     }
 }

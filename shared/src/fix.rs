@@ -85,7 +85,7 @@ pub fn apply_fix(td: &TaskDefinition, fix: &Fix) -> Result<(TaskDefinition, Opti
         None => None,
     };
     apply_edits(&mut doc, &fix.edits)?;
-    let td = crate::import::from_json_value(doc).map_err(|e| FixError::Model(e.to_string()))?;
+    let td = crate::import::lenient(doc).map_err(|e| FixError::Model(e.to_string()))?;
     Ok((td, pending))
 }
 

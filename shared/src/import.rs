@@ -11,7 +11,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::task_def::{ContainerDefinition, TaskDefinition};
+use crate::task_def::TaskDefinition;
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects.
 pub const READ_ONLY_FIELDS: [&str; 8] = [
@@ -72,7 +72,18 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
     let mut notes = Vec::new();
     match value {
         Value::Array(_) => {
-            let containers: Vec<ContainerDefinition> = typed(value, "")?;
+            // Read as a task definition holding the array, so that a
+            // wrong-typed field is kept like in any other input; error
+            // pointers are then about the array itself.
+            let wrapped = Value::Object(std::iter::once(("containerDefinitions".to_owned(), value)).collect());
+            let td: TaskDefinition = lenient(wrapped).map_err(|e| match e {
+                ImportError::Shape { path, message } => ImportError::Shape {
+                    path: path.strip_prefix("/containerDefinitions").unwrap_or(&path).to_owned(),
+                    message,
+                },
+                other => other,
+            })?;
+            let containers = td.container_definitions;
             notes.push(ImportNote {
                 path: String::new(),
                 message: format!(
@@ -135,13 +146,24 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                     });
                 }
             }
+            if !obj.contains_key("containerDefinitions") && obj.contains_key("primaryContainer") {
+                // CreateExpressGatewayService input: ECS builds the task
+                // definition from it; that one is what carries the secrets.
+                return Err(ImportError::Shape {
+                    path: format!("{prefix}/primaryContainer"),
+                    message: "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)".into(),
+                });
+            }
             if !obj.contains_key("containerDefinitions") {
                 return Err(ImportError::Shape {
                     path: prefix.to_owned(),
                     message: "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array".into(),
                 });
             }
-            let task_definition = typed(Value::Object(obj), prefix)?;
+            let task_definition = lenient(Value::Object(obj)).map_err(|e| match e {
+                ImportError::Shape { path, message } => ImportError::Shape { path: format!("{prefix}{path}"), message },
+                other => other,
+            })?;
             Ok(Imported { task_definition, shape, notes })
         }
         other => Err(ImportError::Shape {
@@ -166,12 +188,182 @@ pub fn export(td: &TaskDefinition) -> String {
     out
 }
 
-fn typed<T: serde::de::DeserializeOwned>(value: Value, prefix: &str) -> Result<T, ImportError> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let path = format!("{prefix}{}", pointer_of(err.path()));
-        let inner = err.into_inner().to_string();
-        ImportError::Shape { path, message: format!("{inner}; fix the value and import again") }
-    })
+/// At most this many wrong-typed fields are kept for the lint to report;
+/// a document with more is not a task definition.
+const MAX_TYPE_ERRORS: usize = 256;
+
+/// Reads a task definition leniently: a modelled field whose JSON type is
+/// wrong (`portMappings` as an object) does not stop the import. Its value
+/// is kept verbatim among the unknown fields of its object, where export
+/// writes it back unchanged and the lint reports it (ES005), so everything
+/// else is still checked. Only when the wrong-typed value is not inside a
+/// modelled object's field, or is `containerDefinitions` itself (or one of
+/// its entries), is the document not a task definition.
+pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, ImportError> {
+    let mut kept: Vec<(Vec<String>, String, Value)> = Vec::new();
+    loop {
+        // An owned copy: the same deserializer as `from_json_value`, so the
+        // UI's WASM carries one copy of the model's deserialisation code.
+        let err = match serde_path_to_error::deserialize::<_, TaskDefinition>(value.clone()) {
+            Ok(mut td) => {
+                for (parent, key, field) in kept {
+                    if let Some(extra) = extra_at(&mut td, &parent) {
+                        extra.insert(key, field);
+                    }
+                }
+                return Ok(td);
+            }
+            Err(err) => err,
+        };
+        let segments = segments_of(err.path());
+        let fatal = || {
+            let path = pointer_of(err.path());
+            ImportError::Shape { path, message: format!("{}; fix the value and import again", err.inner()) }
+        };
+        let Some(segments) = segments else { return Err(fatal()) };
+        let mut end = segments.len();
+        let found = loop {
+            if end == 0 {
+                break None;
+            }
+            let parent: Vec<&str> = segments[..end - 1].iter().map(String::as_str).collect();
+            if crate::lint::modelled_object_at(&parent) && !(parent.is_empty() && segments[0] == "containerDefinitions")
+            {
+                break Some(end);
+            }
+            end -= 1;
+        };
+        let Some(end) = found.filter(|_| kept.len() < MAX_TYPE_ERRORS) else { return Err(fatal()) };
+        let (parent, key) = (segments[..end - 1].to_vec(), segments[end - 1].clone());
+        let Some(field) = remove_member(&mut value, &parent, &key) else { return Err(fatal()) };
+        kept.push((parent, key, field));
+    }
+}
+
+/// The path of a deserialisation error as pointer segments; `None` when
+/// serde could not say where.
+fn segments_of(path: &serde_path_to_error::Path) -> Option<Vec<String>> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// Removes `key` from the object at `parent` inside `value`.
+fn remove_member(value: &mut Value, parent: &[String], key: &str) -> Option<Value> {
+    let mut at = value;
+    for segment in parent {
+        at = match at {
+            Value::Object(map) => map.get_mut(segment)?,
+            Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    at.as_object_mut()?.remove(key)
+}
+
+/// The unknown-field map of the modelled object at `pointer`.
+fn extra_at<'t>(td: &'t mut TaskDefinition, pointer: &[String]) -> Option<&'t mut crate::task_def::Extra> {
+    let p: Vec<&str> = pointer.iter().map(String::as_str).collect();
+    let index = |s: &str| s.parse::<usize>().ok();
+    match p.as_slice() {
+        [] => Some(&mut td.extra),
+        ["runtimePlatform"] => td.runtime_platform.as_mut().map(|r| &mut r.extra),
+        ["containerDefinitions", c, rest @ ..] => {
+            let c = td.container_definitions.get_mut(index(c)?)?;
+            match rest {
+                [] => Some(&mut c.extra),
+                ["portMappings", i] => Some(&mut c.port_mappings.as_mut()?.get_mut(index(i)?)?.extra),
+                ["environment", i] => Some(&mut c.environment.as_mut()?.get_mut(index(i)?)?.extra),
+                ["environmentFiles", i] => Some(&mut c.environment_files.as_mut()?.get_mut(index(i)?)?.extra),
+                ["secrets", i] => Some(&mut c.secrets.as_mut()?.get_mut(index(i)?)?.extra),
+                ["logConfiguration"] => Some(&mut c.log_configuration.as_mut()?.extra),
+                ["logConfiguration", "secretOptions", i] => {
+                    Some(&mut c.log_configuration.as_mut()?.secret_options.as_mut()?.get_mut(index(i)?)?.extra)
+                }
+                ["repositoryCredentials"] => Some(&mut c.repository_credentials.as_mut()?.extra),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Every `null` object member of `value`, as JSON pointers in document
+/// order. RegisterTaskDefinition accepts no `null` (the AWS CLI's own
+/// parameter validation rejects it), so `normalize` drops them.
+pub fn null_members(value: &Value) -> Vec<String> {
+    fn walk(value: &Value, at: &mut String, out: &mut Vec<String>) {
+        let len = at.len();
+        match value {
+            Value::Object(map) => {
+                for (key, member) in map {
+                    at.push('/');
+                    at.push_str(&crate::json_pointer::escape(key));
+                    if member.is_null() {
+                        out.push(at.clone());
+                    } else {
+                        walk(member, at, out);
+                    }
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    at.push_str(&format!("/{i}"));
+                    walk(item, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut String::new(), &mut out);
+    out
+}
+
+/// Removes every `null` member from the unknown fields of every object of
+/// the model, at any depth (modelled fields read `null` as absent already).
+pub fn drop_nulls(td: &mut TaskDefinition) {
+    let clean = |extra: &mut crate::task_def::Extra| {
+        extra.retain(|_, value| !value.is_null());
+        extra.values_mut().for_each(drop_null_members);
+    };
+    clean(&mut td.extra);
+    if let Some(platform) = &mut td.runtime_platform {
+        clean(&mut platform.extra);
+    }
+    for c in &mut td.container_definitions {
+        clean(&mut c.extra);
+        c.port_mappings.iter_mut().flatten().for_each(|p| clean(&mut p.extra));
+        c.environment.iter_mut().flatten().for_each(|e| clean(&mut e.extra));
+        c.environment_files.iter_mut().flatten().for_each(|f| clean(&mut f.extra));
+        c.secrets.iter_mut().flatten().for_each(|s| clean(&mut s.extra));
+        if let Some(log) = &mut c.log_configuration {
+            clean(&mut log.extra);
+            log.secret_options.iter_mut().flatten().for_each(|s| clean(&mut s.extra));
+        }
+        if let Some(creds) = &mut c.repository_credentials {
+            clean(&mut creds.extra);
+        }
+    }
+}
+
+/// Removes every `null` object member of `value`, at any depth.
+pub fn drop_null_members(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, member| !member.is_null());
+            map.values_mut().for_each(drop_null_members);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_members),
+        _ => {}
+    }
 }
 
 /// Reads a typed value out of parsed JSON, with the same deserializer
@@ -199,7 +391,9 @@ pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-fn kind(value: &Value) -> &'static str {
+/// What a JSON value is, for messages (never the value itself: it may be a
+/// secret).
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -277,10 +471,51 @@ mod tests {
     }
 
     #[test]
-    fn type_errors_name_the_json_path() {
-        let err = import(r#"{"containerDefinitions": [{"name": "a", "memory": "512"}]}"#).unwrap_err();
-        let ImportError::Shape { path, message } = err else { panic!() };
-        assert_eq!(path, "/containerDefinitions/0/memory");
-        assert!(message.contains("expected i64"), "{message}");
+    fn a_wrong_typed_field_is_kept_verbatim_for_the_lint() {
+        let doc = json!({"family": "web", "containerDefinitions": [{
+            "name": "a", "memory": "512", "portMappings": {"containerPort": 80},
+            "environment": [{"name": "N", "value": 5}], "secrets": [{"name": "S", "valueFrom": "/x"}]
+        }]});
+        let imported = import(&doc.to_string()).unwrap();
+        let c = &imported.task_definition.container_definitions[0];
+        assert_eq!(c.memory, None);
+        assert_eq!(c.extra["memory"], json!("512"));
+        assert_eq!(c.extra["portMappings"], json!({"containerPort": 80}));
+        assert_eq!(c.environment.as_ref().unwrap()[0].extra["value"], json!(5));
+        assert_eq!(c.secrets.as_ref().unwrap().len(), 1, "the rest is read");
+        let out: Value = serde_json::from_str(&export(&imported.task_definition)).unwrap();
+        assert_eq!(out, doc, "lossless");
+        let array = import(&json!([{"name": "a", "cpu": "x"}]).to_string()).unwrap();
+        assert_eq!(array.task_definition.container_definitions[0].extra["cpu"], json!("x"));
+    }
+
+    #[test]
+    fn type_errors_outside_the_model_are_not_a_task_definition() {
+        for (doc, at) in [
+            (json!({"containerDefinitions": {"name": "a"}}), "/containerDefinitions"),
+            (json!({"containerDefinitions": ["nginx"]}), "/containerDefinitions/0"),
+            (json!(["nginx"]), "/0"),
+            (json!({"taskDefinition": {"containerDefinitions": 5}}), "/taskDefinition/containerDefinitions"),
+        ] {
+            let err = import(&doc.to_string()).unwrap_err();
+            let ImportError::Shape { path, .. } = &err else { panic!("{err}") };
+            assert_eq!(path, at, "{doc}");
+        }
+    }
+
+    #[test]
+    fn an_express_mode_service_is_explained() {
+        let doc = json!({"serviceName": "web", "primaryContainer": {"image": "nginx", "secrets": []}});
+        let ImportError::Shape { path, message } = import(&doc.to_string()).unwrap_err() else { panic!() };
+        assert_eq!(path, "/primaryContainer");
+        assert!(message.contains("Express Mode"), "{message}");
+    }
+
+    #[test]
+    fn null_members_are_found_and_dropped() {
+        let mut doc = json!({"family": null, "a": [{"b": null, "c": 1}, null], "d": {"e~f": null}});
+        assert_eq!(null_members(&doc), ["/a/0/b", "/d/e~0f", "/family"]);
+        drop_null_members(&mut doc);
+        assert_eq!(doc, json!({"a": [{"c": 1}, null], "d": {}}));
     }
 }

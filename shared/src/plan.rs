@@ -17,6 +17,7 @@ use crate::execution_role;
 use crate::iam::access::{self, AccessReport, CheckContext, VerdictStatus};
 use crate::iam::generate::{self, GenerateOptions};
 use crate::iam::policy::PolicyDocument;
+use crate::lint::plan_diagnostic;
 use crate::observed::{Observed, secret_lookup_id};
 use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
 
@@ -158,7 +159,7 @@ impl Plan {
                     format!("denied by {}", by.join(", "))
                 };
                 let fix = check.fix.as_ref().map(|f| format!(" Fix: {}", f.message)).unwrap_or_default();
-                out.push(Diagnostic::error(
+                out.push(plan_diagnostic(
                     "EP040",
                     &reference.path,
                     format!(
@@ -234,9 +235,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         && !observed.caller.account.is_empty()
         && *expected != observed.caller.account
     {
-        problems.push(Diagnostic::error(
-            "EP001",
-            "/accountId",
+        problems.push(plan_diagnostic("EP001", "/accountId",
             format!(
                 "the bundle is for account {expected} but the credentials are for {} ({}): switch profile or fix accountId",
                 observed.caller.account, observed.caller.arn
@@ -244,7 +243,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         ));
     }
     if !observed.region.is_empty() && observed.region != desired.region {
-        problems.push(Diagnostic::error(
+        problems.push(plan_diagnostic(
             "EP002",
             "/region",
             format!(
@@ -273,13 +272,13 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let mut td = serde_json::to_value(&desired.task_definition).unwrap_or(Value::Null);
     for site in desired.task_definition.secret_sites() {
         let Some(raw) = site.value_from else {
-            problems.push(Diagnostic::error("EP010", &site.path, "the reference is missing: give valueFrom"));
+            problems.push(plan_diagnostic("EP010", &site.path, "the reference is missing: give valueFrom"));
             continue;
         };
         let reference = match SecretRef::parse(raw) {
             Ok(r) => r,
             Err(e) => {
-                problems.push(Diagnostic::error("EP010", &site.path, e.to_string()));
+                problems.push(plan_diagnostic("EP010", &site.path, e.to_string()));
                 continue;
             }
         };
@@ -335,7 +334,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     };
     let generated = generate::permission_policy(&resolved, &options);
     for note in generated.warnings() {
-        problems.push(Diagnostic::warning("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
+        problems.push(plan_diagnostic("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
     }
     let role_name = &desired.execution_role.name;
     let role_arn = observed
@@ -345,9 +344,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", local.partition, account, role_name));
     match desired.task_definition.execution_role_arn.as_deref() {
         Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
-            problems.push(Diagnostic::error(
-                "EP020",
-                "/taskDefinition/executionRoleArn",
+            problems.push(plan_diagnostic("EP020", "/taskDefinition/executionRoleArn",
                 format!(
                     "executionRoleArn `{written}` is not the bundle's execution role `{role_name}`: remove it (it is filled in) or set executionRole.name to that role"
                 ),
@@ -367,7 +364,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         .attach_managed_policy
         .unwrap_or_else(|| generate::managed_policy_recommendation(&desired.task_definition, &options).is_some());
     match &observed.role {
-        None if !desired.execution_role.create => problems.push(Diagnostic::error(
+        None if !desired.execution_role.create => problems.push(plan_diagnostic(
             "EP021",
             "/executionRole/name",
             format!(
@@ -434,7 +431,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             preflight_policies.push(name);
             documents.push(parsed);
         }
-        Err(e) => problems.push(Diagnostic::warning(
+        Err(e) => problems.push(plan_diagnostic(
             "EP014",
             "/executionRole",
             format!("{name} of the role cannot be read ({e}); the pre-flight check ignores it"),
@@ -498,9 +495,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     for (i, spec) in desired.services.iter().enumerate() {
         let found = observed.services.iter().find(|s| s.cluster == spec.cluster && s.service == spec.service);
         let Some(service) = found.filter(|s| s.found && s.status.as_deref() == Some("ACTIVE")) else {
-            problems.push(Diagnostic::error(
-                "EP030",
-                format!("/services/{i}"),
+            problems.push(plan_diagnostic("EP030", format!("/services/{i}"),
                 format!(
                     "service `{}` in cluster `{}` does not exist or is not ACTIVE: create it first or remove it from the bundle",
                     spec.service, spec.cluster
@@ -588,7 +583,7 @@ fn plan_secret(
     let has_value = values_present.contains(&spec.name);
     if exists {
         if has_value {
-            problems.push(Diagnostic::warning(
+            problems.push(plan_diagnostic(
                 "EP003",
                 &path,
                 format!("{kind} `{}` exists: its value is left unchanged (the supplied value is not used)", spec.name),
@@ -598,7 +593,7 @@ fn plan_secret(
             && let Some(Some(p)) = observed.parameters.get(&spec.name)
             && p.parameter_type != "SecureString"
         {
-            problems.push(Diagnostic::warning(
+            problems.push(plan_diagnostic(
                 "EP004",
                 &path,
                 format!(
@@ -610,7 +605,7 @@ fn plan_secret(
         return;
     }
     if !spec.create {
-        problems.push(Diagnostic::error(
+        problems.push(plan_diagnostic(
             "EP005",
             &path,
             format!(
@@ -621,7 +616,7 @@ fn plan_secret(
         return;
     }
     if !has_value {
-        problems.push(Diagnostic::error(
+        problems.push(plan_diagnostic(
             "EP006",
             &path,
             format!(
@@ -665,9 +660,7 @@ fn write_step(id: String, title: String, reason: String, action: StepAction) -> 
 fn missing_reference(path: &str, kind: &str, name: &str, bundle: &Bundle) -> Option<Diagnostic> {
     let listed = bundle.secrets.iter().any(|s| s.name == name);
     (!listed).then(|| {
-        Diagnostic::error(
-            "EP012",
-            path,
+        plan_diagnostic("EP012", path,
             format!("the {kind} `{name}` does not exist: add it to the bundle's secrets with create: true, or fix the reference"),
         )
     })
@@ -696,7 +689,7 @@ fn kms_keys(
                 keys.entry(name.to_owned()).or_insert(arn);
             }
             Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
-            Err(problem) => problems.push(Diagnostic::warning("EP011", path, problem.to_string())),
+            Err(problem) => problems.push(plan_diagnostic("EP011", path, problem.to_string())),
         };
     for (i, spec) in desired.secrets.iter().enumerate() {
         if let Some(key) = &spec.kms_key_id {

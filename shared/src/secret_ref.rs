@@ -47,6 +47,9 @@ pub enum RefSite {
     SecretOption,
     /// `containerDefinitions[].repositoryCredentials.credentialsParameter`
     RepositoryCredentials,
+    /// `containerDefinitions[].environmentFiles[].value`: an S3 object the
+    /// execution role reads (only in access reports; not a secret reference).
+    EnvironmentFile,
 }
 
 /// Partition, region and account of an ARN.

@@ -142,6 +142,8 @@ fn check(name: &str) {
     };
 
     let imported = import(&text).unwrap_or_else(|e| panic!("{name}: import failed: {e}"));
+    // What `ecs-secrets lint` does: a bare containerDefinitions array is linted as one.
+    let ctx = shared::lint::context_for(&imported, &ctx);
     let diagnostics = lint(&imported.task_definition, &ctx);
 
     // Round trip: export equals the input minus what import must drop.
@@ -237,33 +239,71 @@ fixtures! {
     duplicate_env_and_secret_names,
     ec2_bridge_multi_container,
     ec2_gpu_batch_worker,
+    ecspresso_templated_plaintext,
     eleven_containers,
     empty_container_definitions,
     environment_files_and_secrets,
+    environment_files_s3_problems,
     execution_role_same_as_task_role,
     fargate_and_ec2_bridge_mode,
     fargate_large_task_old_platform,
     fargate_missing_task_size,
     fargate_web_ssm_and_secretsmanager,
+    firelens_datadog_templated,
     firelens_fluent_bit_secret_options,
     govcloud_and_china_partitions,
+    hand_edited_task_definition_mistakes,
     invalid_fargate_cpu_memory,
     json_key_and_version_fields,
     log_driver_secrets_in_plain_options,
     lowercase_requires_compatibilities,
     malformed_references,
     missing_execution_role,
+    oversized_feature_flag_environment,
     partial_secret_arns,
     plaintext_secrets_in_environment,
     private_registry_auth,
+    rds_managed_master_secrets,
     registry_auth_problems,
     secret_options_only_without_execution_role,
     splunk_token_seed_example,
     ssm_name_rules_and_aws_reference,
+    ssm_version_selectors,
     terraform_container_definitions,
+    terraform_templated_plaintext,
     unknown_fields_everywhere,
     windows_fargate,
     windows_fargate_cpu_too_small,
+    wrong_typed_fields,
+}
+
+/// Every registered lint code is expected by at least one fixture (a line of
+/// some `.expect` file), so every rule is exercised on a realistic input;
+/// every plan code appears in the plan tests.
+#[test]
+fn every_code_appears_in_a_fixture() {
+    let mut expected = String::new();
+    for entry in std::fs::read_dir(fixture_dir()).expect("fixture directory") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().is_some_and(|e| e == "expect") {
+            for line in read(&path).lines().filter(|l| !l.trim_start().starts_with('#')) {
+                expected.push_str(line);
+                expected.push('\n');
+            }
+        }
+    }
+    let plan_tests = include_str!("plan.rs");
+    let missing: Vec<&str> = shared::RULES
+        .iter()
+        .filter(|rule| match rule.origin {
+            shared::lint::Origin::Lint => {
+                !expected.lines().any(|l| l.starts_with(&format!("{} ", rule.code)) || l == rule.code)
+            }
+            shared::lint::Origin::Plan => !plan_tests.contains(&format!("\"{}\"", rule.code)),
+        })
+        .map(|rule| rule.code)
+        .collect();
+    assert!(missing.is_empty(), "codes no fixture exercises: {missing:?}");
 }
 
 /// Every fixture in the directory runs, and every listed one has its files.

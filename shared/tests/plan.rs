@@ -319,3 +319,60 @@ fn an_explicit_deny_fails_the_preflight() {
         ]
     );
 }
+
+/// The codes of `plan`'s problems and diagnostics (pre-flight denials as `EP040`).
+fn codes_of(bundle: &Bundle, world: &Observed, values: &BTreeSet<String>) -> BTreeSet<String> {
+    plan(bundle, world, values).diagnostics().into_iter().map(|d| d.code).collect()
+}
+
+/// One case per plan code not covered above: each changes one thing and the
+/// code must be among what the plan reports.
+#[test]
+fn every_plan_code_has_its_case() {
+    let assert_has = |code: &str, codes: BTreeSet<String>| assert!(codes.contains(code), "{code} missing: {codes:?}");
+
+    let mut world = applied_world();
+    if let Some(Some(splunk)) = world.parameters.get_mut("/web/splunk") {
+        splunk.parameter_type = "String".into();
+    }
+    assert_has("EP004", codes_of(&bundle(), &world, &all_values()));
+
+    let mut no_create = bundle();
+    no_create.secrets[2].create = false;
+    assert_has("EP005", codes_of(&no_create, &empty_world(), &all_values()));
+
+    let mut missing_ref = bundle();
+    missing_ref.task_definition.container_definitions[0].secrets.as_mut().unwrap()[0].value_from = None;
+    assert_has("EP010", codes_of(&missing_ref, &empty_world(), &all_values()));
+
+    let mut alias = bundle();
+    alias.secrets[0].kms_key_id = Some("alias/web".into());
+    assert_has("EP011", codes_of(&alias, &empty_world(), &all_values()));
+
+    let mut unlisted = bundle();
+    let secrets = unlisted.task_definition.container_definitions[0].secrets.as_mut().unwrap();
+    secrets.push(serde_json::from_value(json!({"name": "EXTRA", "valueFrom": "/web/extra"})).unwrap());
+    let mut world = empty_world();
+    world.parameters.insert("/web/extra".into(), None);
+    assert_has("EP012", codes_of(&unlisted, &world, &all_values()));
+
+    let mut selector = bundle();
+    let secrets = selector.task_definition.container_definitions[0].secrets.as_mut().unwrap();
+    secrets.push(serde_json::from_value(json!({"name": "PINNED", "valueFrom": "/web/db:3"})).unwrap());
+    assert_has("EP013", codes_of(&selector, &empty_world(), &all_values()));
+
+    let mut world = applied_world();
+    world.role.as_mut().unwrap().inline_policies.insert("broken".into(), json!({"Statement": "not a list"}));
+    assert_has("EP014", codes_of(&bundle(), &world, &BTreeSet::new()));
+
+    let mut no_role = bundle();
+    no_role.execution_role.create = false;
+    assert_has("EP021", codes_of(&no_role, &empty_world(), &all_values()));
+
+    let mut world = applied_world();
+    world.role.as_mut().unwrap().inline_policies.insert(
+        "guardrail".into(),
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ssm:*", "Resource": "*"}]}),
+    );
+    assert_has("EP040", codes_of(&bundle(), &world, &BTreeSet::new()));
+}

@@ -456,6 +456,7 @@ fn context() -> impl Strategy<Value = Context> {
         region,
         account_id,
         platform_version,
+        ..Context::default()
     })
 }
 

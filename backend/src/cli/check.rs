@@ -2,6 +2,9 @@
 //! will the execution role be allowed to read every secret the task
 //! definition references?
 //!
+//! Environment files count as references: the role needs `s3:GetObject` on
+//! each object and `s3:GetBucketLocation` on its bucket.
+//!
 //! Exit codes (a contract): 0 when every reference is allowed, 1 when any
 //! would be denied, 2 on bad input — which includes a reference that cannot
 //! be checked at all (malformed, or a bare parameter name without
@@ -17,7 +20,7 @@ use shared::iam::access::{self, AccessReport, CheckContext, ReferenceVerdict, Ve
 use shared::iam::eval::DecisionKind;
 use shared::iam::policy::{PolicyDocument, PolicyError};
 
-use super::context_args::{KmsKeyArgs, LocationArgs};
+use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
 use super::input::{self, Failure, InputProblem, Loaded, ProblemKind, STDIN};
 use super::style::Style;
 use super::{exit, output};
@@ -48,6 +51,8 @@ pub struct Args {
     pub location: LocationArgs,
     #[command(flatten)]
     pub kms: KmsKeyArgs,
+    #[command(flatten)]
+    pub resource: ResourceArgs,
 }
 
 /// How the verdicts are written.
@@ -66,7 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if stdin_uses > 1 {
         bail!("`-` (standard input) can be given only once: save all but one of the inputs to files");
     }
-    let loaded = input::load_one(&args.file)?;
+    let mut loaded = input::load_one(&args.file)?;
+    output::stderr(&args.resource.apply(&mut loaded.imported.task_definition).concat());
     let policies = args.role_policies.iter().map(|path| read_policy(path)).collect::<anyhow::Result<Vec<_>>>()?;
     let resource_policies = args
         .resource_policies
@@ -176,6 +182,7 @@ fn subject(verdict: &ReferenceVerdict) -> String {
             format!("log secret option {}", verdict.variable.as_deref().unwrap_or("(unnamed)"))
         }
         shared::RefSite::RepositoryCredentials => "registry credentials".to_owned(),
+        shared::RefSite::EnvironmentFile => "environment file".to_owned(),
     };
     format!("{container}: {what}")
 }

@@ -41,6 +41,42 @@ impl ContextArgs {
     }
 }
 
+/// What the resource that registers a bare `containerDefinitions` array
+/// (Terraform's `aws_ecs_task_definition`) sets: supplied on the command
+/// line so the array is checked as the task definition it becomes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ResourceArgs {
+    /// The task definition family, for a file without one (a bare containerDefinitions array,
+    /// whose Terraform resource sets it); a family in the file wins.
+    #[arg(long, value_name = "FAMILY")]
+    pub family: Option<String>,
+    /// The task execution role ARN, for a file without one (a bare containerDefinitions array,
+    /// whose Terraform resource sets execution_role_arn); a role in the file wins.
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub execution_role_arn: Option<String>,
+}
+
+impl ResourceArgs {
+    /// Fills in `family` and `executionRoleArn` where the task definition
+    /// has none; returns a note for each flag the file overrides.
+    pub fn apply(&self, td: &mut shared::TaskDefinition) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (flag, given, field) in [
+            ("--family", &self.family, &mut td.family),
+            ("--execution-role-arn", &self.execution_role_arn, &mut td.execution_role_arn),
+        ] {
+            match (given, field.as_deref()) {
+                (Some(value), None) => *field = Some(value.clone()),
+                (Some(value), Some(existing)) if existing != value => {
+                    notes.push(format!("note: {flag} `{value}` is not used: the file sets `{existing}`\n"))
+                }
+                _ => {}
+            }
+        }
+        notes
+    }
+}
+
 /// Customer-managed KMS keys of secrets, `--kms-key SECRET_REF=KEY_ARN`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct KmsKeyArgs {

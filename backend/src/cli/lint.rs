@@ -2,14 +2,15 @@
 //! mistakes.
 //!
 //! Exit codes (a contract): 0 when no error-severity diagnostic was found, 1
-//! when any was, 2 when a file could not be read or imported (the other files
-//! are still linted and reported).
+//! when any was (a wrong-typed field, ES005, included: the rest of the file is
+//! still checked), 2 when a file could not be read or is not a task
+//! definition at all (the other files are still linted and reported).
 
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, ValueEnum};
 
-use super::context_args::ContextArgs;
+use super::context_args::{ContextArgs, ResourceArgs};
 use super::lint_report::{self, FileReport, Totals};
 use super::sarif::{self, RuleDescription};
 use super::style::Style;
@@ -26,6 +27,8 @@ pub struct Args {
     pub format: Format,
     #[command(flatten)]
     pub context: ContextArgs,
+    #[command(flatten)]
+    pub resource: ResourceArgs,
 }
 
 /// How the lint results are written.
@@ -45,8 +48,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .files
         .iter()
         .map(|path| match input::load(path) {
-            Ok(loaded) => {
-                let diagnostics = shared::lint::lint(&loaded.imported.task_definition, &context);
+            Ok(mut loaded) => {
+                output::stderr(&args.resource.apply(&mut loaded.imported.task_definition).concat());
+                let diagnostics = shared::lint::lint_imported(&loaded.imported, &context);
                 FileReport::Linted { path: path.clone(), loaded: Box::new(loaded), diagnostics }
             }
             Err(failure) => FileReport::Failed { path: path.clone(), failure },
@@ -73,15 +77,12 @@ fn exit_code(totals: Totals) -> u8 {
     }
 }
 
-/// Every lint rule, for the SARIF driver.
+/// Every lint rule, for the SARIF driver, with its documentation.
 pub fn rule_catalogue() -> Vec<RuleDescription> {
     shared::lint::RULES
         .iter()
-        .map(|rule| RuleDescription {
-            id: rule.code.to_owned(),
-            summary: rule.summary.to_owned(),
-            severity: rule.severity,
-        })
+        .filter(|rule| rule.origin == shared::lint::Origin::Lint)
+        .map(RuleDescription::of)
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! The commands of `ecs-secrets`, one module per subcommand.
 //!
-//! The offline commands (lint, normalize, policy, check, iam, diagnose, export) each
+//! The offline commands (lint, normalize, policy, check, rule, iam, diagnose, export) each
 //! have an `Args` struct (clap derive) and a `run(args) ->
 //! anyhow::Result<ExitCode>`: `Ok` with the exit code its contract gives (0
 //! clean, 1 findings) and `Err` for bad input, which [`finish`] prints and
@@ -20,6 +20,7 @@ pub mod lint;
 pub mod lint_report;
 pub mod normalize;
 pub mod policy;
+pub mod rule;
 pub mod sarif;
 
 pub mod apply;

@@ -5,13 +5,19 @@
 //! The policy JSON goes to stdout, ready for `aws iam put-role-policy
 //! --policy-document file:///dev/stdin`; what the generator left out, advice
 //! and the managed-policy recommendation go to stderr.
+//!
+//! Exit codes (a contract): 0 with a policy (or with none when the task
+//! definition references nothing to read), 1 when it references secrets but
+//! none can be granted — then stdout stays empty and stderr lists each
+//! reference with why (never an empty policy a script would attach) — and 2
+//! on bad input.
 
 use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
 use shared::iam::generate::{self, GenerateOptions, NoteLevel};
 
-use super::context_args::{KmsKeyArgs, LocationArgs};
+use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
 use super::input::Loaded;
 use super::{exit, input, output};
 
@@ -28,12 +34,15 @@ pub struct Args {
     pub location: LocationArgs,
     #[command(flatten)]
     pub kms: KmsKeyArgs,
+    #[command(flatten)]
+    pub resource: ResourceArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read the task definition even for --trust: a typo in the path or a
     // broken file should not go unnoticed.
-    let loaded = input::load_one(&args.file)?;
+    let mut loaded = input::load_one(&args.file)?;
+    let mut advice = args.resource.apply(&mut loaded.imported.task_definition).concat();
     if args.trust {
         output::stdout(&output::json(&generate::trust_policy())?)?;
         return Ok(ExitCode::from(exit::CLEAN));
@@ -47,8 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let td = &loaded.imported.task_definition;
     let generated = generate::permission_policy(td, &options);
-    output::stdout(&output::json(&generated.policy)?)?;
-    let mut advice = String::new();
+    if !generated.nothing_grantable() {
+        output::stdout(&output::json(&generated.policy)?)?;
+    }
     for note in &generated.notes {
         let level = match note.level {
             NoteLevel::Warning => "warning",
@@ -65,6 +75,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             advice.push_str(&format!("  - {reason}\n"));
         }
         advice.push_str(&format!("  ({})\n", recommendation.note));
+    }
+    if generated.nothing_grantable() {
+        advice.push_str("error: no policy was printed: fix the references above (`ecs-secrets lint` explains each)\n");
+        output::stderr(&advice);
+        return Ok(ExitCode::from(exit::FINDINGS));
     }
     output::stderr(&advice);
     Ok(ExitCode::from(exit::CLEAN))

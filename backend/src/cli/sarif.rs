@@ -26,10 +26,40 @@ pub const INFORMATION_URI: &str = "https://github.com/ecs-secrets/ecs-secrets";
 pub struct RuleDescription {
     /// The stable diagnostic code, e.g. `ES012`.
     pub id: String,
+    /// The rule's short kebab-case name, e.g. `too-many-tags`.
+    pub name: Option<String>,
     /// One sentence saying what the rule checks.
     pub summary: String,
+    /// What the rule finds, in full.
+    pub full_description: Option<String>,
+    /// The rule's documentation as Markdown (why, example, fix).
+    pub help_markdown: Option<String>,
+    /// The rule's section in docs/rules.md.
+    pub help_uri: Option<String>,
     /// The severity the rule reports with.
     pub severity: Severity,
+}
+
+impl RuleDescription {
+    /// A registered rule with its documentation from the registry.
+    pub fn of(rule: &shared::RuleInfo) -> Self {
+        let docs = shared::lint::rule_docs::docs(rule.code);
+        RuleDescription {
+            id: rule.code.to_owned(),
+            name: Some(rule.name.to_owned()),
+            summary: rule.summary.to_owned(),
+            full_description: docs.map(|d| d.what.to_owned()),
+            help_markdown: Some(shared::lint::rule_docs::rule_markdown(rule)),
+            help_uri: Some(shared::lint::rule_docs::help_uri(rule)),
+            severity: rule.severity,
+        }
+    }
+
+    /// The plain-text help: why it matters and the fix.
+    fn help_text(&self) -> Option<String> {
+        let docs = shared::lint::rule_docs::docs(&self.id)?;
+        Some(format!("{} Fix: {}", docs.why, docs.fix))
+    }
 }
 
 /// The SARIF level of a severity.
@@ -58,7 +88,11 @@ pub fn render(reports: &[FileReport], rules: &[RuleDescription]) -> anyhow::Resu
                         None => {
                             rules.push(RuleDescription {
                                 id: d.code.clone(),
+                                name: None,
                                 summary: d.message.clone(),
+                                full_description: None,
+                                help_markdown: None,
+                                help_uri: None,
                                 severity: d.severity,
                             });
                             rules.len() - 1
@@ -96,7 +130,11 @@ pub fn render(reports: &[FileReport], rules: &[RuleDescription]) -> anyhow::Resu
                         .iter()
                         .map(|rule| Rule {
                             id: rule.id.clone(),
+                            name: rule.name.clone(),
                             short_description: Message { text: rule.summary.clone() },
+                            full_description: rule.full_description.clone().map(|text| Message { text }),
+                            help: rule.help_text().map(|text| Help { text, markdown: rule.help_markdown.clone() }),
+                            help_uri: rule.help_uri.clone(),
                             default_configuration: Configuration { level: level(rule.severity) },
                         })
                         .collect(),
@@ -151,8 +189,24 @@ struct Driver {
 #[serde(rename_all = "camelCase")]
 struct Rule {
     id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     short_description: Message,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<Message>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Help>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     default_configuration: Configuration,
+}
+
+/// A rule's help: plain text, and Markdown for viewers that render it.
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    markdown: Option<String>,
 }
 
 #[derive(Serialize)]

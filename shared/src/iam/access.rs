@@ -2,7 +2,8 @@
 //! every secret the task definition references?
 //!
 //! For each reference site (`secrets`, `secretOptions`,
-//! `repositoryCredentials`, from [`TaskDefinition::secret_sites`]) the check
+//! `repositoryCredentials`, from [`TaskDefinition::secret_sites`], and each
+//! `environmentFiles` object) the check
 //! derives the same [`Requirement`]s as the generator — the read itself, the
 //! Secrets Manager read behind a `/aws/reference/secretsmanager/` parameter,
 //! and `kms:Decrypt` when a customer-managed key is known for it — and runs
@@ -210,13 +211,7 @@ pub fn check(td: &TaskDefinition, role_policies: &[PolicyDocument], ctx: &CheckC
                 .iter()
                 .map(|requirement| check_requirement(requirement, reference.as_ref(), role_policies, ctx))
                 .collect();
-            let status = if checks.is_empty() {
-                VerdictStatus::Unchecked
-            } else if checks.iter().all(|c| c.decision == DecisionKind::Allowed) {
-                VerdictStatus::Allowed
-            } else {
-                VerdictStatus::Denied
-            };
+            let status = verdict_status(&checks);
             ReferenceVerdict {
                 path: site.path.clone(),
                 container: site.container_name.map(str::to_owned),
@@ -228,8 +223,50 @@ pub fn check(td: &TaskDefinition, role_policies: &[PolicyDocument], ctx: &CheckC
                 notes: needs.notes.into_iter().map(|n| n.message).collect(),
             }
         })
+        .chain(environment_file_verdicts(td, role_policies, ctx))
         .collect();
     AccessReport { references }
+}
+
+/// The verdicts for `environmentFiles`: the execution role reads each object
+/// (`s3:GetObject`) and locates its bucket (`s3:GetBucketLocation`).
+fn environment_file_verdicts(
+    td: &TaskDefinition,
+    role_policies: &[PolicyDocument],
+    ctx: &CheckContext,
+) -> Vec<ReferenceVerdict> {
+    crate::iam::generate::environment_files(td)
+        .into_iter()
+        .map(|file| {
+            let checks: Vec<AccessCheck> = file
+                .needs
+                .requirements
+                .iter()
+                .map(|requirement| check_requirement(requirement, None, role_policies, ctx))
+                .collect();
+            ReferenceVerdict {
+                path: file.path,
+                container: file.container_name.map(str::to_owned),
+                site: RefSite::EnvironmentFile,
+                variable: None,
+                value_from: file.value.map(str::to_owned),
+                status: verdict_status(&checks),
+                checks,
+                notes: file.needs.notes.into_iter().map(|n| n.message).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Allowed when every check is, unchecked when there is nothing to check.
+fn verdict_status(checks: &[AccessCheck]) -> VerdictStatus {
+    if checks.is_empty() {
+        VerdictStatus::Unchecked
+    } else if checks.iter().all(|c| c.decision == DecisionKind::Allowed) {
+        VerdictStatus::Allowed
+    } else {
+        VerdictStatus::Denied
+    }
 }
 
 /// Evaluates one requirement: every reading of its resource, keeping the

@@ -16,7 +16,14 @@
 //! - an SSM parameter under `/aws/reference/secretsmanager/NAME` reads the
 //!   secret `NAME` through SSM, so it needs both;
 //! - `kms:Decrypt` only on customer-managed keys the caller names; the AWS
-//!   managed `aws/ssm` and `aws/secretsmanager` keys need no grant.
+//!   managed `aws/ssm` and `aws/secretsmanager` keys need no grant;
+//! - for each `environmentFiles` entry, `s3:GetObject` on the object and
+//!   `s3:GetBucketLocation` on its bucket (AWS: "Required IAM permissions for
+//!   Amazon ECS environment files").
+//!
+//! A reference the lint calls impossible (its reference-validity rules, see
+//! [`crate::lint::reference_errors`]) is never granted: `lint` and `policy`
+//! agree on every reference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +46,8 @@ pub const EXECUTION_ROLE_MANAGED_POLICY: &str = "arn:aws:iam::aws:policy/service
 pub const SID_SSM: &str = "ReadSsmParameters";
 pub const SID_SECRETS_MANAGER: &str = "ReadSecretsManagerSecrets";
 pub const SID_KMS: &str = "DecryptWithCustomerManagedKeys";
+pub const SID_ENVIRONMENT_FILES: &str = "ReadEnvironmentFiles";
+pub const SID_ENVIRONMENT_FILE_BUCKETS: &str = "LocateEnvironmentFileBuckets";
 
 /// The six characters standing in for a secret's unknown random suffix when
 /// a policy is evaluated: a partial ARN `…:secret:NAME` is checked as
@@ -88,6 +97,9 @@ pub enum Purpose {
     ReadReferencedSecret,
     /// Decrypt the value with its customer-managed KMS key.
     DecryptValue,
+    /// Read an `environmentFiles` object (`s3:GetObject`) or locate its
+    /// bucket (`s3:GetBucketLocation`).
+    ReadEnvironmentFile,
 }
 
 /// One action on one resource the execution role needs.
@@ -289,6 +301,10 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         notes.push(Note::warning(&site.path, "the reference is missing, so there is nothing to grant; fill it in"));
         return SiteNeeds { requirements, notes };
     };
+    if let Some(error) = crate::lint::reference_errors(site, ctx).into_iter().next() {
+        notes.push(Note::warning(&site.path, format!("skipped ({}): {}", error.code, error.message)));
+        return SiteNeeds { requirements, notes };
+    }
     if raw.contains(POLICY_METACHARACTERS) {
         notes.push(Note::warning(
             &site.path,
@@ -427,6 +443,19 @@ impl Generated {
 pub const NO_INLINE_POLICY_NEEDED: &str =
     "no inline policy needed: the task definition references no secrets the execution role must read";
 
+/// The start of the warning given when the task definition references
+/// secrets but none of them can be granted.
+pub const NOTHING_GRANTABLE: &str = "no policy: nothing the task definition references can be granted";
+
+impl Generated {
+    /// True when references were left out and nothing was granted: there is
+    /// no policy to print (`policy` exits 1), never an empty one.
+    pub fn nothing_grantable(&self) -> bool {
+        self.is_empty()
+            && self.notes.iter().any(|n| n.level == NoteLevel::Warning && n.message.starts_with(NOTHING_GRANTABLE))
+    }
+}
+
 /// The execution role's trust policy: `ecs-tasks.amazonaws.com` may assume it.
 pub fn trust_policy() -> PolicyDocument {
     let mut statement = Statement::allow(None, ["sts:AssumeRole"], Vec::<String>::new())
@@ -436,7 +465,7 @@ pub fn trust_policy() -> PolicyDocument {
 }
 
 /// Every requirement of a task definition, with the notes of each site, in
-/// document order.
+/// document order (secret references, then environment files).
 pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
     let mut all = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
     for site in td.secret_sites() {
@@ -444,13 +473,68 @@ pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap
         all.requirements.extend(needs.requirements);
         all.notes.extend(needs.notes);
     }
+    for file in environment_files(td) {
+        all.requirements.extend(file.needs.requirements);
+        all.notes.extend(file.needs.notes);
+    }
     all
+}
+
+/// One `environmentFiles` entry and what the execution role needs for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentFileNeeds<'a> {
+    pub container_index: usize,
+    pub container_name: Option<&'a str>,
+    /// JSON pointer of the entry's `value`.
+    pub path: String,
+    pub value: Option<&'a str>,
+    pub needs: SiteNeeds,
+}
+
+/// Every `environmentFiles` entry of `td` with its requirements:
+/// `s3:GetObject` on the object and `s3:GetBucketLocation` on its bucket.
+/// An entry that is not an S3 object ARN (ES072) gets a warning instead.
+pub fn environment_files(td: &TaskDefinition) -> Vec<EnvironmentFileNeeds<'_>> {
+    let mut out = Vec::new();
+    for (ci, container) in td.container_definitions.iter().enumerate() {
+        for (fi, file) in container.environment_files.iter().flatten().enumerate() {
+            let path = format!("/containerDefinitions/{ci}/environmentFiles/{fi}/value");
+            let mut needs = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
+            let value = file.value.as_deref();
+            // Only `type: s3` is read (ES072 otherwise), so only that is granted.
+            let object =
+                value.and_then(crate::lint::parse_s3_object_arn).filter(|_| file.file_type.as_deref() == Some("s3"));
+            match object {
+                Some(object) => {
+                    let read = |action: &str, arn: String| Requirement::exact(action, Purpose::ReadEnvironmentFile, arn);
+                    needs.requirements.push(read("s3:GetObject", object.object_arn()));
+                    needs.requirements.push(read("s3:GetBucketLocation", object.bucket_arn()));
+                }
+                None => needs.notes.push(Note::warning(
+                    &path,
+                    format!(
+                        "skipped environment file `{}`: not `type: s3` with an S3 object ARN (arn:aws:s3:::BUCKET/KEY.env), so there is nothing exact to grant (ES072)",
+                        value.unwrap_or_default()
+                    ),
+                )),
+            }
+            out.push(EnvironmentFileNeeds {
+                container_index: ci,
+                container_name: container.name.as_deref(),
+                path,
+                value,
+                needs,
+            });
+        }
+    }
+    out
 }
 
 /// The least-privilege inline policy for the execution role of `td`.
 ///
-/// Deterministic: one statement per service in a fixed order (`ReadSsmParameters`,
-/// `ReadSecretsManagerSecrets`, `DecryptWithCustomerManagedKeys`), each with
+/// Deterministic: one statement per action in a fixed order (`ReadSsmParameters`,
+/// `ReadSecretsManagerSecrets`, `DecryptWithCustomerManagedKeys`,
+/// `ReadEnvironmentFiles`, `LocateEnvironmentFileBuckets`), each with
 /// its resources sorted and deduplicated; statements without resources are
 /// left out. The policy never contains a `*` resource: what cannot be named
 /// exactly is left out with a warning.
@@ -466,6 +550,8 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
         (SID_SSM, "ssm:GetParameters"),
         (SID_SECRETS_MANAGER, "secretsmanager:GetSecretValue"),
         (SID_KMS, "kms:Decrypt"),
+        (SID_ENVIRONMENT_FILES, "s3:GetObject"),
+        (SID_ENVIRONMENT_FILE_BUCKETS, "s3:GetBucketLocation"),
     ] {
         if let Some(resources) = by_action.get(action).filter(|r| !r.is_empty()) {
             statements.push(Statement::allow(Some(sid), [action], resources.iter().copied()));
@@ -490,8 +576,19 @@ pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generat
             });
         }
     }
-    if statements.is_empty() {
+    let skipped = notes.iter().filter(|n| n.level == NoteLevel::Warning && n.path.is_some()).count();
+    if statements.is_empty() && skipped == 0 {
         notes.push(Note { level: NoteLevel::Info, path: None, message: NO_INLINE_POLICY_NEEDED.to_owned() });
+    } else if statements.is_empty() {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            path: None,
+            message: format!(
+                "{NOTHING_GRANTABLE}: {skipped} reference{} could not be granted (see above); an empty policy would \
+                 let the task fail at start, so fix them first",
+                if skipped == 1 { "" } else { "s" }
+            ),
+        });
     }
     Generated { policy: PolicyDocument::new(statements), notes }
 }

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::{Input, container_label, container_path};
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report, container_label, container_path};
 use crate::task_def::ContainerDefinition;
 
 /// ES020: a name in both `environment` and `secrets` of one container.
-pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let secret_names: HashMap<&str, usize> = c
@@ -26,8 +25,7 @@ pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Vec<Diag
         for (ei, e) in c.environment.iter().flatten().enumerate() {
             let Some(name) = e.name.as_deref() else { continue };
             if let Some(si) = secret_names.get(name) {
-                out.push(Diagnostic::error(
-                    "ES020",
+                out.push(out.diag(
                     format!("{}/environment/{ei}/name", container_path(ci)),
                     format!(
                         "container {} sets `{name}` both in `environment` and in `secrets` (#{si}): a variable must \
@@ -42,14 +40,13 @@ pub(super) fn environment_and_secret_clash(input: &Input<'_>, out: &mut Vec<Diag
 }
 
 /// ES021: a name twice within `environment`, or twice within `secrets`.
-pub(super) fn duplicate_within_list(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_within_list(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (list, names) in named_lists(c) {
             for (i, first) in repeats(&names) {
                 let name = names[i].unwrap_or_default();
-                out.push(Diagnostic::warning(
-                    "ES021",
+                out.push(out.diag(
                     format!("{}/{list}/{i}/name", container_path(ci)),
                     format!(
                         "container {} sets `{name}` twice in `{list}` (entries {first} and {i}): only one value \
@@ -84,15 +81,14 @@ fn repeats(names: &[Option<&str>]) -> Vec<(usize, usize)> {
 
 /// ES022: environment variable names outside `^[A-Za-z_][A-Za-z0-9_]*$`
 /// work in ECS but not in every shell or runtime.
-pub(super) fn portable_variable_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn portable_variable_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         for (list, names) in named_lists(c) {
             for (i, name) in names.into_iter().enumerate() {
                 let Some(name) = name.filter(|n| !n.is_empty()) else { continue };
                 if !is_portable_variable_name(name) {
-                    out.push(Diagnostic::warning(
-                        "ES022",
+                    out.push(out.diag(
                         format!("{}/{list}/{i}/name", container_path(ci)),
                         format!(
                             "`{}` is not a portable environment variable name: shells and many runtimes accept only \
@@ -108,7 +104,7 @@ pub(super) fn portable_variable_name(input: &Input<'_>, out: &mut Vec<Diagnostic
 }
 
 /// ES023: `environment`, `secrets` and `secretOptions` entries need a name.
-pub(super) fn entry_without_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn entry_without_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let log_options = c.log_configuration.as_ref().and_then(|l| l.secret_options.as_ref());
@@ -119,8 +115,7 @@ pub(super) fn entry_without_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         for (list, names) in lists {
             for (i, name) in names.into_iter().enumerate() {
                 if name.is_none_or(|n| n.trim().is_empty()) {
-                    out.push(Diagnostic::error(
-                        "ES023",
+                    out.push(out.diag(
                         format!("{}/{list}/{i}/name", container_path(ci)),
                         format!(
                             "entry {i} of `{list}` in container {} has no `name`: add the variable (or log option) \

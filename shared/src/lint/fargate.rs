@@ -6,9 +6,8 @@
 
 use serde_json::Value;
 
-use super::Input;
+use super::{Input, Report};
 use crate::context::Context;
-use crate::diagnostic::Diagnostic;
 use crate::fix::{Edit, Fix};
 use crate::task_def::TaskDefinition;
 
@@ -176,15 +175,14 @@ fn cpus_accepting(memory: u64) -> Vec<u64> {
 const COMPATIBILITIES: &[&str] = &["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"];
 
 /// ES065: `requiresCompatibilities` takes upper-case launch types only.
-pub(super) fn compatibility_values(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn compatibility_values(input: &Input<'_>, out: &mut Report<'_>) {
     for (i, value) in input.td.requires_compatibilities.iter().flatten().enumerate() {
         if COMPATIBILITIES.contains(&value.as_str()) {
             continue;
         }
         let path = format!("/requiresCompatibilities/{i}");
         let upper = value.trim().to_ascii_uppercase();
-        let mut d = Diagnostic::error(
-            "ES065",
+        let mut d = out.diag(
             path.clone(),
             format!(
                 "`{}` is not a launch type: `requiresCompatibilities` takes {} (upper case)",
@@ -204,7 +202,7 @@ pub(super) fn compatibility_values(input: &Input<'_>, out: &mut Vec<Diagnostic>)
 }
 
 /// ES060: FARGATE needs `networkMode: awsvpc`.
-pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn network_mode(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     if !td.requires_fargate() || td.network_mode.as_deref() == Some("awsvpc") {
         return;
@@ -214,9 +212,7 @@ pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         None => "is not set".to_owned(),
     };
     out.push(
-        Diagnostic::error(
-            "ES060",
-            "/networkMode",
+        out.diag("/networkMode",
             format!(
                 "`requiresCompatibilities` includes FARGATE, which needs \"networkMode\": \"awsvpc\", but `networkMode` \
                  {now}; set it to awsvpc (each task then gets its own network interface)"
@@ -231,7 +227,7 @@ pub(super) fn network_mode(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES061: FARGATE needs task-level `cpu` and `memory`.
-pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_present(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     if !td.requires_fargate() {
         return;
@@ -242,8 +238,7 @@ pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     if !has_cpu {
         let memory = td.memory.as_deref().and_then(parse_memory);
         let cpu = memory.and_then(|m| cpus_accepting(m).into_iter().find(|&c| !windows || c >= 1024));
-        let mut d = Diagnostic::error(
-            "ES061",
+        let mut d = out.diag(
             "/cpu",
             format!(
                 "FARGATE needs a task-level `cpu`: one of {} CPU units (1024 = 1 vCPU), matching `memory`",
@@ -270,7 +265,7 @@ pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
             None => "FARGATE needs a task-level `memory` (MiB) matching `cpu`, e.g. cpu \"256\" with memory \"512\""
                 .to_owned(),
         };
-        let mut d = Diagnostic::error("ES061", "/memory", message);
+        let mut d = out.diag("/memory", message);
         if let Some(size) = size {
             d = d.with_fix(Fix {
                 title: format!("Set memory to {}", size.min),
@@ -284,7 +279,7 @@ pub(super) fn task_size_present(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES062: FARGATE `cpu`/`memory` must be readable and one of the valid
 /// pairs.
-pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     if !td.requires_fargate() {
         return;
@@ -296,8 +291,7 @@ pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let cpu = parse_cpu(cpu_raw);
     let memory = parse_memory(memory_raw);
     if cpu.is_none() {
-        out.push(Diagnostic::error(
-            "ES062",
+        out.push(out.diag(
             "/cpu",
             format!(
                 "cannot read cpu `{}`: write CPU units (\"1024\") or vCPUs (\"1 vCPU\", \"0.25 vCPU\")",
@@ -306,8 +300,7 @@ pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         ));
     }
     if memory.is_none() {
-        out.push(Diagnostic::error(
-            "ES062",
+        out.push(out.diag(
             "/memory",
             format!(
                 "cannot read memory `{}`: write MiB (\"2048\") or GB (\"2 GB\")",
@@ -318,8 +311,7 @@ pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let (Some(cpu), Some(memory)) = (cpu, memory) else { return };
     let Some(size) = FargateSize::for_cpu(cpu) else {
         let accepting = cpus_accepting(memory);
-        let mut d = Diagnostic::error(
-            "ES062",
+        let mut d = out.diag(
             "/cpu",
             format!(
                 "No Fargate configuration exists for cpu {cpu}: FARGATE takes {} CPU units (1024 = 1 vCPU){}",
@@ -346,8 +338,7 @@ pub(super) fn task_size_pair(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let nearest = size.nearest_memory(memory);
     let others = cpus_accepting(memory);
     out.push(
-        Diagnostic::error(
-            "ES062",
+        out.diag(
             "/memory",
             format!(
                 "No Fargate configuration exists for cpu {cpu} with memory {memory} MiB (registration fails with \
@@ -377,7 +368,7 @@ fn join_or(values: &[u64]) -> String {
 }
 
 /// ES063: cpu 8192 and 16384 need Linux platform version 1.4.0.
-pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
@@ -385,8 +376,7 @@ pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     let Some(size) = td.cpu.as_deref().and_then(parse_cpu).and_then(FargateSize::for_cpu) else { return };
     if size.needs_1_4_0 {
-        out.push(Diagnostic::error(
-            "ES063",
+        out.push(out.diag(
             "/cpu",
             format!(
                 "cpu {} needs Fargate platform version 1.4.0 or later; the service uses {version}: set the platform \
@@ -397,8 +387,40 @@ pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The day Fargate Linux platform version 1.3.0 stopped launching tasks,
+/// and the same for the China regions.
+pub(super) const PLATFORM_1_3_RETIRED: &str = "2026-03-16";
+pub(super) const PLATFORM_1_3_RETIRED_CHINA: &str = "2026-06-15";
+
+/// ES066: Fargate Linux platform versions below 1.4.0 are retired: since
+/// 2026-03-16 (China regions 2026-06-15) no new task or service launches on
+/// them. Reported once, for the whole task definition, whenever the context
+/// names such a platform version for a Linux task (Windows platform
+/// versions are numbered on their own: 1.0.0 is current).
+pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
+    let ctx = input.ctx;
+    if is_windows(input.td) {
+        return; // Windows on Fargate has its own platform versions (1.0.0 is current).
+    }
+    let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
+    let china = ctx.region.as_deref().is_some_and(|r| r.starts_with("cn-"));
+    let since = if china {
+        format!("{PLATFORM_1_3_RETIRED_CHINA} in the China regions")
+    } else {
+        format!("{PLATFORM_1_3_RETIRED} ({PLATFORM_1_3_RETIRED_CHINA} in the China regions)")
+    };
+    out.push(out.diag(
+        "",
+        format!(
+            "Fargate platform version {version} is retired: no new task or service can launch on it since {since}, \
+             and the tasks that ran on it were stopped. Use platform version 1.4.0 or LATEST (where JSON keys and \
+             versions of secrets work too)"
+        ),
+    ));
+}
+
 /// ES064: Windows on Fargate needs at least 1024 CPU units.
-pub(super) fn windows_cpu(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn windows_cpu(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     if !td.requires_fargate() || !is_windows(td) {
         return;
@@ -412,8 +434,7 @@ pub(super) fn windows_cpu(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         edits.push(set("/memory", size.nearest_memory(memory)));
     }
     out.push(
-        Diagnostic::error(
-            "ES064",
+        out.diag(
             "/cpu",
             format!(
                 "Windows containers on Fargate need at least 1024 CPU units (1 vCPU), but cpu is {cpu}: raise cpu to \

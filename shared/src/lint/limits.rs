@@ -1,7 +1,6 @@
 //! Size limits RegisterTaskDefinition enforces: containers, bytes, tags.
 
-use super::Input;
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report};
 use crate::import::export;
 use crate::task_def::TaskDefinition;
 
@@ -13,13 +12,11 @@ pub(super) const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 pub(super) const MAX_TAGS: usize = 50;
 
 /// ES010: at most 10 containers.
-pub(super) fn container_count(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_count(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     let n = td.container_definitions.len();
     if n > MAX_CONTAINERS {
-        out.push(Diagnostic::error(
-            "ES010",
-            "/containerDefinitions",
+        out.push(out.diag("/containerDefinitions",
             format!(
                 "{n} containers: a task definition holds at most {MAX_CONTAINERS}; split the task into several task definitions (services)"
             ),
@@ -29,12 +26,11 @@ pub(super) fn container_count(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES011: the registered JSON is at most 64 KiB. Measured on the exported
 /// document, which is what the user registers.
-pub(super) fn document_size(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn document_size(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     let bytes = exported_size(td);
     if bytes > MAX_DOCUMENT_BYTES {
-        out.push(Diagnostic::error(
-            "ES011",
+        out.push(out.diag(
             "",
             format!(
                 "the task definition is {bytes} bytes of JSON; AWS accepts at most {MAX_DOCUMENT_BYTES} (64 KiB): \
@@ -58,12 +54,11 @@ pub(super) fn exported_size(td: &TaskDefinition) -> usize {
 }
 
 /// ES012: at most 50 tags (`tags` is an untyped field, kept in `extra`).
-pub(super) fn tag_count(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn tag_count(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     let Some(tags) = td.extra.get("tags").and_then(|t| t.as_array()) else { return };
     if tags.len() > MAX_TAGS {
-        out.push(Diagnostic::error(
-            "ES012",
+        out.push(out.diag(
             "/tags",
             format!("{} tags: a task definition takes at most {MAX_TAGS}; remove or merge some", tags.len()),
         ));

@@ -1,19 +1,16 @@
 //! Container-level settings around secrets: log-driver secret options and
 //! the container's memory settings.
 
-use super::{Input, container_label, container_path};
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report, container_label, container_path};
 
 /// ES070: `secretOptions` are handed to the log driver, so there must be one.
-pub(super) fn secret_options_without_driver(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn secret_options_without_driver(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else { continue };
         let has_options = log.secret_options.as_ref().is_some_and(|o| !o.is_empty());
         if has_options && log.log_driver.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            out.push(Diagnostic::error(
-                "ES070",
-                format!("{}/logConfiguration/logDriver", container_path(i)),
+            out.push(out.diag(format!("{}/logConfiguration/logDriver", container_path(i)),
                 format!(
                     "container {} has log `secretOptions` but no `logDriver`: secret options are passed to the log \
                      driver, and `logConfiguration` requires one — set `logDriver` (e.g. \"splunk\" or \"awsfirelens\")",
@@ -26,13 +23,12 @@ pub(super) fn secret_options_without_driver(input: &Input<'_>, out: &mut Vec<Dia
 
 /// ES071: the hard limit `memory` cannot be below the soft limit
 /// `memoryReservation`.
-pub(super) fn memory_below_reservation(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn memory_below_reservation(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let (Some(memory), Some(reservation)) = (c.memory, c.memory_reservation) else { continue };
         if memory < reservation {
-            out.push(Diagnostic::error(
-                "ES071",
+            out.push(out.diag(
                 format!("{}/memory", container_path(i)),
                 format!(
                     "container {} has `memory` {memory} MiB (hard limit) below `memoryReservation` {reservation} MiB \

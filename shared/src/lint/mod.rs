@@ -22,78 +22,37 @@
 //! memory, `awsvpc`, moving a plaintext value into a new SSM SecureString);
 //! messages never contain an `environment` or log-option value.
 //!
-//! | Code  | Severity | What it finds |
-//! |-------|----------|---------------|
-//! | ES001 | error    | `family` missing or not `^[A-Za-z0-9_-]{1,255}$` |
-//! | ES002 | error    | container `name` missing or not `^[A-Za-z0-9_-]{1,255}$` |
-//! | ES003 | error    | container `image` missing or empty |
-//! | ES004 | error    | two containers share one name |
-//! | ES010 | error    | more than 10 containers |
-//! | ES011 | error    | exported JSON larger than 64 KiB |
-//! | ES012 | error    | more than 50 tags |
-//! | ES015 | error    | secrets, secretOptions or repositoryCredentials without `executionRoleArn` |
-//! | ES016 | warning  | `executionRoleArn` is the same role as `taskRoleArn` |
-//! | ES017 | error    | role ARN not `arn:PARTITION:iam::ACCOUNT:role/NAME` (warning for a short `taskRoleArn` name) |
-//! | ES018 | warning  | role ARN in another account than the task's (when the account is known) |
-//! | ES020 | error    | one name in both `environment` and `secrets` of a container |
-//! | ES021 | warning  | one name twice within `environment` or within `secrets` |
-//! | ES022 | warning  | environment variable name not portable (`^[A-Za-z_][A-Za-z0-9_]*$`) |
-//! | ES023 | error    | `environment`/`secrets`/`secretOptions` entry without a name |
-//! | ES030 | error    | `valueFrom` / `credentialsParameter` missing or empty |
-//! | ES031 | error    | reference that does not parse as an SSM name/ARN or a Secrets Manager ARN |
-//! | ES032 | error    | ARN account id that is not 12 digits (references and role ARNs) |
-//! | ES033 | error    | ARN region that does not look like a region (`us-east-1`) |
-//! | ES034 | warning  | bare SSM name while other references live in another region/account (info when the task's own is unknown) |
-//! | ES035 | error    | JSON key / version reference on a Fargate platform version below 1.4.0 |
-//! | ES036 | info     | JSON key / version reference: needs Fargate 1.4.0 or ECS agent 1.37.0 |
-//! | ES037 | error    | ARN partition unknown or not the one of its region (`arn:aws:ssm:cn-north-1:…`) |
-//! | ES038 | info     | reference into another account (needs a customer-managed KMS key and policies; unverified) |
-//! | ES040 | error    | SSM parameter name with characters outside `a-zA-Z0-9_.-/` |
-//! | ES041 | error    | SSM parameter name starting with `aws` or `ssm` (reserved, cannot exist) |
-//! | ES042 | warning  | hierarchical SSM name whose first level starts with `aws`/`ssm` (`/ssm-db/pw`; unverified) |
-//! | ES043 | error    | SSM parameter name deeper than 15 levels |
-//! | ES044 | error    | SSM parameter name longer than 1011 characters or ARN longer than 2048 |
-//! | ES045 | error    | hierarchical SSM name without its leading `/` |
-//! | ES046 | error    | empty SSM hierarchy level (`parameter//prod`, `/a//b`) |
-//! | ES050 | error    | Secrets Manager ARN with 1 or 2 optional fields instead of 0 or 3 |
-//! | ES051 | error    | Secrets Manager reference with both a version stage and a version id |
-//! | ES052 | warning  | partial Secrets Manager ARN (no `-XXXXXX` suffix) |
-//! | ES053 | info     | Secrets Manager ARN whose suffix may be part of the name |
-//! | ES054 | error    | Secrets Manager secret name with bad characters or longer than 512 |
-//! | ES055 | error    | `repositoryCredentials.credentialsParameter` not a Secrets Manager ARN (warning for a bare secret name) |
-//! | ES056 | warning  | `repositoryCredentials` secret in another account than the task |
-//! | ES060 | error    | FARGATE without `networkMode: awsvpc` |
-//! | ES061 | error    | FARGATE without task-level `cpu` or `memory` |
-//! | ES062 | error    | FARGATE `cpu`/`memory` unreadable or not a valid pair |
-//! | ES063 | error    | FARGATE cpu 8192/16384 on a platform version below 1.4.0 |
-//! | ES064 | error    | Windows on FARGATE with cpu below 1024 |
-//! | ES065 | error    | `requiresCompatibilities` value that is not a launch type (`fargate`, `LAMBDA`) |
-//! | ES070 | error    | `secretOptions` without a `logDriver` |
-//! | ES071 | error    | container `memory` below its `memoryReservation` |
-//! | ES080 | error    | plaintext credential in `environment` (known key/token format) |
-//! | ES081 | warning  | plaintext secret in `environment` (secret-like name with a real value) |
-//! | ES082 | warning  | plaintext random-looking value in `environment` (high entropy) |
-//! | ES083 | warning  | plaintext secret in `logConfiguration.options` (error for a known credential format) |
-
-use serde::Serialize;
+//! Every code, its severity and its documentation live in the [`RULES`]
+//! registry (`registry.rs`, docs in `rule_docs.rs`); `docs/rules.md` and
+//! `ecs-secrets rule CODE` are generated from it.
 
 use crate::context::Context;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::task_def::TaskDefinition;
 
 mod document_order;
 mod env;
+mod environment_files;
 mod fargate;
 mod limits;
 mod log_config;
 mod names;
 mod plaintext;
 mod references;
+mod registry;
 mod repository_credentials;
 mod roles;
+pub mod rule_docs;
 mod secrets_manager;
 mod ssm_names;
+mod types;
 mod value_from;
+
+pub use environment_files::{S3Object, parse_s3_object_arn};
+pub(crate) use registry::Report;
+pub use registry::{FixAvailability, Origin, RULES, RuleInfo, plan_diagnostic, rule_info};
+pub use secrets_manager::service_managed_prefix;
+pub(crate) use types::modelled_object_at;
 
 /// What a rule sees: the task definition, the context, and facts worked
 /// out once per run (every reference parsed, every environment entry
@@ -114,89 +73,12 @@ impl<'a> Input<'a> {
     }
 }
 
-/// A rule's check: appends what it finds to the output.
-pub(crate) type Check = fn(&Input<'_>, &mut Vec<Diagnostic>);
-
-/// One rule: its stable code, default severity, a one-line summary (and,
-/// inside the crate, the function that checks it).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RuleInfo {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-    #[serde(skip)]
-    pub(crate) check: Check,
+/// Runs one registered rule on `input`.
+fn run_rule(rule: &'static RuleInfo, input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+    if let Some(check) = rule.check {
+        check(input, &mut Report::new(rule, out));
+    }
 }
-
-const fn rule(code: &'static str, severity: Severity, summary: &'static str, check: Check) -> RuleInfo {
-    RuleInfo { code, severity, summary, check }
-}
-
-use Severity::{Error, Info, Warning};
-
-/// The registry: every rule, in code order.
-pub const RULES: &[RuleInfo] = &[
-    rule("ES001", Error, "family missing or not ^[A-Za-z0-9_-]{1,255}$", names::family_name),
-    rule("ES002", Error, "container name missing or not ^[A-Za-z0-9_-]{1,255}$", names::container_name),
-    rule("ES003", Error, "container image missing", names::container_image),
-    rule("ES004", Error, "two containers share one name", names::duplicate_container_name),
-    rule("ES010", Error, "more than 10 containers", limits::container_count),
-    rule("ES011", Error, "task definition JSON larger than 64 KiB", limits::document_size),
-    rule("ES012", Error, "more than 50 tags", limits::tag_count),
-    rule("ES015", Error, "secrets referenced without an executionRoleArn", roles::execution_role_required),
-    rule("ES016", Warning, "execution role and task role are the same role", roles::same_role),
-    rule("ES017", Error, "role ARN not arn:PARTITION:iam::ACCOUNT:role/NAME", roles::role_arn_shape),
-    rule("ES018", Warning, "role ARN in another account than the task", roles::role_in_other_account),
-    rule("ES020", Error, "same name in environment and secrets", env::environment_and_secret_clash),
-    rule("ES021", Warning, "same name twice within environment or within secrets", env::duplicate_within_list),
-    rule("ES022", Warning, "environment variable name is not portable", env::portable_variable_name),
-    rule("ES023", Error, "environment or secret entry without a name", env::entry_without_name),
-    rule("ES030", Error, "valueFrom or credentialsParameter missing", value_from::missing_reference),
-    rule("ES031", Error, "secret reference does not parse", value_from::unparseable_reference),
-    rule("ES032", Error, "ARN account id is not 12 digits", value_from::account_id_shape),
-    rule("ES033", Error, "ARN region does not look like a region", value_from::region_shape),
-    rule("ES034", Warning, "bare SSM name may resolve in the wrong region/account", references::bare_name_elsewhere),
-    rule("ES035", Error, "JSON key/version reference on Fargate below 1.4.0", references::key_or_version_too_old),
-    rule(
-        "ES036",
-        Info,
-        "JSON key/version reference needs Fargate 1.4.0 / agent 1.37.0",
-        references::key_or_version_reminder,
-    ),
-    rule("ES037", Error, "ARN partition unknown or not the region's", value_from::partition_matches_region),
-    rule(
-        "ES038",
-        Info,
-        "reference into another account needs KMS and resource policies",
-        references::cross_account_reference,
-    ),
-    rule("ES040", Error, "SSM parameter name has invalid characters", ssm_names::characters),
-    rule("ES041", Error, "SSM parameter name starts with reserved aws/ssm", ssm_names::reserved_prefix),
-    rule("ES042", Warning, "hierarchical SSM name starts with aws/ssm (unverified)", ssm_names::reserved_first_level),
-    rule("ES043", Error, "SSM parameter name deeper than 15 levels", ssm_names::hierarchy_depth),
-    rule("ES044", Error, "SSM parameter name or ARN too long", ssm_names::length),
-    rule("ES045", Error, "hierarchical SSM name without leading /", ssm_names::missing_leading_slash),
-    rule("ES046", Error, "empty SSM hierarchy level (double slash)", ssm_names::empty_level),
-    rule("ES050", Error, "Secrets Manager ARN with 1 or 2 optional fields", secrets_manager::colon_layout),
-    rule("ES051", Error, "both version stage and version id", secrets_manager::stage_and_id),
-    rule("ES052", Warning, "partial Secrets Manager ARN (no random suffix)", secrets_manager::partial_arn),
-    rule("ES053", Info, "Secrets Manager suffix may be part of the name", secrets_manager::ambiguous_suffix),
-    rule("ES054", Error, "Secrets Manager secret name invalid", secrets_manager::secret_name),
-    rule("ES055", Error, "registry credentials not a Secrets Manager ARN", repository_credentials::not_secrets_manager),
-    rule("ES056", Warning, "registry credentials in another account", repository_credentials::other_account),
-    rule("ES060", Error, "FARGATE without networkMode awsvpc", fargate::network_mode),
-    rule("ES061", Error, "FARGATE without task-level cpu or memory", fargate::task_size_present),
-    rule("ES062", Error, "FARGATE cpu/memory not a valid pair", fargate::task_size_pair),
-    rule("ES063", Error, "FARGATE cpu 8192/16384 needs platform 1.4.0", fargate::large_cpu_platform),
-    rule("ES064", Error, "Windows on FARGATE needs cpu >= 1024", fargate::windows_cpu),
-    rule("ES065", Error, "requiresCompatibilities value is not a launch type", fargate::compatibility_values),
-    rule("ES070", Error, "secretOptions without a logDriver", log_config::secret_options_without_driver),
-    rule("ES071", Error, "container memory below memoryReservation", log_config::memory_below_reservation),
-    rule("ES080", Error, "plaintext credential in environment", plaintext::known_credential_format),
-    rule("ES081", Warning, "plaintext secret in environment", plaintext::secret_like_name),
-    rule("ES082", Warning, "plaintext random-looking value in environment", plaintext::high_entropy_value),
-    rule("ES083", Warning, "plaintext secret in a log-driver option", plaintext::log_option_secret),
-];
 
 /// Runs every rule on `td` and returns the diagnostics sorted by path in
 /// document order, then by code (then message, for full determinism).
@@ -204,7 +86,7 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     let input = Input::new(td, ctx);
     let mut out = Vec::new();
     for rule in RULES {
-        (rule.check)(&input, &mut out);
+        run_rule(rule, &input, &mut out);
     }
     // The rule order breaks ties, exactly as a stable sort would; the
     // unstable sort is smaller code in the UI's WASM.
@@ -213,6 +95,31 @@ pub fn lint(td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
         ka.cmp(kb).then_with(|| a.code.cmp(&b.code)).then_with(|| a.message.cmp(&b.message)).then(ia.cmp(ib))
     });
     keyed.into_iter().map(|(_, _, d)| d).collect()
+}
+
+/// The fields of the wrong JSON type (ES005) alone: what keeps a document
+/// that imports from being register-ready (`normalize` refuses it).
+pub fn wrong_field_types(td: &TaskDefinition) -> Vec<Diagnostic> {
+    let ctx = Context::default();
+    let input = Input { td, ctx: &ctx, sites: Vec::new(), plaintext: Vec::new() };
+    let mut out = Vec::new();
+    if let Some(rule) = rule_info(types::CODE) {
+        run_rule(rule, &input, &mut out);
+    }
+    out
+}
+
+/// Lints an imported document: like [`lint`], knowing the input's shape (a
+/// bare `containerDefinitions` array leaves `family` and the execution role
+/// to the resource that registers it, see ES013).
+pub fn lint_imported(imported: &crate::import::Imported, ctx: &Context) -> Vec<Diagnostic> {
+    lint(&imported.task_definition, &context_for(imported, ctx))
+}
+
+/// `ctx` with what the input's shape tells the lint.
+pub fn context_for(imported: &crate::import::Imported, ctx: &Context) -> Context {
+    let container_definitions_only = imported.shape == crate::import::InputShape::ContainerDefinitions;
+    Context { container_definitions_only, ..ctx.clone() }
 }
 
 /// The task memory sizes (MiB) Fargate accepts with a task `cpu` value
@@ -224,9 +131,21 @@ pub fn fargate_memory_options(cpu: &str) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-/// Looks up a rule by code.
-pub fn rule_info(code: &str) -> Option<&'static RuleInfo> {
-    RULES.iter().find(|r| r.code == code)
+/// The error diagnostics of the rules that decide whether the reference at
+/// `site` can ever be read (malformed ARNs, impossible names, version
+/// selectors …): the same verdict `lint` gives, so that policy generation
+/// grants nothing lint calls impossible. Empty when the reference is valid.
+pub fn reference_errors(site: &crate::task_def::SecretSite<'_>, ctx: &Context) -> Vec<Diagnostic> {
+    // The rules look at the site alone (and at role ARNs, which an empty
+    // task definition does not have).
+    let td = TaskDefinition::default();
+    let input = Input { td: &td, ctx, sites: vec![value_from::parse_site(site.clone())], plaintext: Vec::new() };
+    let mut out = Vec::new();
+    for rule in RULES.iter().filter(|r| r.validates_reference) {
+        run_rule(rule, &input, &mut out);
+    }
+    out.retain(|d| d.severity == crate::diagnostic::Severity::Error && d.path == site.path);
+    out
 }
 
 /// `/containerDefinitions/{index}`.
@@ -360,16 +279,37 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_unique_sorted_and_documented() {
-        let docs = include_str!("mod.rs");
+    fn codes_are_unique_sorted_and_named() {
         for pair in RULES.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
+            let same_origin = pair[0].origin == pair[1].origin;
+            assert!(!same_origin || pair[0].code < pair[1].code, "{} before {}", pair[0].code, pair[1].code);
         }
+        let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RULES.len(), "rule names are unique");
         for rule in RULES {
-            assert!(rule.code.len() == 5 && rule.code.starts_with("ES"), "{}", rule.code);
-            let row = format!("//! | {} | {:<8} |", rule.code, rule.severity.as_str());
-            assert!(docs.contains(&row), "no doc row `{row}`");
+            let prefix = match rule.origin {
+                Origin::Lint => "ES",
+                Origin::Plan => "EP",
+            };
+            assert!(rule.code.len() == 5 && rule.code.starts_with(prefix), "{}", rule.code);
+            assert_eq!(rule.check.is_some(), rule.origin == Origin::Lint, "{}", rule.code);
+            assert!(rule.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{}", rule.name);
         }
+    }
+
+    /// Every `EP0xx` the planner reports is registered.
+    #[test]
+    fn plan_codes_are_registered() {
+        let plan = include_str!("../plan.rs");
+        let mut used = 0;
+        for (at, _) in plan.match_indices("\"EP0") {
+            let code = &plan[at + 1..at + 6];
+            used += 1;
+            assert!(rule_info(code).is_some_and(|r| r.origin == Origin::Plan), "{code} is not registered");
+        }
+        assert!(used > 10, "found only {used} plan codes in plan.rs");
     }
 }
 
@@ -502,11 +442,15 @@ mod robustness {
         ) {
             // `null` members mean "absent" in the model.
             let td: TaskDefinition = serde_json::from_value(doc).unwrap();
-            let ctx = Context { region, account_id: account.map(str::to_owned), platform_version: platform };
+            let ctx = Context { region, account_id: account.map(str::to_owned), platform_version: platform, ..Context::default() };
             let found = lint(&td, &ctx);
             let as_json = serde_json::to_value(&td).unwrap();
             for d in &found {
-                prop_assert!(rule_info(&d.code).is_some(), "unregistered code {}", d.code);
+                let rule = rule_info(&d.code);
+                prop_assert!(rule.is_some(), "unregistered code {}", d.code);
+                let fixes = rule.map(|r| r.fix);
+                prop_assert!(fixes != Some(FixAvailability::None) || d.fix.is_none(), "{} has a fix", d.code);
+                prop_assert!(fixes != Some(FixAvailability::Always) || d.fix.is_some(), "{} has no fix", d.code);
                 let parent = d.path.rsplit_once('/').map_or("", |(p, _)| p);
                 prop_assert!(
                     as_json.pointer(&d.path).is_some() || as_json.pointer(parent).is_some(),

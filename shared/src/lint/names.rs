@@ -2,21 +2,20 @@
 
 use std::collections::HashMap;
 
-use super::{Input, container_label, container_path, is_ecs_name};
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report, container_label, container_path, is_ecs_name};
 
 /// ES001: `family` is required and must match `^[A-Za-z0-9_-]{1,255}$`.
-pub(super) fn family_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn family_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     match td.family.as_deref() {
-        None | Some("") => out.push(Diagnostic::error(
-            "ES001",
+        // The Terraform resource sets it (ES013 says so).
+        None if input.ctx.container_definitions_only => {}
+        None | Some("") => out.push(out.diag(
             "/family",
             "the task definition has no `family`: RegisterTaskDefinition needs one; add e.g. \"family\": \"web\" \
              (letters, digits, `_` and `-`, up to 255 characters)",
         )),
-        Some(family) if !is_ecs_name(family) => out.push(Diagnostic::error(
-            "ES001",
+        Some(family) if !is_ecs_name(family) => out.push(out.diag(
             "/family",
             format!(
                 "family `{}` is not a valid name: use only letters, digits, `_` and `-`, up to 255 characters",
@@ -27,19 +26,61 @@ pub(super) fn family_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// ES013: a bare `containerDefinitions` array (Terraform's
+/// `container_definitions`, CDK, Pulumi) has no `family` and no roles: the
+/// resource that registers it sets them. Said once, as advice, with what the
+/// resource must set; `--family` / `--execution-role-arn` supply them so
+/// ES001 and ES015 check them here too.
+pub(super) fn container_definitions_only(input: &Input<'_>, out: &mut Report<'_>) {
+    let td = input.td;
+    if !input.ctx.container_definitions_only {
+        return;
+    }
+    let mut needs = Vec::new();
+    if td.family.is_none() {
+        needs.push("`family`".to_owned());
+    }
+    let files: usize = td.container_definitions.iter().map(|c| c.environment_files.iter().flatten().count()).sum();
+    if td.execution_role_arn.is_none() && (!input.sites.is_empty() || files > 0) {
+        let what = match (input.sites.len(), files) {
+            (0, f) => format!("{f} environment file{}", if f == 1 { "" } else { "s" }),
+            (s, 0) => format!("{s} secret{}", if s == 1 { "" } else { "s" }),
+            (s, f) => format!(
+                "{s} secret{} and {f} environment file{}",
+                if s == 1 { "" } else { "s" },
+                if f == 1 { "" } else { "s" }
+            ),
+        };
+        needs.push(format!(
+            "`execution_role_arn` (the containers reference {what}, which the ECS agent reads with the task \
+             execution role)"
+        ));
+    }
+    if needs.is_empty() {
+        return;
+    }
+    out.push(out.diag(
+        "",
+        format!(
+            "this is a bare containerDefinitions array (Terraform's `container_definitions`): the resource that \
+             registers it (aws_ecs_task_definition) must set {}; pass --family and --execution-role-arn to check \
+             them here",
+            needs.join(" and ")
+        ),
+    ));
+}
+
 /// ES002: every container needs a name matching `^[A-Za-z0-9_-]{1,255}$`.
-pub(super) fn container_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         let path = format!("{}/name", container_path(i));
         match c.name.as_deref() {
-            None | Some("") => out.push(Diagnostic::error(
-                "ES002",
+            None | Some("") => out.push(out.diag(
                 path,
                 format!("container #{i} has no `name`: add one (letters, digits, `_` and `-`, up to 255 characters)"),
             )),
-            Some(name) if !is_ecs_name(name) => out.push(Diagnostic::error(
-                "ES002",
+            Some(name) if !is_ecs_name(name) => out.push(out.diag(
                 path,
                 format!(
                     "container name `{}` is not valid: use only letters, digits, `_` and `-`, up to 255 characters",
@@ -52,13 +93,11 @@ pub(super) fn container_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES003: every container needs an image.
-pub(super) fn container_image(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn container_image(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (i, c) in td.container_definitions.iter().enumerate() {
         if c.image.as_deref().is_none_or(|image| image.trim().is_empty()) {
-            out.push(Diagnostic::error(
-                "ES003",
-                format!("{}/image", container_path(i)),
+            out.push(out.diag(format!("{}/image", container_path(i)),
                 format!(
                     "container {} has no `image`: add the image to run, e.g. \"image\": \"public.ecr.aws/nginx/nginx:latest\"",
                     container_label(td, i)
@@ -69,15 +108,13 @@ pub(super) fn container_image(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES004: container names must be unique within the task definition.
-pub(super) fn duplicate_container_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn duplicate_container_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     let mut first_seen: HashMap<&str, usize> = HashMap::new();
     for (i, c) in td.container_definitions.iter().enumerate() {
         let Some(name) = c.name.as_deref().filter(|n| !n.is_empty()) else { continue };
         if let Some(&first) = first_seen.get(name) {
-            out.push(Diagnostic::error(
-                "ES004",
-                format!("{}/name", container_path(i)),
+            out.push(out.diag(format!("{}/name", container_path(i)),
                 format!(
                     "container #{i} is named `{}` like container #{first}: container names must be unique within a task definition; rename one",
                     shorten(name)

@@ -13,8 +13,14 @@
 //!    ES081;
 //! 3. the value is long and random-looking (Shannon entropy) — ES082.
 //!
+//! Before all three: a template expression (`${db_password}`,
+//! `{{ .Env.X }}`, `#{x}`) under a secret-like name, with a secret-like
+//! variable, or after a secret-like key inside the value
+//! (`Password=${db_pass}`) is ES084. ECS never expands templates; the tool
+//! that renders the task definition puts the secret in before registration.
+//!
 //! Values that cannot be secrets stay quiet: empty, booleans, numbers,
-//! short values, file paths, references (ARNs, `${VAR}`, `{{resolve:…}}`)
+//! short values, file paths, references (ARNs, a benign `${VAR}`, `{{resolve:…}}`)
 //! and URLs without credentials. Messages never contain the value. The fix
 //! moves the entry to `secrets` as an SSM SecureString
 //! `/<family>/<container>/<NAME>` and asks for the parameter to be created
@@ -22,8 +28,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Input, container_label, container_path, is_ecs_name};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Input, Report, container_label, container_path, is_ecs_name};
+use crate::diagnostic::Severity;
 use crate::fix::{Edit, Fix, SecretToCreate};
 use crate::json_pointer;
 use crate::secret_ref::Store;
@@ -38,6 +44,10 @@ pub(crate) enum Finding {
     SecretName,
     /// The value is long and random-looking.
     HighEntropy,
+    /// A template expression (`${db_password}`, `{{ .Env.X }}`, `#{x}`)
+    /// in a secret-like place: a tool renders the secret in before
+    /// registration.
+    Templated,
 }
 
 /// Name tokens that mark a secret on their own.
@@ -462,6 +472,9 @@ pub(super) fn classify(name: Option<&str>, value: &str) -> Option<Finding> {
         return None;
     }
     let tokens = name_tokens(name.unwrap_or_default());
+    if is_templated_secret(&tokens, value) {
+        return Some(Finding::Templated);
+    }
     if let Some(kind) = credential_kind(&tokens, value) {
         return Some(Finding::Credential(kind));
     }
@@ -480,6 +493,66 @@ pub(super) fn classify(name: Option<&str>, value: &str) -> Option<Finding> {
     None
 }
 
+/// The template expressions in a value: `${…}` (Terraform, shell,
+/// envsubst), `{{ … }}` (Go templates, ecspresso, Helm, Jinja) and `#{…}`
+/// (Octopus, Ruby), each with the text before it. CloudFormation's
+/// `{{resolve:…}}` is not one of them (a dynamic reference, see
+/// [`is_benign`]).
+fn template_expressions(value: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    let mut rest_start = 0;
+    while let Some(offset) = value[rest_start..].find(['$', '{', '#']) {
+        let at = rest_start + offset;
+        let tail = &value[at..];
+        let (open, close) = if tail.starts_with("${") || tail.starts_with("#{") {
+            (2, "}")
+        } else if tail.starts_with("{{") && !tail.starts_with("{{resolve:") {
+            (2, "}}")
+        } else {
+            rest_start = at + 1;
+            continue;
+        };
+        match tail[open..].find(close) {
+            Some(len) => {
+                found.push((&value[..at], tail[open..open + len].trim()));
+                rest_start = at + open + len + close.len();
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+/// True when a template puts a secret into this value: the variable is
+/// named like a secret (`DD_API_KEY=${datadog_api_key}`), the template's own
+/// variable is (`X=${db_password}`, `{{ .Env.DB_PASSWORD }}`), or the
+/// template follows a secret-like key inside the value
+/// (`Server=db;Password=${db_pass}`, `postgres://app:${pw}@db/app`).
+/// `LOG_LEVEL=${log_level}` is benign.
+fn is_templated_secret(tokens: &[String], value: &str) -> bool {
+    let expressions = template_expressions(value);
+    if expressions.is_empty() {
+        return false;
+    }
+    let secret = |tokens: &[String]| is_secret_name(tokens) && !is_public_name(tokens) && !is_metadata_name(tokens);
+    if secret(tokens) {
+        return true;
+    }
+    expressions.iter().any(|(before, inner)| {
+        let variable = inner.rsplit(['.', ' ', '(', '|', ':']).find(|s| !s.is_empty()).unwrap_or(inner);
+        if secret(&name_tokens(variable)) {
+            return true;
+        }
+        let key_end = before.trim_end().strip_suffix(['=', ':']);
+        let key = key_end.map(|k| {
+            let start = k.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).map_or(0, |i| i + 1);
+            &k[start..]
+        });
+        let url_password = key_end.is_some_and(|k| k.contains("://") && before.ends_with(':'));
+        url_password || key.is_some_and(|k| secret(&name_tokens(k)))
+    })
+}
+
 /// The SSM parameter name proposed for a moved variable.
 pub(super) fn proposed_parameter(td: &TaskDefinition, container_index: usize, variable: &str) -> String {
     let family = td.family.as_deref().filter(|f| is_ecs_name(f)).unwrap_or("unknown-family");
@@ -495,7 +568,7 @@ pub(super) fn proposed_parameter(td: &TaskDefinition, container_index: usize, va
 /// The fix: remove the environment entry, add a `secrets` entry pointing at
 /// a new SSM SecureString, and ask for that parameter to be created with the
 /// value lifted out.
-fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str) -> Fix {
+fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str, templated: bool) -> Fix {
     let parameter = proposed_parameter(td, ci, variable);
     let base = container_path(ci);
     let container = &td.container_definitions[ci];
@@ -518,6 +591,15 @@ fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str) ->
     match &container.secrets {
         Some(_) => edits.push(Edit::Add { path: format!("{base}/secrets/-"), value: entry }),
         None => edits.push(Edit::Add { path: format!("{base}/secrets"), value: Value::Array(vec![entry]) }),
+    }
+    if templated {
+        // The value here is the template, not the secret: reference the
+        // parameter and let the user create it with the rendered value.
+        return Fix {
+            title: format!("Move {variable} to SSM SecureString {parameter} (create it with the rendered value)"),
+            edits,
+            create_secret: None,
+        };
     }
     Fix {
         title: format!("Move {variable} to SSM SecureString {parameter}"),
@@ -553,29 +635,45 @@ pub(super) fn findings(td: &TaskDefinition) -> Vec<EnvFinding> {
 }
 
 /// Reports the classified entries whose finding `wanted` turns into a
-/// diagnostic (code, severity and what the value looks like), adding the
-/// location, the explanation and the fix.
-fn report(input: &Input<'_>, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding) -> Option<Diagnostic>) {
+/// description of what the value looks like, adding the location, the
+/// explanation and the fix.
+fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> Option<String>) {
     let td = input.td;
     for &EnvFinding { container_index: ci, entry_index: ei, finding } in &input.plaintext {
-        let Some(mut d) = wanted(finding) else { continue };
+        let Some(looks_like) = wanted(finding) else { continue };
         let entry = td.container_definitions.get(ci).and_then(|c| c.environment.as_ref()?.get(ei));
         let variable = entry.and_then(|e| e.name.as_deref()).filter(|n| !n.trim().is_empty());
         let label = variable.map_or_else(|| format!("entry {ei}"), |n| format!("`{}`", super::names::shorten(n)));
         let parameter = variable.map(|v| proposed_parameter(td, ci, v));
-        d.path = format!("{}/environment/{ei}/value", container_path(ci));
-        d.message = format!(
-            "{label} in container {} {}: `environment` values are plaintext — anyone allowed \
-             ecs:DescribeTaskDefinition reads them and every revision keeps them. Move it to `secrets`{}; if this \
-             task definition was ever registered, rotate the value",
-            container_label(td, ci),
-            d.message,
-            parameter
-                .as_deref()
-                .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p)))
+        let templated = finding == Finding::Templated;
+        let (kind, after) = if templated {
+            (
+                "ECS never expands templates: Terraform, ecspresso or CI render the value before registration, so \
+                 the registered task definition holds it in plaintext — anyone allowed ecs:DescribeTaskDefinition \
+                 reads it and every revision keeps it",
+                "and give the parameter the rendered value",
+            )
+        } else {
+            (
+                "`environment` values are plaintext — anyone allowed ecs:DescribeTaskDefinition reads them and \
+                 every revision keeps them",
+                "",
+            )
+        };
+        let mut d = out.diag(
+            format!("{}/environment/{ei}/value", container_path(ci)),
+            format!(
+                "{label} in container {} {looks_like}: {kind}. Move it to `secrets`{}{}; if this task definition \
+                 was ever registered, rotate the value",
+                container_label(td, ci),
+                parameter
+                    .as_deref()
+                    .map_or_else(String::new, |p| format!(" (SSM SecureString `{}`)", super::names::shorten(p))),
+                if after.is_empty() { String::new() } else { format!(" {after}") }
+            ),
         );
         if let Some(variable) = variable {
-            d = d.with_fix(move_to_secrets(td, ci, ei, variable));
+            d = d.with_fix(move_to_secrets(td, ci, ei, variable, templated));
         }
         out.push(d);
     }
@@ -585,7 +683,7 @@ fn report(input: &Input<'_>, out: &mut Vec<Diagnostic>, wanted: impl Fn(Finding)
 /// token, a Datadog `apikey`): options are as readable as `environment`, and
 /// `secretOptions` exists for exactly these. An error when the value has a
 /// known credential shape, a warning otherwise.
-pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else { continue };
@@ -596,8 +694,15 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
                 Some(Finding::HighEntropy) => {
                     (Severity::Warning, "holds a long random-looking value, the shape of a generated key".to_owned())
                 }
+                Some(Finding::Templated) => (
+                    Severity::Warning,
+                    "is a template that renders a secret in (ECS never expands templates, so the registered task \
+                     definition holds the rendered value)"
+                        .to_owned(),
+                ),
                 None => continue,
             };
+            let templated = looks_like.starts_with("is a template");
             let base = format!("{}/logConfiguration", container_path(ci));
             let path = format!("{base}/options/{}", json_pointer::escape(key));
             let parameter = proposed_parameter(td, ci, key);
@@ -609,15 +714,15 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
             let fix = Fix {
                 title: format!("Move log option {key} to SSM SecureString {parameter}"),
                 edits: vec![Edit::Remove { path: path.clone() }, add],
-                create_secret: Some(SecretToCreate {
+                // A template is not the value: the user creates the parameter with the rendered one.
+                create_secret: (!templated).then(|| SecretToCreate {
                     store: Store::Ssm,
                     name: parameter.clone(),
                     value_path: path.clone(),
                 }),
             };
             out.push(
-                Diagnostic::new(
-                    "ES083",
+                out.diag_as(
                     severity,
                     path,
                     format!(
@@ -636,28 +741,35 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES080: the value has the shape of a known credential.
-pub(super) fn known_credential_format(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn known_credential_format(input: &Input<'_>, out: &mut Report<'_>) {
     report(input, out, |finding| match finding {
-        Finding::Credential(kind) => Some(Diagnostic::error("ES080", "", format!("holds what looks like {kind}"))),
+        Finding::Credential(kind) => Some(format!("holds what looks like {kind}")),
         _ => None,
     });
 }
 
 /// ES081: the name says secret and the value is a real value.
-pub(super) fn secret_like_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
-    report(input, out, |finding| match finding {
-        Finding::SecretName => Some(Diagnostic::warning("ES081", "", "is named like a secret and holds a value")),
-        _ => None,
+pub(super) fn secret_like_name(input: &Input<'_>, out: &mut Report<'_>) {
+    report(input, out, |finding| {
+        (finding == Finding::SecretName).then(|| "is named like a secret and holds a value".to_owned())
     });
 }
 
 /// ES082: the value is long and random-looking.
-pub(super) fn high_entropy_value(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
-    report(input, out, |finding| match finding {
-        Finding::HighEntropy => {
-            Some(Diagnostic::warning("ES082", "", "holds a long random-looking value, the shape of a generated key"))
-        }
-        _ => None,
+pub(super) fn high_entropy_value(input: &Input<'_>, out: &mut Report<'_>) {
+    report(input, out, |finding| {
+        (finding == Finding::HighEntropy)
+            .then(|| "holds a long random-looking value, the shape of a generated key".to_owned())
+    });
+}
+
+/// ES084: a secret-like variable whose value is a template
+/// (`DATABASE_PASSWORD=${db_password}`): ECS never expands it, so whatever
+/// renders the task definition puts the secret in as plaintext.
+pub(super) fn templated_secret(input: &Input<'_>, out: &mut Report<'_>) {
+    report(input, out, |finding| {
+        (finding == Finding::Templated)
+            .then(|| "is a template that renders a secret into the task definition".to_owned())
     });
 }
 
@@ -734,14 +846,29 @@ mod tests {
             ("DB_PASSWORD_FILE", "/run/secrets/db", None),
             ("DB_PASSWORD", "/run/secrets/db", None),
             ("PWD", "/app", None),
-            ("DB_PASSWORD", "${DB_PASSWORD}", None),
+            // Templates render a secret in before registration (ES084).
+            ("DB_PASSWORD", "${DB_PASSWORD}", Some(Templated)),
+            ("DATABASE_PASSWORD", "${db_password}", Some(Templated)),
+            ("APP_SECRET", "{{ .Env.APP_SECRET }}", Some(Templated)),
+            ("API_TOKEN", "#{api_token}", Some(Templated)),
+            ("DD_API_KEY", "${datadog_api_key}", Some(Templated)),
+            ("X", "${stripe_secret_key}", Some(Templated)),
+            ("DB_CONNECTION", "Server=db;Database=app;User Id=app;Password=${db_pass};", Some(Templated)),
+            ("DATABASE_URL", "postgres://app:${DB_PASSWORD}@db:5432/app", Some(Templated)),
+            ("REDIS_URL", "redis://:{{ .redis_auth }}@cache:6379", Some(Templated)),
+            ("LOG_LEVEL", "${log_level}", None),
+            ("CONFIG", "{{ .Env.CONFIG_PATH }}", None),
+            ("SECRET_ARN", "${secret_arn}", None),
+            ("DB_PASSWORD_FILE", "${password_file}", None),
+            ("DB_HOST", "${db_host}", None),
+            ("DATABASE_URL", "postgres://app@${db_host}:5432/app", None),
+            ("GREETING", "price: #{price} for ${user}", None),
             ("DB_PASSWORD", "{{resolve:ssm-secure:db}}", None),
             ("DB_PASSWORD", "********", None),
             ("AUTH_URL", "https://auth.example.com/oauth2/token", None),
             ("TOKEN_ENDPOINT", "https://auth.example.com/token", None),
             ("DATABASE_URL", "postgres://db.internal:5432/app", None),
             ("DATABASE_URL", "postgres://app@db.internal:5432/app", None),
-            ("DATABASE_URL", "postgres://app:${DB_PASSWORD}@db:5432/app", None),
             ("SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1", None),
             ("LOG_LEVEL", "debug", None),
             ("PORT", "8080", None),

@@ -2,16 +2,16 @@
 //! references into other regions or accounts, and JSON-key/version
 //! selection against the Fargate platform version or ECS agent.
 
-use super::Input;
 use super::fargate::{PlatformVersion, platform_version};
 use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Input, Report};
+use crate::diagnostic::Severity;
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
 /// account. When other references point elsewhere, the author may have
 /// meant the bare name to live there too.
-pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let sites = &input.sites;
     // Only well-formed locations count: a placeholder (`REGION`,
@@ -56,8 +56,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
             continue;
         }
         let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
-        let mut d = Diagnostic::new(
-            "ES034",
+        let mut d = out.diag_as(
             severity,
             site.site.path.clone(),
             format!(
@@ -82,7 +81,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
 /// the owning side (unverified details, hence info): a customer-managed KMS
 /// key and resource policies that allow the execution role. Registry
 /// credentials are ES056's business.
-pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Report<'_>) {
     let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
     for site in &input.sites {
         if site.site.kind == RefSite::RepositoryCredentials {
@@ -102,8 +101,7 @@ pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnosti
                  key must allow this task's execution role"
             }
         };
-        out.push(Diagnostic::info(
-            "ES038",
+        out.push(out.diag(
             site.site.path.clone(),
             format!(
                 "{}: the reference is in account {}, the task runs in {own}; cross-account reads need set-up in the \
@@ -116,7 +114,7 @@ pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Vec<Diagnosti
 }
 
 /// ES035: JSON-key and version selection need Fargate platform 1.4.0.
-pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
     if !td.requires_fargate() {
         return;
@@ -124,8 +122,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     for site in &input.sites {
         if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
-            out.push(Diagnostic::error(
-                "ES035",
+            out.push(out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: the reference selects a JSON key or a version, which Fargate supports from platform version \
@@ -138,27 +135,26 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Vec<Diagnostic
     }
 }
 
-/// ES036: the same requirement as a reminder when the platform version is
-/// not known (Fargate) or the launch type is EC2 (agent 1.37.0).
-pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
-    let (td, ctx) = (input.td, input.ctx);
-    let fargate = td.requires_fargate();
-    if fargate && platform_version(ctx).is_some() {
-        return; // Known: ES035 decides.
+/// ES036: the same requirement as a reminder on EC2 (agent 1.37.0). Not on
+/// Fargate: with platform 1.3.0 retired (ES066) every Fargate task runs
+/// 1.4.0 or later, where JSON keys and versions work.
+pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Report<'_>) {
+    if input.td.requires_fargate() {
+        // A known old platform: ES035 (and ES066) decide. An unknown one is
+        // 1.4.0 or later, since 1.3.0 is retired and runs no task any more.
+        return;
     }
     for site in &input.sites {
         if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
-        let requirement = if fargate {
-            "Fargate supports this from platform version 1.4.0: make sure the service uses 1.4.0 or LATEST"
-        } else {
-            "on EC2 this needs ECS container agent 1.37.0 or later on the container instances"
-        };
-        out.push(Diagnostic::info(
-            "ES036",
+        out.push(out.diag(
             site.site.path.clone(),
-            format!("{}: the reference selects a JSON key or a version; {requirement}", describe_site(&site.site)),
+            format!(
+                "{}: the reference selects a JSON key or a version; on EC2 this needs ECS container agent 1.37.0 \
+                 or later on the container instances",
+                describe_site(&site.site)
+            ),
         ));
     }
 }
@@ -254,7 +250,8 @@ mod tests {
         check("ES035", &on("1.4.0"), &[(fargate(&[key]), &[])]);
         check("ES035", &on("LATEST"), &[(fargate(&[key]), &[])]);
         check("ES035", &known_ctx(), &[(fargate(&[key]), &[])]);
-        check("ES036", &known_ctx(), &[(fargate(&[key, whole]), P0), (task(&[key]), P0), (task(&[whole]), &[])]);
+        // Fargate runs 1.4.0 or later now (1.3.0 is retired): no reminder.
+        check("ES036", &known_ctx(), &[(fargate(&[key, whole]), &[]), (task(&[key]), P0), (task(&[whole]), &[])]);
         check("ES036", &on("1.3.0"), &[(fargate(&[key]), &[])]);
         let ec2 = &run("ES036", &td(task(&[key])), &known_ctx())[0];
         assert!(ec2.message.contains("1.37.0"), "{}", ec2.message);

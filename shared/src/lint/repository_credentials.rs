@@ -1,15 +1,15 @@
 //! `repositoryCredentials.credentialsParameter`: private-registry
 //! credentials come from a Secrets Manager secret in the task's account.
 
-use super::Input;
 use super::value_from::describe_site;
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Input, Report};
+use crate::diagnostic::Severity;
 use crate::secret_ref::{RefSite, SecretRef};
 
 /// ES055: registry credentials must be a Secrets Manager secret. The API
 /// takes a bare secret name in the task's region (the console does not),
 /// so a bare name is a warning; an SSM parameter ARN is an error.
-pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Report<'_>) {
     for site in &input.sites {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;
@@ -26,9 +26,7 @@ pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
             ),
             _ => continue,
         };
-        out.push(Diagnostic::new(
-            "ES055",
-            severity,
+        out.push(out.diag_as(severity,
             site.site.path.clone(),
             format!(
                 "{}: `credentialsParameter` {problem}; store the registry's {{\"username\", \"password\"}} as a \
@@ -41,7 +39,7 @@ pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Vec<Diagnostic>) 
 
 /// ES056: the registry-credentials secret should live in the task's own
 /// account (checked only when the account is known).
-pub(super) fn other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let Some(own) = ctx.account_id.as_deref() else { return };
     for site in &input.sites {
@@ -50,8 +48,7 @@ pub(super) fn other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         }
         let Some(SecretRef::SecretsManager(arn)) = &site.parsed else { continue };
         if arn.location.account != own {
-            out.push(Diagnostic::warning(
-                "ES056",
+            out.push(out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: the registry-credentials secret is in account {}, but the task runs in {own}; ECS expects \

@@ -5,29 +5,35 @@
 //! the task role afterwards. The rules here catch a missing execution role,
 //! the two being one role, and role ARNs that cannot be right.
 
-use super::Input;
-use crate::diagnostic::{Diagnostic, Severity};
+use super::{Input, Report};
+use crate::diagnostic::Severity;
 
 /// ES015: any secret reference makes `executionRoleArn` mandatory.
-pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     if td.execution_role_arn.as_deref().is_some_and(|arn| !arn.trim().is_empty()) {
         return;
     }
+    if td.execution_role_arn.is_none() && input.ctx.container_definitions_only {
+        return; // The resource sets it (ES013 says so).
+    }
     let sites = &input.sites;
-    let Some(first) = sites.first().map(|s| &s.site) else { return };
+    let Some(first) = sites.first().map(|s| &s.site) else {
+        environment_files_need_role(input, out);
+        return;
+    };
     let what = match first.kind {
         crate::secret_ref::RefSite::Secret => "`secrets`",
         crate::secret_ref::RefSite::SecretOption => "log `secretOptions`",
         crate::secret_ref::RefSite::RepositoryCredentials => "`repositoryCredentials`",
+        crate::secret_ref::RefSite::EnvironmentFile => "`environmentFiles`",
     };
     let role_hint = if td.task_role_arn.is_some() {
         " The `taskRoleArn` does not count: it is what your application uses after start."
     } else {
         ""
     };
-    out.push(Diagnostic::error(
-        "ES015",
+    out.push(out.diag(
         "/executionRoleArn",
         format!(
             "the task references {} secret{} (first: {what} at {}) but has no `executionRoleArn`: the ECS agent reads \
@@ -41,13 +47,32 @@ pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Vec<Diagnosti
     ));
 }
 
+/// ES015 for `environmentFiles` alone: the agent reads them from S3 with
+/// the execution role too.
+fn environment_files_need_role(input: &Input<'_>, out: &mut Report<'_>) {
+    let files: usize =
+        input.td.container_definitions.iter().map(|c| c.environment_files.iter().flatten().count()).sum();
+    if files == 0 {
+        return;
+    }
+    out.push(out.diag(
+        "/executionRoleArn",
+        format!(
+            "the task reads {files} environment file{} from S3 but has no `executionRoleArn`: the ECS agent \
+             downloads them with the task execution role (s3:GetObject on each object, s3:GetBucketLocation on its \
+             bucket) before the container starts. Add \"executionRoleArn\" with a role that trusts \
+             ecs-tasks.amazonaws.com and may read them",
+            if files == 1 { "" } else { "s" }
+        ),
+    ));
+}
+
 /// ES016: one role as both execution role and task role.
-pub(super) fn same_role(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn same_role(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     let (Some(exec), Some(task)) = (td.execution_role_arn.as_deref(), td.task_role_arn.as_deref()) else { return };
     if !exec.trim().is_empty() && exec.trim() == task.trim() {
-        out.push(Diagnostic::warning(
-            "ES016",
+        out.push(out.diag(
             "/taskRoleArn",
             "`taskRoleArn` is the same role as `executionRoleArn`: the execution role is what the ECS agent uses to \
              pull images and fetch secrets, the task role is what your application code uses. Sharing one role lets \
@@ -59,7 +84,7 @@ pub(super) fn same_role(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES017: role ARNs must be `arn:PARTITION:iam::ACCOUNT:role/NAME`. The API
 /// also accepts a short role name for `taskRoleArn`, so that is a warning.
-pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
     for (field, value, short_name_ok) in [
         ("taskRoleArn", td.task_role_arn.as_deref(), true),
@@ -70,14 +95,12 @@ pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         let path = format!("/{field}");
         let example = "write arn:aws:iam::123456789012:role/NAME (partition, empty region, 12-digit account, role/ and the role name)";
         if short_name_ok && !value.starts_with("arn:") && is_role_name(value) {
-            out.push(Diagnostic::new(
-                "ES017",
-                Severity::Warning,
+            out.push(out.diag_as(Severity::Warning,
                 path,
                 format!("`{field}` is a bare role name: ECS accepts it for the task role, but the full ARN is unambiguous and what IAM policies and other tools expect; {example}"),
             ));
         } else {
-            out.push(Diagnostic::error("ES017", path, format!("`{field}` {problem}; {example}")));
+            out.push(out.diag(path, format!("`{field}` {problem}; {example}")));
         }
     }
 }
@@ -85,15 +108,14 @@ pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 /// ES018: ECS can only pass roles of the task's own account, so a role ARN
 /// naming another (well-formed) account is a mistake; checked only when the
 /// account is known.
-pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
     let Some(own) = ctx.account_id.as_deref().filter(|a| super::value_from::is_account_id(a)) else { return };
     for (field, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
         let Some(arn) = value.as_deref().filter(|v| check_role_arn(v).is_ok()) else { continue };
         let Some(account) = arn.split(':').nth(4).filter(|a| super::value_from::is_account_id(a)) else { continue };
         if account != own {
-            out.push(Diagnostic::warning(
-                "ES018",
+            out.push(out.diag(
                 format!("/{field}"),
                 format!(
                     "`{field}` is a role in account {account}, but the task runs in {own}: ECS passes only roles of \

@@ -1,9 +1,8 @@
 //! Secrets Manager references: the colon layout of the optional fields,
 //! version selection, the random suffix and the secret's name.
 
-use super::Input;
 use super::value_from::{ParsedSite, describe_site, replace_fix};
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report};
 use crate::secret_ref::{SecretArn, SecretRef};
 
 /// At most this many characters in a secret name.
@@ -20,7 +19,7 @@ fn secret_refs<'s, 'a>(
 
 /// ES050: the optional fields come as none or all three, with empty ones
 /// keeping their colons (`...:secret:db-AbCdEf:username::`).
-pub(super) fn colon_layout(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn colon_layout(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for (site, raw, arn) in secret_refs(sites) {
         if !(1..=2).contains(&arn.optional_fields) {
@@ -28,8 +27,7 @@ pub(super) fn colon_layout(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         }
         let padded = format!("{raw}{}", ":".repeat(3 - usize::from(arn.optional_fields)));
         out.push(
-            Diagnostic::error(
-                "ES050",
+            out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: the reference has {} optional field{} after the secret name; ECS expects none or all three \
@@ -46,12 +44,11 @@ pub(super) fn colon_layout(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES051: a version stage or a version id, not both.
-pub(super) fn stage_and_id(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn stage_and_id(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for (site, _, arn) in secret_refs(sites) {
         if arn.version_stage.is_some() && arn.version_id.is_some() {
-            out.push(Diagnostic::error(
-                "ES051",
+            out.push(out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: the reference gives both a version stage and a version id; give one of them (leave the \
@@ -65,12 +62,11 @@ pub(super) fn stage_and_id(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES052: a partial ARN (no `-XXXXXX`) is a known cause of
 /// ResourceInitializationError.
-pub(super) fn partial_arn(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn partial_arn(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for (site, _, arn) in secret_refs(sites) {
         if arn.suffix.is_none() {
-            out.push(Diagnostic::warning(
-                "ES052",
+            out.push(out.diag(
                 site.site.path.clone(),
                 format!(
                     "{}: partial ARN — secret `{}` is referenced without the 6-character suffix AWS appended at \
@@ -87,13 +83,12 @@ pub(super) fn partial_arn(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES053: `my-secret` may be secret `my` with suffix `secret`, or a partial
 /// ARN of `my-secret`.
-pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for (site, _, arn) in secret_refs(sites) {
         let Some(suffix) = arn.suffix.as_deref().filter(|_| !arn.suffix_certain) else { continue };
         let full = arn.full_name();
-        out.push(Diagnostic::info(
-            "ES053",
+        out.push(out.diag(
             site.site.path.clone(),
             format!(
                 "{}: `-{suffix}` reads as the random suffix of secret `{}`, but it may be the end of the name \
@@ -110,9 +105,10 @@ pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES054: secret names use letters, digits and `/_+=.@-`, up to 512
-/// characters. Also checks the secret behind an SSM
+/// characters; a service-managed secret's `<service>!` prefix is part of a
+/// valid name (`rds!db-…`). Also checks the secret behind an SSM
 /// `/aws/reference/secretsmanager/NAME` reference.
-pub(super) fn secret_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn secret_name(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for site in sites {
         let name = match site.parsed.as_ref() {
@@ -124,15 +120,16 @@ pub(super) fn secret_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
             None => continue,
         };
         let chars = name.chars().count();
+        // `rds!cluster-…`: AWS services create secrets under `<service>!`.
+        let own_part = service_managed_prefix(name).map_or(name, |(_, rest)| rest);
         let problem = if chars > MAX_SECRET_NAME_CHARS {
             format!("is {chars} characters long; the most is {MAX_SECRET_NAME_CHARS}")
-        } else if let Some(bad) = name.chars().find(|&c| !is_secret_name_char(c)) {
+        } else if let Some(bad) = own_part.chars().find(|&c| !is_secret_name_char(c)) {
             format!("contains `{}`; secret names use letters, digits and `/_+=.@-`", bad.escape_default())
         } else {
             continue;
         };
-        out.push(Diagnostic::error(
-            "ES054",
+        out.push(out.diag(
             site.site.path.clone(),
             format!(
                 "{}: secret name `{}` {problem}; no secret can have that name — check the reference",
@@ -141,6 +138,19 @@ pub(super) fn secret_name(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+}
+
+/// `rds!cluster-3f1c…` → (`rds`, `cluster-3f1c…`): secrets that AWS services
+/// create and manage (RDS master-user passwords, Redshift, …) carry the
+/// service's name and `!` before a name of their own. Such names are valid
+/// to reference (no user can create one, so the `!` is not a typo).
+pub fn service_managed_prefix(name: &str) -> Option<(&str, &str)> {
+    let (service, rest) = name.split_once('!')?;
+    let service_ok = !service.is_empty()
+        && service.len() <= 32
+        && service.starts_with(|c: char| c.is_ascii_lowercase())
+        && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    (service_ok && !rest.is_empty()).then_some((service, rest))
 }
 
 fn is_secret_name_char(c: char) -> bool {

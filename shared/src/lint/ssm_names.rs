@@ -5,9 +5,8 @@
 //! bridge `/aws/reference/secretsmanager/NAME`) are valid to reference even
 //! though users cannot create names starting with `aws`.
 
-use super::Input;
 use super::value_from::{ParsedSite, describe_site, replace_fix};
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report};
 use crate::secret_ref::{SecretRef, partition_for_region};
 
 /// At most this many characters in a parameter name.
@@ -53,13 +52,15 @@ fn starts_with_reserved(s: &str) -> bool {
 }
 
 /// ES040: parameter names use `a-zA-Z0-9_.-` and `/`.
-pub(super) fn characters(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn characters(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         if r.name.starts_with(SECRETS_MANAGER_BRIDGE) {
             continue; // The secret's name follows Secrets Manager's rules (ES054).
         }
-        let bad: String = r.name.chars().filter(|&c| !(c.is_ascii_alphanumeric() || "_.-/".contains(c))).fold(
+        // A `:3` / `:prod` selector is explained by ES047; check the name before it.
+        let name = version_selector_of(r.name).map_or(r.name, |(name, _)| name);
+        let bad: String = name.chars().filter(|&c| !(c.is_ascii_alphanumeric() || "_.-/".contains(c))).fold(
             String::new(),
             |mut acc, c| {
                 if !acc.contains(c) && acc.chars().count() < 10 {
@@ -70,8 +71,7 @@ pub(super) fn characters(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         );
         if !bad.is_empty() {
             let shown: Vec<String> = bad.chars().map(|c| format!("`{}`", c.escape_default())).collect();
-            out.push(Diagnostic::error(
-                "ES040",
+            out.push(out.diag(
                 r.site.site.path.clone(),
                 format!(
                     "{}: parameter name `{}` contains {} — SSM parameter names use only letters, digits, `_`, `.`, `-` \
@@ -85,14 +85,46 @@ pub(super) fn characters(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `/app/db:3` → (`/app/db`, `3`): a parameter name followed by an SSM
+/// version number or label, the `name:selector` form the SSM API's
+/// GetParameter takes. `None` when there is no such selector.
+pub(super) fn version_selector_of(name: &str) -> Option<(&str, &str)> {
+    let (base, selector) = name.rsplit_once(':')?;
+    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(&b));
+    (plain(base) && plain(selector) && !selector.contains('/')).then_some((base, selector))
+}
+
+/// ES047: ECS does not accept SSM version or label selectors in
+/// `valueFrom` (`/app/db:3`, `name:prod`; containers-roadmap #859): the
+/// agent asks GetParameters for a parameter literally called `/app/db:3`.
+pub(super) fn version_selector(input: &Input<'_>, out: &mut Report<'_>) {
+    for r in ssm_refs(&input.sites) {
+        let Some((name, selector)) = version_selector_of(r.name) else { continue };
+        let what = if selector.bytes().all(|b| b.is_ascii_digit()) { "version" } else { "label" };
+        out.push(out.diag(
+            r.site.site.path.clone(),
+            format!(
+                "{}: `{}` selects SSM parameter {what} `{}` of `{}`, but ECS does not accept version or label \
+                 selectors in valueFrom (aws/containers-roadmap#859) and the task fails to start. Reference the \
+                 parameter without `:{}` (ECS reads its latest version), or keep the pinned value in its own \
+                 parameter or in a Secrets Manager secret, whose ARN has version-stage and version-id fields",
+                describe_site(&r.site.site),
+                super::names::shorten(r.raw),
+                super::names::shorten(selector),
+                super::names::shorten(name),
+                super::names::shorten(selector)
+            ),
+        ));
+    }
+}
+
 /// ES041: user parameters cannot start with `aws` or `ssm` (any case), so
 /// a reference to `awsExampleParameter` can never resolve.
-pub(super) fn reserved_prefix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn reserved_prefix(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         if !r.name.starts_with('/') && starts_with_reserved(r.name) {
-            out.push(Diagnostic::error(
-                "ES041",
+            out.push(out.diag(
                 r.site.site.path.clone(),
                 format!(
                     "{}: parameter `{}` cannot exist — SSM reserves names starting with `aws` or `ssm` (any case). \
@@ -109,15 +141,14 @@ pub(super) fn reserved_prefix(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES042: whether a leading `/` exempts `/ssm-db/pw` from the prefix ban
 /// is unverified, so such names get a warning, not an error.
-pub(super) fn reserved_first_level(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn reserved_first_level(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         let Some(rest) = r.name.strip_prefix('/') else { continue };
         if is_aws_public(r.name) || !starts_with_reserved(rest) {
             continue;
         }
-        out.push(Diagnostic::warning(
-            "ES042",
+        out.push(out.diag(
             r.site.site.path.clone(),
             format!(
                 "{}: parameter `{}` starts with `aws`/`ssm`, which SSM reserves; a leading `/` may not exempt it \
@@ -131,7 +162,7 @@ pub(super) fn reserved_first_level(input: &Input<'_>, out: &mut Vec<Diagnostic>)
 }
 
 /// ES043: at most 15 levels.
-pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         if r.name.starts_with(SECRETS_MANAGER_BRIDGE) {
@@ -139,9 +170,7 @@ pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         }
         let levels = r.name.trim_start_matches('/').split('/').count();
         if levels > MAX_LEVELS {
-            out.push(Diagnostic::error(
-                "ES043",
-                r.site.site.path.clone(),
+            out.push(out.diag(r.site.site.path.clone(),
                 format!(
                     "{}: the parameter name has {levels} levels; SSM allows at most {MAX_LEVELS}: flatten the hierarchy",
                     describe_site(&r.site.site)
@@ -152,7 +181,7 @@ pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// ES044: names up to 1011 characters, ARNs up to 2048.
-pub(super) fn length(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn length(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let sites = &input.sites;
     for r in ssm_refs(sites) {
@@ -178,16 +207,17 @@ pub(super) fn length(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             continue;
         };
-        out.push(Diagnostic::error(
-            "ES044",
-            r.site.site.path.clone(),
-            format!("{}: {problem}: use a shorter name", describe_site(&r.site.site)),
-        ));
+        out.push(
+            out.diag(
+                r.site.site.path.clone(),
+                format!("{}: {problem}: use a shorter name", describe_site(&r.site.site)),
+            ),
+        );
     }
 }
 
 /// ES045: a name with `/` is hierarchical and must start with `/`.
-pub(super) fn missing_leading_slash(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn missing_leading_slash(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         if r.is_arn || r.name.starts_with('/') || !r.name.contains('/') {
@@ -195,8 +225,7 @@ pub(super) fn missing_leading_slash(input: &Input<'_>, out: &mut Vec<Diagnostic>
         }
         let fixed = format!("/{}", r.name);
         out.push(
-            Diagnostic::error(
-                "ES045",
+            out.diag(
                 r.site.site.path.clone(),
                 format!(
                     "{}: `{}` is a hierarchical parameter name without its leading `/`; SSM hierarchical names start \
@@ -213,7 +242,7 @@ pub(super) fn missing_leading_slash(input: &Input<'_>, out: &mut Vec<Diagnostic>
 
 /// ES046: no empty levels: `parameter//prod` (the leading `/` of a
 /// hierarchical name merges into `parameter/`), `/a//b`, or a trailing `/`.
-pub(super) fn empty_level(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn empty_level(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
         let body = r.name.strip_prefix('/').unwrap_or(r.name);
@@ -234,8 +263,7 @@ pub(super) fn empty_level(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             "the parameter name has an empty level (`//` or a trailing `/`)".to_owned()
         };
-        let mut d = Diagnostic::error(
-            "ES046",
+        let mut d = out.diag(
             r.site.site.path.clone(),
             format!("{}: {what}; no parameter has that name — remove the extra `/`", describe_site(&r.site.site)),
         );

@@ -22,7 +22,7 @@ pub(super) fn known_ctx() -> Context {
 pub(super) fn run(code: &str, td: &TaskDefinition, ctx: &Context) -> Vec<Diagnostic> {
     let rule = rule_info(code).unwrap_or_else(|| panic!("no rule {code}"));
     let mut out = Vec::new();
-    (rule.check)(&super::Input::new(td, ctx), &mut out);
+    super::run_rule(rule, &super::Input::new(td, ctx), &mut out);
     for d in &out {
         assert_eq!(d.code, code, "rule {code} emitted {}", d.code);
         assert!(!d.message.is_empty(), "{code} with an empty message");

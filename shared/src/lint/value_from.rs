@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use super::Input;
-use crate::diagnostic::Diagnostic;
+use super::{Input, Report};
 use crate::fix::{Edit, Fix};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
@@ -21,14 +20,16 @@ pub(crate) struct ParsedSite<'a> {
 
 /// Every reference site of the task definition, parsed, in document order.
 pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
-    td.secret_sites()
-        .into_iter()
-        .map(|site| match site.value_from.map(SecretRef::parse) {
-            Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
-            Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
-            None => ParsedSite { site, parsed: None, error: None },
-        })
-        .collect()
+    td.secret_sites().into_iter().map(parse_site).collect()
+}
+
+/// One reference site, parsed.
+pub(super) fn parse_site(site: SecretSite<'_>) -> ParsedSite<'_> {
+    match site.value_from.map(SecretRef::parse) {
+        Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
+        Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
+        None => ParsedSite { site, parsed: None, error: None },
+    }
 }
 
 /// The field name of a site's reference, for messages.
@@ -36,6 +37,7 @@ pub(super) fn field_name(kind: RefSite) -> &'static str {
     match kind {
         RefSite::Secret | RefSite::SecretOption => "valueFrom",
         RefSite::RepositoryCredentials => "credentialsParameter",
+        RefSite::EnvironmentFile => "value",
     }
 }
 
@@ -50,6 +52,7 @@ pub(super) fn describe_site(site: &SecretSite<'_>) -> String {
         RefSite::Secret => format!("secret `{variable}` of {container}"),
         RefSite::SecretOption => format!("log secret option `{variable}` of {container}"),
         RefSite::RepositoryCredentials => format!("registry credentials of {container}"),
+        RefSite::EnvironmentFile => format!("environment file of {container}"),
     }
 }
 
@@ -63,12 +66,10 @@ pub(super) fn replace_fix(title: impl Into<String>, path: &str, value: String) -
 }
 
 /// ES030: `valueFrom` and `credentialsParameter` are required.
-pub(super) fn missing_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn missing_reference(input: &Input<'_>, out: &mut Report<'_>) {
     for ParsedSite { site, .. } in &input.sites {
         if site.value_from.is_none_or(|raw| raw.trim().is_empty()) {
-            out.push(Diagnostic::error(
-                "ES030",
-                site.path.clone(),
+            out.push(out.diag(site.path.clone(),
                 format!(
                     "{} has no `{}`: give the SSM parameter name or ARN, or the Secrets Manager secret ARN, to read the value from",
                     describe_site(site),
@@ -81,13 +82,11 @@ pub(super) fn missing_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES031: a reference that is neither an SSM name/ARN nor a Secrets
 /// Manager ARN; the message is the parser's.
-pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Report<'_>) {
     for ParsedSite { site, error, .. } in &input.sites {
         match error {
             None | Some(SecretRefError::Empty) => {}
-            Some(err) => {
-                out.push(Diagnostic::error("ES031", site.path.clone(), format!("{}: {err}", describe_site(site))))
-            }
+            Some(err) => out.push(out.diag(site.path.clone(), format!("{}: {err}", describe_site(site)))),
         }
     }
 }
@@ -174,7 +173,7 @@ pub(super) fn is_region(region: &str) -> bool {
 }
 
 /// ES032: the account field of every ARN must be 12 digits.
-pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
@@ -182,9 +181,7 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         if account.is_empty() || is_account_id(account) {
             continue;
         }
-        let mut d = Diagnostic::error(
-            "ES032",
-            field.path,
+        let mut d = out.diag(field.path,
             format!(
                 "{}: account id `{}` is not 12 digits (a placeholder left from an example?); write the id of the account \
                  that owns it{}",
@@ -204,7 +201,7 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
 
 /// ES033: the region field of every reference ARN must look like a region.
 /// IAM role ARNs have no region (ES017 reports one that has).
-pub(super) fn region_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
@@ -212,8 +209,7 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
         if region.is_empty() || is_region(region) || field.is_role() {
             continue;
         }
-        let mut d = Diagnostic::error(
-            "ES033",
+        let mut d = out.diag(
             field.path,
             format!(
                 "{}: `{}` is not an AWS region; write the region the parameter or secret lives in, e.g. `us-east-1`",
@@ -249,7 +245,7 @@ fn expected_partition(region: &str) -> &'static str {
 /// ES037: the partition must exist and match the region (`arn:aws:ssm:cn-north-1:…`
 /// cannot resolve). Role ARNs have no region; they are compared with the
 /// task's region when it is known.
-pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) {
     const PARTITIONS: &[&str] =
         &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
     for field in arn_fields(input) {
@@ -264,8 +260,7 @@ pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Vec<Diagnost
         } else {
             continue;
         };
-        let mut d = Diagnostic::error(
-            "ES037",
+        let mut d = out.diag(
             field.path,
             format!(
                 "{}: {problem}; an ARN in the wrong partition can never resolve — fix the partition",
