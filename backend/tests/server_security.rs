@@ -35,7 +35,9 @@ async fn check(case: Case) {
     }
     assert_eq!(
         response.header("content-security-policy"),
-        Some("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'"),
+        Some(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        ),
         "{name}: CSP"
     );
     assert_eq!(response.header("x-frame-options"), Some("DENY"), "{name}");
@@ -244,7 +246,7 @@ async fn the_ui_page_admits_exactly_its_inline_loader_script() {
             response.header("content-security-policy"),
             Some(
                 "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' \
-                 'sha256-HE6cou/bOMQlt28ICbTbDb+Yl3Yh0dhMbkrkr1Lg5fg='; frame-ancestors 'none'"
+                 'sha256-HE6cou/bOMQlt28ICbTbDb+Yl3Yh0dhMbkrkr1Lg5fg='; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
             ),
             "{path}"
         );
