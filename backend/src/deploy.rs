@@ -144,6 +144,7 @@ pub async fn apply_with(
         pending: shared::plan::pending_secret_arns(&outcome.plan, &bundle.region, &account),
         resolved: BTreeMap::new(),
         registered: None,
+        previous_revision: outcome.plan.current_revision.clone(),
         role_created: false,
     };
     let writes_before = aws.calls().writes;
@@ -202,6 +203,8 @@ struct Run<'a> {
     /// Full ARNs of the secrets created so far.
     resolved: BTreeMap<String, String>,
     registered: Option<String>,
+    /// The latest ACTIVE revision when apply observed.
+    previous_revision: Option<String>,
     role_created: bool,
 }
 
@@ -280,7 +283,7 @@ impl Run<'_> {
     async fn register(&self, td: &serde_json::Value) -> Result<String, AwsError> {
         let mut attempt = 1;
         loop {
-            match self.aws.register_task_definition(td).await {
+            match self.aws.register_task_definition(td, self.previous_revision.as_deref()).await {
                 Err(err) if self.role_created && attempt < self.options.register_attempts && role_not_ready(&err) => {
                     tracing::info!(attempt, "the new role is not usable by ECS yet; retrying RegisterTaskDefinition");
                     tokio::time::sleep(self.options.register_retry_delay * attempt).await;

@@ -10,4 +10,6 @@
 pub mod aws;
 pub mod cli;
 pub mod deploy;
+pub mod prompt;
+pub mod protect;
 pub mod server;

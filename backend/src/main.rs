@@ -35,6 +35,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any credential or secret value is in memory.
+    for warning in ecs_secrets::protect::protect_process() {
+        eprintln!("warning: {warning}");
+    }
     // Usage errors exit with clap's code 2, the same as bad input.
     let args = Cli::parse();
     let offline = match args.command {
@@ -53,7 +57,8 @@ fn main() -> ExitCode {
     cli::finish(offline)
 }
 
-/// Runs an AWS-facing command on a tokio runtime; its failures exit 1.
+/// Runs an AWS-facing command on a tokio runtime; its failures exit 1, bad
+/// input 2.
 fn run_async(command: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
     cli::init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -65,6 +70,6 @@ fn run_async(command: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCod
     };
     runtime.block_on(command).unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
-        ExitCode::from(1)
+        ExitCode::from(cli::failure_exit_code(&err))
     })
 }

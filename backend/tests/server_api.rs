@@ -123,6 +123,43 @@ async fn plan_returns_steps_and_names_the_bad_field() {
 }
 
 #[tokio::test]
+async fn plan_and_apply_validate_the_bundle_as_the_cli_does_before_anything_else() {
+    // Regression: the API wrote bundles the CLI refuses (invalid secret
+    // names, regions). Same checks, 400 with the JSON paths, before the
+    // deployer sees anything — also on an offline server.
+    let invalid = server_support::BUNDLE
+        .replace(r#""region":"eu-west-1""#, r#""region":"mars-1""#)
+        .replace(r#""name":"/web/db""#, r#""name":"awsDb""#);
+    let guard = Guard::new(AccessToken::from_text(server_support::TOKEN), server_support::HOST.parse().unwrap());
+    let offline = app(AppState::new(Offline::new("no AWS here"), guard, fixture_dist()));
+    let fake = Fake::default();
+    let saw_canary = Arc::clone(&fake.saw_canary);
+    let online = app_with(fake, fixture_dist());
+    for app in [&online, &offline] {
+        let response = send(app, post("/api/plan", invalid.clone())).await;
+        assert_eq!(response.status, 400, "{}", response.body);
+        let error = &response.json()["error"];
+        assert_eq!(error["code"], "invalid_bundle");
+        assert_eq!(error["path"], "/region");
+        let paths: Vec<&str> =
+            error["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["/region", "/secrets/0/name"], "{error}");
+        assert!(error["message"].as_str().unwrap().contains("`mars-1` is not a region"), "{error}");
+
+        let body = format!(r#"{{"bundle": {invalid}, "values": {{"awsDb": "{CANARY}"}}}}"#);
+        let response = send(app, post("/api/apply", body)).await;
+        assert_eq!(response.status, 400, "{}", response.body);
+        let error = &response.json()["error"];
+        assert_eq!(error["code"], "invalid_bundle");
+        let paths: Vec<&str> =
+            error["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+        assert_eq!(paths, ["/bundle/region", "/bundle/secrets/0/name"], "{error}");
+        assert!(!response.everything().contains(CANARY));
+    }
+    assert_eq!(*saw_canary.lock().unwrap(), None, "the deployer never saw the invalid apply");
+}
+
+#[tokio::test]
 async fn apply_streams_progress_then_the_report_with_values_scrubbed() {
     let fake = Fake::default();
     let saw_canary = Arc::clone(&fake.saw_canary);

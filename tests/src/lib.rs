@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 
 pub mod browser;
+pub mod fault_proxy;
 
 /// The region every test works in.
 pub const REGION: &str = "eu-west-1";

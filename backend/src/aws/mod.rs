@@ -121,7 +121,14 @@ impl AwsError {
                 } else if code.contains("Throttl")
                     || matches!(
                         code,
-                        "ServiceUnavailable" | "InternalFailure" | "ServerException" | "RequestLimitExceeded"
+                        "ServiceUnavailable"
+                            | "ServiceUnavailableException"
+                            | "InternalFailure"
+                            | "InternalServerError"
+                            | "InternalServiceError"
+                            | "ServiceFailure"
+                            | "ServerException"
+                            | "RequestLimitExceeded"
                     )
                 {
                     AwsErrorKind::Unavailable
@@ -151,6 +158,25 @@ impl AwsError {
     fn unexpected(operation: &'static str, message: impl Into<String>) -> Self {
         AwsError::Unexpected { operation, message: message.into() }
     }
+
+    /// Whether the call may have been carried out although it failed: no
+    /// answer arrived (connection lost after sending, a timeout) or AWS
+    /// answered with an internal error. Throttling and every 4xx mean the
+    /// request was refused and nothing happened.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            AwsError::Call { code: None, .. } => true,
+            AwsError::Call { code: Some(code), .. } => {
+                self.kind() == AwsErrorKind::Unavailable && !code.contains("Throttl") && code != "RequestLimitExceeded"
+            }
+            _ => false,
+        }
+    }
+
+    /// `ParameterAlreadyExists`, `ResourceExistsException`, `EntityAlreadyExists`.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self.code(), Some("ParameterAlreadyExists" | "ResourceExistsException" | "EntityAlreadyExists"))
+    }
 }
 
 /// Converts any SDK error into an [`AwsError`], keeping code and request id.
@@ -163,6 +189,11 @@ where
     let message = match (err.code(), err.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
+        _ if matches!(err, SdkError::TimeoutError(_)) => format!(
+            "no answer from AWS in time, the call was abandoned ({}); check the network, the endpoint and the AWS \
+             service health, then run apply again",
+            aws_sdk_ecs::error::DisplayErrorContext(&err)
+        ),
         _ => aws_sdk_ecs::error::DisplayErrorContext(&err).to_string(),
     };
     AwsError::Call { operation, code, message, request_id }
@@ -245,6 +276,15 @@ impl Aws {
 
     fn count_write(&self) {
         self.counters.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How often a write that the SDK must not retry by itself is attempted
+    /// (the configured retry attempts), and the pause before the second one
+    /// (doubled after each further failure).
+    fn write_attempts(&self) -> (u32, Duration) {
+        self.config
+            .retry_config()
+            .map_or((3, Duration::from_secs(1)), |retry| (retry.max_attempts().max(1), retry.initial_backoff()))
     }
 
     /// Resolves credentials, then asks STS who they belong to.
@@ -365,6 +405,26 @@ mod tests {
         assert_eq!(call(Some("ThrottlingException")).kind(), AwsErrorKind::Unavailable);
         assert_eq!(call(None).kind(), AwsErrorKind::Unavailable);
         assert_eq!(call(Some("ClientException")).kind(), AwsErrorKind::Other);
+    }
+
+    #[test]
+    fn which_failures_may_have_taken_effect() {
+        let call = |code: Option<&str>| AwsError::Call {
+            operation: "x",
+            code: code.map(str::to_owned),
+            message: String::new(),
+            request_id: None,
+        };
+        assert!(call(None).may_have_taken_effect(), "no answer: unknown");
+        assert!(call(Some("InternalFailure")).may_have_taken_effect());
+        assert!(call(Some("ServiceUnavailable")).may_have_taken_effect());
+        assert!(!call(Some("ThrottlingException")).may_have_taken_effect(), "throttled requests are not run");
+        assert!(!call(Some("Throttling")).may_have_taken_effect());
+        assert!(!call(Some("ValidationException")).may_have_taken_effect());
+        assert!(call(Some("EntityAlreadyExists")).is_already_exists());
+        assert!(call(Some("ParameterAlreadyExists")).is_already_exists());
+        assert!(call(Some("ResourceExistsException")).is_already_exists());
+        assert!(!call(Some("InternalFailure")).is_already_exists());
     }
 
     #[test]

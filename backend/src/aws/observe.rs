@@ -194,7 +194,10 @@ impl Aws {
         }
     }
 
-    async fn observe_task_definition(&self, family: &str) -> Result<Option<ObservedTaskDefinition>, AwsError> {
+    pub(super) async fn observe_task_definition(
+        &self,
+        family: &str,
+    ) -> Result<Option<ObservedTaskDefinition>, AwsError> {
         if family.is_empty() {
             return Ok(None);
         }

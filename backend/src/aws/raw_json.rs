@@ -83,6 +83,11 @@ pub(super) async fn register_task_definition(
         .family(family)
         .container_definitions(aws_sdk_ecs::types::ContainerDefinition::builder().build())
         .customize()
+        // Never retried by the SDK: a retry after a lost answer registers a
+        // second revision (see `write.rs`).
+        .config_override(
+            aws_sdk_ecs::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled()),
+        )
         .mutate_request(move |request| {
             let length = body.len().to_string();
             *request.body_mut() = SdkBody::from(body.clone());

@@ -38,8 +38,36 @@ pub struct ApplyArgs {
 }
 
 /// Reads a values file. The text is held in a `SecretString` so it is
-/// zeroed when dropped.
+/// zeroed when dropped. A file that others may read gets a warning (the way
+/// ssh warns about a private key), and any error is [`super::BadInput`].
 pub fn read_values(path: &Path) -> anyhow::Result<SecretValues> {
+    if let Some(warning) = values_file_permissions_warning(path) {
+        eprintln!("warning: {warning}");
+    }
+    parse_values(path).map_err(|e| super::BadInput(e).into())
+}
+
+/// A warning when `path` is readable or writable by its group or others.
+#[cfg(unix)]
+pub fn values_file_permissions_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "permissions {mode:04o} for values file {} are too open: other users can read the secret values in it; \
+             run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+pub fn values_file_permissions_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+fn parse_values(path: &Path) -> anyhow::Result<SecretValues> {
     let text = SecretString::from(
         std::fs::read_to_string(path).with_context(|| format!("cannot read values file {}", path.display()))?,
     );
@@ -74,10 +102,10 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     let needed = outcome.values_needed(&bundle, &present);
     if !needed.is_empty() && super::stdin_is_tty() {
         for name in &needed {
-            let value = rpassword::prompt_password(format!("Value for {name} (not echoed): "))
+            let value = crate::prompt::read_secret(&format!("Value for {name} (not echoed): "))
                 .context("cannot read the value from the terminal")?;
-            if !value.is_empty() {
-                values.0.insert(name.clone(), SecretString::from(value));
+            if !value.expose_secret().is_empty() {
+                values.0.insert(name.clone(), value);
             }
         }
         // Planning is pure: re-plan from the same observation.
@@ -191,6 +219,23 @@ mod tests {
         std::fs::write(&path, r#"{"/web/db": "canary-7f3e9b1c"}"#).unwrap();
         let values = read_values(&path).unwrap();
         assert_eq!(values.get("/web/db").map(|v| v.expose_secret().len()), Some(15));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_values_file_others_can_read_gets_a_warning() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = std::env::temp_dir().join(format!("ecs-secrets-values-mode-{}.json", std::process::id()));
+        std::fs::write(&path, "{}").unwrap();
+        for (mode, warned) in [(0o600, false), (0o400, false), (0o640, true), (0o644, true), (0o606, true)] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let warning = values_file_permissions_warning(&path);
+            assert_eq!(warning.is_some(), warned, "mode {mode:o}: {warning:?}");
+            if let Some(warning) = warning {
+                assert!(warning.contains(&format!("{mode:04o}")) && warning.contains("chmod 600"), "{warning}");
+            }
+        }
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -95,10 +95,24 @@ pub enum Format {
     Json,
 }
 
+/// A failure of the AWS-facing commands that is the input's fault (an
+/// unreadable or invalid bundle or values file): exit code
+/// [`exit::BAD_INPUT`], where other failures of those commands exit 1.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct BadInput(#[from] anyhow::Error);
+
+/// The exit code of a failed AWS-facing command.
+pub fn failure_exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<BadInput>().is_some() { exit::BAD_INPUT } else { exit::FINDINGS }
+}
+
 /// Reads and validates a bundle file.
 pub fn load_bundle(path: &Path) -> anyhow::Result<Bundle> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read bundle {}", path.display()))?;
-    Bundle::parse(&text).with_context(|| format!("bundle {}", path.display()))
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read bundle {}", path.display()))
+        .map_err(BadInput)?;
+    Ok(Bundle::parse(&text).with_context(|| format!("bundle {}", path.display())).map_err(BadInput)?)
 }
 
 /// Logging to stderr, filtered by `RUST_LOG` (default `warn`). Whatever

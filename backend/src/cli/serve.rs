@@ -14,7 +14,7 @@ use crate::server::listener::{self, DEFAULT_PORT};
 use crate::server::live::Live;
 use crate::server::offline::Offline;
 use crate::server::session::LaunchCode;
-use crate::server::{AccessToken, AppState, Deployer, Guard, app};
+use crate::server::{AccessToken, AppState, Deployer, Guard, Ui, app};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -37,9 +37,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
 
-    /// The built frontend (trunk's output directory).
-    #[arg(long, value_name = "DIR", env = "ECS_SECRETS_DIST", default_value = "frontend/dist")]
-    pub dist: PathBuf,
+    /// For UI development: serve the frontend from this directory (trunk's
+    /// output) instead of the one built into the binary. Prints a warning:
+    /// the page served there receives this session's token.
+    #[arg(long, value_name = "DIR")]
+    pub dist: Option<PathBuf>,
 
     /// Send AWS requests to this endpoint instead of AWS (e.g. a local emulator).
     #[arg(long, value_name = "URL")]
@@ -79,7 +81,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs the server with `deployer` until Ctrl-C.
-pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Result<ExitCode> {
+pub async fn run_with<D: Deployer>(mut args: ServeArgs, deployer: D) -> anyhow::Result<ExitCode> {
+    // `::ffff:0.0.0.0` is 0.0.0.0 and `::ffff:127.0.0.1` is 127.0.0.1: judge
+    // (and bind) the address the socket really gets.
+    args.host = args.host.to_canonical();
     if let Err(message) = check_host(&args) {
         eprintln!("error: {message}");
         return Ok(ExitCode::from(USAGE));
@@ -98,18 +103,34 @@ pub async fn run_with<D: Deployer>(args: ServeArgs, deployer: D) -> anyhow::Resu
             bound.address
         );
     }
-    if !args.dist.join("index.html").is_file() {
-        eprintln!(
-            "note: no built UI in {}; the page will explain how to build it (`cargo xtask run`)",
-            args.dist.display()
-        );
-    }
+    let ui = match &args.dist {
+        Some(dist) => {
+            eprintln!(
+                "WARNING: --dist: serving the UI from {} instead of the one built into this binary; the page \
+                 served from there receives this session's access token, so use it only for your own UI build",
+                dist.display()
+            );
+            if !dist.join("index.html").is_file() {
+                eprintln!("note: no index.html in {}; the page will explain how to build the UI", dist.display());
+            }
+            Ui::Directory(dist.clone())
+        }
+        None => {
+            if !Ui::Embedded.is_built() {
+                eprintln!(
+                    "note: this binary was built without the UI (frontend/dist was missing); the page explains \
+                     how to build it (`cargo xtask run`)"
+                );
+            }
+            Ui::Embedded
+        }
+    };
 
     let token = AccessToken::generate().context("the operating system's random generator failed")?;
     let code = LaunchCode::generate().context("the operating system's random generator failed")?;
     let guard = Guard::new(token, bound.address).with_launch_code(code);
     let url = guard.launch_url();
-    let router = app(AppState::new(deployer, guard, args.dist.clone()));
+    let router = app(AppState::new(deployer, guard, ui));
 
     // Written without println!: a closed stdout (`serve | head -3`) must not
     // panic a running server.
@@ -186,12 +207,28 @@ mod tests {
         assert!(check_host(&parse(&["--host", "0.0.0.0", "--allow-remote"])).unwrap_err().contains("every interface"));
     }
 
+    #[tokio::test]
+    async fn a_mapped_wildcard_is_refused_like_the_wildcard() {
+        // Regression: `::ffff:0.0.0.0` is not "unspecified" as an IPv6
+        // address, yet the socket listens on every IPv4 interface.
+        for host in ["::ffff:0.0.0.0", "::"] {
+            let args = parse(&["--host", host, "--allow-remote", "--port", "0"]);
+            let code = run_with(args, Offline::new("test")).await.unwrap();
+            assert_eq!(code, ExitCode::from(USAGE), "--host {host}");
+        }
+        let mut mapped_loopback = parse(&["--host", "::ffff:127.0.0.1"]);
+        mapped_loopback.host = mapped_loopback.host.to_canonical();
+        assert_eq!(mapped_loopback.host, "127.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(check_host(&mapped_loopback), Ok(()));
+    }
+
     #[test]
     fn flags_parse_as_documented() {
         let args = parse(&["--port", "0", "--open", "--dist", "d", "--endpoint-url", "http://localhost:5000"]);
         assert_eq!(args.port, Some(0));
         assert!(args.open);
-        assert_eq!(args.dist, PathBuf::from("d"));
+        assert_eq!(args.dist, Some(PathBuf::from("d")));
+        assert_eq!(parse(&[]).dist, None);
         assert_eq!(args.endpoint_url.as_deref(), Some("http://localhost:5000"));
         assert_eq!(args.host, "127.0.0.1".parse::<IpAddr>().unwrap());
     }

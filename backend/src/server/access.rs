@@ -20,11 +20,11 @@
 //! reading any answer.
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -102,16 +102,20 @@ impl Guard {
         &self.launch_code
     }
 
-    /// The origin the UI is served from, e.g. `http://127.0.0.1:4780`.
+    /// The origin the UI is served from, e.g. `http://127.0.0.1:4780`: the
+    /// address actually bound. Printing another loopback address than the
+    /// bound one (127.0.0.1 for 127.0.0.2) would hand the token to whoever
+    /// listens on that other address.
     pub fn origin(&self) -> String {
-        let host = match self.listen.ip() {
-            // A loopback server is opened as 127.0.0.1 even when it listens on
-            // another loopback address: that is the name people recognise.
-            IpAddr::V4(ip) if ip.is_loopback() => "127.0.0.1".to_owned(),
+        format!("http://{}:{}", self.bound_name(), self.listen.port())
+    }
+
+    /// The bound address as it appears in a URL authority (`[v6]`).
+    fn bound_name(&self) -> String {
+        match self.listen.ip() {
             IpAddr::V4(ip) => ip.to_string(),
             IpAddr::V6(ip) => format!("[{ip}]"),
-        };
-        format!("http://{host}:{}", self.listen.port())
+        }
     }
 
     /// The URL to open: the one-time launch code (never the token) rides in
@@ -129,8 +133,9 @@ impl Guard {
         &self.token
     }
 
-    /// Whether a `Host` header value names this server: a loopback name or
-    /// the bound address, with the port the server listens on.
+    /// Whether a `Host` header value names this server: the bound address
+    /// (or `localhost` when that is 127.0.0.1 or ::1, which `localhost`
+    /// resolves to), with the port the server listens on.
     fn host_allowed(&self, host: &str) -> bool {
         let Some((name, port)) = split_host(host) else {
             return false;
@@ -139,14 +144,8 @@ impl Guard {
             return false;
         }
         let name = name.to_ascii_lowercase();
-        if matches!(name.as_str(), "127.0.0.1" | "localhost" | "[::1]") {
-            return true;
-        }
-        let bound = match self.listen.ip() {
-            IpAddr::V4(ip) => ip.to_string(),
-            IpAddr::V6(ip) => format!("[{ip}]"),
-        };
-        name == bound
+        let localhost = matches!(self.listen.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST) | IpAddr::V6(Ipv6Addr::LOCALHOST));
+        name == self.bound_name() || (localhost && name == "localhost")
     }
 }
 
@@ -196,14 +195,33 @@ fn changes_state(method: &Method) -> bool {
 /// Middleware for every request: the `Host` header must name this server,
 /// and the `Origin` header, when present (always, for state-changing
 /// requests), must be this server's own origin.
+///
+/// It also refuses, before any body is read, what the HTTP layer lets
+/// through: several `Host` headers (400), an absolute-form request target
+/// naming another authority (421) and a declared `Content-Length` above
+/// [`super::BODY_LIMIT_BYTES`] (413).
 pub async fn check_host_and_origin(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    match host_and_origin_verdict(&guard, request.method(), request.headers()) {
+    match host_and_origin_verdict(&guard, request.method(), request.uri(), request.headers()) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }
 }
 
-fn host_and_origin_verdict(guard: &Guard, method: &Method, headers: &HeaderMap) -> Result<(), AppError> {
+fn host_and_origin_verdict(guard: &Guard, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), AppError> {
+    if headers.get_all(header::HOST).iter().count() > 1 {
+        return Err(AppError::BadRequest("the request has more than one Host header"));
+    }
+    // `GET http://other.example/ HTTP/1.1`: the target's authority overrides
+    // Host (RFC 9112 §3.2.2), so it must name this server as well.
+    if let Some(authority) = uri.authority()
+        && !guard.host_allowed(authority.as_str())
+    {
+        return Err(AppError::BadHost);
+    }
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > super::BODY_LIMIT_BYTES as u64) {
+        return Err(AppError::PayloadTooLarge);
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
@@ -264,7 +282,8 @@ mod tests {
             ("127.0.0.1:4780", true),
             ("localhost:4780", true),
             ("LOCALHOST:4780", true),
-            ("[::1]:4780", true),
+            ("[::1]:4780", false),
+            ("127.0.0.2:4780", false),
             ("127.0.0.1:4781", false),
             ("127.0.0.1", false),
             ("evil.example:4780", false),
@@ -286,6 +305,22 @@ mod tests {
         let v6 = guard("[fd00::1]:4780");
         assert!(v6.host_allowed("[fd00::1]:4780"));
         assert!(!v6.host_allowed("fd00::1:4780"));
+        assert!(!v6.host_allowed("localhost:4780"));
+        let v6_loopback = guard("[::1]:4780");
+        assert!(v6_loopback.host_allowed("[::1]:4780"));
+        assert!(v6_loopback.host_allowed("localhost:4780"));
+        assert!(!v6_loopback.host_allowed("127.0.0.1:4780"));
+    }
+
+    #[test]
+    fn another_loopback_address_is_printed_and_checked_as_bound() {
+        // Regression: 127.0.0.2 was printed as 127.0.0.1 and Host 127.0.0.1
+        // accepted, so whoever listened on 127.0.0.1:P got the token.
+        let other = guard("127.0.0.2:4780");
+        assert_eq!(other.launch_url(), "http://127.0.0.2:4780/#token=t");
+        assert!(other.host_allowed("127.0.0.2:4780"));
+        assert!(!other.host_allowed("127.0.0.1:4780"));
+        assert!(!other.host_allowed("localhost:4780"));
     }
 
     #[test]

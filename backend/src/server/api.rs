@@ -65,7 +65,22 @@ async fn plan<D: Deployer>(
     State(state): State<AppState<D>>,
     JsonBody(bundle): JsonBody<Bundle>,
 ) -> Result<Json<PlanResponse>, AppError> {
+    validate(&bundle, "")?;
     Ok(Json(state.deployer.plan(&bundle).await?))
+}
+
+/// The checks `ecs-secrets plan` makes when it reads a bundle file, before
+/// anything reaches the [`Deployer`]; `prefix` is where the bundle sits in
+/// the request body, so the paths point into what the client sent.
+fn validate(bundle: &Bundle, prefix: &str) -> Result<(), AppError> {
+    let mut problems = bundle.validate();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    for problem in &mut problems {
+        problem.path.insert_str(0, prefix);
+    }
+    Err(AppError::InvalidBundle { problems })
 }
 
 /// `POST /api/apply` body. `values` maps secret names to their values.
@@ -80,6 +95,7 @@ async fn apply<D: Deployer>(
     State(state): State<AppState<D>>,
     JsonBody(request): JsonBody<ApplyRequest>,
 ) -> Result<Sse<impl futures_util::Stream<Item = apply_stream::EventItem>>, AppError> {
+    validate(&request.bundle, "/bundle")?;
     let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
     let events = apply_stream::start(state.deployer.clone(), request.bundle, request.values, permit);
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))

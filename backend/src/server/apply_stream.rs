@@ -7,8 +7,10 @@
 //! steps still run to the end (stopping between two AWS writes would leave a
 //! half-made change), and the apply lock is held until then.
 //!
-//! Every string sent is scrubbed of the secret values being applied: AWS
-//! validation errors can quote the value they rejected.
+//! Every error message sent is scrubbed of the secret values being applied:
+//! AWS validation errors can quote the value they rejected. Step ids, titles
+//! and names are the user's own choice and never hold a value, so they are
+//! sent as they are (a value `aws` must not garble `create-parameter:/aws/db`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -118,18 +120,33 @@ impl Redactor {
         })
     }
 
-    /// Redacts every string value (not the keys: those are our field names).
+    /// Redacts the `message` fields, wherever they are nested: the only
+    /// place where text from AWS (which may quote a value) is sent.
     fn redact_json(&self, value: serde_json::Value) -> serde_json::Value {
         use serde_json::Value;
         match value {
-            Value::String(text) => Value::String(self.redact(&text)),
             Value::Array(items) => Value::Array(items.into_iter().map(|item| self.redact_json(item)).collect()),
-            Value::Object(fields) => {
-                Value::Object(fields.into_iter().map(|(key, item)| (key, self.redact_json(item))).collect())
-            }
+            Value::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(key, item)| match item {
+                        Value::String(text) if key == Self::MESSAGE_FIELD => {
+                            let text = self.redact(&text);
+                            (key, Value::String(text))
+                        }
+                        other => {
+                            let other = self.redact_json(other);
+                            (key, other)
+                        }
+                    })
+                    .collect(),
+            ),
             other => other,
         }
     }
+
+    /// The field name of error text in every event and report.
+    const MESSAGE_FIELD: &'static str = "message";
 }
 
 /// Replaces the occurrences of `needle` that are not part of a longer word.
@@ -167,10 +184,35 @@ mod tests {
             "x[redacted]x, passport, [redacted], '[redacted]', server"
         );
         assert_eq!(redactor.redact("pass"), "[redacted]");
-        let json = serde_json::json!({"message": "Value 'pass' rejected", "list": ["password1"], "pass": 1});
+        let json =
+            serde_json::json!({"message": "Value 'pass' rejected", "failed": {"message": "password1"}, "pass": 1});
         assert_eq!(
             redactor.redact_json(json),
-            serde_json::json!({"message": "Value '[redacted]' rejected", "list": ["[redacted]"], "pass": 1})
+            serde_json::json!({"message": "Value '[redacted]' rejected", "failed": {"message": "[redacted]"}, "pass": 1})
+        );
+    }
+
+    #[test]
+    fn step_ids_and_names_are_not_garbled_by_a_common_word_value() {
+        // Regression: a value `aws` turned `create-parameter:/aws/db` into
+        // `create-parameter:/[redacted]/db`.
+        let values: SecretValues = serde_json::from_str(r#"{"/aws/db": "aws"}"#).unwrap();
+        let redactor = Redactor::new(&values);
+        let event = ProgressEvent::Failed {
+            step_id: "create-parameter:/aws/db".to_owned(),
+            message: "ValidationException: Value aws rejected for /aws/db".to_owned(),
+            request_id: None,
+        };
+        let sent = redactor.redact_json(serde_json::to_value(&event).unwrap());
+        assert_eq!(sent["stepId"], "create-parameter:/aws/db");
+        assert_eq!(sent["message"], "ValidationException: Value [redacted] rejected for /[redacted]/db");
+        let started = ProgressEvent::Started {
+            step_id: "create-parameter:/aws/db".to_owned(),
+            title: "Create /aws/db".to_owned(),
+        };
+        assert_eq!(
+            redactor.redact_json(serde_json::to_value(&started).unwrap()),
+            serde_json::to_value(&started).unwrap()
         );
     }
 }

@@ -18,6 +18,8 @@ pub enum AppError {
     #[error("the Host header does not name this server (DNS rebinding is refused)")]
     BadHost,
     #[error("{0}")]
+    BadRequest(&'static str),
+    #[error("{0}")]
     ForbiddenOrigin(&'static str),
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -33,8 +35,14 @@ pub enum AppError {
     InvalidJson { path: Option<String>, message: String },
     #[error("{0}")]
     InvalidQuery(String),
+    /// A well-formed bundle that `ecs-secrets plan` would refuse too; every
+    /// problem names its JSON pointer in the request body.
+    #[error("invalid bundle: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidBundle { problems: Vec<shared::bundle::BundleProblem> },
     #[error("another apply is still running; wait for it to finish")]
     ApplyInProgress,
+    #[error("the request took too long to arrive or to answer; try again")]
+    RequestTimeout,
     #[error(transparent)]
     Deploy(#[from] DeployError),
     /// A bug. The text goes to the request log only.
@@ -46,6 +54,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadHost => StatusCode::MISDIRECTED_REQUEST,
+            Self::BadRequest(_) | Self::InvalidBundle { .. } => StatusCode::BAD_REQUEST,
             Self::ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -54,6 +63,7 @@ impl AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::InvalidJson { .. } | Self::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             Self::ApplyInProgress => StatusCode::CONFLICT,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Deploy(error) => match error.code {
                 DeployErrorCode::NoCredentials => StatusCode::SERVICE_UNAVAILABLE,
                 DeployErrorCode::AccessDenied => StatusCode::FORBIDDEN,
@@ -69,6 +79,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadHost => "bad_host",
+            Self::BadRequest(_) => "bad_request",
+            Self::InvalidBundle { .. } => "invalid_bundle",
             Self::ForbiddenOrigin(_) => "forbidden_origin",
             Self::Unauthorized(_) => "unauthorized",
             Self::NotFound(_) => "not_found",
@@ -78,6 +90,7 @@ impl AppError {
             Self::InvalidJson { .. } => "invalid_json",
             Self::InvalidQuery(_) => "invalid_query",
             Self::ApplyInProgress => "apply_in_progress",
+            Self::RequestTimeout => "request_timeout",
             Self::Deploy(error) => error.code.as_str(),
             Self::Internal(_) => "internal",
         }
@@ -91,9 +104,16 @@ impl AppError {
             }
             Self::Deploy(error) => (error.message.clone(), None, error.request_id.clone()),
             Self::InvalidJson { path, message } => (message.clone(), path.clone(), None),
+            Self::InvalidBundle { problems } => {
+                (self.to_string(), problems.first().map(|problem| problem.path.clone()), None)
+            }
             other => (other.to_string(), None, None),
         };
-        ErrorBody { error: ErrorDetail { code: self.code(), message, path, request_id } }
+        let problems = match self {
+            Self::InvalidBundle { problems } => problems.clone(),
+            _ => Vec::new(),
+        };
+        ErrorBody { error: ErrorDetail { code: self.code(), message, path, request_id, problems } }
     }
 
     /// What the request log should record beyond status and code.
@@ -123,6 +143,9 @@ pub struct ErrorDetail {
     /// The AWS request id, when AWS refused a call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Every problem of an invalid bundle (`path` is the first one's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<shared::bundle::BundleProblem>,
 }
 
 /// Attached to error responses so the request log can record the error code

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
 
 use super::AppError;
 
@@ -34,7 +35,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 AppError::InvalidJson { path: None, message: "the request body could not be read".to_owned() }
             }
         })?;
-        parse(&bytes).map(JsonBody)
+        // An apply body carries secret values: the buffer is zeroed once
+        // parsed (the body is collected into one buffer that only this
+        // extractor holds, so taking it out of `Bytes` does not copy it).
+        let body = Zeroizing::new(Vec::from(bytes));
+        parse(&body).map(JsonBody)
     }
 }
 

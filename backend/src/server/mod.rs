@@ -26,7 +26,6 @@ mod security_headers;
 pub mod session;
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -36,6 +35,7 @@ use shared::plan::{ApplyReport, ProgressEvent, Step};
 
 pub use access::{AccessToken, Guard};
 pub use error::AppError;
+pub use frontend::Ui;
 
 /// The largest request body the API accepts (a bundle plus secret values is
 /// a few kilobytes; anything near this size is a mistake or an attack).
@@ -149,7 +149,7 @@ impl DeployErrorCode {
 pub struct AppState<D> {
     deployer: Arc<D>,
     guard: Arc<Guard>,
-    dist: Arc<PathBuf>,
+    ui: Arc<Ui>,
     /// Held for the whole of an apply: two concurrent applies of the same
     /// bundle would race each other in AWS.
     apply_lock: Arc<tokio::sync::Mutex<()>>,
@@ -160,20 +160,21 @@ impl<D> Clone for AppState<D> {
         Self {
             deployer: Arc::clone(&self.deployer),
             guard: Arc::clone(&self.guard),
-            dist: Arc::clone(&self.dist),
+            ui: Arc::clone(&self.ui),
             apply_lock: Arc::clone(&self.apply_lock),
         }
     }
 }
 
 impl<D: Deployer> AppState<D> {
-    /// `guard` knows the token and the address the server listens on; `dist`
-    /// is the built frontend (it may not exist yet: a help page is served).
-    pub fn new(deployer: D, guard: Guard, dist: PathBuf) -> Self {
+    /// `guard` knows the token and the address the server listens on; `ui`
+    /// is the built frontend, embedded or a directory (it may not exist: a
+    /// help page is served then).
+    pub fn new(deployer: D, guard: Guard, ui: impl Into<Ui>) -> Self {
         Self {
             deployer: Arc::new(deployer),
             guard: Arc::new(guard),
-            dist: Arc::new(dist),
+            ui: Arc::new(ui.into()),
             apply_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }

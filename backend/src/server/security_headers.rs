@@ -17,7 +17,11 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 /// The policy of every response that does not carry its own.
-pub const BASE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'";
+pub const BASE_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Directives that end every policy: no framing, no `<base>` that would
+/// re-point the page's relative URLs, no form submissions anywhere.
+const CLOSING_DIRECTIVES: &str = "; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Middleware: the security headers, on every response (API, static files,
 /// errors). A response that already has a CSP (the UI page) keeps it.
@@ -66,7 +70,7 @@ pub fn policy_for_document(html: &str) -> String {
             policy.push_str(hash);
         }
     }
-    policy.push_str("; frame-ancestors 'none'");
+    policy.push_str(CLOSING_DIRECTIVES);
     policy
 }
 
@@ -136,8 +140,10 @@ mod tests {
         assert_eq!(
             policy,
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' \
-             'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; frame-ancestors 'none'"
+             'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; frame-ancestors 'none'; base-uri 'none'; \
+             form-action 'none'"
         );
         assert_eq!(policy_for_document("<p>no scripts</p>"), BASE_POLICY);
+        assert!(BASE_POLICY.ends_with(CLOSING_DIRECTIVES));
     }
 }

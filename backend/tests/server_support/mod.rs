@@ -24,7 +24,7 @@ pub const CANARY: &str = "canary-Zq7xW3-secret-value";
 
 /// A minimal valid bundle with one secret to create.
 pub const BUNDLE: &str = r#"{"version":1,"region":"eu-west-1",
-    "taskDefinition":{"family":"web","containerDefinitions":[]},
+    "taskDefinition":{"family":"web","containerDefinitions":[{"name":"app","image":"nginx"}]},
     "executionRole":{"name":"webExec","create":true,"attachManagedPolicy":null},
     "secrets":[{"store":"ssm","name":"/web/db","create":true}],
     "services":[]}"#;
