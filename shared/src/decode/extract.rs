@@ -8,14 +8,33 @@
 
 use serde_json::Value;
 
+/// The most of a pasted text the decoder reads: 256 KiB. An ECS stopped
+/// reason is a few hundred bytes and a whole `describe-tasks` output of
+/// many tasks fits; beyond that a paste is a log dump, and reading it whole
+/// would only make the decoder slower. The rest is ignored.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The first [`MAX_TEXT_BYTES`] of `text`, cut at a character boundary.
+fn capped(text: &str) -> &str {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Turns pasted text into a single line of plain message text.
 ///
 /// JSON documents contribute all their string values (so a pasted
 /// `describe-tasks` output yields its `stoppedReason` and `taskArn`), a
 /// JSON-quoted string is unquoted, escaped line breaks and quotes are
-/// unescaped, and line breaks become spaces.
+/// unescaped, and line breaks become spaces. Only the first
+/// [`MAX_TEXT_BYTES`] are read, and every step is linear in the length.
 pub(crate) fn normalize(text: &str) -> String {
-    let trimmed = text.trim();
+    let trimmed = capped(text).trim();
     let mut unwrapped = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         match serde_json::from_str::<Value>(trimmed) {
             Ok(value) => {
@@ -36,10 +55,19 @@ pub(crate) fn normalize(text: &str) -> String {
     collapse_whitespace(&join_lines(&unwrapped))
 }
 
+/// True when a line starts a new ARN: it is then never glued to the line
+/// before (two ARNs listed on consecutive lines stay two ARNs; no ARN
+/// contains `arn:` after a name character, since parameter and secret
+/// names have no `:`).
+fn starts_arn(line: &str) -> bool {
+    line.get(..4).is_some_and(|head| head.eq_ignore_ascii_case("arn:"))
+}
+
 /// True when the text was cut into lines of one fixed width (a terminal or
 /// a console copy): every line but the last has the same length, at least
 /// 40 characters, and the last is not longer. Such breaks fall anywhere,
-/// even inside words and ARNs, so the lines are concatenated as they are.
+/// even inside words and ARNs, so the lines are concatenated as they are
+/// (except before a line that starts an ARN).
 fn hard_wrapped(lines: &[&str]) -> bool {
     let Some((last, full)) = lines.split_last() else { return false };
     let Some(width) = full.first().map(|l| l.chars().count()) else { return false };
@@ -49,27 +77,36 @@ fn hard_wrapped(lines: &[&str]) -> bool {
 /// Joins lines with a space, except where a terminal wrapped an ARN: when a
 /// line ends inside a token starting with `arn:` and the next line starts
 /// with a token that looks like ARN text (it has `:`, `/`, `-` or a digit,
-/// unlike an English word), the two halves are glued back together.
+/// unlike an English word, and is not itself the start of an ARN), the two
+/// halves are glued back together.
 fn join_lines(text: &str) -> String {
     let lines: Vec<&str> = text.split(['\n', '\r']).filter(|l| !l.is_empty()).collect();
-    if hard_wrapped(&lines) {
-        return lines.concat();
-    }
+    let wrapped = hard_wrapped(&lines);
     let mut out = String::with_capacity(text.len());
+    // Where the last whitespace-free token of `out` starts: kept up to date
+    // so that each line costs its own length, not the length of `out`.
+    let mut token_start = 0;
     for line in lines {
-        if line.is_empty() {
-            continue;
-        }
         let glue = !out.is_empty()
-            && !out.ends_with(char::is_whitespace)
-            && !line.starts_with(char::is_whitespace)
-            && out.rsplit(char::is_whitespace).next().is_some_and(|last| last.starts_with("arn:"))
-            && line
-                .split(char::is_whitespace)
-                .next()
-                .is_some_and(|first| first.contains([':', '/', '-']) || first.contains(|c: char| c.is_ascii_digit()));
+            && !starts_arn(line)
+            && (wrapped
+                || (!out.ends_with(char::is_whitespace)
+                    && !line.starts_with(char::is_whitespace)
+                    && starts_arn(&out[token_start..])
+                    && line.split(char::is_whitespace).next().is_some_and(|first| {
+                        first.contains([':', '/', '-']) || first.contains(|c: char| c.is_ascii_digit())
+                    })));
         if !out.is_empty() && !glue {
             out.push(' ');
+            token_start = out.len();
+        }
+        match line.rfind(char::is_whitespace) {
+            Some(at) => {
+                let ws = line[at..].chars().next().map_or(1, char::len_utf8);
+                token_start = out.len() + at + ws;
+            }
+            None if out.ends_with(char::is_whitespace) => token_start = out.len(),
+            None => {}
         }
         out.push_str(line);
     }
@@ -152,6 +189,7 @@ pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
 /// Every ARN in the text, in order of appearance, without duplicates.
 pub(crate) fn arns(text: &str) -> Vec<&str> {
     let mut found: Vec<&str> = Vec::new();
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let mut from = 0;
     while let Some(at) = find_ci(text, "arn:", from) {
         let boundary = text[..at].chars().next_back().is_none_or(ends_token) || text[..at].ends_with(':');
@@ -159,7 +197,7 @@ pub(crate) fn arns(text: &str) -> Vec<&str> {
         let end = rest.find(ends_token).unwrap_or(rest.len());
         let token = trim_token(&rest[..end]);
         from = at + end.max(4);
-        if boundary && token.split(':').count() >= 6 && !found.contains(&token) {
+        if boundary && token.split(':').count() >= 6 && seen.insert(token) {
             found.push(token);
         }
     }
@@ -236,9 +274,13 @@ pub(crate) fn endpoint_region(text: &str) -> Option<String> {
         }
     }
     let mut from = 0;
+    // Where the previous host ended: a host never reaches back past it, so
+    // each byte is looked at once however many hosts the text names.
+    let mut floor = 0;
     while let Some(at) = find_ci(text, ".amazonaws.com", from) {
         from = at + 1;
-        let before = &text[..at];
+        let before = &text[floor..at];
+        floor = at;
         let start = before
             .char_indices()
             .rev()
