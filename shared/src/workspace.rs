@@ -359,7 +359,10 @@ impl Workspace {
         })?;
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
-            let bundle: Bundle = from_json_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
+            let bundle: Bundle = crate::import::from_json_value_at(value).map_err(|(path, e)| {
+                let at = if path.is_empty() { "(document)".to_owned() } else { path };
+                WorkspaceImportError::Bundle(format!("{at}: {e}"))
+            })?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
@@ -417,6 +420,7 @@ impl Workspace {
             kms_keys: self.live_kms_keys(),
             images_from_ecr: None,
             uses_awslogs: None,
+            known_secret_arns: Default::default(),
         }
     }
 

@@ -69,6 +69,12 @@ pub struct GenerateOptions {
     /// Whether the `awslogs` driver is used; `None` detects it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uses_awslogs: Option<bool>,
+    /// Full Secrets Manager ARNs that AWS itself returned (CreateSecret,
+    /// DescribeSecret). A reference to one of them ends in its random
+    /// suffix for certain, even when that suffix happens to be all
+    /// lower-case (`…:secret:db-abcdef`); only a typed ARN can be ambiguous.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub known_secret_arns: BTreeSet<String>,
 }
 
 impl GenerateOptions {
@@ -283,6 +289,18 @@ const POLICY_METACHARACTERS: [char; 5] = ['*', '?', '$', '{', '}'];
 
 /// The requirements of one reference site of a task definition.
 pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    site_needs_knowing(site, ctx, kms_keys, &BTreeSet::new())
+}
+
+/// Like [`site_needs`], where `known_secret_arns` are full secret ARNs AWS
+/// returned ([`GenerateOptions::known_secret_arns`]): a reference to one of
+/// them has exactly one reading.
+pub fn site_needs_knowing(
+    site: &SecretSite<'_>,
+    ctx: &Context,
+    kms_keys: &BTreeMap<String, String>,
+    known_secret_arns: &BTreeSet<String>,
+) -> SiteNeeds {
     let mut notes = Vec::new();
     let mut requirements = Vec::new();
     let Some(raw) = site.value_from else {
@@ -298,13 +316,20 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         ));
         return SiteNeeds { requirements, notes };
     }
-    let reference = match SecretRef::parse(raw) {
+    let mut reference = match SecretRef::parse(raw) {
         Ok(reference) => reference,
         Err(error) => {
             notes.push(Note::warning(&site.path, format!("skipped: {error}")));
             return SiteNeeds { requirements, notes };
         }
     };
+    if let SecretRef::SecretsManager(arn) = &mut reference
+        && arn.suffix.is_some()
+        && !arn.suffix_certain
+        && known_secret_arns.contains(&secret_arn(&arn.location, &arn.full_name()))
+    {
+        arn.suffix_certain = true;
+    }
     if site.kind == RefSite::RepositoryCredentials && reference.store() != Store::SecretsManager {
         notes.push(Note::warning(
             &site.path,
@@ -438,9 +463,18 @@ pub fn trust_policy() -> PolicyDocument {
 /// Every requirement of a task definition, with the notes of each site, in
 /// document order.
 pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    task_requirements_knowing(td, ctx, kms_keys, &BTreeSet::new())
+}
+
+fn task_requirements_knowing(
+    td: &TaskDefinition,
+    ctx: &Context,
+    kms_keys: &BTreeMap<String, String>,
+    known_secret_arns: &BTreeSet<String>,
+) -> SiteNeeds {
     let mut all = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
     for site in td.secret_sites() {
-        let needs = site_needs(&site, ctx, kms_keys);
+        let needs = site_needs_knowing(&site, ctx, kms_keys, known_secret_arns);
         all.requirements.extend(needs.requirements);
         all.notes.extend(needs.notes);
     }
@@ -456,7 +490,8 @@ pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap
 /// exactly is left out with a warning.
 pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generated {
     let ctx = opts.context();
-    let SiteNeeds { requirements, mut notes } = task_requirements(td, &ctx, &opts.kms_keys);
+    let SiteNeeds { requirements, mut notes } =
+        task_requirements_knowing(td, &ctx, &opts.kms_keys, &opts.known_secret_arns);
     let mut by_action: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for requirement in &requirements {
         by_action.entry(&requirement.action).or_default().extend(requirement.resources.iter().map(String::as_str));
