@@ -162,23 +162,58 @@ fn trim_token(token: &str) -> &str {
     token.trim_end_matches(['.', ':'])
 }
 
+/// The normalised text of an error, with an ASCII-lower-cased copy for the
+/// many case-insensitive marker searches: each is then one `str::find`
+/// (linear, and fast even in a debug build) instead of a comparison at
+/// every byte. Lower-casing ASCII keeps every byte offset, so an offset
+/// found in the copy indexes the text.
+#[derive(Debug)]
+pub(crate) struct Line {
+    text: String,
+    lower: String,
+}
+
+impl Line {
+    pub(crate) fn new(text: String) -> Line {
+        let lower = text.to_ascii_lowercase();
+        Line { text, lower }
+    }
+}
+
+impl From<&str> for Line {
+    fn from(text: &str) -> Line {
+        Line::new(text.to_owned())
+    }
+}
+
+impl std::ops::Deref for Line {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Byte offset of `needle` in `haystack`, ignoring ASCII case, starting at `from`.
-pub(crate) fn find_ci(haystack: &str, needle: &str, from: usize) -> Option<usize> {
-    let hay = haystack.as_bytes();
-    let needle = needle.as_bytes();
-    if needle.is_empty() || hay.len() < needle.len() {
+pub(crate) fn find_ci(haystack: &Line, needle: &str, from: usize) -> Option<usize> {
+    if needle.is_empty() {
         return None;
     }
-    (from..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+    let mut from = from;
+    while !haystack.lower.is_char_boundary(from) {
+        from += 1;
+    }
+    let needle = needle.to_ascii_lowercase();
+    haystack.lower.get(from..)?.find(&needle).map(|at| at + from)
 }
 
 /// True when `haystack` contains `needle`, ignoring ASCII case.
-pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
+pub(crate) fn contains_ci(haystack: &Line, needle: &str) -> bool {
     find_ci(haystack, needle, 0).is_some()
 }
 
 /// The token that starts right after the first `marker` (case-insensitive).
-pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+pub(crate) fn token_after<'a>(text: &'a Line, marker: &str) -> Option<&'a str> {
     let start = find_ci(text, marker, 0)? + marker.len();
     let rest = text[start..].trim_start();
     let end = rest.find(ends_token).unwrap_or(rest.len());
@@ -187,7 +222,7 @@ pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
 }
 
 /// Every ARN in the text, in order of appearance, without duplicates.
-pub(crate) fn arns(text: &str) -> Vec<&str> {
+pub(crate) fn arns(text: &Line) -> Vec<&str> {
     let mut found: Vec<&str> = Vec::new();
     let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let mut from = 0;
@@ -222,7 +257,7 @@ pub(crate) fn arn_account(arn: &str) -> Option<&str> {
 /// The role behind the caller named in an `AccessDeniedException`: the
 /// `assumed-role/NAME/SESSION` of an STS ARN becomes the IAM role ARN
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME`; a plain role ARN is kept.
-pub(crate) fn role(text: &str) -> Option<String> {
+pub(crate) fn role(text: &Line) -> Option<String> {
     for arn in arns(text) {
         let mut parts = arn.splitn(6, ':');
         let (_, partition, service, _, account, resource) =
@@ -247,7 +282,7 @@ pub(crate) fn role(text: &str) -> Option<String> {
 
 /// The policy named in newer denial messages
 /// (`… with an explicit deny in an identity-based policy: arn:aws:iam::1:policy/P`).
-pub(crate) fn named_policy(text: &str) -> Option<String> {
+pub(crate) fn named_policy(text: &Line) -> Option<String> {
     arns(text)
         .into_iter()
         .find(|arn| arn_service(arn) == Some("iam") && arn.split(':').nth(5).is_some_and(|r| r.starts_with("policy/")))
@@ -255,19 +290,19 @@ pub(crate) fn named_policy(text: &str) -> Option<String> {
 }
 
 /// The IAM action named after `is not authorized to perform:`.
-pub(crate) fn denied_action(text: &str) -> Option<String> {
+pub(crate) fn denied_action(text: &Line) -> Option<String> {
     token_after(text, "is not authorized to perform:").filter(|a| a.contains(':')).map(str::to_owned)
 }
 
 /// The resource named after `on resource:`.
-pub(crate) fn denied_resource(text: &str) -> Option<String> {
+pub(crate) fn denied_resource(text: &Line) -> Option<String> {
     token_after(text, "on resource:").map(str::to_owned)
 }
 
 /// A region named in an AWS endpoint host (`secretsmanager.eu-west-1.amazonaws.com`)
 /// or in the EC2 agent's `… from SSM Parameter Store in us-east-1: …` /
 /// `… from AWS Secrets Manager in region us-east-1: …`.
-pub(crate) fn endpoint_region(text: &str) -> Option<String> {
+pub(crate) fn endpoint_region(text: &Line) -> Option<String> {
     for marker in ["Parameter Store in", "in region"] {
         if let Some(region) = token_after(text, marker).filter(|r| looks_like_region(r)) {
             return Some(region.to_owned());
@@ -306,7 +341,7 @@ pub(crate) fn looks_like_region(label: &str) -> bool {
 
 /// The parameter names listed after `invalid parameters:` or
 /// `invalid ssm parameters:` (comma- or space-separated).
-pub(crate) fn invalid_parameters(text: &str) -> Vec<String> {
+pub(crate) fn invalid_parameters(text: &Line) -> Vec<String> {
     let Some(at) = find_ci(text, "invalid ssm parameters:", 0)
         .map(|i| i + "invalid ssm parameters:".len())
         .or_else(|| find_ci(text, "invalid parameters:", 0).map(|i| i + "invalid parameters:".len()))
@@ -359,27 +394,39 @@ mod tests {
     #[test]
     fn arns_stop_at_punctuation() {
         let text = "secret arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf. then (arn:aws:kms:us-east-1:1:key/k)";
-        assert_eq!(arns(text), ["arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "arn:aws:kms:us-east-1:1:key/k"]);
+        assert_eq!(
+            arns(&Line::from(text)),
+            ["arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "arn:aws:kms:us-east-1:1:key/k"]
+        );
     }
 
     #[test]
     fn assumed_roles_become_role_arns() {
         let text = "User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/8e4b is not authorized";
-        assert_eq!(role(text).as_deref(), Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
+        assert_eq!(role(&Line::from(text)).as_deref(), Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
     }
 
     #[test]
     fn regions_from_endpoints() {
-        assert_eq!(endpoint_region("Post \"https://api.ecr.eu-west-1.amazonaws.com/\"").as_deref(), Some("eu-west-1"));
-        assert_eq!(endpoint_region("lookup ssm.us-gov-west-1.amazonaws.com").as_deref(), Some("us-gov-west-1"));
-        assert_eq!(endpoint_region("no host here"), None);
+        assert_eq!(
+            endpoint_region(&Line::from("Post \"https://api.ecr.eu-west-1.amazonaws.com/\"")).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            endpoint_region(&Line::from("lookup ssm.us-gov-west-1.amazonaws.com")).as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(endpoint_region(&Line::from("no host here")), None);
         assert!(!looks_like_region("dkr"));
     }
 
     #[test]
     fn invalid_parameter_lists() {
-        assert_eq!(invalid_parameters("invalid parameters: /x/y, /a/b status code: 400"), ["/x/y", "/a/b"]);
-        assert_eq!(invalid_parameters("invalid ssm parameters: db_pw"), ["db_pw"]);
-        assert!(invalid_parameters("nothing").is_empty());
+        assert_eq!(
+            invalid_parameters(&Line::from("invalid parameters: /x/y, /a/b status code: 400")),
+            ["/x/y", "/a/b"]
+        );
+        assert_eq!(invalid_parameters(&Line::from("invalid ssm parameters: db_pw")), ["db_pw"]);
+        assert!(invalid_parameters(&Line::from("nothing")).is_empty());
     }
 }
