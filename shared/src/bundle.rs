@@ -132,8 +132,8 @@ impl Bundle {
                 let message = crate::json_locate::message_without_position(inner);
                 return BundleError::Syntax { line: inner.line(), column: inner.column(), message };
             }
-            let path = crate::import::pointer_of(err.path());
             let message = crate::json_locate::message_without_position(err.inner());
+            let path = crate::import::pointer_of(err.path()) + &duplicate_key_token(&message);
             BundleError::Invalid { problems: vec![BundleProblem { path, message }] }
         })?;
         let problems = bundle.validate();
@@ -199,6 +199,13 @@ impl Bundle {
                     "empty: give a KMS key id or ARN, or leave kmsKeyId out for the AWS managed key".into(),
                 );
             }
+            if let Some(key) = spec.kms_key_id.as_deref().filter(|k| crate::iam::generate::has_policy_metacharacters(k))
+            {
+                problem(
+                    &format!("/secrets/{i}/kmsKeyId"),
+                    crate::iam::generate::KmsKeyProblem::Wildcard(key.to_owned()).to_string(),
+                );
+            }
         }
         for (i, service) in self.services.iter().enumerate() {
             if service.cluster.trim().is_empty() {
@@ -210,6 +217,16 @@ impl Bundle {
         }
         problems
     }
+}
+
+/// serde reports a key written twice in an object as ``duplicate field `K` ``
+/// at the object's path; the place to fix is the key itself: `/K`.
+fn duplicate_key_token(message: &str) -> String {
+    message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+        .map(|key| format!("/{}", crate::json_pointer::escape(key)))
+        .unwrap_or_default()
 }
 
 fn valid_region(region: &str) -> bool {

@@ -77,9 +77,7 @@ pub fn tokens(pointer: &str) -> Option<Vec<String>> {
 
 /// The error message for a value nested deeper than [`MAX_DEPTH`].
 pub fn too_deep_message() -> String {
-    format!(
-        "nested more than {MAX_DEPTH} levels deep (the most a JSON document may have here): flatten the value"
-    )
+    format!("nested more than {MAX_DEPTH} levels deep (the most a JSON document may have here): flatten the value")
 }
 
 /// Drops a value without recursing into it, however deep it is (a derived

@@ -687,6 +687,10 @@ fn kms_keys(
                 keys.entry(name.to_owned()).or_insert(arn);
             }
             Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
+            // A pattern would widen the role's grant: refuse, never warn.
+            Err(problem @ generate::KmsKeyProblem::Wildcard(_)) => {
+                problems.push(Diagnostic::error("EP011", path, problem.to_string()))
+            }
             Err(problem) => problems.push(Diagnostic::warning("EP011", path, problem.to_string())),
         };
     for (i, spec) in desired.secrets.iter().enumerate() {

@@ -148,6 +148,13 @@ pub fn name_only_secret_pattern(loc: &ArnLocation, name: &str) -> String {
 /// Fails only when a bare parameter name meets an unknown region/account.
 pub fn read_requirements(reference: &SecretRef, ctx: &Context) -> Result<Vec<Requirement>, SecretRefError> {
     let loc = reference.resolve_location(ctx)?;
+    // The location may come from the context (a bare name), which no
+    // parser of the reference has seen: nothing with a wildcard or a
+    // policy variable becomes a resource.
+    let written = reference.canonical_arn(ctx)?;
+    if has_policy_metacharacters(&written) {
+        return Err(SecretRefError::Wildcard(written));
+    }
     let mut needs = Vec::with_capacity(2);
     match reference {
         SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
@@ -202,6 +209,18 @@ pub enum KmsKeyProblem {
     Alias(String),
     #[error("`{0}` is not a KMS key ARN or key id: give arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")]
     NotAKey(String),
+    #[error(
+        "`{0}` contains `*`, `?` or `${{`: in a policy that grants kms:Decrypt on every key the pattern matches; give one exact key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+    )]
+    Wildcard(String),
+}
+
+/// True when `text` contains a character with a meaning in IAM resource
+/// patterns: `*` or `?` (wildcards) or `$`, `{`, `}` (policy variables such
+/// as `${aws:username}`). No ARN, key id, region or account contains them,
+/// and copied into a policy they would grant more than one resource.
+pub fn has_policy_metacharacters(text: &str) -> bool {
+    text.contains(POLICY_METACHARACTERS)
 }
 
 /// The ARN of a customer-managed key given as an ARN or a bare key id (a
@@ -209,6 +228,9 @@ pub enum KmsKeyProblem {
 /// in the same region as the secret or parameter).
 pub fn customer_managed_key_arn(key: &str, loc: &ArnLocation) -> Result<String, KmsKeyProblem> {
     let key = key.trim();
+    if has_policy_metacharacters(key) {
+        return Err(KmsKeyProblem::Wildcard(key.to_owned()));
+    }
     if key.contains("alias/aws/") {
         return Err(KmsKeyProblem::AwsManaged(key.to_owned()));
     }
@@ -307,7 +329,7 @@ pub fn site_needs_knowing(
         notes.push(Note::warning(&site.path, "the reference is missing, so there is nothing to grant; fill it in"));
         return SiteNeeds { requirements, notes };
     };
-    if raw.contains(POLICY_METACHARACTERS) {
+    if has_policy_metacharacters(raw) {
         notes.push(Note::warning(
             &site.path,
             format!(
