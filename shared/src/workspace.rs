@@ -360,8 +360,11 @@ impl Workspace {
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
             let bundle: Bundle = crate::import::from_json_value_at(value).map_err(|(path, e)| {
+                let place = crate::json_locate::locate(text, &path)
+                    .map(|l| format!(" (line {}, column {})", l.start.line, l.start.column))
+                    .unwrap_or_default();
                 let at = if path.is_empty() { "(document)".to_owned() } else { path };
-                WorkspaceImportError::Bundle(format!("{at}: {e}"))
+                WorkspaceImportError::Bundle(format!("{at}{place}: {e}"))
             })?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();

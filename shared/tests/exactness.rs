@@ -121,12 +121,19 @@ fn every_error_names_its_place() {
     // The UI's bundle import names the JSON path, as the CLI does.
     let bundle = r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true},"secrets":[{"store":"SSM","name":"x","create":true}]}"#;
     let Err(WorkspaceImportError::Bundle(message)) = Workspace::empty().import_text(bundle) else { panic!() };
-    assert!(message.starts_with("/secrets/0/store: unknown variant `SSM`"), "{message}");
+    assert!(message.starts_with("/secrets/0/store (line 1, column 152): unknown variant `SSM`"), "{message}");
 
     // A key written twice at the top level: the pointer of the key.
     let twice = r#"{"version":1,"region":"eu-west-1","region":"eu-west-2","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true}}"#;
     let Err(BundleError::Invalid { problems }) = Bundle::parse(twice) else { panic!() };
     assert_eq!(problems[0].path, "/region", "{problems:?}");
+    assert_eq!((problems[0].line, problems[0].column), (Some(1), Some(42)), "{problems:?}");
+    assert!(problems[0].to_string().starts_with("/region (line 1, column 42): duplicate field"), "{}", problems[0]);
+
+    // Problems found after parsing are placed in the text too.
+    let bad_region = "{\"version\":1,\n \"region\":\"Europe\",\"taskDefinition\":{\"family\":\"web\",\"containerDefinitions\":[{}]},\"executionRole\":{\"name\":\"r\",\"create\":true}}";
+    let Err(BundleError::Invalid { problems }) = Bundle::parse(bad_region) else { panic!() };
+    assert_eq!((problems[0].path.as_str(), problems[0].line, problems[0].column), ("/region", Some(2), Some(2)));
 
     // The describe-wrapper note escapes its pointer (RFC 6901).
     let imported = import(r#"{"taskDefinition":{"containerDefinitions":[]},"a/b~c":1}"#).unwrap();

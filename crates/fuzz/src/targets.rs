@@ -80,7 +80,7 @@ fn workspace_error_placed(text: &str, error: &WorkspaceImportError) -> Result<()
         WorkspaceImportError::Syntax { line, .. } => line_column(*line, "workspace import"),
         WorkspaceImportError::TaskDefinition(error) => import_error_placed(text, error),
         WorkspaceImportError::Bundle(message) => {
-            let path = message.split(": ").next().unwrap_or_default();
+            let path = message.split([' ', ':']).next().unwrap_or_default();
             if path == "(document)" { Ok(()) } else { placed(text, path, "workspace bundle import") }
         }
     }
