@@ -262,6 +262,9 @@ fn thread_cpu_time() -> Option<Duration> {
     text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
 }
 
+/// The largest input the harness makes (the size of the large error text).
+pub const MAX_INPUT_BYTES: usize = 1 << 20;
+
 struct Input {
     kind: Kind,
     text: String,
@@ -285,7 +288,7 @@ fn next_input(corpus: &Corpus, large: &[(Kind, String)], i: u64, rng: &mut Rng) 
         0..=35 => Kind::TaskDefinition,
         36..=55 => Kind::Bundle,
         56..=75 => Kind::Policy,
-        76..=97 => Kind::ErrorText,
+        76..=98 => Kind::ErrorText,
         _ => Kind::DeepValue,
     };
     let Some(seeds) = corpus.seeds.get(&kind).filter(|s| !s.is_empty()) else {
@@ -307,6 +310,16 @@ fn next_input(corpus: &Corpus, large: &[(Kind, String)], i: u64, rng: &mut Rng) 
         Kind::ErrorText => mutate::mutate_error_text(&mut text, rng),
         _ if seed.value.is_none() || rng.one_in(4) => mutate::mutate_text(&mut text, rng),
         _ => {}
+    }
+    // Repeated duplications can grow a seed without bound; nothing the core
+    // is given is larger than a 1 MB error text (a task definition is at
+    // most 64 KiB), so neither is a fuzz input.
+    if text.len() > MAX_INPUT_BYTES {
+        let mut end = MAX_INPUT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
     }
     Input { kind, text, large: false }
 }
