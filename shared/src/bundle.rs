@@ -98,17 +98,43 @@ impl SecretValues {
     }
 }
 
-/// One thing wrong with a bundle: where (a JSON pointer) and what to do.
+/// One thing wrong with a bundle: where (a JSON pointer, and the line and
+/// column in the text when the bundle was read from text) and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BundleProblem {
     pub path: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl BundleProblem {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        BundleProblem { path: path.into(), message: message.into(), line: None, column: None }
+    }
+
+    /// Fills in the line and column of the path in `text` (of the nearest
+    /// ancestor that is there, for a missing field).
+    fn placed_in(mut self, text: &str) -> Self {
+        if self.line.is_none()
+            && let Some(location) = crate::json_locate::locate(text, &self.path)
+        {
+            self.line = Some(location.start.line);
+            self.column = Some(location.start.column);
+        }
+        self
+    }
 }
 
 impl std::fmt::Display for BundleProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let path = if self.path.is_empty() { "(document)" } else { &self.path };
-        write!(f, "{path}: {}", self.message)
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "{path} (line {line}, column {column}): {}", self.message),
+            _ => write!(f, "{path}: {}", self.message),
+        }
     }
 }
 
@@ -132,18 +158,25 @@ impl Bundle {
                 let message = crate::json_locate::message_without_position(inner);
                 return BundleError::Syntax { line: inner.line(), column: inner.column(), message };
             }
-            let path = crate::import::pointer_of(err.path());
             let message = crate::json_locate::message_without_position(err.inner());
-            BundleError::Invalid { problems: vec![BundleProblem { path, message }] }
+            let path = crate::import::pointer_of(err.path()) + &duplicate_key_token(&message);
+            // serde_json knows where in the text the value that did not fit ends.
+            let (line, column) = (err.inner().line(), err.inner().column());
+            let problem = BundleProblem {
+                line: (line > 0).then_some(line),
+                column: (line > 0).then_some(column),
+                ..BundleProblem::new(path, message)
+            };
+            BundleError::Invalid { problems: vec![problem.placed_in(text)] }
         })?;
-        let problems = bundle.validate();
+        let problems: Vec<BundleProblem> = bundle.validate().into_iter().map(|p| p.placed_in(text)).collect();
         if problems.is_empty() { Ok(bundle) } else { Err(BundleError::Invalid { problems }) }
     }
 
     /// Checks what serde cannot: the version, the region, names.
     pub fn validate(&self) -> Vec<BundleProblem> {
         let mut problems = Vec::new();
-        let mut problem = |path: &str, message: String| problems.push(BundleProblem { path: path.into(), message });
+        let mut problem = |path: &str, message: String| problems.push(BundleProblem::new(path, message));
         if self.version != BUNDLE_VERSION {
             problem(
                 "/version",
@@ -199,6 +232,13 @@ impl Bundle {
                     "empty: give a KMS key id or ARN, or leave kmsKeyId out for the AWS managed key".into(),
                 );
             }
+            if let Some(key) = spec.kms_key_id.as_deref().filter(|k| crate::iam::generate::has_policy_metacharacters(k))
+            {
+                problem(
+                    &format!("/secrets/{i}/kmsKeyId"),
+                    crate::iam::generate::KmsKeyProblem::Wildcard(key.to_owned()).to_string(),
+                );
+            }
         }
         for (i, service) in self.services.iter().enumerate() {
             if service.cluster.trim().is_empty() {
@@ -210,6 +250,16 @@ impl Bundle {
         }
         problems
     }
+}
+
+/// serde reports a key written twice in an object as ``duplicate field `K` ``
+/// at the object's path; the place to fix is the key itself: `/K`.
+fn duplicate_key_token(message: &str) -> String {
+    message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+        .map(|key| format!("/{}", crate::json_pointer::escape(key)))
+        .unwrap_or_default()
 }
 
 fn valid_region(region: &str) -> bool {

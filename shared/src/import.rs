@@ -68,7 +68,18 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
 }
 
 /// Imports a task definition from an already parsed JSON value.
+///
+/// A value nested deeper than a JSON text may be
+/// ([`crate::json_pointer::MAX_DEPTH`]; for a bare `containerDefinitions`
+/// array one level less, as export wraps it in an object) is refused with
+/// the pointer of the first too-deep value, and dropped without recursion.
 pub fn import_value(value: Value) -> Result<Imported, ImportError> {
+    use crate::json_pointer::{MAX_DEPTH, deeper_than, drop_iteratively, too_deep_message};
+    let limit = if value.is_array() { MAX_DEPTH - 1 } else { MAX_DEPTH };
+    if let Some(path) = deeper_than(&value, limit) {
+        drop_iteratively(value);
+        return Err(ImportError::Shape { path, message: too_deep_message() });
+    }
     let mut notes = Vec::new();
     match value {
         Value::Array(_) => {
@@ -117,7 +128,7 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                             }
                         } else {
                             notes.push(ImportNote {
-                                path: format!("/{key}"),
+                                path: crate::json_pointer::pointer([&key]),
                                 message: format!("dropped `{key}`: not part of a task definition"),
                             });
                         }
@@ -371,7 +382,13 @@ pub fn drop_null_members(value: &mut Value) {
 /// through here: each distinct deserializer a type is read with is another
 /// copy of that type's code in the WASM bundle. Errors are serde_json's own.
 pub fn from_json_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
-    serde_path_to_error::deserialize(value).map_err(serde_path_to_error::Error::into_inner)
+    from_json_value_at(value).map_err(|(_, error)| error)
+}
+
+/// Like [`from_json_value`], keeping the JSON pointer of the value that did
+/// not fit (the same deserializer instance, so no extra code in the WASM).
+pub fn from_json_value_at<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, serde_json::Error)> {
+    serde_path_to_error::deserialize(value).map_err(|err| (pointer_of(err.path()), err.into_inner()))
 }
 
 /// Converts serde_path_to_error's path into a JSON pointer.

@@ -325,12 +325,19 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     // 3. The execution role: trust, least-privilege inline policy (from
     //    `iam::generate`), managed policy.
     let kms_keys = kms_keys(desired, observed, &local, &mut problems);
+    // Every observed secret ARN came from DescribeSecret: full, however its
+    // suffix looks (a lower-case one would otherwise also be read as part of
+    // the name and grant `NAME-??????` for a secret that does not exist, so
+    // that re-apply would rewrite the policy). `extend`, not `collect`.
+    let mut known_secret_arns = BTreeSet::new();
+    known_secret_arns.extend(observed.secrets.values().flatten().map(|s| s.arn.clone()));
     let options = GenerateOptions {
         region: Some(desired.region.clone()),
         account_id: Some(account.clone()),
         kms_keys: kms_keys.clone(),
         images_from_ecr: None,
         uses_awslogs: None,
+        known_secret_arns,
     };
     let generated = generate::permission_policy(&resolved, &options);
     for note in generated.warnings() {
@@ -689,6 +696,11 @@ fn kms_keys(
                 keys.entry(name.to_owned()).or_insert(arn);
             }
             Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
+            // A pattern would widen the role's grant: refuse, never warn.
+            Err(problem @ generate::KmsKeyProblem::Wildcard(_)) => problems.push(Diagnostic {
+                severity: Severity::Error,
+                ..plan_diagnostic("EP011", path, problem.to_string())
+            }),
             Err(problem) => problems.push(plan_diagnostic("EP011", path, problem.to_string())),
         };
     for (i, spec) in desired.secrets.iter().enumerate() {

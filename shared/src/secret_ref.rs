@@ -121,6 +121,10 @@ pub enum SecretRefError {
         "a bare parameter name is valid only in the task's own region and account, and neither is known: pass --region and --account"
     )]
     NeedsRegionAndAccount,
+    #[error(
+        "`{0}` contains `*`, `?` or `${{`: in a policy that would grant every parameter or secret the pattern matches; give the exact region, account and name"
+    )]
+    Wildcard(String),
 }
 
 impl SecretRef {

@@ -64,6 +64,12 @@ fn service(td: &str) -> ObservedService {
 /// The world after a successful apply of the fixture: feeding the plan's
 /// own outputs back in, the way AWS would report them.
 fn applied_world() -> Observed {
+    applied_world_with(SECRET_ARN)
+}
+
+/// [`applied_world`] where CreateSecret returned `secret_arn` (AWS chose its
+/// random suffix).
+fn applied_world_with(secret_arn: &str) -> Observed {
     let first = plan(&bundle(), &empty_world(), &all_values());
     let mut world = empty_world();
     for name in ["/web/db", "/web/splunk"] {
@@ -79,13 +85,13 @@ fn applied_world() -> Observed {
     }
     world.secrets.insert(
         "web/api".into(),
-        Some(ObservedSecret { name: "web/api".into(), arn: SECRET_ARN.into(), kms_key_id: Some(KEY.into()) }),
+        Some(ObservedSecret { name: "web/api".into(), arn: secret_arn.into(), kms_key_id: Some(KEY.into()) }),
     );
     let policy = step_action(&first, "put-role-policy:webExec/ecs-secrets-web");
     let StepAction::PutRolePolicy { policy, .. } = policy else { panic!() };
     // Apply swaps the created secret's real ARN into the policy.
     let policy: Value = serde_json::from_str(
-        &policy.to_string().replace("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-??????", SECRET_ARN),
+        &policy.to_string().replace("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-??????", secret_arn),
     )
     .unwrap();
     world.role = Some(ObservedRole {
@@ -109,7 +115,7 @@ fn applied_world() -> Observed {
     let mut described: Value = serde_json::from_str(
         &task_definition
             .to_string()
-            .replace("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api\"", &format!("{SECRET_ARN}\"")),
+            .replace("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api\"", &format!("{secret_arn}\"")),
     )
     .unwrap();
     let obj = described.as_object_mut().unwrap();
@@ -174,6 +180,19 @@ fn reapplying_an_applied_bundle_is_a_no_op() {
     assert_eq!(plan.current_revision.as_deref(), Some("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2"));
     // The partial ARN in the bundle is registered as the full one.
     assert_eq!(plan.task_definition["containerDefinitions"][0]["secrets"][1]["valueFrom"], SECRET_ARN);
+}
+
+#[test]
+fn reapply_is_zero_writes_when_the_secret_suffix_aws_returned_is_all_lower_case() {
+    // About 1 in 64 moto (1 in 180 AWS) suffixes look like the end of a
+    // name. The ARN came from AWS, so it is full: one exact grant, no
+    // `web/api-abcdef-??????` for a secret that does not exist.
+    let lower = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-abcdef";
+    let world = applied_world_with(lower);
+    let plan = check(&bundle(), &world, &BTreeSet::new(), &[], &[]);
+    assert_eq!(plan.writes, 0);
+    assert!(!serde_json::to_string(&plan).unwrap().contains("??????"), "{plan:#?}");
+    assert!(plan.task_definition.to_string().contains(lower));
 }
 
 #[test]

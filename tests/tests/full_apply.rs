@@ -204,3 +204,66 @@ async fn full_apply_then_reapply_writes_nothing() {
     assert_eq!(replan["writes"], 1, "only the service (running web:2, latest is web:3) should change: {replan}");
     assert_eq!(replan["steps"][0]["id"], "update-service:prod/web");
 }
+
+/// Issue 14 item 2 against the emulator: when the random suffix of a secret
+/// ARN is all lower case (1 in 64 on moto, 1 in 180 on AWS), the ARN AWS
+/// returned is still full. The secret is created until moto picks such a
+/// suffix; apply, then re-apply, must write nothing the second time and the
+/// role's policy must name that one ARN, no `NAME-??????`.
+#[tokio::test(flavor = "multi_thread")]
+async fn reapply_with_a_lowercase_secret_suffix_writes_nothing() {
+    let Some(moto) = Moto::start() else { return };
+    let dir = TempDir::new("lower-suffix");
+    let key = moto.create_kms_key();
+    moto.create_service("prod", "web", "web").await;
+    let config = moto.sdk_config().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let mut arn = String::new();
+    // (63/64)^2000 ≈ 2e-14: the loop finds one.
+    for _ in 0..2000 {
+        let created = secrets
+            .create_secret()
+            .name("web/api")
+            .kms_key_id(&key)
+            .secret_string(format!("{CANARY}-api"))
+            .send()
+            .await
+            .expect("create secret");
+        arn = created.arn.expect("ARN");
+        if arn.rsplit('-').next().is_some_and(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_lowercase())) {
+            break;
+        }
+        secrets.delete_secret().secret_id(&arn).force_delete_without_recovery(true).send().await.expect("delete");
+    }
+    let suffix = arn.rsplit('-').next().unwrap_or_default().to_owned();
+    assert!(suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_lowercase()), "no lower-case suffix: {arn}");
+
+    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key));
+    let values =
+        dir.write("values.json", &json!({"/web/db": CANARY, "/web/splunk": format!("{CANARY}-splunk")}).to_string());
+    let bundle_arg = bundle.to_str().unwrap();
+    let out = moto.run(&["apply", bundle_arg, "--values", values.to_str().unwrap(), "--yes", "--format", "json"], &[]);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "apply failed:\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(!stdout.contains("??????"), "the policy granted a name pattern for a secret AWS named in full:\n{stdout}");
+
+    let iam = aws_sdk_iam::Client::new(&config);
+    let inline = iam.get_role_policy().role_name("webExec").policy_name("ecs-secrets-web").send().await.unwrap();
+    let inline = decode_policy(&inline.policy_document);
+    let granted = inline["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "ReadSecretsManagerSecrets")
+        .map(|s| s["Resource"].clone());
+    assert_eq!(granted, Some(json!(arn)), "{inline:#}");
+
+    let out = moto.run(&["plan", bundle_arg, "--format", "json"], &[]);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "re-plan failed:\n{stderr}");
+    assert_eq!(json_of(&stdout)["writes"], 0, "{stdout}");
+    let out = moto.run(&["apply", bundle_arg, "--format", "json"], &[]);
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "re-apply failed:\n{stderr}");
+    assert_eq!(json_of(&stdout)["writes"], 0, "{stdout}");
+}

@@ -97,6 +97,9 @@ impl KmsKeyArgs {
 /// ARNs and aliases may not.
 fn parse_kms_key(raw: &str) -> Result<(String, String), String> {
     match raw.rsplit_once('=') {
+        Some((_, key)) if shared::iam::generate::has_policy_metacharacters(key) => {
+            Err(shared::iam::generate::KmsKeyProblem::Wildcard(key.to_owned()).to_string())
+        }
         Some((reference, key)) if !reference.is_empty() && !key.is_empty() => {
             Ok((reference.to_owned(), key.to_owned()))
         }

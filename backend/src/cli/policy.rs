@@ -53,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         kms_keys: args.kms.by_reference(),
         images_from_ecr: None,
         uses_awslogs: None,
+        known_secret_arns: Default::default(),
     };
     let td = &loaded.imported.task_definition;
     let generated = generate::permission_policy(td, &options);

@@ -3,7 +3,7 @@
 //! - `cargo xtask run [--release] [-- SERVER-ARGS]`: install the pinned WASM tools, build
 //!   the UI with trunk and start `ecs-secrets serve` on 127.0.0.1.
 //! - `cargo xtask test`: install everything the tests need (browser, AWS emulator, WASM
-//!   tools), prove the core builds for wasm32, build the UI, run every test.
+//!   tools), prove the core builds for wasm32, build the UI, run every test, fuzz the core.
 //!
 //! Plain Rust instead of shell scripts so it runs wherever cargo does and fails with
 //! readable errors; every command it runs is echoed so the log is a recipe.
@@ -31,7 +31,8 @@ Usage:
         --release builds the server with the optimised `release-native` profile.
     cargo xtask test
         Install every pinned tool the tests need (as root also apt packages), then build
-        the core for wasm32, build the UI with trunk and run `cargo test --workspace`.
+        the core for wasm32, build the UI with trunk, run `cargo test --workspace` and
+        fuzz the core (`crates/fuzz`, 200,000 inputs or 150 s).
     cargo xtask setup
         Only the installation part of `cargo xtask test`.
     cargo xtask env
@@ -158,6 +159,11 @@ fn minutes(d: Duration) -> String {
     if secs >= 60 { format!("{}m{:02}s", secs / 60, secs % 60) } else { format!("{secs}s") }
 }
 
+/// How much `cargo xtask test` fuzzes: this many inputs…
+const FUZZ_INPUTS: &str = "200000";
+/// …unless this many seconds pass first (the CI run must stay under 40 min).
+const FUZZ_SECONDS: &str = "150";
+
 fn test() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut stages = Stages::default();
@@ -195,6 +201,24 @@ fn test() -> anyhow::Result<()> {
                 cmd.env(name, value);
             }
             shell::run(&mut cmd)
+        })?;
+        stages.run("fuzz the core", || {
+            // A bounded run of `crates/fuzz` over the corpus in the repository:
+            // it stops after FUZZ_INPUTS inputs or FUZZ_SECONDS, whichever
+            // comes first, and fails on a panic, a slow input or a broken
+            // guarantee (failing inputs are written to target/fuzz-artifacts).
+            shell::run(Command::new(tools::cargo()).current_dir(&layout.root).args([
+                "run",
+                "-p",
+                "fuzz",
+                "--profile",
+                "fuzz",
+                "--",
+                "--inputs",
+                FUZZ_INPUTS,
+                "--seconds",
+                FUZZ_SECONDS,
+            ]))
         })
     })();
     let total = minutes(started.elapsed());

@@ -10,7 +10,7 @@
 use crate::context::Context;
 use crate::secret_ref::{SecretRef, Store};
 
-use super::extract::{self, contains_ci};
+use super::extract::{self, Line, contains_ci};
 use super::{Cause, PolicyKind};
 
 /// Everything the decoder could find in one normalised text.
@@ -44,7 +44,7 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-    pub(crate) fn gather(line: &str, ctx: &Context) -> Facts {
+    pub(crate) fn gather(line: &Line, ctx: &Context) -> Facts {
         let arns = extract::arns(line);
         let role = extract::role(line);
         let denied_action = extract::denied_action(line);
@@ -120,7 +120,7 @@ impl Facts {
 
 /// Which store the failure is about: from the action, the resource ARN, or
 /// the wording of the agent's message.
-fn store_of(action: Option<&str>, resource: Option<&str>, line: &str) -> Option<Store> {
+fn store_of(action: Option<&str>, resource: Option<&str>, line: &Line) -> Option<Store> {
     if let Some(action) = action {
         if action.starts_with("secretsmanager:") {
             return Some(Store::SecretsManager);
@@ -148,7 +148,7 @@ fn store_of(action: Option<&str>, resource: Option<&str>, line: &str) -> Option<
 }
 
 /// The policy kind named in `explicit deny in a …` or `no … allows`.
-fn denied_by(line: &str) -> Option<PolicyKind> {
+fn denied_by(line: &Line) -> Option<PolicyKind> {
     const KINDS: [(&str, PolicyKind); 6] = [
         ("identity-based policy", PolicyKind::IdentityBased),
         ("resource-based policy", PolicyKind::ResourceBased),
@@ -160,10 +160,9 @@ fn denied_by(line: &str) -> Option<PolicyKind> {
     // The sentence that decides is the one after `because` / `with`, so look
     // from the action onwards.
     let from = extract::find_ci(line, "is not authorized to perform", 0).unwrap_or(0);
-    let tail = &line[from..];
     KINDS
         .iter()
-        .filter_map(|(marker, kind)| extract::find_ci(tail, marker, 0).map(|at| (at, *kind)))
+        .filter_map(|(marker, kind)| extract::find_ci(line, marker, from).map(|at| (at, *kind)))
         .min_by_key(|(at, _)| *at)
         .map(|(_, kind)| kind)
 }
@@ -224,12 +223,12 @@ const REGISTRY_MARKERS: [&str; 10] = [
 
 const ACCESS_DENIED_MARKERS: [&str; 3] = ["accessdeniedexception", "not authorized", "access denied"];
 
-fn any_marker(line: &str, markers: &[&str]) -> bool {
+fn any_marker(line: &Line, markers: &[&str]) -> bool {
     markers.iter().any(|m| contains_ci(line, m))
 }
 
 /// Picks the cause; see the module header for the order.
-pub(crate) fn cause(line: &str, facts: &Facts) -> Cause {
+pub(crate) fn cause(line: &Line, facts: &Facts) -> Cause {
     if line.is_empty() {
         return Cause::Unknown;
     }

@@ -5,18 +5,18 @@
 //! policy generator ([`crate::iam::generate`]) writes for that reference.
 
 use crate::context::Context;
-use crate::iam::generate::{SID_KMS, SID_SECRETS_MANAGER, SID_SSM, read_requirements};
+use crate::iam::generate::{SID_KMS, SID_SECRETS_MANAGER, SID_SSM, has_policy_metacharacters, read_requirements};
 use crate::iam::policy::{Principal, Statement};
 use crate::secret_ref::{SecretRef, Store};
 
 use super::classify::Facts;
-use super::extract::contains_ci;
+use super::extract::{Line, contains_ci};
 use super::{Cause, Decoded, Fix, PolicyKind};
 
 /// The last step of most fixes: values are read only when a task starts.
 const RESTART: &str = "Start the task again; for a service: aws ecs update-service --cluster CLUSTER --service SERVICE --force-new-deployment";
 
-pub(crate) fn explain(line: &str, facts: &Facts, cause: Cause) -> Decoded {
+pub(crate) fn explain(line: &Line, facts: &Facts, cause: Cause) -> Decoded {
     let action = action(facts, cause);
     let resource = resource(facts, cause);
     let region = facts
@@ -79,7 +79,7 @@ fn kms_region(arn: &str) -> Option<String> {
 
 /// True when the text is about Amazon ECR (a bare `ecr` would also match
 /// inside `secret`).
-fn mentions_ecr(line: &str) -> bool {
+fn mentions_ecr(line: &Line) -> bool {
     ["amazon ecr", "api.ecr.", ".dkr.ecr.", "ecr:"].iter().any(|m| contains_ci(line, m))
 }
 
@@ -143,6 +143,14 @@ impl Parts<'_> {
                     Store::SecretsManager => SID_SECRETS_MANAGER,
                 };
                 Statement::allow(Some(sid), actions, resources)
+            }
+            // `*` is the only resource of an action without resource-level
+            // permissions (AWS then names it so); any other pattern would
+            // widen the grant, so it gets no statement.
+            None if has_policy_metacharacters(resource)
+                && !(resource == "*" && action.eq_ignore_ascii_case("ecr:GetAuthorizationToken")) =>
+            {
+                return None;
             }
             None if action.eq_ignore_ascii_case("kms:Decrypt") => Statement::allow(Some(SID_KMS), [action], [resource]),
             None if resource.starts_with("arn:") || resource == "*" => Statement::allow(None, [action], [resource]),
@@ -276,7 +284,7 @@ impl Parts<'_> {
         (explanation, Fix { statement: None, steps: vec![how, RESTART.to_owned()] })
     }
 
-    fn kms_access(&self, line: &str) -> (String, Fix) {
+    fn kms_access(&self, line: &Line) -> (String, Fix) {
         let key = self.facts.kms_key.as_deref().or(self.resource.filter(|r| r.contains(":kms:")));
         let mut explanation = format!(
             "{} could read the {} but not decrypt it: the value is encrypted with a KMS key the role may not use (kms:Decrypt), or the key does not exist in that region or is disabled.",
@@ -349,7 +357,7 @@ impl Parts<'_> {
         }
     }
 
-    fn not_found(&self, line: &str) -> (String, Fix) {
+    fn not_found(&self, line: &Line) -> (String, Fix) {
         if contains_ci(line, "marked for deletion") {
             let secret = self.resource.unwrap_or("SECRET");
             let explanation = format!(
@@ -438,7 +446,7 @@ impl Parts<'_> {
         (explanation, Fix { statement: None, steps })
     }
 
-    fn network(&self, line: &str) -> (String, Fix) {
+    fn network(&self, line: &Line) -> (String, Fix) {
         let region = self.region_or_placeholder();
         let mut services: Vec<&str> = Vec::new();
         if self.facts.store == Some(Store::SecretsManager) || contains_ci(line, "secretsmanager.") {
@@ -481,7 +489,7 @@ impl Parts<'_> {
         (explanation, Fix { statement: None, steps })
     }
 
-    fn registry_auth(&self, line: &str) -> (String, Fix) {
+    fn registry_auth(&self, line: &Line) -> (String, Fix) {
         let image = self.facts.image.as_deref();
         let on_ecr = image.is_some_and(|i| i.contains(".dkr.ecr.")) || mentions_ecr(line);
         let target = image.map_or_else(|| "the image".to_owned(), |i| format!("`{i}`"));
@@ -509,7 +517,7 @@ impl Parts<'_> {
         (explanation, Fix { statement: None, steps })
     }
 
-    fn unknown(&self, line: &str) -> (String, Fix) {
+    fn unknown(&self, line: &Line) -> (String, Fix) {
         let explanation = if line.is_empty() {
             "There is no text to decode.".to_owned()
         } else {

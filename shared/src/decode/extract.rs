@@ -8,14 +8,33 @@
 
 use serde_json::Value;
 
+/// The most of a pasted text the decoder reads: 256 KiB. An ECS stopped
+/// reason is a few hundred bytes and a whole `describe-tasks` output of
+/// many tasks fits; beyond that a paste is a log dump, and reading it whole
+/// would only make the decoder slower. The rest is ignored.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The first [`MAX_TEXT_BYTES`] of `text`, cut at a character boundary.
+fn capped(text: &str) -> &str {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Turns pasted text into a single line of plain message text.
 ///
 /// JSON documents contribute all their string values (so a pasted
 /// `describe-tasks` output yields its `stoppedReason` and `taskArn`), a
 /// JSON-quoted string is unquoted, escaped line breaks and quotes are
-/// unescaped, and line breaks become spaces.
+/// unescaped, and line breaks become spaces. Only the first
+/// [`MAX_TEXT_BYTES`] are read, and every step is linear in the length.
 pub(crate) fn normalize(text: &str) -> String {
-    let trimmed = text.trim();
+    let trimmed = capped(text).trim();
     let mut unwrapped = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         match serde_json::from_str::<Value>(trimmed) {
             Ok(value) => {
@@ -36,10 +55,19 @@ pub(crate) fn normalize(text: &str) -> String {
     collapse_whitespace(&join_lines(&unwrapped))
 }
 
+/// True when a line starts a new ARN: it is then never glued to the line
+/// before (two ARNs listed on consecutive lines stay two ARNs; no ARN
+/// contains `arn:` after a name character, since parameter and secret
+/// names have no `:`).
+fn starts_arn(line: &str) -> bool {
+    line.get(..4).is_some_and(|head| head.eq_ignore_ascii_case("arn:"))
+}
+
 /// True when the text was cut into lines of one fixed width (a terminal or
 /// a console copy): every line but the last has the same length, at least
 /// 40 characters, and the last is not longer. Such breaks fall anywhere,
-/// even inside words and ARNs, so the lines are concatenated as they are.
+/// even inside words and ARNs, so the lines are concatenated as they are
+/// (except before a line that starts an ARN).
 fn hard_wrapped(lines: &[&str]) -> bool {
     let Some((last, full)) = lines.split_last() else { return false };
     let Some(width) = full.first().map(|l| l.chars().count()) else { return false };
@@ -49,27 +77,36 @@ fn hard_wrapped(lines: &[&str]) -> bool {
 /// Joins lines with a space, except where a terminal wrapped an ARN: when a
 /// line ends inside a token starting with `arn:` and the next line starts
 /// with a token that looks like ARN text (it has `:`, `/`, `-` or a digit,
-/// unlike an English word), the two halves are glued back together.
+/// unlike an English word, and is not itself the start of an ARN), the two
+/// halves are glued back together.
 fn join_lines(text: &str) -> String {
     let lines: Vec<&str> = text.split(['\n', '\r']).filter(|l| !l.is_empty()).collect();
-    if hard_wrapped(&lines) {
-        return lines.concat();
-    }
+    let wrapped = hard_wrapped(&lines);
     let mut out = String::with_capacity(text.len());
+    // Where the last whitespace-free token of `out` starts: kept up to date
+    // so that each line costs its own length, not the length of `out`.
+    let mut token_start = 0;
     for line in lines {
-        if line.is_empty() {
-            continue;
-        }
         let glue = !out.is_empty()
-            && !out.ends_with(char::is_whitespace)
-            && !line.starts_with(char::is_whitespace)
-            && out.rsplit(char::is_whitespace).next().is_some_and(|last| last.starts_with("arn:"))
-            && line
-                .split(char::is_whitespace)
-                .next()
-                .is_some_and(|first| first.contains([':', '/', '-']) || first.contains(|c: char| c.is_ascii_digit()));
+            && !starts_arn(line)
+            && (wrapped
+                || (!out.ends_with(char::is_whitespace)
+                    && !line.starts_with(char::is_whitespace)
+                    && starts_arn(&out[token_start..])
+                    && line.split(char::is_whitespace).next().is_some_and(|first| {
+                        first.contains([':', '/', '-']) || first.contains(|c: char| c.is_ascii_digit())
+                    })));
         if !out.is_empty() && !glue {
             out.push(' ');
+            token_start = out.len();
+        }
+        match line.rfind(char::is_whitespace) {
+            Some(at) => {
+                let ws = line[at..].chars().next().map_or(1, char::len_utf8);
+                token_start = out.len() + at + ws;
+            }
+            None if out.ends_with(char::is_whitespace) => token_start = out.len(),
+            None => {}
         }
         out.push_str(line);
     }
@@ -125,23 +162,58 @@ fn trim_token(token: &str) -> &str {
     token.trim_end_matches(['.', ':'])
 }
 
+/// The normalised text of an error, with an ASCII-lower-cased copy for the
+/// many case-insensitive marker searches: each is then one `str::find`
+/// (linear, and fast even in a debug build) instead of a comparison at
+/// every byte. Lower-casing ASCII keeps every byte offset, so an offset
+/// found in the copy indexes the text.
+#[derive(Debug)]
+pub(crate) struct Line {
+    text: String,
+    lower: String,
+}
+
+impl Line {
+    pub(crate) fn new(text: String) -> Line {
+        let lower = text.to_ascii_lowercase();
+        Line { text, lower }
+    }
+}
+
+impl From<&str> for Line {
+    fn from(text: &str) -> Line {
+        Line::new(text.to_owned())
+    }
+}
+
+impl std::ops::Deref for Line {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Byte offset of `needle` in `haystack`, ignoring ASCII case, starting at `from`.
-pub(crate) fn find_ci(haystack: &str, needle: &str, from: usize) -> Option<usize> {
-    let hay = haystack.as_bytes();
-    let needle = needle.as_bytes();
-    if needle.is_empty() || hay.len() < needle.len() {
+pub(crate) fn find_ci(haystack: &Line, needle: &str, from: usize) -> Option<usize> {
+    if needle.is_empty() {
         return None;
     }
-    (from..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+    let mut from = from;
+    while !haystack.lower.is_char_boundary(from) {
+        from += 1;
+    }
+    let needle = needle.to_ascii_lowercase();
+    haystack.lower.get(from..)?.find(&needle).map(|at| at + from)
 }
 
 /// True when `haystack` contains `needle`, ignoring ASCII case.
-pub(crate) fn contains_ci(haystack: &str, needle: &str) -> bool {
+pub(crate) fn contains_ci(haystack: &Line, needle: &str) -> bool {
     find_ci(haystack, needle, 0).is_some()
 }
 
 /// The token that starts right after the first `marker` (case-insensitive).
-pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+pub(crate) fn token_after<'a>(text: &'a Line, marker: &str) -> Option<&'a str> {
     let start = find_ci(text, marker, 0)? + marker.len();
     let rest = text[start..].trim_start();
     let end = rest.find(ends_token).unwrap_or(rest.len());
@@ -150,8 +222,9 @@ pub(crate) fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
 }
 
 /// Every ARN in the text, in order of appearance, without duplicates.
-pub(crate) fn arns(text: &str) -> Vec<&str> {
+pub(crate) fn arns(text: &Line) -> Vec<&str> {
     let mut found: Vec<&str> = Vec::new();
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let mut from = 0;
     while let Some(at) = find_ci(text, "arn:", from) {
         let boundary = text[..at].chars().next_back().is_none_or(ends_token) || text[..at].ends_with(':');
@@ -159,7 +232,7 @@ pub(crate) fn arns(text: &str) -> Vec<&str> {
         let end = rest.find(ends_token).unwrap_or(rest.len());
         let token = trim_token(&rest[..end]);
         from = at + end.max(4);
-        if boundary && token.split(':').count() >= 6 && !found.contains(&token) {
+        if boundary && token.split(':').count() >= 6 && seen.insert(token) {
             found.push(token);
         }
     }
@@ -184,7 +257,7 @@ pub(crate) fn arn_account(arn: &str) -> Option<&str> {
 /// The role behind the caller named in an `AccessDeniedException`: the
 /// `assumed-role/NAME/SESSION` of an STS ARN becomes the IAM role ARN
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME`; a plain role ARN is kept.
-pub(crate) fn role(text: &str) -> Option<String> {
+pub(crate) fn role(text: &Line) -> Option<String> {
     for arn in arns(text) {
         let mut parts = arn.splitn(6, ':');
         let (_, partition, service, _, account, resource) =
@@ -209,7 +282,7 @@ pub(crate) fn role(text: &str) -> Option<String> {
 
 /// The policy named in newer denial messages
 /// (`… with an explicit deny in an identity-based policy: arn:aws:iam::1:policy/P`).
-pub(crate) fn named_policy(text: &str) -> Option<String> {
+pub(crate) fn named_policy(text: &Line) -> Option<String> {
     arns(text)
         .into_iter()
         .find(|arn| arn_service(arn) == Some("iam") && arn.split(':').nth(5).is_some_and(|r| r.starts_with("policy/")))
@@ -217,28 +290,32 @@ pub(crate) fn named_policy(text: &str) -> Option<String> {
 }
 
 /// The IAM action named after `is not authorized to perform:`.
-pub(crate) fn denied_action(text: &str) -> Option<String> {
+pub(crate) fn denied_action(text: &Line) -> Option<String> {
     token_after(text, "is not authorized to perform:").filter(|a| a.contains(':')).map(str::to_owned)
 }
 
 /// The resource named after `on resource:`.
-pub(crate) fn denied_resource(text: &str) -> Option<String> {
+pub(crate) fn denied_resource(text: &Line) -> Option<String> {
     token_after(text, "on resource:").map(str::to_owned)
 }
 
 /// A region named in an AWS endpoint host (`secretsmanager.eu-west-1.amazonaws.com`)
 /// or in the EC2 agent's `… from SSM Parameter Store in us-east-1: …` /
 /// `… from AWS Secrets Manager in region us-east-1: …`.
-pub(crate) fn endpoint_region(text: &str) -> Option<String> {
+pub(crate) fn endpoint_region(text: &Line) -> Option<String> {
     for marker in ["Parameter Store in", "in region"] {
         if let Some(region) = token_after(text, marker).filter(|r| looks_like_region(r)) {
             return Some(region.to_owned());
         }
     }
     let mut from = 0;
+    // Where the previous host ended: a host never reaches back past it, so
+    // each byte is looked at once however many hosts the text names.
+    let mut floor = 0;
     while let Some(at) = find_ci(text, ".amazonaws.com", from) {
         from = at + 1;
-        let before = &text[..at];
+        let before = &text[floor..at];
+        floor = at;
         let start = before
             .char_indices()
             .rev()
@@ -264,7 +341,7 @@ pub(crate) fn looks_like_region(label: &str) -> bool {
 
 /// The parameter names listed after `invalid parameters:` or
 /// `invalid ssm parameters:` (comma- or space-separated).
-pub(crate) fn invalid_parameters(text: &str) -> Vec<String> {
+pub(crate) fn invalid_parameters(text: &Line) -> Vec<String> {
     let Some(at) = find_ci(text, "invalid ssm parameters:", 0)
         .map(|i| i + "invalid ssm parameters:".len())
         .or_else(|| find_ci(text, "invalid parameters:", 0).map(|i| i + "invalid parameters:".len()))
@@ -317,27 +394,39 @@ mod tests {
     #[test]
     fn arns_stop_at_punctuation() {
         let text = "secret arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf. then (arn:aws:kms:us-east-1:1:key/k)";
-        assert_eq!(arns(text), ["arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "arn:aws:kms:us-east-1:1:key/k"]);
+        assert_eq!(
+            arns(&Line::from(text)),
+            ["arn:aws:secretsmanager:us-east-1:1:secret:a-AbCdEf", "arn:aws:kms:us-east-1:1:key/k"]
+        );
     }
 
     #[test]
     fn assumed_roles_become_role_arns() {
         let text = "User: arn:aws:sts::123456789012:assumed-role/ecsTaskExecutionRole/8e4b is not authorized";
-        assert_eq!(role(text).as_deref(), Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
+        assert_eq!(role(&Line::from(text)).as_deref(), Some("arn:aws:iam::123456789012:role/ecsTaskExecutionRole"));
     }
 
     #[test]
     fn regions_from_endpoints() {
-        assert_eq!(endpoint_region("Post \"https://api.ecr.eu-west-1.amazonaws.com/\"").as_deref(), Some("eu-west-1"));
-        assert_eq!(endpoint_region("lookup ssm.us-gov-west-1.amazonaws.com").as_deref(), Some("us-gov-west-1"));
-        assert_eq!(endpoint_region("no host here"), None);
+        assert_eq!(
+            endpoint_region(&Line::from("Post \"https://api.ecr.eu-west-1.amazonaws.com/\"")).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            endpoint_region(&Line::from("lookup ssm.us-gov-west-1.amazonaws.com")).as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(endpoint_region(&Line::from("no host here")), None);
         assert!(!looks_like_region("dkr"));
     }
 
     #[test]
     fn invalid_parameter_lists() {
-        assert_eq!(invalid_parameters("invalid parameters: /x/y, /a/b status code: 400"), ["/x/y", "/a/b"]);
-        assert_eq!(invalid_parameters("invalid ssm parameters: db_pw"), ["db_pw"]);
-        assert!(invalid_parameters("nothing").is_empty());
+        assert_eq!(
+            invalid_parameters(&Line::from("invalid parameters: /x/y, /a/b status code: 400")),
+            ["/x/y", "/a/b"]
+        );
+        assert_eq!(invalid_parameters(&Line::from("invalid ssm parameters: db_pw")), ["db_pw"]);
+        assert!(invalid_parameters(&Line::from("nothing")).is_empty());
     }
 }

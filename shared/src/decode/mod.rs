@@ -170,7 +170,7 @@ pub fn decode(text: &str) -> Decoded {
 /// runs in (for the wrong-region check and to complete bare parameter
 /// names) when the text itself does not say.
 pub fn decode_with(text: &str, ctx: &Context) -> Decoded {
-    let line = extract::normalize(text);
+    let line = extract::Line::new(extract::normalize(text));
     let facts = classify::Facts::gather(&line, ctx);
     let cause = classify::cause(&line, &facts);
     explain::explain(&line, &facts, cause)

@@ -78,6 +78,12 @@ pub struct GenerateOptions {
     /// Whether the `awslogs` driver is used; `None` detects it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uses_awslogs: Option<bool>,
+    /// Full Secrets Manager ARNs that AWS itself returned (CreateSecret,
+    /// DescribeSecret). A reference to one of them ends in its random
+    /// suffix for certain, even when that suffix happens to be all
+    /// lower-case (`…:secret:db-abcdef`); only a typed ARN can be ambiguous.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub known_secret_arns: BTreeSet<String>,
 }
 
 impl GenerateOptions {
@@ -154,6 +160,13 @@ pub fn name_only_secret_pattern(loc: &ArnLocation, name: &str) -> String {
 /// Fails only when a bare parameter name meets an unknown region/account.
 pub fn read_requirements(reference: &SecretRef, ctx: &Context) -> Result<Vec<Requirement>, SecretRefError> {
     let loc = reference.resolve_location(ctx)?;
+    // The location may come from the context (a bare name), which no
+    // parser of the reference has seen: nothing with a wildcard or a
+    // policy variable becomes a resource.
+    let written = reference.canonical_arn(ctx)?;
+    if has_policy_metacharacters(&written) {
+        return Err(SecretRefError::Wildcard(written));
+    }
     let mut needs = Vec::with_capacity(2);
     match reference {
         SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
@@ -208,6 +221,18 @@ pub enum KmsKeyProblem {
     Alias(String),
     #[error("`{0}` is not a KMS key ARN or key id: give arn:aws:kms:REGION:ACCOUNT:key/KEY-ID")]
     NotAKey(String),
+    #[error(
+        "`{0}` contains `*`, `?` or `${{`: in a policy that grants kms:Decrypt on every key the pattern matches; give one exact key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID)"
+    )]
+    Wildcard(String),
+}
+
+/// True when `text` contains a character with a meaning in IAM resource
+/// patterns: `*` or `?` (wildcards) or `$`, `{`, `}` (policy variables such
+/// as `${aws:username}`). No ARN, key id, region or account contains them,
+/// and copied into a policy they would grant more than one resource.
+pub fn has_policy_metacharacters(text: &str) -> bool {
+    text.contains(POLICY_METACHARACTERS)
 }
 
 /// The ARN of a customer-managed key given as an ARN or a bare key id (a
@@ -215,6 +240,9 @@ pub enum KmsKeyProblem {
 /// in the same region as the secret or parameter).
 pub fn customer_managed_key_arn(key: &str, loc: &ArnLocation) -> Result<String, KmsKeyProblem> {
     let key = key.trim();
+    if has_policy_metacharacters(key) {
+        return Err(KmsKeyProblem::Wildcard(key.to_owned()));
+    }
     if key.contains("alias/aws/") {
         return Err(KmsKeyProblem::AwsManaged(key.to_owned()));
     }
@@ -295,6 +323,18 @@ const POLICY_METACHARACTERS: [char; 5] = ['*', '?', '$', '{', '}'];
 
 /// The requirements of one reference site of a task definition.
 pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    site_needs_knowing(site, ctx, kms_keys, &BTreeSet::new())
+}
+
+/// Like [`site_needs`], where `known_secret_arns` are full secret ARNs AWS
+/// returned ([`GenerateOptions::known_secret_arns`]): a reference to one of
+/// them has exactly one reading.
+pub fn site_needs_knowing(
+    site: &SecretSite<'_>,
+    ctx: &Context,
+    kms_keys: &BTreeMap<String, String>,
+    known_secret_arns: &BTreeSet<String>,
+) -> SiteNeeds {
     let mut notes = Vec::new();
     let mut requirements = Vec::new();
     let Some(raw) = site.value_from else {
@@ -305,7 +345,7 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         notes.push(Note::warning(&site.path, format!("skipped ({}): {}", error.code, error.message)));
         return SiteNeeds { requirements, notes };
     }
-    if raw.contains(POLICY_METACHARACTERS) {
+    if has_policy_metacharacters(raw) {
         notes.push(Note::warning(
             &site.path,
             format!(
@@ -314,13 +354,20 @@ pub fn site_needs(site: &SecretSite<'_>, ctx: &Context, kms_keys: &BTreeMap<Stri
         ));
         return SiteNeeds { requirements, notes };
     }
-    let reference = match SecretRef::parse(raw) {
+    let mut reference = match SecretRef::parse(raw) {
         Ok(reference) => reference,
         Err(error) => {
             notes.push(Note::warning(&site.path, format!("skipped: {error}")));
             return SiteNeeds { requirements, notes };
         }
     };
+    if let SecretRef::SecretsManager(arn) = &mut reference
+        && arn.suffix.is_some()
+        && !arn.suffix_certain
+        && known_secret_arns.contains(&secret_arn(&arn.location, &arn.full_name()))
+    {
+        arn.suffix_certain = true;
+    }
     if site.kind == RefSite::RepositoryCredentials && reference.store() != Store::SecretsManager {
         notes.push(Note::warning(
             &site.path,
@@ -467,9 +514,18 @@ pub fn trust_policy() -> PolicyDocument {
 /// Every requirement of a task definition, with the notes of each site, in
 /// document order (secret references, then environment files).
 pub fn task_requirements(td: &TaskDefinition, ctx: &Context, kms_keys: &BTreeMap<String, String>) -> SiteNeeds {
+    task_requirements_knowing(td, ctx, kms_keys, &BTreeSet::new())
+}
+
+fn task_requirements_knowing(
+    td: &TaskDefinition,
+    ctx: &Context,
+    kms_keys: &BTreeMap<String, String>,
+    known_secret_arns: &BTreeSet<String>,
+) -> SiteNeeds {
     let mut all = SiteNeeds { requirements: Vec::new(), notes: Vec::new() };
     for site in td.secret_sites() {
-        let needs = site_needs(&site, ctx, kms_keys);
+        let needs = site_needs_knowing(&site, ctx, kms_keys, known_secret_arns);
         all.requirements.extend(needs.requirements);
         all.notes.extend(needs.notes);
     }
@@ -540,7 +596,8 @@ pub fn environment_files(td: &TaskDefinition) -> Vec<EnvironmentFileNeeds<'_>> {
 /// exactly is left out with a warning.
 pub fn permission_policy(td: &TaskDefinition, opts: &GenerateOptions) -> Generated {
     let ctx = opts.context();
-    let SiteNeeds { requirements, mut notes } = task_requirements(td, &ctx, &opts.kms_keys);
+    let SiteNeeds { requirements, mut notes } =
+        task_requirements_knowing(td, &ctx, &opts.kms_keys, &opts.known_secret_arns);
     let mut by_action: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for requirement in &requirements {
         by_action.entry(&requirement.action).or_default().extend(requirement.resources.iter().map(String::as_str));

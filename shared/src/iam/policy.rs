@@ -379,6 +379,9 @@ pub struct ConditionEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConditionBlock {
     pub entries: Vec<ConditionEntry>,
+    /// Operators written with no keys (`"StringEquals": {}`): they test
+    /// nothing, but are kept so that parse → serialise gives the document back.
+    pub empty_operators: Vec<ConditionOperator>,
 }
 
 impl ConditionBlock {
@@ -408,6 +411,9 @@ impl ConditionBlock {
             let mut keys = Map::new();
             keys.extend(entries.iter().map(|e| (e.key.clone(), e.values.to_value())));
             out.insert(operator.to_string(), Value::Object(keys));
+        }
+        for operator in &self.empty_operators {
+            out.entry(operator.to_string()).or_insert_with(|| Value::Object(Map::new()));
         }
         Value::Object(out)
     }
@@ -496,6 +502,7 @@ impl Statement {
                 format!("a statement must be a JSON object, found {}", kind(value)),
             ));
         };
+        check_depth(value, path)?;
         let mut extra = Extra::new();
         let mut sid = None;
         let mut effect = None;
@@ -652,6 +659,7 @@ impl PolicyDocument {
         let Value::Object(object) = value else {
             return Err(PolicyError::invalid(path, format!("a policy must be a JSON object, found {}", kind(value))));
         };
+        check_depth(value, path)?;
         let mut document = PolicyDocument {
             version: None,
             id: None,
@@ -884,6 +892,16 @@ fn parse_condition_value(value: &Value, path: &str) -> Result<ConditionValue, Po
     }
 }
 
+/// Refuses values nested deeper than a JSON text can be
+/// ([`crate::json_pointer::MAX_DEPTH`]) before anything recurses into them:
+/// a `Value` built in code has no such limit.
+fn check_depth(value: &Value, path: &str) -> Result<(), PolicyError> {
+    match crate::json_pointer::deeper_than(value, crate::json_pointer::MAX_DEPTH) {
+        Some(deep) => Err(PolicyError::invalid(&format!("{path}{deep}"), crate::json_pointer::too_deep_message())),
+        None => Ok(()),
+    }
+}
+
 fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, PolicyError> {
     let Value::Object(operators) = value else {
         return Err(PolicyError::invalid(
@@ -902,6 +920,9 @@ fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, PolicyEr
                 format!("expected an object of condition keys, found {}", kind(keys)),
             ));
         };
+        if keys.is_empty() {
+            block.empty_operators.push(operator);
+        }
         for (key, values) in keys {
             let key_path = format!("{operator_path}/{}", escape(key));
             let values = match values {
@@ -1094,6 +1115,7 @@ mod tests {
                     .enumerate()
                     .map(|(i, (operator, values))| ConditionEntry { operator, key: format!("svc:key{i}"), values })
                     .collect(),
+                empty_operators: Vec::new(),
             })
         }
 

@@ -52,6 +52,7 @@ impl Workspace {
             kms_keys: self.live_kms_keys(),
             images_from_ecr: None,
             uses_awslogs: None,
+            known_secret_arns: Default::default(),
         }
     }
 

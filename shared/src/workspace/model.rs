@@ -167,7 +167,13 @@ impl Workspace {
         })?;
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
-            let bundle: Bundle = from_json_value(value).map_err(|e| WorkspaceImportError::Bundle(e.to_string()))?;
+            let bundle: Bundle = crate::import::from_json_value_at(value).map_err(|(path, e)| {
+                let place = crate::json_locate::locate(text, &path)
+                    .map(|l| format!(" (line {}, column {})", l.start.line, l.start.column))
+                    .unwrap_or_default();
+                let at = if path.is_empty() { "(document)".to_owned() } else { path };
+                WorkspaceImportError::Bundle(format!("{at}{place}: {e}"))
+            })?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
