@@ -359,6 +359,14 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let trust = generate::trust_policy().to_value();
     let policy_name = execution_role::inline_policy_name(&family);
     let permission = generated.policy.to_value();
+    // What IAM returned is compared as a policy: reformatting is no change,
+    // and a document that does not parse is rewritten.
+    let same_document = |observed: &Value, wanted: &Value| {
+        match (PolicyDocument::from_value(observed), PolicyDocument::from_value(wanted)) {
+            (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
+            _ => false,
+        }
+    };
     let wants_inline = !generated.is_empty();
     let want_managed = desired
         .execution_role
@@ -378,7 +386,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             "the execution role does not exist".into(),
             StepAction::CreateRole { role_name: role_name.clone(), trust_policy: trust.clone() },
         )),
-        Some(role) if !execution_role::same_policy(&role.trust_policy, &trust) => steps.push(write_step(
+        Some(role) if !same_document(&role.trust_policy, &trust) => steps.push(write_step(
             format!("update-trust-policy:{role_name}"),
             format!("Update the trust policy of {role_name}"),
             "the trust policy does not let ecs-tasks.amazonaws.com (and only it) assume the role".into(),
@@ -387,7 +395,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         Some(_) => {}
     }
     let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
-    if wants_inline && !current_inline.is_some_and(|doc| execution_role::same_policy(doc, &permission)) {
+    if wants_inline && !current_inline.is_some_and(|doc| same_document(doc, &permission)) {
         steps.push(write_step(
             format!("put-role-policy:{role_name}/{policy_name}"),
             format!("Put inline policy {policy_name} on {role_name}"),

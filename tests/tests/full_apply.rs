@@ -128,7 +128,7 @@ async fn full_apply_then_reapply_writes_nothing() {
 
     let role = iam.get_role().role_name("webExec").send().await.unwrap().role.unwrap();
     let trust = decode_policy(role.assume_role_policy_document.as_deref().unwrap());
-    assert!(shared::execution_role::same_policy(&trust, &shared::iam::generate::trust_policy().to_value()), "{trust}");
+    assert!(same_policy(&trust, &shared::iam::generate::trust_policy().to_value()), "{trust}");
     let inline = iam.get_role_policy().role_name("webExec").policy_name("ecs-secrets-web").send().await.unwrap();
     let inline = decode_policy(&inline.policy_document);
     let kms_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}");
@@ -140,7 +140,7 @@ async fn full_apply_then_reapply_writes_nothing() {
          "Resource": secret_arn},
         {"Sid": "DecryptWithCustomerManagedKeys", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_arn}
     ]});
-    assert!(shared::execution_role::same_policy(&inline, &expected), "{inline:#}");
+    assert!(same_policy(&inline, &expected), "{inline:#}");
     let attached = iam.list_attached_role_policies().role_name("webExec").send().await.unwrap();
     let attached: Vec<String> = attached.attached_policies.unwrap().into_iter().filter_map(|p| p.policy_arn).collect();
     assert_eq!(attached, [MANAGED]);
@@ -203,4 +203,10 @@ async fn full_apply_then_reapply_writes_nothing() {
     let replan = json_of(&texts(&out).0);
     assert_eq!(replan["writes"], 1, "only the service (running web:2, latest is web:3) should change: {replan}");
     assert_eq!(replan["steps"][0]["id"], "update-service:prod/web");
+}
+
+/// IAM's semantic policy equality (order and single-vs-list do not matter).
+fn same_policy(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    let parse = |v| shared::iam::PolicyDocument::from_value(v).expect("a valid policy");
+    parse(a).same_as(&parse(b))
 }

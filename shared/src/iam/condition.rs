@@ -7,7 +7,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use crate::iam::date;
-use crate::iam::eval::ContextLookup;
+use crate::iam::context::ContextLookup;
 use crate::iam::glob::{self, Case, Token};
 use crate::iam::policy::ConditionEntry;
 use crate::iam::variables::{self, Resolution};

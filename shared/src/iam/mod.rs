@@ -3,6 +3,7 @@
 //!
 //! - [`policy`]: policy documents as AWS accepts them, parsed leniently with
 //!   errors that name a JSON pointer, and serialised losslessly.
+//! - [`context`]: the request context and the facts derived from the request.
 //! - [`condition`]: condition operators and how one condition evaluates.
 //! - [`glob`]: the `*`/`?` wildcard matcher shared by actions, resources and
 //!   `…Like` conditions (no regex crate: the wasm build stays small).
@@ -37,6 +38,7 @@
 
 pub mod access;
 pub mod condition;
+pub mod context;
 pub mod date;
 pub mod eval;
 pub mod generate;

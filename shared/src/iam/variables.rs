@@ -11,7 +11,7 @@
 //! be substituted either (AWS: multi-valued keys are not variables); that
 //! value matches nothing but nothing is missing.
 
-use crate::iam::eval::ContextLookup;
+use crate::iam::context::ContextLookup;
 use crate::iam::glob::Token;
 
 /// The outcome of substituting a pattern's variables.
@@ -112,7 +112,7 @@ fn push_plain(tokens: &mut Vec<Token>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam::eval::RequestContext;
+    use crate::iam::context::RequestContext;
     use crate::iam::glob::literal_text;
 
     fn lookup_in(context: &RequestContext, text: &str) -> Resolution {
