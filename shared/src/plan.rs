@@ -158,6 +158,9 @@ impl Plan {
                     format!("denied by {}", by.join(", "))
                 };
                 let fix = check.fix.as_ref().map(|f| format!(" Fix: {}", f.message)).unwrap_or_default();
+                if check.open.is_some() {
+                    continue;
+                }
                 out.push(Diagnostic::error(
                     "EP040",
                     &reference.path,
@@ -165,6 +168,18 @@ impl Plan {
                         "the task would fail with AccessDenied: the execution role may not {} on {} ({why}).{fix}",
                         check.action, check.resource
                     ),
+                ));
+            }
+        }
+        // Open checks do not block, but they are never silently allowed.
+        for reference in self.preflight.problems() {
+            for check in &reference.checks {
+                let Some(open) = &check.open else { continue };
+                let fix = check.fix.as_ref().map(|f| format!(" {}", f.message)).unwrap_or_default();
+                out.push(Diagnostic::warning(
+                    "EP041",
+                    &reference.path,
+                    format!("{} on {}: {}.{fix}", check.action, check.resource, open.message),
                 ));
             }
         }
@@ -361,11 +376,12 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let permission = generated.policy.to_value();
     // What IAM returned is compared as a policy: reformatting is no change,
     // and a document that does not parse is rewritten.
-    let same_document = |observed: &Value, wanted: &Value| {
-        match (PolicyDocument::from_value(observed), PolicyDocument::from_value(wanted)) {
-            (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
-            _ => false,
-        }
+    let same_document = |observed: &Value, wanted: &Value| match (
+        PolicyDocument::from_value(observed),
+        PolicyDocument::from_value(wanted),
+    ) {
+        (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
+        _ => false,
     };
     let wants_inline = !generated.is_empty();
     let want_managed = desired
@@ -461,11 +477,30 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     if wants_inline {
         add(format!("inline policy {policy_name}"), &permission, &mut problems);
     }
+    // What decides beside the role's own policies: key policies and the
+    // secrets' resource policies observe read, and what it could not read.
+    let mut resource_policies = BTreeMap::new();
+    let keys_with_policy = observed.kms_keys.values().filter_map(|k| Some((&k.arn, k.policy.as_ref()?)));
+    let secrets_with_policy = observed.secret_policies.iter().filter_map(|(arn, p)| Some((arn, p.as_ref()?)));
+    for (arn, doc) in keys_with_policy.chain(secrets_with_policy) {
+        match PolicyDocument::from_value(doc) {
+            Ok(parsed) => {
+                resource_policies.insert(arn.clone(), parsed);
+            }
+            Err(e) => problems.push(Diagnostic::warning(
+                "EP014",
+                "/secrets",
+                format!("the policy of {arn} cannot be read ({e}); the pre-flight check treats it as unknown"),
+            )),
+        }
+    }
     let check_context = CheckContext {
         region: Some(desired.region.clone()),
         account_id: Some(account.clone()),
         kms_keys,
         principal: Some(role_arn.clone()),
+        resource_policies,
+        unreadable: observed.unreadable.clone(),
         ..CheckContext::default()
     };
     let preflight = access::check(&resolved, &documents, &check_context);
@@ -671,8 +706,8 @@ fn known_secret_arn(observed: &Observed, id: &str) -> Option<String> {
 
 /// Customer-managed KMS key ARNs by secret name, from the bundle (what will
 /// be used to create) or from what AWS reports for existing values. AWS
-/// managed keys need no grant and are left out; aliases cannot be granted
-/// and get a warning.
+/// managed keys need no grant and are left out; an alias is granted on the
+/// key observe resolved it to (an unresolved alias gets a warning).
 fn kms_keys(
     desired: &Bundle,
     observed: &Observed,
@@ -688,6 +723,13 @@ fn kms_keys(
                 keys.entry(name.to_owned()).or_insert(arn);
             }
             Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
+            // An alias DescribeKey resolved is granted on its key's ARN.
+            Err(generate::KmsKeyProblem::Alias(_)) if observed.kms_keys.contains_key(key) => {
+                let found = &observed.kms_keys[key];
+                if !found.is_aws_managed() {
+                    keys.entry(name.to_owned()).or_insert_with(|| found.arn.clone());
+                }
+            }
             Err(problem) => problems.push(Diagnostic::warning("EP011", path, problem.to_string())),
         };
     for (i, spec) in desired.secrets.iter().enumerate() {

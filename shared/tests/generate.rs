@@ -72,8 +72,25 @@ fn cases() -> Vec<Case> {
     cases
 }
 
+/// Whether the generated identity policy allows the request. A KMS key is
+/// given the default key policy of its account (it delegates to the
+/// account's identity policies) and the caller is a role of that account,
+/// so the identity policy is what is tested.
 fn allowed(policy: &PolicyDocument, action: &str, resource: &str) -> bool {
-    evaluate(&EvalRequest::new(action, resource), std::slice::from_ref(policy), None).is_allowed()
+    let key_policy = resource.split(':').nth(2).filter(|service| *service == "kms").map(|_| {
+        let account = resource.split(':').nth(4).unwrap_or_default();
+        let partition = resource.split(':').nth(1).unwrap_or_default();
+        PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"}]}))
+        .expect("the default key policy")
+    });
+    let mut request = EvalRequest::new(action, resource);
+    if key_policy.is_some() {
+        let account = resource.split(':').nth(4).unwrap_or_default();
+        let partition = resource.split(':').nth(1).unwrap_or_default();
+        request = request.with_principal(format!("arn:{partition}:iam::{account}:role/exec"));
+    }
+    evaluate(&request, std::slice::from_ref(policy), key_policy.as_ref()).is_allowed()
 }
 
 /// ARNs that look like a needed one but must not be granted.

@@ -18,8 +18,9 @@
 //!
 //! # What the evaluator models, and what it does not
 //! Modelled (details in [`eval`] and [`condition`]): identity policies plus
-//! one resource policy; explicit deny → allow (identity OR resource in the
-//! same account, identity AND resource across accounts) → implicit deny;
+//! one resource policy (a KMS key's policy decides for the key, with its
+//! delegation to the account); explicit deny → allow (identity OR resource in
+//! the same account, identity AND resource across accounts) → implicit deny;
 //! `Action`/`NotAction`, `Resource`/`NotResource`, `Principal`/`NotPrincipal`;
 //! every string, numeric, date, `Bool`, `BinaryEquals`, IP, ARN and `Null`
 //! operator with `IfExists` and `ForAnyValue:`/`ForAllValues:`; policy
@@ -49,7 +50,7 @@ pub mod variables;
 
 pub use condition::{BaseOperator, ConditionOperator, SetQualifier};
 pub use eval::{
-    Decision, DecisionKind, EvalRequest, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
+    Decision, DecisionKind, EvalRequest, Grants, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
 };
 pub use policy::{
     ActionBlock, ConditionBlock, ConditionEntry, ConditionValue, ConditionValues, Effect, ListShape, PolicyDocument,

@@ -1099,6 +1099,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn wildcarded_service_prefix_is_invalid_with_its_path() {
+        let err = PolicyDocument::parse(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "*:GetBucket"], "Resource": "*"}]}"#,
+        )
+        .expect_err("AWS rejects *:GetBucket");
+        assert_eq!(err.path(), "/Statement/0/Action/1");
+        assert!(err.to_string().contains("\"s3:GetBucket\""), "{err}");
+        let err =
+            PolicyDocument::parse(r#"{"Statement": {"Effect": "Deny", "NotAction": "s?:Get*", "Resource": "*"}}"#)
+                .expect_err("a wildcard anywhere in the prefix");
+        assert_eq!(err.path(), "/Statement/NotAction");
+        for fine in ["*", "s3:*", "s3:Get*Object?"] {
+            let text = format!(r#"{{"Statement": {{"Effect": "Allow", "Action": "{fine}", "Resource": "*"}}}}"#);
+            assert!(PolicyDocument::parse(&text).is_ok(), "{fine}");
+        }
+    }
+
     mod round_trip {
         use proptest::collection::{btree_map, vec};
         use proptest::option;
@@ -1155,6 +1173,20 @@ mod tests {
             })
         }
 
+        /// Actions AWS accepts: no wildcard in the service prefix.
+        fn action_list() -> impl Strategy<Value = StringList> {
+            string_list().prop_map(|mut list| {
+                for value in &mut list.values {
+                    if let Some((service, name)) = value.split_once(':')
+                        && service.contains(['*', '?'])
+                    {
+                        *value = format!("svc:{name}");
+                    }
+                }
+                list
+            })
+        }
+
         fn extra() -> impl Strategy<Value = Extra> {
             btree_map(
                 "x-[a-z]{1,5}",
@@ -1168,7 +1200,7 @@ mod tests {
                 option::of(text()),
                 prop_oneof![Just(Effect::Allow), Just(Effect::Deny)],
                 option::of((any::<bool>(), principal())),
-                (any::<bool>(), string_list()),
+                (any::<bool>(), action_list()),
                 option::of((any::<bool>(), string_list())),
                 option::of(condition()),
                 extra(),
