@@ -470,9 +470,34 @@ fn request_for(
     }
 }
 
+/// Every request [`check`] evaluates, with the resource (or key) policy it
+/// is evaluated against: the same requests, for benchmarks and for
+/// comparing with other evaluators.
+pub fn evaluated_requests<'c>(
+    td: &TaskDefinition,
+    ctx: &'c CheckContext,
+) -> Vec<(EvalRequest, Option<&'c PolicyDocument>)> {
+    let context = ctx.context();
+    let mut out = Vec::new();
+    for site in td.secret_sites() {
+        let needs = site_needs(&site, &context, &ctx.kms_keys);
+        let reference = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
+        for requirement in &needs.requirements {
+            for (resource, probe) in requirement.resources.iter().zip(&requirement.probes) {
+                let request = request_for(requirement, probe, reference.as_ref(), ctx);
+                out.push((request, resource_policy_for(ctx, probe, resource)));
+            }
+        }
+    }
+    out
+}
+
 /// The resource policy that governs `probe`: by the evaluated ARN, by the
 /// granted pattern, or (for a secret) by its ARN without the suffix.
 fn resource_policy_for<'c>(ctx: &'c CheckContext, probe: &str, resource: &str) -> Option<&'c PolicyDocument> {
+    if ctx.resource_policies.is_empty() {
+        return None;
+    }
     if let Some(policy) = ctx.resource_policies.get(probe).or_else(|| ctx.resource_policies.get(resource)) {
         return Some(policy);
     }

@@ -4,6 +4,8 @@
 //! [`crate::iam::condition`] and [`crate::iam::variables`] read the context
 //! without depending on the evaluator that calls them.
 
+use std::cell::OnceCell;
+
 /// Request context: condition keys (case-insensitive) → one or many values.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestContext {
@@ -54,22 +56,41 @@ impl RequestContext {
     }
 }
 
-/// What the request supplied plus the facts derived from it.
-#[derive(Debug, Clone, Copy)]
+/// Facts derived from a request: `(key, values)` pairs.
+pub type DerivedFacts = Vec<(&'static str, Vec<String>)>;
+
+/// What the request supplied plus the facts derived from it. The derived
+/// facts are computed on first use: most requests never read them, and
+/// building them allocates.
+#[derive(Clone, Copy)]
 pub struct ContextLookup<'a> {
     context: &'a RequestContext,
-    derived: &'a [(&'static str, Vec<String>)],
+    derived: &'a OnceCell<DerivedFacts>,
+    derive: &'a dyn Fn() -> DerivedFacts,
+}
+
+impl std::fmt::Debug for ContextLookup<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContextLookup").field("context", self.context).field("derived", self.derived).finish()
+    }
 }
 
 impl<'a> ContextLookup<'a> {
-    pub fn new(context: &'a RequestContext, derived: &'a [(&'static str, Vec<String>)]) -> Self {
-        ContextLookup { context, derived }
+    /// `derive` runs at most once, when a key is not in `context`; its
+    /// result is kept in `derived`.
+    pub fn new(
+        context: &'a RequestContext,
+        derived: &'a OnceCell<DerivedFacts>,
+        derive: &'a dyn Fn() -> DerivedFacts,
+    ) -> Self {
+        ContextLookup { context, derived, derive }
     }
 
     /// Supplied values first, then derived ones; keys case-insensitive.
     pub fn get(&self, key: &str) -> Option<&'a [String]> {
-        self.context
-            .get(key)
-            .or_else(|| self.derived.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice()))
+        self.context.get(key).or_else(|| {
+            let derived: &'a DerivedFacts = self.derived.get_or_init(self.derive);
+            derived.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice())
+        })
     }
 }

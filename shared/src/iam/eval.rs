@@ -78,7 +78,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::iam::condition::evaluate_entry;
-pub use crate::iam::context::{ContextLookup, RequestContext};
+pub use crate::iam::context::{ContextLookup, DerivedFacts, RequestContext};
 use crate::iam::glob::{self, Case};
 use crate::iam::policy::{
     ActionBlock, Effect, PolicyDocument, Principal, PrincipalBlock, PrincipalType, ResourceBlock, Statement,
@@ -178,8 +178,10 @@ pub struct Decision {
     /// Every statement that applies (Allow and Deny), identity policies first.
     pub matched_statements: Vec<MatchedStatement>,
     pub missing_context_keys: Vec<MissingKey>,
-    /// Which policy decided, in words, and every stricter reading taken
-    /// where AWS's documentation leaves a case open (prefixed "unverified:").
+    /// Every stricter reading taken where AWS's documentation leaves a case
+    /// open (prefixed "unverified:") and identity policies ignored for a
+    /// service principal; `iam simulate` adds which policy decided
+    /// ([`Decision::explanation`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Which kinds of policy allowed: what the access check needs to say
@@ -210,6 +212,12 @@ impl Decision {
     pub fn is_allowed(&self) -> bool {
         self.decision == DecisionKind::Allowed
     }
+
+    /// Which policy decided, in one sentence (what `iam simulate` adds to
+    /// `notes`; the evaluator itself does not spend the allocation).
+    pub fn explanation(&self) -> String {
+        explain(self.decision, &self.grants, &self.matched_statements)
+    }
 }
 
 /// Evaluates `request` against identity policies and an optional resource
@@ -220,8 +228,9 @@ pub fn evaluate(
     identity_policies: &[PolicyDocument],
     resource_policy: Option<&PolicyDocument>,
 ) -> Decision {
-    let derived = derived_facts(request);
-    let context = ContextLookup::new(&request.context, &derived);
+    let derived = std::cell::OnceCell::new();
+    let derive = || derived_facts(request);
+    let context = ContextLookup::new(&request.context, &derived, &derive);
     let principal_text = request
         .principal
         .as_deref()
@@ -314,7 +323,6 @@ pub fn evaluate(
     } else {
         DecisionKind::ImplicitDeny
     };
-    notes.push(explain(decision, &grants, &matched));
     Decision { decision, matched_statements: matched, missing_context_keys: missing, notes, grants }
 }
 
@@ -685,7 +693,7 @@ fn principal_hit(kind: PrincipalType, value: &str, caller: &PrincipalId<'_>) -> 
 }
 
 /// Context facts that follow from the request itself (see the module docs).
-fn derived_facts(request: &EvalRequest) -> Vec<(&'static str, Vec<String>)> {
+fn derived_facts(request: &EvalRequest) -> DerivedFacts {
     let mut facts = Vec::new();
     if let Some(text) = request.principal.as_deref() {
         let principal = PrincipalId::parse(text);

@@ -116,7 +116,8 @@ mod tests {
     use crate::iam::glob::literal_text;
 
     fn lookup_in(context: &RequestContext, text: &str) -> Resolution {
-        resolve(text, &ContextLookup::new(context, &[]))
+        let derived = std::cell::OnceCell::new();
+        resolve(text, &ContextLookup::new(context, &derived, &Vec::new))
     }
 
     #[test]
