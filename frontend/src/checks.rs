@@ -74,8 +74,14 @@ fn DiagnosticItem(state: AppState, diagnostic: Diagnostic) -> impl IntoView {
 }
 
 /// The downloadable files, by name.
-pub const FILES: [&str; 5] =
-    ["task-definition.json", "trust-policy.json", "execution-role-policy.json", "bundle.json", "deploy.sh"];
+pub const FILES: [&str; 6] = [
+    "task-definition.json",
+    "trust-policy.json",
+    "execution-role-policy.json",
+    "key-policy-statement.json",
+    "bundle.json",
+    "deploy.sh",
+];
 
 /// The text of one download for a workspace.
 pub fn file_text(name: &str, ws: &Workspace, analysis: &shared::workspace::Analysis) -> String {
@@ -83,6 +89,9 @@ pub fn file_text(name: &str, ws: &Workspace, analysis: &shared::workspace::Analy
         "task-definition.json" => ws.task_definition_json(),
         "trust-policy.json" => pretty(&analysis.trust_policy),
         "execution-role-policy.json" => pretty(&analysis.permission_policy.policy),
+        "key-policy-statement.json" => {
+            pretty(&shared::iam::generate::key_policy_statements(&ws.task_definition, &ws.generate_options()))
+        }
         "bundle.json" => pretty(&ws.to_bundle()),
         _ => deploy_script(&ws.to_bundle(), &analysis.permission_policy, analysis.recommendation.as_ref()),
     }

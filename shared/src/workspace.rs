@@ -454,24 +454,6 @@ impl Workspace {
         (docs, errors)
     }
 
-    /// Per customer-managed key, the statement its key policy needs for the
-    /// execution role (`key-policy-statement.json`): the key policy decides
-    /// kms:Decrypt. The role is `executionRoleArn`, or a placeholder ARN to
-    /// replace while it is unknown.
-    pub fn key_policy_statements(&self) -> Vec<crate::iam::generate::ResourceSideStatement> {
-        let role =
-            self.task_definition.execution_role_arn.clone().filter(|r| r.starts_with("arn:")).unwrap_or_else(|| {
-                format!(
-                    "arn:aws:iam::ACCOUNT:role/{}",
-                    if self.execution_role.name.is_empty() { "ROLE" } else { &self.execution_role.name }
-                )
-            });
-        let mut statements =
-            crate::iam::generate::resource_side_statements(&self.task_definition, &self.generate_options(), &role);
-        statements.retain(|s| s.policy == crate::iam::generate::ResourceSide::KeyPolicy);
-        statements
-    }
-
     /// Lint, policies and access check: everything the UI shows live.
     pub fn analyze(&self) -> Analysis {
         let ctx = self.context();

@@ -18,6 +18,10 @@ fn expected_files(ws: &Workspace) -> Vec<(&'static str, String)> {
         ("task-definition.json", shared::export(&ws.task_definition)),
         ("trust-policy.json", pretty(&analysis.trust_policy)),
         ("execution-role-policy.json", pretty(&analysis.permission_policy.policy)),
+        (
+            "key-policy-statement.json",
+            pretty(&shared::iam::generate::key_policy_statements(&ws.task_definition, &ws.generate_options())),
+        ),
         ("bundle.json", pretty(&ws.to_bundle())),
         (
             "deploy.sh",
@@ -89,11 +93,18 @@ async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_f
     // names: read each Blob back as the browser receives it.
     ui.capture_downloads().await;
     ui.click("#download-all").await;
-    let downloads = ui.captured_downloads(5).await;
+    let downloads = ui.captured_downloads(6).await;
     let names: Vec<&str> = downloads.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["task-definition.json", "trust-policy.json", "execution-role-policy.json", "bundle.json", "deploy.sh"]
+        [
+            "task-definition.json",
+            "trust-policy.json",
+            "execution-role-policy.json",
+            "key-policy-statement.json",
+            "bundle.json",
+            "deploy.sh"
+        ]
     );
     for ((name, text), (_, expected)) in downloads.iter().zip(expected_files(&seed)) {
         assert_eq!(text, &expected, "downloaded {name}");

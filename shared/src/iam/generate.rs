@@ -646,3 +646,16 @@ pub fn resource_side_statements(
         })
         .collect()
 }
+
+/// Per customer-managed key, the statement its key policy needs for the
+/// task's execution role (`key-policy-statement.json` in the UI). The role is
+/// `executionRoleArn`, or `arn:aws:iam::ACCOUNT:role/EXECUTION-ROLE` to
+/// replace while it is unknown.
+pub fn key_policy_statements(td: &TaskDefinition, opts: &GenerateOptions) -> Vec<ResourceSideStatement> {
+    let role = td.execution_role_arn.clone().filter(|r| r.starts_with("arn:")).unwrap_or_else(|| {
+        format!("arn:aws:iam::{}:role/EXECUTION-ROLE", opts.account_id.as_deref().unwrap_or("ACCOUNT"))
+    });
+    let mut statements = resource_side_statements(td, opts, &role);
+    statements.retain(|s| s.policy == ResourceSide::KeyPolicy);
+    statements
+}

@@ -25,9 +25,11 @@ pub enum Resolution {
     Unresolvable,
 }
 
-/// Whether `text` might contain a variable (cheap pre-check).
+/// Whether `text` might contain a variable (cheap pre-check, on bytes: it
+/// runs for every resource pattern the evaluator reads).
 pub fn has_variables(text: &str) -> bool {
-    text.contains("${")
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| b == b'$' && bytes.get(i + 1) == Some(&b'{'))
 }
 
 /// One `${…}` occurrence.
