@@ -557,8 +557,7 @@ fn implicit_deny_fix(
             side.describe()
         ),
         [side] => format!(
-            "{} allows {} on {resources}, but {} must allow the role too: add the resource-policy statement to it.",
-            PolicyKind::Identity.describe(),
+            "The execution role's identity policy allows {} on {resources}, but {} must allow the role too: add the resource-policy statement to it.",
             requirement.action,
             side.describe()
         ),
