@@ -115,13 +115,50 @@ fn a_customer_managed_key_must_be_decryptable() {
     let checks = report["references"][1]["checks"].as_array().unwrap();
     let decrypt = checks.iter().find(|c| c["action"] == "kms:Decrypt").unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(decrypt["decision"], "implicitDeny");
+    // Without the key policy the identity grant proves nothing: the key decides.
+    assert_eq!(report["references"][1]["status"], "dependsOnKeyPolicy");
+    assert_eq!(decrypt["open"]["kind"], "keyPolicy");
+    assert!(run.stderr.contains("--resource-policy KEY_ARN=key-policy.json"), "{}", run.stderr);
+}
+
+#[test]
+fn the_key_policy_given_decides_kms_decrypt() {
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let kms = format!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-token-AbC123={key}");
+    let dir = std::env::temp_dir().join(format!("ecs-secrets-cli-check-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, value: serde_json::Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, value.to_string()).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let default_policy = write("default.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}));
+    let admins_only = write("admins.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:role/admin"}, "Action": "kms:*", "Resource": "*"}]}));
+    let decrypt = write("decrypt.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "kms:Decrypt", "Resource": key}]}));
+    let with_key = |policy: &str| format!("{key}={policy}");
+    let allowed = with_key(&default_policy);
+    let run = |key_policy: &str, code| {
+        let args = ["--role-policy", &decrypt, "--kms-key", &kms, "--resource-policy", key_policy];
+        check("clean.json", &["role-policy-allows-all.json"], &args, code)
+    };
+    // The default key policy delegates to the account: the role's grant counts.
+    run(&allowed, 0);
+    // A key policy that names only an administrator: the key policy must change.
+    let run = run(&with_key(&admins_only), 1);
+    assert!(run.stdout.contains("policies to change: the KMS key's key policy"), "{}", run.stdout);
+    assert!(run.stdout.contains("add to the KMS key's key policy: "), "{}", run.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn cross_account_reads_need_the_resource_policy_too() {
     let role = ["--role-arn", "arn:aws:iam::123456789012:role/web-execution"];
     let denied = check("cross-account.json", &["role-policy-cross-account.json"], &role, 1);
-    assert!(denied.stdout.contains("add to the resource policy: "), "{}", denied.stdout);
+    assert!(denied.stdout.contains("add to the secret's resource policy: "), "{}", denied.stdout);
+    assert!(denied.stdout.contains("policies to change: the secret's resource policy"), "{}", denied.stdout);
     // The role defaults to the task definition's executionRoleArn.
     let by_default = check("cross-account.json", &["role-policy-cross-account.json"], &[], 1);
     assert_eq!(by_default.stdout, denied.stdout);

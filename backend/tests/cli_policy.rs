@@ -144,3 +144,45 @@ fn resource_flags_are_accepted() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.contains("arn:aws:ssm:eu-west-1:123456789012:parameter/web/token"), "{}", run.stdout);
 }
+
+#[test]
+fn key_policy_prints_the_statement_each_customer_managed_key_needs() {
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let kms = format!("arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-token-AbC123={key}");
+    let run = ecs_secrets(
+        &[
+            "policy",
+            "--key-policy",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/webExec",
+            "--kms-key",
+            &kms,
+            &fixture("clean.json"),
+        ],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(
+        run.json(),
+        json!([{
+            "policy": "keyPolicy",
+            "resource": key,
+            "statement": {
+                "Sid": "AllowEcsExecutionRoleToDecrypt",
+                "Effect": "Allow",
+                "Principal": {"AWS": ["arn:aws:iam::123456789012:role/webExec"]},
+                "Action": ["kms:Decrypt"],
+                "Resource": ["*"]
+            }
+        }])
+    );
+    assert!(run.stderr.contains("put-key-policy"), "{}", run.stderr);
+
+    // No key given: an empty list, and stderr says why.
+    let none = ecs_secrets(
+        &["policy", "--key-policy", "--role-arn", "arn:aws:iam::123456789012:role/webExec", &fixture("clean.json")],
+        "",
+    );
+    assert_eq!((none.code, none.json()), (0, json!([])), "{}", none.transcript());
+    assert!(none.stderr.contains("no customer-managed KMS key"), "{}", none.stderr);
+}

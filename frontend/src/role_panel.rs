@@ -31,6 +31,11 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
             Some(report) if report.all_allowed() => {
                 format!("Allowed: the role can read all {} reference(s).", report.references.len())
             }
+            Some(report) if !report.any_denied() => format!(
+                "Depends on the key policy: {} of {} reference(s) use a customer-managed KMS key whose key policy decides; add key-policy-statement.json to it (or make sure it delegates to the account).",
+                report.problems().count(),
+                report.references.len()
+            ),
             Some(report) => format!(
                 "Denied: {} of {} reference(s) cannot be read. See the access map.",
                 report.problems().count(),
@@ -197,7 +202,7 @@ pub fn AccessMapPanel(state: AppState) -> impl IntoView {
         <section class="panel">
             <h2>"Access map"</h2>
             <p class="hint" id="access-source">{source}</p>
-            <div class="legend"><span class="pill ok">"allowed"</span><span class="pill bad">"denied"</span><span class="pill">"not checkable"</span></div>
+            <div class="legend"><span class="pill ok">"allowed"</span><span class="pill bad">"denied"</span><span class="pill warn">"depends on the key policy"</span><span class="pill">"not checkable"</span></div>
             <div class="access-map-scroll" id="access-map-scroll">
                 <svg class="access-map" id="access-map" role="img" aria-label="Access map: container, reference, store, KMS key, policy statement"
                     width=width height=height viewBox=move || format!("0 0 {} {}", width(), height())>
@@ -217,6 +222,8 @@ fn map_row(i: usize, row: AccessRow, labels: BoxLabels, layout: [(usize, usize);
     let status = match row.status {
         VerdictStatus::Allowed => "allowed",
         VerdictStatus::Denied => "denied",
+        VerdictStatus::DependsOnKeyPolicy => "depends-on-key-policy",
+        VerdictStatus::Unverified => "unverified",
         VerdictStatus::Unchecked => "unchecked",
     };
     let links = (0..4)

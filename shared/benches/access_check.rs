@@ -8,15 +8,24 @@
 //! (`secrets`, log `secretOptions`, `repositoryCredentials`), a third of them
 //! encrypted with a customer-managed key. The role has one 10-statement
 //! policy with wildcards, conditions and Denies, so every request walks every
-//! statement. Measured: `iam::access::check` (what the CLI and the UI run
-//! before a deploy), and for scale the generator on the same input.
+//! statement; the key has the default key policy (it delegates to the
+//! account), as the pre-flight reads it. Measured: `iam::access::check`
+//! (what the CLI and the UI run before a deploy), the evaluator alone on the
+//! same requests (`iam::evaluate`, what the 1 µs-per-request target is
+//! about), and for scale the generator on the same input.
+//!
+//! With `ACCESS_CHECK_REQUESTS_JSON=FILE` the setup also writes the evaluated
+//! requests to FILE as a JSON array of `iam simulate` requests, for
+//! `tests/bench/iam-simulate-peer.sh` to run the same requests through
+//! another evaluator.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
-use shared::iam::access::{CheckContext, check};
+use shared::iam::access::{CheckContext, check, evaluated_requests};
+use shared::iam::evaluate;
 use shared::iam::generate::{GenerateOptions, permission_policy};
 use shared::iam::policy::PolicyDocument;
 use shared::{TaskDefinition, import};
@@ -118,6 +127,13 @@ fn policy() -> PolicyDocument {
     .expect("policy")
 }
 
+/// What AWS gives a key created without a policy: IAM policies decide.
+fn default_key_policy() -> PolicyDocument {
+    PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions",
+        "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}))
+    .expect("key policy")
+}
+
 fn bench(c: &mut Criterion) {
     let (td, bytes) = max_size_task_definition();
     let references = td.secret_sites().len();
@@ -136,17 +152,52 @@ fn bench(c: &mut Criterion) {
         account_id: Some(ACCOUNT.into()),
         kms_keys: kms_keys.clone(),
         principal: Some(format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution")),
+        resource_policies: BTreeMap::from([(KEY.to_owned(), default_key_policy())]),
         ..CheckContext::default()
     };
     let policies = [policy()];
     let report = check(&td, &policies, &ctx);
     let checks: usize = report.references.iter().map(|r| r.checks.len()).sum();
+    let requests = evaluated_requests(&td, &ctx);
+    assert!(report.all_allowed() || report.any_denied(), "every check is decided: the key policy is known");
     eprintln!(
-        "access_check input: {bytes} bytes, {CONTAINERS} containers, {references} references, {checks} evaluated requests"
+        "access_check input: {bytes} bytes, {CONTAINERS} containers, {references} references, {checks} checks, {} evaluated requests",
+        requests.len()
     );
+    if let Ok(path) = std::env::var("ACCESS_CHECK_REQUESTS_JSON") {
+        let exported: Vec<Value> = requests
+            .iter()
+            .map(|(request, resource_policy)| {
+                let context: serde_json::Map<String, Value> =
+                    request.context.iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
+                let decision = evaluate(request, &policies, *resource_policy).decision;
+                json!({
+                    "action": request.action,
+                    "resource": request.resource,
+                    "principal": request.principal,
+                    "context": context,
+                    "identityPolicies": [policies[0].to_value()],
+                    "resourcePolicy": resource_policy.map(|p| p.to_value()),
+                    "expected": decision,
+                })
+            })
+            .collect();
+        std::fs::write(&path, serde_json::to_string(&exported).expect("json")).expect("write the requests");
+        eprintln!("wrote {} requests to {path}", exported.len());
+    }
 
     c.bench_function("access_check/max_size_task_definition", |b| {
         b.iter(|| check(black_box(&td), black_box(&policies), black_box(&ctx)))
+    });
+    c.bench_function("access_check/evaluate_requests", |b| {
+        b.iter(|| {
+            requests
+                .iter()
+                .filter(|(request, resource_policy)| {
+                    evaluate(black_box(request), black_box(&policies), *resource_policy).is_allowed()
+                })
+                .count()
+        })
     });
     let opts = GenerateOptions {
         region: Some(REGION.into()),

@@ -14,16 +14,18 @@ pub enum Download {
     TaskDefinition,
     TrustPolicy,
     ExecutionRolePolicy,
+    KeyPolicyStatement,
     Bundle,
     DeployScript,
 }
 
 impl Download {
     /// Every download, in the order the UI lists them.
-    pub const ALL: [Download; 5] = [
+    pub const ALL: [Download; 6] = [
         Download::TaskDefinition,
         Download::TrustPolicy,
         Download::ExecutionRolePolicy,
+        Download::KeyPolicyStatement,
         Download::Bundle,
         Download::DeployScript,
     ];
@@ -33,6 +35,7 @@ impl Download {
             Download::TaskDefinition => "task-definition.json",
             Download::TrustPolicy => "trust-policy.json",
             Download::ExecutionRolePolicy => "execution-role-policy.json",
+            Download::KeyPolicyStatement => "key-policy-statement.json",
             Download::Bundle => "bundle.json",
             Download::DeployScript => "deploy.sh",
         }
@@ -51,6 +54,7 @@ impl Download {
             Download::TaskDefinition => crate::import::export(&bundle.task_definition),
             Download::TrustPolicy => pretty(&analysis.trust_policy),
             Download::ExecutionRolePolicy => pretty(&analysis.permission_policy.policy),
+            Download::KeyPolicyStatement => pretty(&analysis.key_policy_statements),
             Download::Bundle => pretty(bundle),
             Download::DeployScript => {
                 deploy_script(bundle, &analysis.permission_policy, analysis.recommendation.as_ref())

@@ -33,6 +33,41 @@ pub struct Observed {
     pub task_definition: Option<ObservedTaskDefinition>,
     /// The bundle's services, in bundle order.
     pub services: Vec<ObservedService>,
+    /// KMS keys by the id the bundle or AWS gave (key id, key ARN, `alias/x`
+    /// or alias ARN), as DescribeKey resolved them, with their key policy.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kms_keys: BTreeMap<String, ObservedKey>,
+    /// Secrets' resource policies by full secret ARN (`None`: the secret has
+    /// none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_policies: BTreeMap<String, Option<Value>>,
+    /// Reads that were denied to the caller, by the ARN they concern (a key,
+    /// a secret or the role): what could not be read, why, and which
+    /// permission would let the pre-flight verify it. The references that
+    /// depend on them are "unverified", never allowed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreadable: BTreeMap<String, String>,
+}
+
+/// A KMS key as DescribeKey and GetKeyPolicy reported it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedKey {
+    /// The key ARN (`arn:…:kms:REGION:ACCOUNT:key/KEY-ID`).
+    pub arn: String,
+    /// `AWS` for an AWS managed key, `CUSTOMER` for a customer-managed one.
+    pub key_manager: Option<String>,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, …
+    pub key_state: Option<String>,
+    /// The key policy, parsed; `None` when it was not read (see
+    /// [`Observed::unreadable`]).
+    pub policy: Option<Value>,
+}
+
+impl ObservedKey {
+    pub fn is_aws_managed(&self) -> bool {
+        self.key_manager.as_deref() == Some("AWS")
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

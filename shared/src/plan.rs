@@ -159,6 +159,9 @@ impl Plan {
                     format!("denied by {}", by.join(", "))
                 };
                 let fix = check.fix.as_ref().map(|f| format!(" Fix: {}", f.message)).unwrap_or_default();
+                if check.open.is_some() {
+                    continue;
+                }
                 out.push(plan_diagnostic(
                     "EP040",
                     &reference.path,
@@ -166,6 +169,18 @@ impl Plan {
                         "the task would fail with AccessDenied: the execution role may not {} on {} ({why}).{fix}",
                         check.action, check.resource
                     ),
+                ));
+            }
+        }
+        // Open checks do not block, but they are never silently allowed.
+        for reference in self.preflight.problems() {
+            for check in &reference.checks {
+                let Some(open) = &check.open else { continue };
+                let fix = check.fix.as_ref().map(|f| format!(" {}", f.message)).unwrap_or_default();
+                out.push(plan_diagnostic(
+                    "EP041",
+                    &reference.path,
+                    format!("{} on {}: {}.{fix}", check.action, check.resource, open.message),
                 ));
             }
         }
@@ -365,6 +380,15 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let trust = generate::trust_policy().to_value();
     let policy_name = execution_role::inline_policy_name(&family);
     let permission = generated.policy.to_value();
+    // What IAM returned is compared as a policy: reformatting is no change,
+    // and a document that does not parse is rewritten.
+    let same_document = |observed: &Value, wanted: &Value| match (
+        PolicyDocument::from_value(observed),
+        PolicyDocument::from_value(wanted),
+    ) {
+        (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
+        _ => false,
+    };
     let wants_inline = !generated.is_empty();
     let want_managed = desired
         .execution_role
@@ -384,7 +408,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             "the execution role does not exist".into(),
             StepAction::CreateRole { role_name: role_name.clone(), trust_policy: trust.clone() },
         )),
-        Some(role) if !execution_role::same_policy(&role.trust_policy, &trust) => steps.push(write_step(
+        Some(role) if !same_document(&role.trust_policy, &trust) => steps.push(write_step(
             format!("update-trust-policy:{role_name}"),
             format!("Update the trust policy of {role_name}"),
             "the trust policy does not let ecs-tasks.amazonaws.com (and only it) assume the role".into(),
@@ -393,7 +417,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         Some(_) => {}
     }
     let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
-    if wants_inline && !current_inline.is_some_and(|doc| execution_role::same_policy(doc, &permission)) {
+    if wants_inline && !current_inline.is_some_and(|doc| same_document(doc, &permission)) {
         steps.push(write_step(
             format!("put-role-policy:{role_name}/{policy_name}"),
             format!("Put inline policy {policy_name} on {role_name}"),
@@ -459,11 +483,30 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     if wants_inline {
         add(format!("inline policy {policy_name}"), &permission, &mut problems);
     }
+    // What decides beside the role's own policies: key policies and the
+    // secrets' resource policies observe read, and what it could not read.
+    let mut resource_policies = BTreeMap::new();
+    let keys_with_policy = observed.kms_keys.values().filter_map(|k| Some((&k.arn, k.policy.as_ref()?)));
+    let secrets_with_policy = observed.secret_policies.iter().filter_map(|(arn, p)| Some((arn, p.as_ref()?)));
+    for (arn, doc) in keys_with_policy.chain(secrets_with_policy) {
+        match PolicyDocument::from_value(doc) {
+            Ok(parsed) => {
+                resource_policies.insert(arn.clone(), parsed);
+            }
+            Err(e) => problems.push(Diagnostic::warning(
+                "EP014",
+                "/secrets",
+                format!("the policy of {arn} cannot be read ({e}); the pre-flight check treats it as unknown"),
+            )),
+        }
+    }
     let check_context = CheckContext {
         region: Some(desired.region.clone()),
         account_id: Some(account.clone()),
         kms_keys,
         principal: Some(role_arn.clone()),
+        resource_policies,
+        unreadable: observed.unreadable.clone(),
         ..CheckContext::default()
     };
     let preflight = access::check(&resolved, &documents, &check_context);
@@ -679,8 +722,8 @@ fn known_secret_arn(observed: &Observed, id: &str) -> Option<String> {
 
 /// Customer-managed KMS key ARNs by secret name, from the bundle (what will
 /// be used to create) or from what AWS reports for existing values. AWS
-/// managed keys need no grant and are left out; aliases cannot be granted
-/// and get a warning.
+/// managed keys need no grant and are left out; an alias is granted on the
+/// key observe resolved it to (an unresolved alias gets a warning).
 fn kms_keys(
     desired: &Bundle,
     observed: &Observed,
@@ -701,6 +744,13 @@ fn kms_keys(
                 severity: Severity::Error,
                 ..plan_diagnostic("EP011", path, problem.to_string())
             }),
+            // An alias DescribeKey resolved is granted on its key's ARN.
+            Err(generate::KmsKeyProblem::Alias(_)) if observed.kms_keys.contains_key(key) => {
+                let found = &observed.kms_keys[key];
+                if !found.is_aws_managed() {
+                    keys.entry(name.to_owned()).or_insert_with(|| found.arn.clone());
+                }
+            }
             Err(problem) => problems.push(plan_diagnostic("EP011", path, problem.to_string())),
         };
     for (i, spec) in desired.secrets.iter().enumerate() {

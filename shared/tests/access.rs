@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use shared::TaskDefinition;
-use shared::iam::access::{AccessCheck, AccessReport, CheckContext, VerdictStatus, check};
+use shared::iam::access::{AccessCheck, AccessReport, CheckContext, OpenKind, PolicyKind, VerdictStatus, check};
 use shared::iam::eval::{DecisionKind, PolicySource};
 use shared::iam::generate::{GenerateOptions, Purpose, permission_policy};
 use shared::iam::policy::PolicyDocument;
@@ -120,11 +120,18 @@ fn an_explicit_deny_names_the_deny_statement_and_offers_no_allow() {
     assert!(fix.message.contains("`DenyProd`") && fix.message.contains("scope"), "{}", fix.message);
 }
 
+/// The default key policy: the account's identity policies decide.
+fn default_key_policy() -> PolicyDocument {
+    policy(json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}))
+}
+
 #[test]
 fn a_customer_managed_key_needs_decrypt_and_kms_via_service_is_supplied() {
     let task = td(&[("DB", SECRET)]);
     let mut context = ctx();
     context.kms_keys = BTreeMap::from([(SECRET.to_owned(), KEY.to_owned())]);
+    context.resource_policies = BTreeMap::from([(KEY.to_owned(), default_key_policy())]);
     let read_only = policy(
         json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET}]}),
     );
@@ -134,7 +141,9 @@ fn a_customer_managed_key_needs_decrypt_and_kms_via_service_is_supplied() {
     assert_eq!(checks[0].decision, DecisionKind::Allowed);
     assert_eq!((checks[1].purpose, checks[1].action.as_str()), (Purpose::DecryptValue, "kms:Decrypt"));
     assert_eq!(checks[1].decision, DecisionKind::ImplicitDeny);
-    let statement = checks[1].fix.as_ref().and_then(|f| f.statement.clone()).expect("an Allow");
+    let fix = checks[1].fix.as_ref().expect("a fix");
+    assert_eq!(fix.policies, [PolicyKind::Identity], "the default key policy delegates: only the role must change");
+    let statement = fix.statement.clone().expect("an Allow");
     assert_eq!(serde_json::to_value(&statement).expect("json")["Resource"], json!([KEY]));
 
     // A decrypt grant limited to use through Secrets Manager is honoured:
@@ -144,13 +153,56 @@ fn a_customer_managed_key_needs_decrypt_and_kms_via_service_is_supplied() {
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
          "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
     ]}));
-    assert!(check(&task, &[via_service], &context).all_allowed());
+    assert!(check(&task, std::slice::from_ref(&via_service), &context).all_allowed());
     let wrong_service = policy(json!({"Statement": [
         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET},
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY,
          "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}}
     ]}));
     assert!(!check(&task, &[wrong_service], &context).all_allowed());
+
+    // Without the key policy the identity grant is not enough to say "allowed".
+    context.resource_policies.clear();
+    let report = check(&task, std::slice::from_ref(&via_service), &context);
+    assert_eq!(report.references[0].status, VerdictStatus::DependsOnKeyPolicy, "{report:#?}");
+    assert!(!report.all_allowed() && !report.any_denied());
+    let open = report.references[0].checks[1].open.as_ref().expect("open");
+    assert_eq!(open.kind, OpenKind::KeyPolicy);
+    assert!(open.message.starts_with("depends on the key policy"), "{}", open.message);
+}
+
+#[test]
+fn a_key_policy_that_does_not_delegate_needs_a_key_policy_statement() {
+    let task = td(&[("DB", SECRET)]);
+    let mut context = ctx();
+    context.kms_keys = BTreeMap::from([(SECRET.to_owned(), KEY.to_owned())]);
+    let admins_only = policy(json!({"Statement": [{"Sid": "Admins", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:role/admin"}, "Action": "kms:*", "Resource": "*"}]}));
+    context.resource_policies = BTreeMap::from([(KEY.to_owned(), admins_only)]);
+    let generous = policy(
+        json!({"Statement": [{"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "kms:Decrypt"], "Resource": "*"}]}),
+    );
+    let report = check(&task, std::slice::from_ref(&generous), &context);
+    assert_eq!(report.references[0].status, VerdictStatus::Denied);
+    let fix = report.references[0].checks[1].fix.clone().expect("a fix");
+    assert_eq!(fix.policies, [PolicyKind::Key]);
+    assert!(fix.statement.is_none(), "the identity policy already allows");
+    let key_statement = fix.resource_policy_statement.expect("a key-policy statement");
+    assert_eq!(serde_json::to_value(&key_statement).expect("json")["Principal"], json!({"AWS": [ROLE]}));
+
+    // With that statement in the key policy, the role is allowed.
+    let mut fixed = context.resource_policies[KEY].clone();
+    fixed.statements.push(key_statement);
+    context.resource_policies.insert(KEY.to_owned(), fixed);
+    assert!(check(&task, std::slice::from_ref(&generous), &context).all_allowed());
+
+    // A key policy that could not be read leaves the check unverified.
+    context.resource_policies.clear();
+    context.unreadable = BTreeMap::from([(KEY.to_owned(), "could not read the key policy (AccessDenied)".to_owned())]);
+    let report = check(&task, &[generous], &context);
+    assert_eq!(report.references[0].status, VerdictStatus::Unverified);
+    let open = report.references[0].checks[1].open.as_ref().expect("open");
+    assert_eq!(open.message, "unverified: could not read the key policy (AccessDenied)");
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! - `missing`: the reported missing context keys, each as `"<statement> <key>"`.
 //!
 //! `matched` and `missing` default to empty, so every case pins all three.
+//! A case may name the AWS documentation page it encodes in `source`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,10 @@ struct FixtureFile {
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
+    /// The AWS documentation page the expectation comes from.
+    #[serde(default)]
+    #[expect(dead_code, reason = "documentation for the reader of the fixture")]
+    source: Option<String>,
     request: Map<String, Value>,
     expect: Expectation,
 }

@@ -72,8 +72,25 @@ fn cases() -> Vec<Case> {
     cases
 }
 
+/// Whether the generated identity policy allows the request. A KMS key is
+/// given the default key policy of its account (it delegates to the
+/// account's identity policies) and the caller is a role of that account,
+/// so the identity policy is what is tested.
 fn allowed(policy: &PolicyDocument, action: &str, resource: &str) -> bool {
-    evaluate(&EvalRequest::new(action, resource), std::slice::from_ref(policy), None).is_allowed()
+    let key_policy = resource.split(':').nth(2).filter(|service| *service == "kms").map(|_| {
+        let account = resource.split(':').nth(4).unwrap_or_default();
+        let partition = resource.split(':').nth(1).unwrap_or_default();
+        PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")}, "Action": "kms:*", "Resource": "*"}]}))
+        .expect("the default key policy")
+    });
+    let mut request = EvalRequest::new(action, resource);
+    if key_policy.is_some() {
+        let account = resource.split(':').nth(4).unwrap_or_default();
+        let partition = resource.split(':').nth(1).unwrap_or_default();
+        request = request.with_principal(format!("arn:{partition}:iam::{account}:role/exec"));
+    }
+    evaluate(&request, std::slice::from_ref(policy), key_policy.as_ref()).is_allowed()
 }
 
 /// ARNs that look like a needed one but must not be granted.
@@ -271,4 +288,41 @@ fn wildcards_and_policy_variables_in_a_reference_are_never_copied_into_the_polic
     assert!(generated.is_empty(), "{}", generated.policy.to_pretty_json());
     assert!(generated.nothing_grantable());
     assert_eq!(generated.warnings().filter(|n| n.path.is_some()).count(), 3);
+}
+
+#[test]
+fn key_policy_and_cross_account_statements_name_the_role() {
+    use shared::iam::generate::{ResourceSide, resource_side_statements};
+    let key = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-22bb-33cc-44dd-555555eeeeee";
+    let remote = "arn:aws:secretsmanager:eu-west-1:444455556666:secret:shared/db-Ab12Cd";
+    let role = "arn:aws:iam::123456789012:role/app-execution";
+    let td: shared::TaskDefinition = serde_json::from_value(json!({
+        "family": "app", "executionRoleArn": role,
+        "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [
+            {"name": "LOCAL", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:local/db-Xy12Zq"},
+            {"name": "REMOTE", "valueFrom": remote}]}]
+    }))
+    .expect("task definition");
+    let opts = GenerateOptions {
+        region: Some("eu-west-1".into()),
+        account_id: Some("123456789012".into()),
+        kms_keys: std::collections::BTreeMap::from([(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:local/db-Xy12Zq".to_owned(),
+            key.to_owned(),
+        )]),
+        ..GenerateOptions::default()
+    };
+    let statements = resource_side_statements(&td, &opts, role);
+    let summary: Vec<(ResourceSide, &str)> = statements.iter().map(|s| (s.policy, s.resource.as_str())).collect();
+    assert_eq!(summary, [(ResourceSide::KeyPolicy, key), (ResourceSide::ResourcePolicy, remote)]);
+    for statement in &statements {
+        let value = serde_json::to_value(&statement.statement).expect("json");
+        assert_eq!(value["Principal"], json!({"AWS": [role]}));
+        assert_eq!(value["Resource"], json!(["*"]));
+    }
+    // The key-policy statement makes the role's decrypt allowed by the key
+    // policy itself, so the identity policy is no longer the only gate.
+    let key_policy = PolicyDocument::new(vec![statements[0].statement.clone()]);
+    let request = EvalRequest::new("kms:Decrypt", key).with_principal(role);
+    assert!(evaluate(&request, &[], Some(&key_policy)).is_allowed());
 }

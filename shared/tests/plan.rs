@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 use shared::bundle::Bundle;
 use shared::observed::{
-    AttachedPolicy, CallerIdentity, Observed, ObservedDeployment, ObservedParameter, ObservedRole, ObservedSecret,
-    ObservedService, ObservedTaskDefinition,
+    AttachedPolicy, CallerIdentity, Observed, ObservedDeployment, ObservedKey, ObservedParameter, ObservedRole,
+    ObservedSecret, ObservedService, ObservedTaskDefinition,
 };
 use shared::plan::{Plan, StepAction, plan};
 
@@ -37,7 +37,22 @@ fn empty_world() -> Observed {
         role: None,
         task_definition: None,
         services: vec![service("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1")],
+        ..Observed::default()
     }
+}
+
+fn key_arn() -> String {
+    format!("arn:aws:kms:eu-west-1:{ACCOUNT}:key/{KEY}")
+}
+
+/// The key policy AWS gives a key created without one: IAM policies decide.
+fn default_key_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]})
+}
+
+fn observed_key(policy: Option<Value>) -> ObservedKey {
+    ObservedKey { arn: key_arn(), key_manager: Some("CUSTOMER".into()), key_state: Some("Enabled".into()), policy }
 }
 
 fn service(td: &str) -> ObservedService {
@@ -87,6 +102,8 @@ fn applied_world_with(secret_arn: &str) -> Observed {
         "web/api".into(),
         Some(ObservedSecret { name: "web/api".into(), arn: secret_arn.into(), kms_key_id: Some(KEY.into()) }),
     );
+    world.kms_keys.insert(KEY.into(), observed_key(Some(default_key_policy())));
+    world.secret_policies.insert(SECRET_ARN.into(), None);
     let policy = step_action(&first, "put-role-policy:webExec/ecs-secrets-web");
     let StepAction::PutRolePolicy { policy, .. } = policy else { panic!() };
     // Apply swaps the created secret's real ARN into the policy.
@@ -329,7 +346,12 @@ fn an_explicit_deny_fails_the_preflight() {
     );
     let plan = check(&bundle(), &world, &BTreeSet::new(), &[], &[]);
     assert!(plan.is_blocked());
-    let denied: Vec<&str> = plan.preflight.problems().map(|r| r.path.as_str()).collect();
+    let denied: Vec<&str> = plan
+        .preflight
+        .problems()
+        .filter(|r| r.status == shared::iam::access::VerdictStatus::Denied)
+        .map(|r| r.path.as_str())
+        .collect();
     assert_eq!(
         denied,
         [
@@ -394,4 +416,68 @@ fn every_plan_code_has_its_case() {
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ssm:*", "Resource": "*"}]}),
     );
     assert_has("EP040", codes_of(&bundle(), &world, &BTreeSet::new()));
+}
+
+#[test]
+fn the_key_policy_decides_kms_decrypt_in_the_preflight() {
+    use shared::iam::access::VerdictStatus;
+    let statuses = |plan: &Plan| -> Vec<VerdictStatus> { plan.preflight.references.iter().map(|r| r.status).collect() };
+    // The default key policy delegates to the account: the generated
+    // identity policy is enough.
+    let plan = check(&bundle(), &applied_world(), &BTreeSet::new(), &[], &[]);
+    assert!(plan.preflight.all_allowed(), "{:#?}", plan.preflight);
+
+    // Key policy not known: the references encrypted with it depend on it.
+    let mut world = applied_world();
+    world.kms_keys.clear();
+    let plan = check(&bundle(), &world, &BTreeSet::new(), &[], &[]);
+    assert!(statuses(&plan).contains(&VerdictStatus::DependsOnKeyPolicy), "{:#?}", plan.preflight);
+    assert!(!plan.preflight.all_allowed() && !plan.is_blocked());
+    assert!(plan.diagnostics().iter().any(|d| d.code == "EP041" && d.message.contains("depends on the key policy")));
+
+    // A key policy that only names an administrator denies the role.
+    let mut world = applied_world();
+    world.kms_keys.insert(
+        KEY.into(),
+        observed_key(Some(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/admin")}, "Action": "kms:*", "Resource": "*"}]}))),
+    );
+    let plan = check(&bundle(), &world, &BTreeSet::new(), &[], &[]);
+    assert!(plan.is_blocked());
+    assert!(
+        plan.diagnostics().iter().any(|d| d.code == "EP040" && d.message.contains("key policy")),
+        "{:#?}",
+        plan.diagnostics()
+    );
+
+    // A key policy the caller may not read: unverified, with the permission to ask for.
+    let mut world = applied_world();
+    world.kms_keys.insert(KEY.into(), observed_key(None));
+    world.unreadable.insert(
+        key_arn(),
+        format!(
+            "could not read the key policy of {} (AccessDenied); kms:GetKeyPolicy on it would let the check verify it",
+            key_arn()
+        ),
+    );
+    let plan = check(&bundle(), &world, &BTreeSet::new(), &[], &[]);
+    assert!(statuses(&plan).contains(&VerdictStatus::Unverified), "{:#?}", plan.preflight);
+    assert!(!plan.is_blocked(), "everything else is still planned");
+    assert!(plan.diagnostics().iter().any(|d| d.code == "EP041" && d.message.contains("kms:GetKeyPolicy")));
+}
+
+#[test]
+fn an_alias_resolved_by_observe_is_granted_on_its_key() {
+    let mut desired = bundle();
+    for spec in &mut desired.secrets {
+        spec.kms_key_id = Some("alias/web".into());
+    }
+    let mut world = empty_world();
+    world.kms_keys.insert("alias/web".into(), observed_key(Some(default_key_policy())));
+    let plan = plan(&desired, &world, &all_values());
+    assert!(!plan.problems.iter().any(|p| p.code == "EP011"), "{:#?}", plan.problems);
+    let StepAction::PutRolePolicy { policy, .. } = step_action(&plan, "put-role-policy:webExec/ecs-secrets-web") else {
+        panic!()
+    };
+    assert!(policy.to_string().contains(&key_arn()), "{policy}");
 }

@@ -68,17 +68,39 @@ pub struct Moto {
     child: Option<Child>,
     pub port: u16,
     pub endpoint: String,
+    /// The access key id and secret the SDK clients and `ecs-secrets` use
+    /// (dummy `testing` unless [`Moto::use_credentials`] set an IAM user's).
+    credentials: std::sync::Mutex<(String, String)>,
+}
+
+/// How to start moto.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MotoOptions {
+    /// Enforce IAM after this many requests (moto's
+    /// `INITIAL_NO_AUTH_ACTION_COUNT`): the first ones may create the IAM
+    /// user whose keys the test then uses; every later request is
+    /// authenticated and authorised against that user's policies.
+    pub enforce_iam_after: Option<u32>,
 }
 
 impl Moto {
     /// Starts moto, or returns `None` (after [`skip`]) when it is not installed.
     pub fn start() -> Option<Moto> {
+        Moto::start_with(MotoOptions::default())
+    }
+
+    /// Starts moto with `options`, or returns `None` like [`Moto::start`].
+    pub fn start_with(options: MotoOptions) -> Option<Moto> {
         let Some(binary) = find_tool("ECS_SECRETS_MOTO_SERVER", ".tools/venv/bin/moto_server", "moto_server") else {
             skip("moto_server was not found (ECS_SECRETS_MOTO_SERVER, .tools/venv/bin/moto_server, PATH)");
             return None;
         };
         let port = free_port();
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        if let Some(count) = options.enforce_iam_after {
+            command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
+        }
+        let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             // moto runs no containers: report services' tasks as running so
@@ -88,7 +110,12 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let moto = Moto { child: Some(child), port, endpoint: format!("http://127.0.0.1:{port}") };
+        let moto = Moto {
+            child: Some(child),
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            credentials: std::sync::Mutex::new(("testing".into(), "testing".into())),
+        };
         let started = Instant::now();
         while moto.post("/moto-api/reset", &[], "").is_err() {
             assert!(started.elapsed() < Duration::from_secs(60), "moto did not answer on port {port} within 60s");
@@ -155,12 +182,23 @@ impl Moto {
         doc["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned()
     }
 
+    /// From now on, SDK clients and `ecs-secrets` runs use these keys (an
+    /// IAM user's, when moto enforces IAM).
+    pub fn use_credentials(&self, access_key_id: &str, secret_access_key: &str) {
+        *self.credentials.lock().expect("credentials lock") = (access_key_id.to_owned(), secret_access_key.to_owned());
+    }
+
+    fn current_credentials(&self) -> (String, String) {
+        self.credentials.lock().expect("credentials lock").clone()
+    }
+
     /// The shared SDK configuration for reading the emulator back.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let (id, secret) = self.current_credentials();
         aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_ecs::config::Credentials::new("testing", "testing", None, None, "e2e"))
+            .credentials_provider(aws_sdk_ecs::config::Credentials::new(id, secret, None, None, "e2e"))
             .load()
             .await
     }
@@ -196,9 +234,10 @@ impl Moto {
         for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
             command.env_remove(var);
         }
+        let (id, secret) = self.current_credentials();
         command
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_ACCESS_KEY_ID", id)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
             .env("AWS_REGION", REGION)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")

@@ -128,7 +128,7 @@ async fn full_apply_then_reapply_writes_nothing() {
 
     let role = iam.get_role().role_name("webExec").send().await.unwrap().role.unwrap();
     let trust = decode_policy(role.assume_role_policy_document.as_deref().unwrap());
-    assert!(shared::execution_role::same_policy(&trust, &shared::iam::generate::trust_policy().to_value()), "{trust}");
+    assert!(same_policy(&trust, &shared::iam::generate::trust_policy().to_value()), "{trust}");
     let inline = iam.get_role_policy().role_name("webExec").policy_name("ecs-secrets-web").send().await.unwrap();
     let inline = decode_policy(&inline.policy_document);
     let kms_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}");
@@ -140,7 +140,7 @@ async fn full_apply_then_reapply_writes_nothing() {
          "Resource": secret_arn},
         {"Sid": "DecryptWithCustomerManagedKeys", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_arn}
     ]});
-    assert!(shared::execution_role::same_policy(&inline, &expected), "{inline:#}");
+    assert!(same_policy(&inline, &expected), "{inline:#}");
     let attached = iam.list_attached_role_policies().role_name("webExec").send().await.unwrap();
     let attached: Vec<String> = attached.attached_policies.unwrap().into_iter().filter_map(|p| p.policy_arn).collect();
     assert_eq!(attached, [MANAGED]);
@@ -266,4 +266,10 @@ async fn reapply_with_a_lowercase_secret_suffix_writes_nothing() {
     let (stdout, stderr) = texts(&out);
     assert!(out.status.success(), "re-apply failed:\n{stderr}");
     assert_eq!(json_of(&stdout)["writes"], 0, "{stdout}");
+}
+
+/// IAM's semantic policy equality (order and single-vs-list do not matter).
+fn same_policy(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    let parse = |v| shared::iam::PolicyDocument::from_value(v).expect("a valid policy");
+    parse(a).same_as(&parse(b))
 }

@@ -209,6 +209,7 @@ pub struct Aws {
     ssm: aws_sdk_ssm::Client,
     secrets: aws_sdk_secretsmanager::Client,
     sts: aws_sdk_sts::Client,
+    kms: aws_sdk_kms::Client,
     /// The profile asked for (`--profile`), for reporting the credential source.
     profile: Option<String>,
     counters: Arc<Counters>,
@@ -251,6 +252,7 @@ impl Aws {
             ssm: aws_sdk_ssm::Client::new(config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
             region,
             config: config.clone(),
             profile: None,

@@ -7,16 +7,27 @@
 //! its managed ones with ListAttachedRolePolicies + GetPolicy +
 //! GetPolicyVersion (IAM returns policy documents URL-encoded); the latest
 //! ACTIVE revision with DescribeTaskDefinition on the family name; the
-//! services with DescribeServices, ten per call.
+//! services with DescribeServices, ten per call. What else decides access is
+//! read too: each referenced KMS key with DescribeKey (resolving a key id or
+//! an `alias/x` to its ARN, telling AWS managed keys apart) and, for a
+//! customer-managed key, its key policy with GetKeyPolicy; each secret's
+//! resource policy with GetResourcePolicy.
+//!
+//! A read the caller is denied (AccessDenied on GetKeyPolicy, DescribeKey,
+//! GetResourcePolicy, GetRolePolicy) does not abort observe: it is recorded
+//! in [`Observed::unreadable`] with the permission that would let the
+//! pre-flight verify it, and the references that depend on it become
+//! "unverified" in the plan — never silently allowed.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::config::http::HttpResponse;
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use serde_json::Value;
 use shared::bundle::Bundle;
 use shared::observed::{
-    AttachedPolicy, CallerIdentity, Lookups, Observed, ObservedDeployment, ObservedParameter, ObservedRole,
-    ObservedSecret, ObservedService, ObservedTaskDefinition,
+    AttachedPolicy, CallerIdentity, Lookups, Observed, ObservedDeployment, ObservedKey, ObservedParameter,
+    ObservedRole, ObservedSecret, ObservedService, ObservedTaskDefinition,
 };
 
 use super::{Aws, AwsError, call_error};
@@ -31,6 +42,7 @@ impl Aws {
         let caller = CallerIdentity { account: me.account.clone(), arn: me.arn };
         let lookups = Lookups::for_bundle(bundle, Some(&me.account));
         let family = bundle.task_definition.family.clone().unwrap_or_default();
+        let mut unreadable = BTreeMap::new();
         let (parameters, secrets, role, task_definition, services) = tokio::try_join!(
             self.observe_parameters(&lookups),
             self.observe_secrets(&lookups),
@@ -38,7 +50,128 @@ impl Aws {
             self.observe_task_definition(&family),
             self.observe_services(bundle),
         )?;
-        Ok(Observed { caller, region: self.region.clone(), parameters, secrets, role, task_definition, services })
+        let role = role.map(|(role, denied)| {
+            if let Some(denied) = denied {
+                unreadable.insert(role.arn.clone(), denied);
+            }
+            role
+        });
+        // Every key the bundle names or AWS reports for an existing value.
+        let mut key_ids: Vec<String> = bundle.secrets.iter().filter_map(|s| s.kms_key_id.clone()).collect();
+        key_ids.extend(parameters.values().flatten().filter_map(|p| p.kms_key_id.clone()));
+        key_ids.extend(secrets.values().flatten().filter_map(|s| s.kms_key_id.clone()));
+        key_ids.sort();
+        key_ids.dedup();
+        let kms_keys = self.observe_keys(&key_ids, &mut unreadable).await?;
+        let secret_arns: Vec<String> = secrets.values().flatten().map(|s| s.arn.clone()).collect();
+        let secret_policies = self.observe_secret_policies(&secret_arns, &mut unreadable).await?;
+        Ok(Observed {
+            caller,
+            region: self.region.clone(),
+            parameters,
+            secrets,
+            role,
+            task_definition,
+            services,
+            kms_keys,
+            secret_policies,
+            unreadable,
+        })
+    }
+
+    /// DescribeKey for every id (key id, key ARN, `alias/x`, alias ARN) and
+    /// GetKeyPolicy for each customer-managed key. AWS managed keys need no
+    /// grant, so their policy is not read.
+    async fn observe_keys(
+        &self,
+        ids: &[String],
+        unreadable: &mut BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, ObservedKey>, AwsError> {
+        let mut keys = BTreeMap::new();
+        let mut policies: BTreeMap<String, Option<Value>> = BTreeMap::new();
+        for id in ids {
+            self.count_read();
+            let metadata = match self.kms.describe_key().key_id(id).send().await {
+                Ok(out) => out.key_metadata,
+                Err(e) if is_access_denied(&e) => {
+                    unreadable.insert(
+                        id.clone(),
+                        format!("could not read the KMS key {id} (AccessDenied); kms:DescribeKey on it would let the pre-flight resolve it and verify its key policy"),
+                    );
+                    continue;
+                }
+                Err(e) if e.code() == Some("NotFoundException") => continue,
+                Err(e) => return Err(call_error("kms:DescribeKey", e)),
+            };
+            let Some(metadata) = metadata else { continue };
+            let Some(arn) = metadata.arn.clone() else { continue };
+            let key_manager = metadata.key_manager.as_ref().map(|m| m.as_str().to_owned());
+            let aws_managed = key_manager.as_deref() == Some("AWS");
+            let policy = match policies.get(&arn) {
+                Some(policy) => policy.clone(),
+                None if aws_managed => None,
+                None => {
+                    let policy = self.key_policy(&arn, unreadable).await?;
+                    policies.insert(arn.clone(), policy.clone());
+                    policy
+                }
+            };
+            let key_state = metadata.key_state.as_ref().map(|s| s.as_str().to_owned());
+            keys.insert(id.clone(), ObservedKey { arn, key_manager, key_state, policy });
+        }
+        Ok(keys)
+    }
+
+    /// The key's `default` policy; `None` (recorded as unreadable) when the
+    /// caller may not read it.
+    async fn key_policy(
+        &self,
+        arn: &str,
+        unreadable: &mut BTreeMap<String, String>,
+    ) -> Result<Option<Value>, AwsError> {
+        self.count_read();
+        match self.kms.get_key_policy().key_id(arn).policy_name("default").send().await {
+            Ok(out) => match out.policy {
+                Some(text) => Ok(Some(policy_document("kms:GetKeyPolicy", &text)?)),
+                None => Ok(None),
+            },
+            Err(e) if is_access_denied(&e) => {
+                unreadable.insert(
+                    arn.to_owned(),
+                    format!("could not read the key policy of {arn} (AccessDenied); kms:GetKeyPolicy on {arn} would let the pre-flight verify it"),
+                );
+                Ok(None)
+            }
+            Err(e) => Err(call_error("kms:GetKeyPolicy", e)),
+        }
+    }
+
+    /// GetResourcePolicy for every secret found (`None`: it has none).
+    async fn observe_secret_policies(
+        &self,
+        arns: &[String],
+        unreadable: &mut BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, Option<Value>>, AwsError> {
+        let mut policies = BTreeMap::new();
+        for arn in arns {
+            self.count_read();
+            let policy = match self.secrets.get_resource_policy().secret_id(arn).send().await {
+                Ok(out) => match out.resource_policy {
+                    Some(text) => Some(policy_document("secretsmanager:GetResourcePolicy", &text)?),
+                    None => None,
+                },
+                Err(e) if is_access_denied(&e) => {
+                    unreadable.insert(
+                        arn.clone(),
+                        format!("could not read the resource policy of {arn} (AccessDenied); secretsmanager:GetResourcePolicy on {arn} would let the pre-flight verify it"),
+                    );
+                    continue;
+                }
+                Err(e) => return Err(call_error("secretsmanager:GetResourcePolicy", e)),
+            };
+            policies.insert(arn.clone(), policy);
+        }
+        Ok(policies)
     }
 
     async fn observe_parameters(
@@ -103,7 +236,8 @@ impl Aws {
         Ok(found)
     }
 
-    async fn observe_role(&self, name: &str) -> Result<Option<ObservedRole>, AwsError> {
+    /// The role and its policies, and what of them the caller was denied.
+    async fn observe_role(&self, name: &str) -> Result<Option<(ObservedRole, Option<String>)>, AwsError> {
         self.count_read();
         let role = match self.iam.get_role().role_name(name).send().await {
             Ok(out) => out.role.ok_or_else(|| AwsError::unexpected("iam:GetRole", "no role in the response"))?,
@@ -115,6 +249,7 @@ impl Aws {
             None => Value::Null,
         };
         let mut inline_policies = BTreeMap::new();
+        let mut denied_inline = Vec::new();
         let mut marker = None;
         loop {
             self.count_read();
@@ -128,15 +263,14 @@ impl Aws {
                 .map_err(|e| call_error("iam:ListRolePolicies", e))?;
             for policy_name in page.policy_names {
                 self.count_read();
-                let out = self
-                    .iam
-                    .get_role_policy()
-                    .role_name(name)
-                    .policy_name(&policy_name)
-                    .send()
-                    .await
-                    .map_err(|e| call_error("iam:GetRolePolicy", e))?;
-                inline_policies.insert(policy_name, policy_document("iam:GetRolePolicy", &out.policy_document)?);
+                match self.iam.get_role_policy().role_name(name).policy_name(&policy_name).send().await {
+                    Ok(out) => {
+                        inline_policies
+                            .insert(policy_name, policy_document("iam:GetRolePolicy", &out.policy_document)?);
+                    }
+                    Err(e) if is_access_denied(&e) => denied_inline.push(policy_name),
+                    Err(e) => return Err(call_error("iam:GetRolePolicy", e)),
+                }
             }
             marker = page.marker.filter(|_| page.is_truncated);
             if marker.is_none() {
@@ -169,7 +303,18 @@ impl Aws {
                 break;
             }
         }
-        Ok(Some(ObservedRole { name: role.role_name, arn: role.arn, trust_policy, inline_policies, attached_policies }))
+        let denied = (!denied_inline.is_empty()).then(|| {
+            format!(
+                "could not read the inline polic{} {} of role {} (AccessDenied); iam:GetRolePolicy on {} would let the pre-flight verify the role's permissions",
+                if denied_inline.len() == 1 { "y" } else { "ies" },
+                denied_inline.join(", "),
+                role.role_name,
+                role.arn
+            )
+        });
+        let observed =
+            ObservedRole { name: role.role_name, arn: role.arn, trust_policy, inline_policies, attached_policies };
+        Ok(Some((observed, denied)))
     }
 
     /// The default version's document of a managed policy; `None` when the
@@ -333,6 +478,14 @@ pub(crate) fn policy_document(operation: &'static str, raw: &str) -> Result<Valu
     })?;
     serde_json::from_str(&decoded)
         .map_err(|e| AwsError::unexpected(operation, format!("policy document is not JSON after URL-decoding: {e}")))
+}
+
+/// Whether the caller was refused: IAM's `AccessDenied`, the JSON
+/// services' `AccessDeniedException`, or an HTTP 403 whose body did not
+/// carry a code the SDK could read.
+fn is_access_denied<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
+    error.code().is_some_and(|c| c.contains("AccessDenied"))
+        || error.raw_response().is_some_and(|r| r.status().as_u16() == 403)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use anyhow::bail;
 use clap::{Args as ClapArgs, ValueEnum};
 use serde::Serialize;
 use serde_json::Value;
-use shared::iam::access::{self, AccessReport, CheckContext, ReferenceVerdict, VerdictStatus};
+use shared::iam::access::{self, AccessReport, CheckContext, PolicyKind, ReferenceVerdict, VerdictStatus};
 use shared::iam::eval::DecisionKind;
 use shared::iam::policy::{PolicyDocument, PolicyError};
 
@@ -41,7 +41,8 @@ pub struct Args {
     pub role_arn: Option<String>,
     /// The resource policy of a secret (keyed by its ARN, with or without the random
     /// suffix) or the key policy of a KMS key (keyed by the key ARN): RESOURCE_ARN=POLICY.json.
-    /// Needed to judge cross-account reads. Repeatable.
+    /// Needed to judge cross-account reads; a customer-managed key's policy decides
+    /// kms:Decrypt, so without it such a reference "depends on the key policy". Repeatable.
     #[arg(long = "resource-policy", value_name = "RESOURCE_ARN=POLICY.json", value_parser = parse_resource_policy)]
     pub resource_policies: Vec<(String, String)>,
     /// Output format: text for people, json for scripts.
@@ -93,7 +94,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => json(&loaded, &report)?,
     };
     output::stdout(&rendered)?;
-    let code = if report.references.iter().any(|r| r.status == VerdictStatus::Denied) {
+    let open = |status| report.references.iter().any(|r| r.status == status);
+    let code = if open(VerdictStatus::Denied) {
+        exit::FINDINGS
+    } else if open(VerdictStatus::DependsOnKeyPolicy) || open(VerdictStatus::Unverified) {
+        output::stderr(
+            "error: some references are not proven allowed: their KMS key's policy decides and was not given (pass it with --resource-policy KEY_ARN=key-policy.json, from aws kms get-key-policy), or a deciding policy could not be read\n",
+        );
         exit::FINDINGS
     } else if report.references.iter().any(|r| r.status == VerdictStatus::Unchecked) {
         output::stderr(
@@ -161,6 +168,8 @@ fn status_word(status: VerdictStatus) -> &'static str {
     match status {
         VerdictStatus::Allowed => "allowed",
         VerdictStatus::Denied => "denied",
+        VerdictStatus::DependsOnKeyPolicy => "depends on the key policy",
+        VerdictStatus::Unverified => "unverified",
         VerdictStatus::Unchecked => "not checked",
     }
 }
@@ -215,7 +224,9 @@ fn text(loaded: &Loaded, policy_files: &[String], report: &AccessReport, style: 
             verdict.value_from.as_deref().unwrap_or("(no reference)")
         ));
         for check in &verdict.checks {
-            if check.decision != DecisionKind::Allowed {
+            if let Some(open) = &check.open {
+                out.push_str(&format!("      {} on {}: {}\n", check.action, check.resource, open.message));
+            } else if check.decision != DecisionKind::Allowed {
                 let stand_in = if check.representative {
                     format!(" (checked as {})", check.evaluated_resource)
                 } else {
@@ -236,15 +247,23 @@ fn text(loaded: &Loaded, policy_files: &[String], report: &AccessReport, style: 
             }
             if let Some(fix) = &check.fix {
                 out.push_str(&format!("      {} {}\n", style.green("fix:"), fix.message));
+                if !fix.policies.is_empty() {
+                    let names: Vec<&str> = fix.policies.iter().map(|p| p.describe()).collect();
+                    out.push_str(&format!("        policies to change: {}\n", names.join(" and ")));
+                }
                 if let Some(statement) = &fix.statement {
                     out.push_str(&format!(
-                        "        add to a policy of the execution role: {}\n",
+                        "        add to {}: {}\n",
+                        PolicyKind::Identity.describe(),
                         serde_json::to_string(statement)?
                     ));
                 }
                 if let Some(statement) = &fix.resource_policy_statement {
+                    let side =
+                        if fix.policies.contains(&PolicyKind::Key) { PolicyKind::Key } else { PolicyKind::Resource };
                     out.push_str(&format!(
-                        "        add to the resource policy: {}\n",
+                        "        add to {}: {}\n",
+                        side.describe(),
                         serde_json::to_string(statement)?
                     ));
                 }
@@ -256,12 +275,14 @@ fn text(loaded: &Loaded, policy_files: &[String], report: &AccessReport, style: 
     }
     let count = |status| report.references.iter().filter(|r| r.status == status).count();
     let total = report.references.len();
+    let open = count(VerdictStatus::DependsOnKeyPolicy) + count(VerdictStatus::Unverified);
     out.push_str(&format!(
-        "\n{} {}: {} allowed, {} denied, {} not checked\n",
+        "\n{} {}: {} allowed, {} denied, {}{} not checked\n",
         total,
         if total == 1 { "reference" } else { "references" },
         count(VerdictStatus::Allowed),
         count(VerdictStatus::Denied),
+        if open > 0 { format!("{open} depending on a key policy or unverified, ") } else { String::new() },
         count(VerdictStatus::Unchecked)
     ));
     Ok(out)

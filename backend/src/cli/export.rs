@@ -35,6 +35,9 @@ pub enum ExportFormat {
     TrustPolicy,
     /// execution-role-policy.json: the least-privilege read policy.
     ExecutionRolePolicy,
+    /// key-policy-statement.json: the statement each customer-managed KMS
+    /// key's policy needs for the execution role.
+    KeyPolicyStatement,
     /// deploy.sh: the deployment as aws CLI commands.
     DeploySh,
 }
@@ -45,6 +48,7 @@ impl ExportFormat {
             ExportFormat::TaskDefinition => Download::TaskDefinition,
             ExportFormat::TrustPolicy => Download::TrustPolicy,
             ExportFormat::ExecutionRolePolicy => Download::ExecutionRolePolicy,
+            ExportFormat::KeyPolicyStatement => Download::KeyPolicyStatement,
             ExportFormat::DeploySh => Download::DeployScript,
         }
     }

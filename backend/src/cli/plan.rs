@@ -85,7 +85,17 @@ pub fn render(bundle: &Bundle, plan: &Plan) -> String {
     }
     let references = &plan.preflight.references;
     let denied = references.iter().filter(|r| r.status == VerdictStatus::Denied).count();
-    if !references.is_empty() && denied == 0 {
+    let open = references
+        .iter()
+        .filter(|r| matches!(r.status, VerdictStatus::DependsOnKeyPolicy | VerdictStatus::Unverified))
+        .count();
+    if open > 0 {
+        let _ = writeln!(
+            out,
+            "Pre-flight: {open} reference(s) not proven readable: a KMS key policy decides or a policy could not be read (EP041 below says what would verify it)."
+        );
+    }
+    if !references.is_empty() && denied == 0 && open == 0 {
         let _ = writeln!(
             out,
             "Pre-flight: the execution role can read all {} reference{}.",

@@ -1,6 +1,8 @@
 //! `ecs-secrets policy FILE`: the execution role's least-privilege
 //! permission policy for a task definition (or, with `--trust`, its trust
-//! policy).
+//! policy; with `--key-policy`, the statement each customer-managed key's
+//! key policy needs for the role; with `--resource-policy`, the statement
+//! each secret in another account needs in its resource policy).
 //!
 //! The policy JSON goes to stdout, ready for `aws iam put-role-policy
 //! --policy-document file:///dev/stdin`; what the generator left out, advice
@@ -15,7 +17,7 @@
 use std::process::ExitCode;
 
 use clap::Args as ClapArgs;
-use shared::iam::generate::{self, GenerateOptions, NoteLevel};
+use shared::iam::generate::{self, GenerateOptions, NoteLevel, ResourceSide};
 
 use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
 use super::input::Loaded;
@@ -28,8 +30,17 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub file: String,
     /// Print the execution role's trust policy (ecs-tasks.amazonaws.com may assume it) instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["key_policy", "resource_policy"])]
     pub trust: bool,
+    /// Print, per customer-managed KMS key (--kms-key), the statement its key policy needs for the role instead.
+    #[arg(long, conflicts_with = "resource_policy")]
+    pub key_policy: bool,
+    /// Print, per Secrets Manager secret in another account, the statement its resource policy needs instead.
+    #[arg(long)]
+    pub resource_policy: bool,
+    /// The execution role the statements name (default: the task definition's executionRoleArn).
+    #[arg(long, value_name = "ROLE_ARN")]
+    pub role_arn: Option<String>,
     #[command(flatten)]
     pub location: LocationArgs,
     #[command(flatten)]
@@ -56,6 +67,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         known_secret_arns: Default::default(),
     };
     let td = &loaded.imported.task_definition;
+    if args.key_policy || args.resource_policy {
+        return resource_side(&args, &loaded, &options);
+    }
     let generated = generate::permission_policy(td, &options);
     if !generated.nothing_grantable() {
         output::stdout(&output::json(&generated.policy)?)?;
@@ -83,6 +97,43 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(exit::FINDINGS));
     }
     output::stderr(&advice);
+    Ok(ExitCode::from(exit::CLEAN))
+}
+
+/// `--key-policy` / `--resource-policy`: a JSON array of
+/// `{"policy", "resource", "statement"}`, the statement to add to the named
+/// key's key policy or secret's resource policy.
+fn resource_side(args: &Args, loaded: &Loaded, options: &GenerateOptions) -> anyhow::Result<ExitCode> {
+    let td = &loaded.imported.task_definition;
+    let Some(role) = args.role_arn.clone().or_else(|| td.execution_role_arn.clone()).filter(|r| r.starts_with("arn:"))
+    else {
+        anyhow::bail!(
+            "{}: the statements name the execution role, and the task definition has no executionRoleArn ARN: add it, or give --role-arn arn:aws:iam::ACCOUNT:role/NAME",
+            loaded.input.name
+        );
+    };
+    let wanted = if args.key_policy { ResourceSide::KeyPolicy } else { ResourceSide::ResourcePolicy };
+    let statements: Vec<_> =
+        generate::resource_side_statements(td, options, &role).into_iter().filter(|s| s.policy == wanted).collect();
+    output::stdout(&output::json(&statements)?)?;
+    if statements.is_empty() {
+        output::stderr(&match wanted {
+            ResourceSide::KeyPolicy => format!(
+                "{}: no customer-managed KMS key is given for its references (--kms-key SECRET_REF=KEY_ARN): no key policy needs a statement\n",
+                loaded.input.name
+            ),
+            ResourceSide::ResourcePolicy => {
+                format!(
+                    "{}: no Secrets Manager secret in another account: no resource policy needs a statement\n",
+                    loaded.input.name
+                )
+            }
+        });
+    } else if wanted == ResourceSide::KeyPolicy {
+        output::stderr(
+            "note: add each statement to the key's policy (aws kms get-key-policy --key-id KEY --policy-name default, then put-key-policy); a key whose policy delegates to the account (the default key policy) needs none for a role in that account\n",
+        );
+    }
     Ok(ExitCode::from(exit::CLEAN))
 }
 

@@ -309,12 +309,26 @@ impl Parts<'_> {
             return (explanation, Fix { statement: None, steps });
         }
         let statement = match key {
+            // "… because no resource-based policy allows": the key policy
+            // decides, and no change to the role's policies can help.
+            Some(key) if self.facts.denied_by == Some(PolicyKind::ResourceBased) => {
+                let role = self.facts.role.as_deref().filter(|r| r.starts_with("arn:")).unwrap_or("ROLE-ARN");
+                explanation = format!(
+                    "{} may not decrypt the {} with the KMS key `{key}`: the key's key policy neither names the role nor delegates to its account, and for a KMS key the key policy decides — the role's own policies cannot grant it.",
+                    self.who(),
+                    self.store_name()
+                );
+                steps.push(format!("Read the key policy: aws kms get-key-policy --key-id {key} --policy-name default --query Policy --output text > key-policy.json"));
+                steps.push("Add the fix statement to the key policy's Statement list (in a key policy `*` means this key), or the default key policy's statement that delegates to the account (Principal {\"AWS\": \"arn:aws:iam::ACCOUNT:root\"}) so the role's kms:Decrypt grant counts.".to_owned());
+                steps.push(format!("Write it back: aws kms put-key-policy --key-id {key} --policy-name default --policy file://key-policy.json"));
+                steps.push(RESTART.to_owned());
+                let statement = Statement::allow(Some(SID_KMS), ["kms:Decrypt"], ["*"])
+                    .with_principal(crate::iam::policy::Principal::aws([role]));
+                return (explanation, Fix { statement: Some(statement), steps });
+            }
             Some(key) => {
                 explanation.push_str(&format!(" The key is `{key}`."));
                 steps.push("Add the fix statement to the execution role's policy.".to_owned());
-                if self.facts.denied_by == Some(PolicyKind::ResourceBased) {
-                    steps.push("The key policy does not allow the role: add a key policy statement with Principal {\"AWS\": ROLE-ARN}, Action kms:Decrypt, Resource \"*\" (in a key policy `*` means this key): aws kms put-key-policy --key-id KEY --policy-name default --policy file://key-policy.json".to_owned());
-                }
                 Some(Statement::allow(Some(SID_KMS), ["kms:Decrypt"], [key]))
             }
             None => {
@@ -332,7 +346,7 @@ impl Parts<'_> {
                 None
             }
         };
-        steps.push("Make sure the key's key policy allows the account (the default key policy does) or the role, and that the key is enabled and in the same region as the value.".to_owned());
+        steps.push("The key policy decides as well: it must name the role or delegate to the account (\"Principal\": {\"AWS\": \"arn:aws:iam::ACCOUNT:root\"}, the default key policy) — check with aws kms get-key-policy --key-id KEY --policy-name default; `ecs-secrets policy --key-policy` prints the statement to add. Also check that the key is enabled and in the same region as the value.".to_owned());
         steps.push(RESTART.to_owned());
         (explanation, Fix { statement, steps })
     }

@@ -16,9 +16,20 @@
 //! match it and a grant on the partial ARN alone must not. A verdict built
 //! on such a stand-in says so (`representative: true`).
 //!
-//! A denial comes with its fix: for an implicit deny, an Allow for exactly
-//! that action on exactly that resource; for an explicit deny, which Deny
-//! statement must be scoped (no Allow can override it).
+//! A customer-managed KMS key's key policy decides for `kms:Decrypt` (see
+//! [`crate::iam::eval`]). When it is not known — not given, or not readable
+//! by whoever observed — the check is open, never allowed: "depends on the
+//! key policy" ([`VerdictStatus::DependsOnKeyPolicy`]), or "unverified: could
+//! not read …" ([`VerdictStatus::Unverified`]) for any policy that could not
+//! be read ([`CheckContext::unreadable`]).
+//!
+//! A denial comes with its fix, naming which of the three policies must
+//! change ([`PolicyKind`]: the role's identity policy, the secret's resource
+//! policy, the key's key policy): for an implicit deny, an Allow for exactly
+//! that action on exactly that resource and, where the resource's side must
+//! allow too, the statement its resource or key policy needs; for an
+//! explicit deny, which Deny statement must be scoped (no Allow can override
+//! it).
 
 use std::collections::BTreeMap;
 
@@ -26,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::iam::eval::{
-    DecisionKind, EvalRequest, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
+    DecisionKind, EvalRequest, Grants, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
 };
 use crate::iam::generate::{Purpose, Requirement, SID_KMS, SID_SECRETS_MANAGER, SID_SSM, site_needs};
 use crate::iam::policy::{Effect, PolicyDocument, Principal, Statement};
@@ -65,6 +76,14 @@ pub struct CheckContext {
     /// given here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub request_context: BTreeMap<String, Vec<String>>,
+    /// Policies that decide but could not be read, by the ARN they belong
+    /// to (a key ARN, a secret ARN, or the role ARN for its own policies):
+    /// what could not be read and which permission would let it verify,
+    /// e.g. "could not read the key policy (AccessDenied); kms:GetKeyPolicy
+    /// on KEY would let the check verify it". A check that depends on one
+    /// is "unverified", never allowed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreadable: BTreeMap<String, String>,
 }
 
 impl CheckContext {
@@ -88,7 +107,12 @@ impl AccessReport {
         self.references.iter().all(|r| r.status == VerdictStatus::Allowed)
     }
 
-    /// The verdicts that are not allowed (denied or not checkable).
+    /// Whether some reference is definitely denied (not merely open).
+    pub fn any_denied(&self) -> bool {
+        self.references.iter().any(|r| r.status == VerdictStatus::Denied)
+    }
+
+    /// The verdicts that are not allowed (denied, open or not checkable).
     pub fn problems(&self) -> impl Iterator<Item = &ReferenceVerdict> {
         self.references.iter().filter(|r| r.status != VerdictStatus::Allowed)
     }
@@ -102,6 +126,12 @@ pub enum VerdictStatus {
     Allowed,
     /// At least one needed action is denied (implicitly or explicitly).
     Denied,
+    /// Nothing is denied, but a customer-managed key's policy is not known,
+    /// and it decides whether `kms:Decrypt` is allowed.
+    DependsOnKeyPolicy,
+    /// Nothing is denied, but a policy that decides could not be read (see
+    /// the check's `open` message for what, and the permission to verify it).
+    Unverified,
     /// The reference could not be resolved (malformed, or a bare name with
     /// unknown region/account), so nothing was evaluated.
     Unchecked,
@@ -146,8 +176,59 @@ pub struct AccessCheck {
     /// Context keys the request did not supply although a statement's
     /// result depends on them: the decision may differ at run time.
     pub missing_context_keys: Vec<MissingKey>,
+    /// Why the decision is not final (a key policy or another deciding
+    /// policy is not known); such a check is never allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<OpenQuestion>,
     /// How to turn a denial into an allow.
     pub fix: Option<AccessFix>,
+}
+
+impl AccessCheck {
+    /// Allowed, with every policy that decides known.
+    pub fn is_allowed(&self) -> bool {
+        self.decision == DecisionKind::Allowed && self.open.is_none()
+    }
+}
+
+/// What keeps a check from being decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenQuestion {
+    pub kind: OpenKind,
+    /// In words, with what would settle it.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OpenKind {
+    /// The customer-managed key's policy was not given.
+    KeyPolicy,
+    /// A deciding policy could not be read (e.g. AccessDenied).
+    Unreadable,
+}
+
+/// The three policies that decide a secret read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PolicyKind {
+    /// The execution role's identity policy.
+    Identity,
+    /// The secret's (or parameter's) resource policy.
+    Resource,
+    /// The customer-managed KMS key's key policy.
+    Key,
+}
+
+impl PolicyKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "the execution role's identity policy",
+            PolicyKind::Resource => "the secret's resource policy",
+            PolicyKind::Key => "the KMS key's key policy",
+        }
+    }
 }
 
 /// The repair for one denied check.
@@ -160,9 +241,13 @@ pub struct AccessFix {
     /// role (exactly this action on exactly this resource). None for an
     /// explicit deny: the Deny has to be scoped instead.
     pub statement: Option<Statement>,
-    /// For a cross-account resource: the statement its resource policy (or
-    /// key policy) needs as well, naming the role as principal.
+    /// For a cross-account resource or a KMS key: the statement its
+    /// resource policy (or key policy) needs as well, naming the role as
+    /// principal.
     pub resource_policy_statement: Option<Statement>,
+    /// Which policies must change (empty: none can, e.g. an explicit deny
+    /// has to be scoped in the policy named by the message).
+    pub policies: Vec<PolicyKind>,
 }
 
 impl<'de> Deserialize<'de> for AccessFix {
@@ -175,6 +260,8 @@ impl<'de> Deserialize<'de> for AccessFix {
             statement: Option<serde_json::Value>,
             #[serde(default)]
             resource_policy_statement: Option<serde_json::Value>,
+            #[serde(default)]
+            policies: Vec<PolicyKind>,
         }
         let raw = Raw::deserialize(deserializer)?;
         let parse = |value: Option<serde_json::Value>, path: &str| {
@@ -184,6 +271,7 @@ impl<'de> Deserialize<'de> for AccessFix {
             message: raw.message,
             statement: parse(raw.statement, "/statement")?,
             resource_policy_statement: parse(raw.resource_policy_statement, "/resourcePolicyStatement")?,
+            policies: raw.policies,
         })
     }
 }
@@ -258,14 +346,21 @@ fn environment_file_verdicts(
         .collect()
 }
 
-/// Allowed when every check is, unchecked when there is nothing to check.
+/// Denied when any check is denied outright; otherwise unverified or
+/// depending on the key policy when a check is open for that reason; allowed
+/// when every check is; unchecked when there is nothing to check.
 fn verdict_status(checks: &[AccessCheck]) -> VerdictStatus {
+    let open_kind = |kind| checks.iter().any(|c| c.open.as_ref().is_some_and(|o| o.kind == kind));
     if checks.is_empty() {
         VerdictStatus::Unchecked
-    } else if checks.iter().all(|c| c.decision == DecisionKind::Allowed) {
-        VerdictStatus::Allowed
-    } else {
+    } else if checks.iter().any(|c| c.decision != DecisionKind::Allowed && c.open.is_none()) {
         VerdictStatus::Denied
+    } else if open_kind(OpenKind::Unreadable) {
+        VerdictStatus::Unverified
+    } else if open_kind(OpenKind::KeyPolicy) {
+        VerdictStatus::DependsOnKeyPolicy
+    } else {
+        VerdictStatus::Allowed
     }
 }
 
@@ -303,9 +398,14 @@ fn check_requirement(
     };
     let deciding_statements: Vec<MatchedStatement> =
         decision.matched_statements.into_iter().filter(|m| Some(m.effect) == wanted).collect();
+    let resource_policy_known = resource_policy_for(ctx, probe, resource).is_some();
+    let open =
+        open_question(requirement, probe, resource, &decision.grants, decision.decision, resource_policy_known, ctx);
     let fix = match decision.decision {
-        DecisionKind::Allowed => None,
-        DecisionKind::ImplicitDeny => Some(implicit_deny_fix(requirement, probe, ctx, &decision.missing_context_keys)),
+        DecisionKind::Allowed if open.is_none() => None,
+        DecisionKind::Allowed | DecisionKind::ImplicitDeny => {
+            Some(implicit_deny_fix(requirement, probe, ctx, &decision.grants, &decision.missing_context_keys))
+        }
         DecisionKind::ExplicitDeny => Some(explicit_deny_fix(requirement, resource, &deciding_statements)),
     };
     AccessCheck {
@@ -317,8 +417,54 @@ fn check_requirement(
         decision: decision.decision,
         deciding_statements,
         missing_context_keys: decision.missing_context_keys,
+        open,
         fix,
     }
+}
+
+/// Why a check that is not explicitly denied cannot be decided: a deciding
+/// policy could not be read, or the customer-managed key's policy is not
+/// known.
+fn open_question(
+    requirement: &Requirement,
+    probe: &str,
+    resource: &str,
+    grants: &Grants,
+    decision: DecisionKind,
+    resource_policy_known: bool,
+    ctx: &CheckContext,
+) -> Option<OpenQuestion> {
+    if decision == DecisionKind::ExplicitDeny {
+        return None;
+    }
+    let unreadable = |arn: &str| ctx.unreadable.get(arn).cloned();
+    let role = ctx.principal.as_deref().unwrap_or_default();
+    if let Some(reason) = unreadable(role) {
+        return Some(OpenQuestion { kind: OpenKind::Unreadable, message: format!("unverified: {reason}") });
+    }
+    if !resource_policy_known {
+        if let Some(reason) = unreadable(probe).or_else(|| unreadable(resource)) {
+            return Some(OpenQuestion { kind: OpenKind::Unreadable, message: format!("unverified: {reason}") });
+        }
+        if grants.kms_key {
+            let identity = if grants.identity {
+                "the role's identity policy allows it"
+            } else {
+                "the role's identity policy does not allow it either"
+            };
+            return Some(OpenQuestion {
+                kind: OpenKind::KeyPolicy,
+                message: format!(
+                    "depends on the key policy: {} on {resource} is decided by the key's policy, which is not known \
+                     ({identity}); it is allowed only if the key policy names the role or delegates to the account \
+                     (\"Principal\": {{\"AWS\": \"arn:aws:iam::ACCOUNT:root\"}}, the default key policy) and the \
+                     identity policy allows",
+                    requirement.action
+                ),
+            });
+        }
+    }
+    None
 }
 
 /// The request the ECS agent makes, with the context keys it certainly
@@ -363,9 +509,34 @@ fn request_for(
     }
 }
 
+/// Every request [`check`] evaluates, with the resource (or key) policy it
+/// is evaluated against: the same requests, for benchmarks and for
+/// comparing with other evaluators.
+pub fn evaluated_requests<'c>(
+    td: &TaskDefinition,
+    ctx: &'c CheckContext,
+) -> Vec<(EvalRequest, Option<&'c PolicyDocument>)> {
+    let context = ctx.context();
+    let mut out = Vec::new();
+    for site in td.secret_sites() {
+        let needs = site_needs(&site, &context, &ctx.kms_keys);
+        let reference = site.value_from.and_then(|raw| SecretRef::parse(raw).ok());
+        for requirement in &needs.requirements {
+            for (resource, probe) in requirement.resources.iter().zip(&requirement.probes) {
+                let request = request_for(requirement, probe, reference.as_ref(), ctx);
+                out.push((request, resource_policy_for(ctx, probe, resource)));
+            }
+        }
+    }
+    out
+}
+
 /// The resource policy that governs `probe`: by the evaluated ARN, by the
 /// granted pattern, or (for a secret) by its ARN without the suffix.
 fn resource_policy_for<'c>(ctx: &'c CheckContext, probe: &str, resource: &str) -> Option<&'c PolicyDocument> {
+    if ctx.resource_policies.is_empty() {
+        return None;
+    }
     if let Some(policy) = ctx.resource_policies.get(probe).or_else(|| ctx.resource_policies.get(resource)) {
         return Some(policy);
     }
@@ -392,17 +563,45 @@ fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-fn implicit_deny_fix(requirement: &Requirement, probe: &str, ctx: &CheckContext, missing: &[MissingKey]) -> AccessFix {
-    let statement = Statement::allow(
-        Some(sid_for(&requirement.action)),
-        [requirement.action.as_str()],
-        requirement.resources.iter(),
-    );
-    let mut message = format!(
-        "No policy allows {} on {}: add the statement to the execution role's policy.",
-        requirement.action,
-        requirement.resources.join(" or ")
-    );
+fn implicit_deny_fix(
+    requirement: &Requirement,
+    probe: &str,
+    ctx: &CheckContext,
+    grants: &Grants,
+    missing: &[MissingKey],
+) -> AccessFix {
+    let principal_account = ctx.principal.as_deref().and_then(account_of).or(ctx.account_id.as_deref());
+    let cross_account = matches!((principal_account, account_of(probe)), (Some(p), Some(r)) if p != r);
+    let resource_side = if grants.kms_key { PolicyKind::Key } else { PolicyKind::Resource };
+    let mut policies = Vec::new();
+    if !grants.identity {
+        policies.push(PolicyKind::Identity);
+    }
+    // The resource's side must allow too for a KMS key (its key policy must
+    // name the role or delegate to the account) and across accounts.
+    if (grants.kms_key || cross_account) && !grants.resource && !grants.delegated {
+        policies.push(resource_side);
+    }
+    let resources = requirement.resources.join(" or ");
+    let mut message = match policies.as_slice() {
+        [PolicyKind::Identity] => format!(
+            "No policy allows {} on {resources}: add the statement to {}.",
+            requirement.action,
+            PolicyKind::Identity.describe()
+        ),
+        [PolicyKind::Identity, side] => format!(
+            "No policy allows {} on {resources}: add the statement to {}, and {} must allow the role too.",
+            requirement.action,
+            PolicyKind::Identity.describe(),
+            side.describe()
+        ),
+        [side] => format!(
+            "The execution role's identity policy allows {} on {resources}, but {} must allow the role too: add the resource-policy statement to it.",
+            requirement.action,
+            side.describe()
+        ),
+        _ => format!("{} on {resources} is not allowed.", requirement.action),
+    };
     if !missing.is_empty() {
         let mut keys: Vec<&str> = missing.iter().map(|m| m.key.as_str()).collect();
         keys.sort_unstable();
@@ -412,18 +611,18 @@ fn implicit_deny_fix(requirement: &Requirement, probe: &str, ctx: &CheckContext,
             keys.join(", ")
         ));
     }
-    let principal_account = ctx.principal.as_deref().and_then(account_of).or(ctx.account_id.as_deref());
-    let cross_account = matches!((principal_account, account_of(probe)), (Some(p), Some(r)) if p != r);
-    let resource_policy_statement = match (&ctx.principal, cross_account) {
-        (Some(principal), true) => {
-            message.push_str(
-                " The resource is in another account: its resource policy (for kms:Decrypt, the key policy) must allow the role too.",
-            );
-            let resources: Vec<&str> = if requirement.action == "kms:Decrypt" {
-                vec!["*"]
-            } else {
-                requirement.resources.iter().map(String::as_str).collect()
-            };
+    let statement = (!grants.identity).then(|| {
+        Statement::allow(
+            Some(sid_for(&requirement.action)),
+            [requirement.action.as_str()],
+            requirement.resources.iter(),
+        )
+    });
+    let resource_policy_statement = match &ctx.principal {
+        Some(principal) if policies.contains(&resource_side) => {
+            // In its own resource policy a resource is `*`.
+            let resources: Vec<&str> =
+                if grants.kms_key { vec!["*"] } else { requirement.resources.iter().map(String::as_str).collect() };
             Some(
                 Statement::allow(Some(sid_for(&requirement.action)), [requirement.action.as_str()], resources)
                     .with_principal(Principal::aws([principal.as_str()])),
@@ -431,15 +630,26 @@ fn implicit_deny_fix(requirement: &Requirement, probe: &str, ctx: &CheckContext,
         }
         _ => None,
     };
-    AccessFix { message, statement: Some(statement), resource_policy_statement }
+    AccessFix { message, statement, resource_policy_statement, policies }
 }
 
 fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[MatchedStatement]) -> AccessFix {
+    let resource_side = if requirement.action == "kms:Decrypt" { PolicyKind::Key } else { PolicyKind::Resource };
+    let mut policies: Vec<PolicyKind> = denies
+        .iter()
+        .map(|m| match m.policy {
+            PolicySource::Identity { .. } => PolicyKind::Identity,
+            PolicySource::Resource => resource_side,
+        })
+        .collect();
+    policies.sort_unstable();
+    policies.dedup();
     let named: Vec<String> = denies
         .iter()
         .map(|m| {
             let policy = match m.policy {
                 PolicySource::Identity { index } => format!("role policy #{index}"),
+                PolicySource::Resource if resource_side == PolicyKind::Key => "the key policy".to_owned(),
                 PolicySource::Resource => "the resource policy".to_owned(),
             };
             match &m.sid {
@@ -456,5 +666,6 @@ fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[Matche
         ),
         statement: None,
         resource_policy_statement: None,
+        policies,
     }
 }

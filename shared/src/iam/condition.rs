@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::iam::context::ContextLookup;
 use crate::iam::date;
-use crate::iam::eval::ContextLookup;
 use crate::iam::glob::{self, Case, Token};
 use crate::iam::policy::ConditionEntry;
 use crate::iam::variables::{self, Resolution};
@@ -227,6 +227,11 @@ pub struct EntryOutcome {
     /// Keys the entry read that the context did not supply: the condition key
     /// itself, or keys of policy variables in its values.
     pub missing: Vec<String>,
+    /// A policy value has a variable that could not be substituted (absent
+    /// or multi-valued key). AWS documents that this can make the whole
+    /// statement invalid; [`crate::iam::eval`] decides what that means for
+    /// the statement, so `holds` alone must not be trusted then.
+    pub unresolved: bool,
 }
 
 /// A policy value ready to compare: plain text, or a pattern whose policy
@@ -253,12 +258,13 @@ impl PolicyPattern<'_> {
 
     /// `ArnEquals`/`ArnLike`: the six colon-separated components compared one
     /// by one, each with wildcards (the last component keeps its colons).
-    fn arn(&self, text: &str) -> bool {
+    /// `None` when the request value is not an ARN.
+    fn arn(&self, text: &str) -> Option<bool> {
         let value_parts: Vec<&str> = text.splitn(6, ':').collect();
-        if value_parts.len() != 6 {
-            return false;
+        if value_parts.len() != 6 || value_parts[0] != "arn" {
+            return None;
         }
-        match self {
+        Some(match self {
             PolicyPattern::Plain(pattern) => {
                 let parts: Vec<&str> = pattern.splitn(6, ':').collect();
                 parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
@@ -267,7 +273,7 @@ impl PolicyPattern<'_> {
                 let parts = glob::split_at_colons(tokens, 6);
                 parts.len() == 6 && parts.iter().zip(&value_parts).all(|(p, v)| glob::matches(*p, v, Case::Sensitive))
             }
-        }
+        })
     }
 }
 
@@ -296,7 +302,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
             let text = v.as_text();
             (text.eq_ignore_ascii_case("true") && absent) || (text.eq_ignore_ascii_case("false") && !absent)
         });
-        return EntryOutcome { holds, missing };
+        return EntryOutcome { holds, missing, unresolved: false };
     }
     if present.is_empty() {
         let holds = operator.if_exists
@@ -305,24 +311,35 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
                 Some(SetQualifier::ForAnyValue) => false,
                 None => base.is_negated(),
             };
-        return EntryOutcome { holds, missing };
+        return EntryOutcome { holds, missing, unresolved: false };
     }
     let substitute = variables_enabled && base.takes_variables();
     let mut patterns = Vec::with_capacity(entry.values.values.len());
+    let mut unresolved = false;
     for value in &entry.values.values {
         let text = value.as_text();
         if substitute && variables::has_variables(&text) {
             match variables::resolve(&text, context) {
                 Resolution::Resolved(tokens) => patterns.push(PolicyPattern::Tokens(tokens)),
-                Resolution::Missing(keys) => missing.extend(keys),
-                Resolution::Unresolvable => {}
+                Resolution::Missing(keys) => {
+                    missing.extend(keys);
+                    unresolved = true;
+                }
+                Resolution::Unresolvable => unresolved = true,
             }
         } else {
             patterns.push(PolicyPattern::Plain(text));
         }
     }
-    let matches = |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value));
     let negated = base.is_negated();
+    // A value that is not an IP / number / date / ARN makes the condition
+    // false, for the negated operators too (never "not equal, so true").
+    let unparsable = present.iter().any(|v| patterns.iter().any(|p| positive_match(base, p, v).is_none()));
+    if negated && unparsable {
+        return EntryOutcome { holds: false, missing, unresolved };
+    }
+    let matches =
+        |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value) == Some(true));
     let holds = match operator.set {
         None | Some(SetQualifier::ForAnyValue) if !negated => present.iter().any(matches),
         None => !present.iter().any(matches),
@@ -330,18 +347,22 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
         Some(SetQualifier::ForAllValues) if !negated => present.iter().all(matches),
         Some(SetQualifier::ForAllValues) => present.iter().all(|v| !matches(v)),
     };
-    EntryOutcome { holds, missing }
+    EntryOutcome { holds, missing, unresolved }
 }
 
 /// Whether `value` (from the request) matches `pattern` (from the policy)
-/// under the positive form of `base` (`StringNotEquals` → `StringEquals`).
-fn positive_match(base: BaseOperator, pattern: &PolicyPattern<'_>, value: &str) -> bool {
+/// under the positive form of `base` (`StringNotEquals` → `StringEquals`);
+/// `None` when either side cannot be read as the operator's type (an IP,
+/// number, date or ARN).
+fn positive_match(base: BaseOperator, pattern: &PolicyPattern<'_>, value: &str) -> Option<bool> {
     use BaseOperator as Op;
     match base {
-        Op::StringEquals | Op::StringNotEquals | Op::BinaryEquals => pattern.literal() == value,
-        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => equal_ignoring_case(&pattern.literal(), value),
-        Op::StringLike | Op::StringNotLike => pattern.glob(value),
-        Op::Bool => pattern.literal().eq_ignore_ascii_case(value),
+        Op::StringEquals | Op::StringNotEquals | Op::BinaryEquals => Some(pattern.literal() == value),
+        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => {
+            Some(equal_ignoring_case(&pattern.literal(), value))
+        }
+        Op::StringLike | Op::StringNotLike => Some(pattern.glob(value)),
+        Op::Bool => Some(pattern.literal().eq_ignore_ascii_case(value)),
         Op::ArnEquals | Op::ArnLike | Op::ArnNotEquals | Op::ArnNotLike => pattern.arn(value),
         Op::IpAddress | Op::NotIpAddress => cidr_contains(&pattern.literal(), value),
         Op::NumericEquals
@@ -349,20 +370,20 @@ fn positive_match(base: BaseOperator, pattern: &PolicyPattern<'_>, value: &str) 
         | Op::NumericLessThan
         | Op::NumericLessThanEquals
         | Op::NumericGreaterThan
-        | Op::NumericGreaterThanEquals => match (parse_number(value), parse_number(&pattern.literal())) {
-            (Some(request), Some(policy)) => compare(base, request.partial_cmp(&policy)),
-            _ => false,
-        },
+        | Op::NumericGreaterThanEquals => {
+            let (request, policy) = (parse_number(value)?, parse_number(&pattern.literal())?);
+            Some(compare(base, request.partial_cmp(&policy)))
+        }
         Op::DateEquals
         | Op::DateNotEquals
         | Op::DateLessThan
         | Op::DateLessThanEquals
         | Op::DateGreaterThan
-        | Op::DateGreaterThanEquals => match (date::parse_millis(value), date::parse_millis(&pattern.literal())) {
-            (Some(request), Some(policy)) => compare(base, Some(request.cmp(&policy))),
-            _ => false,
-        },
-        Op::Null => false,
+        | Op::DateGreaterThanEquals => {
+            let (request, policy) = (date::parse_millis(value)?, date::parse_millis(&pattern.literal())?);
+            Some(compare(base, Some(request.cmp(&policy))))
+        }
+        Op::Null => Some(false),
     }
 }
 
@@ -396,31 +417,31 @@ fn equal_ignoring_case(a: &str, b: &str) -> bool {
 
 /// Whether the IP address `value` lies in `cidr` (`203.0.113.0/24`,
 /// `2001:db8::/32`, or a single address).
-fn cidr_contains(cidr: &str, value: &str) -> bool {
+fn cidr_contains(cidr: &str, value: &str) -> Option<bool> {
     let (network, prefix) = match cidr.trim().split_once('/') {
-        Some((network, prefix)) => (network, prefix.parse::<u32>().ok()),
+        Some((network, prefix)) => (network, Some(prefix.parse::<u32>().ok()?)),
         None => (cidr.trim(), None),
     };
-    let Ok(network) = network.parse::<IpAddr>() else { return false };
-    let Ok(address) = value.trim().parse::<IpAddr>() else { return false };
+    let network = network.parse::<IpAddr>().ok()?;
+    let address = value.trim().parse::<IpAddr>().ok()?;
     match (network, address) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
             let bits = prefix.unwrap_or(32);
             if bits > 32 {
-                return false;
+                return None;
             }
             let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            u32::from(n) & mask == u32::from(a) & mask
+            Some(u32::from(n) & mask == u32::from(a) & mask)
         }
         (IpAddr::V6(n), IpAddr::V6(a)) => {
             let bits = prefix.unwrap_or(128);
             if bits > 128 {
-                return false;
+                return None;
             }
             let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            u128::from(n) & mask == u128::from(a) & mask
+            Some(u128::from(n) & mask == u128::from(a) & mask)
         }
-        _ => false,
+        _ => Some(false),
     }
 }
 
@@ -431,15 +452,16 @@ mod tests {
     #[test]
     fn cidr_matching() {
         let cases = [
-            ("203.0.113.0/24", "203.0.113.7", true),
-            ("203.0.113.0/24", "203.0.114.7", false),
-            ("203.0.113.7", "203.0.113.7", true),
-            ("0.0.0.0/0", "8.8.8.8", true),
-            ("2001:db8::/32", "2001:DB8:0:1::5", true),
-            ("2001:db8::/32", "2001:db9::5", false),
-            ("203.0.113.0/24", "2001:db8::1", false),
-            ("203.0.113.0/33", "203.0.113.7", false),
-            ("nonsense", "203.0.113.7", false),
+            ("203.0.113.0/24", "203.0.113.7", Some(true)),
+            ("203.0.113.0/24", "203.0.114.7", Some(false)),
+            ("203.0.113.7", "203.0.113.7", Some(true)),
+            ("0.0.0.0/0", "8.8.8.8", Some(true)),
+            ("2001:db8::/32", "2001:DB8:0:1::5", Some(true)),
+            ("2001:db8::/32", "2001:db9::5", Some(false)),
+            ("203.0.113.0/24", "2001:db8::1", Some(false)),
+            ("203.0.113.0/33", "203.0.113.7", None),
+            ("nonsense", "203.0.113.7", None),
+            ("203.0.113.0/24", "not-an-ip", None),
         ];
         for (cidr, ip, want) in cases {
             assert_eq!(cidr_contains(cidr, ip), want, "{cidr} {ip}");

@@ -1,13 +1,28 @@
 //! AWS's policy evaluation logic for identity-based policies plus an
-//! optional resource-based policy.
+//! optional resource-based policy (for a KMS key: its key policy).
 //!
 //! # Decision
 //! 1. An applicable `Deny` statement in any policy → `explicitDeny`.
-//! 2. Otherwise, same account (or an account that cannot be told from the
-//!    ARNs): an applicable `Allow` in an identity policy OR in the resource
-//!    policy → `allowed`. Cross-account (the principal's and the resource
-//!    ARN's account ids are both known and differ): both are needed.
+//! 2. Otherwise `allowed` when
+//!    - same account (or an account that cannot be told from the ARNs): an
+//!      applicable `Allow` in an identity policy OR in the resource policy
+//!      naming the caller;
+//!    - cross-account (the principal's and the resource ARN's account ids
+//!      are both known and differ): an identity `Allow` AND a resource-policy
+//!      `Allow` naming the caller or the caller's account
+//!      (`"AWS": "111122223333"` / `arn:aws:iam::111122223333:root`);
+//!    - a KMS key (`arn:…:kms:…`), same account: the key policy names the
+//!      caller, OR it delegates to the account (the default key policy's
+//!      `arn:aws:iam::ACCOUNT:root` statement) AND an identity policy allows.
+//!      Unlike Secrets Manager, identity policies alone grant nothing; without
+//!      a key policy the answer is `implicitDeny`, with a note.
 //! 3. Otherwise `implicitDeny`.
+//!
+//! A service principal (`ecs-tasks.amazonaws.com`) as the caller has no
+//! identity policies: identity policies given with it are ignored (noted).
+//! Every decision carries `notes`: which policy decided, and each stricter
+//! reading taken where AWS's documentation leaves the case open
+//! ("unverified: …").
 //!
 //! # When a statement applies
 //! - **Action / NotAction**: case-insensitive wildcard match (`s3:Get*`, `*`).
@@ -28,9 +43,18 @@
 //!   principal *delegates* to the account: it makes a `Deny` (and a
 //!   `NotPrincipal` exclusion) apply to every principal of that account, but
 //!   an `Allow` to the account grants by itself only to the account root —
-//!   users and roles still need an identity-policy `Allow`, as AWS documents.
+//!   users and roles still need an identity-policy `Allow`, as AWS documents
+//!   (see Decision above).
 //! - **Condition**: see [`crate::iam::condition::evaluate_entry`]; all entries
 //!   must hold (operators AND, keys AND, values OR).
+//!
+//! # Unresolvable policy variables
+//! A `${…}` whose key is absent (or multi-valued) cannot be substituted.
+//! AWS documents that this can make the whole statement invalid, so an
+//! `Allow` that depends on one does not apply — in `Resource`, in
+//! `NotResource` and in conditions, negated operators included. A `Deny`
+//! that depends on one applies (the stricter reading, noted "unverified").
+//! The keys are reported missing either way.
 //!
 //! # Missing context keys
 //! A statement's result can depend on context keys the request did not
@@ -54,6 +78,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::iam::condition::evaluate_entry;
+pub use crate::iam::context::{ContextLookup, DerivedFacts, RequestContext};
 use crate::iam::glob::{self, Case};
 use crate::iam::policy::{
     ActionBlock, Effect, PolicyDocument, Principal, PrincipalBlock, PrincipalType, ResourceBlock, Statement,
@@ -62,76 +87,6 @@ use crate::iam::variables::{self, Resolution};
 
 /// The context key under which a missing request principal is reported.
 pub const PRINCIPAL_ARN_KEY: &str = "aws:PrincipalArn";
-
-/// Request context: condition keys (case-insensitive) → one or many values.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RequestContext {
-    entries: Vec<(String, Vec<String>)>,
-}
-
-impl RequestContext {
-    pub fn new() -> Self {
-        RequestContext::default()
-    }
-
-    /// Sets `key` (replacing a value under the same key in any case).
-    pub fn insert<K, I, V>(&mut self, key: K, values: I)
-    where
-        K: Into<String>,
-        I: IntoIterator<Item = V>,
-        V: Into<String>,
-    {
-        let key = key.into();
-        let values: Vec<String> = values.into_iter().map(Into::into).collect();
-        match self.entries.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&key)) {
-            Some(entry) => *entry = (key, values),
-            None => self.entries.push((key, values)),
-        }
-    }
-
-    /// Builder form of [`RequestContext::insert`] with one value.
-    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.insert(key, [value.into()]);
-        self
-    }
-
-    /// The values of `key`, compared case-insensitively.
-    pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice())
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-/// What the request supplied plus the facts derived from it.
-#[derive(Debug, Clone, Copy)]
-pub struct ContextLookup<'a> {
-    context: &'a RequestContext,
-    derived: &'a [(&'static str, Vec<String>)],
-}
-
-impl<'a> ContextLookup<'a> {
-    pub fn new(context: &'a RequestContext, derived: &'a [(&'static str, Vec<String>)]) -> Self {
-        ContextLookup { context, derived }
-    }
-
-    /// Supplied values first, then derived ones; keys case-insensitive.
-    pub fn get(&self, key: &str) -> Option<&'a [String]> {
-        self.context
-            .get(key)
-            .or_else(|| self.derived.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_slice()))
-    }
-}
 
 /// One request to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -223,35 +178,88 @@ pub struct Decision {
     /// Every statement that applies (Allow and Deny), identity policies first.
     pub matched_statements: Vec<MatchedStatement>,
     pub missing_context_keys: Vec<MissingKey>,
+    /// Every stricter reading taken where AWS's documentation leaves a case
+    /// open (prefixed "unverified:") and identity policies ignored for a
+    /// service principal; `iam simulate` adds which policy decided
+    /// ([`Decision::explanation`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Which kinds of policy allowed: what the access check needs to say
+    /// which policy must change. Not part of the JSON.
+    #[serde(skip)]
+    pub grants: Grants,
+}
+
+/// Which policies had an applicable `Allow` for the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Grants {
+    /// An identity policy allows.
+    pub identity: bool,
+    /// The resource (or key) policy allows the caller itself (or everyone).
+    pub resource: bool,
+    /// The resource (or key) policy allows the caller's account: it
+    /// delegates to the account's identity policies.
+    pub delegated: bool,
+    /// The resource is a KMS key: its key policy must allow.
+    pub kms_key: bool,
+    /// A resource policy (or key policy) was given.
+    pub resource_policy_given: bool,
+    /// The caller and the resource are in different accounts.
+    pub cross_account: bool,
 }
 
 impl Decision {
     pub fn is_allowed(&self) -> bool {
         self.decision == DecisionKind::Allowed
     }
+
+    /// Which policy decided, in one sentence (what `iam simulate` adds to
+    /// `notes`; the evaluator itself does not spend the allocation).
+    pub fn explanation(&self) -> String {
+        explain(self.decision, &self.grants, &self.matched_statements)
+    }
 }
 
-/// Evaluates `request` against identity policies and an optional resource policy.
+/// Evaluates `request` against identity policies and an optional resource
+/// policy. For a KMS key (`arn:…:kms:…:key/…`) the resource policy is the
+/// key policy, and it decides: see the module docs.
 pub fn evaluate(
     request: &EvalRequest,
     identity_policies: &[PolicyDocument],
     resource_policy: Option<&PolicyDocument>,
 ) -> Decision {
-    let derived = derived_facts(request);
-    let context = ContextLookup::new(&request.context, &derived);
+    let derived = std::cell::OnceCell::new();
+    let derive = || derived_facts(request);
+    let context = ContextLookup::new(&request.context, &derived, &derive);
     let principal_text = request
         .principal
         .as_deref()
         .or_else(|| request.context.get(PRINCIPAL_ARN_KEY).and_then(|v| v.first()).map(String::as_str));
     let principal = principal_text.map(PrincipalId::parse);
+    let service_caller = principal.as_ref().is_some_and(|p| p.kind == PrincipalKind::Service);
 
     let mut matched = Vec::new();
     let mut missing = Vec::new();
+    let mut notes = Vec::new();
     let mut explicit_deny = false;
-    let mut identity_allow = false;
-    let mut resource_allow = false;
+    let resource_arn = Arn::parse(&request.resource);
+    let resource_account = resource_arn.as_ref().map(|a| a.account).filter(|a| is_account_id(a));
+    let mut grants = Grants {
+        kms_key: resource_arn.as_ref().is_some_and(|arn| arn.service == "kms"),
+        resource_policy_given: resource_policy.is_some(),
+        ..Grants::default()
+    };
 
-    let policies = identity_policies
+    // A service principal has no identity policies: whatever identity
+    // policies were given belong to someone else.
+    let identity: &[PolicyDocument] = if service_caller { &[] } else { identity_policies };
+    if service_caller && !identity_policies.is_empty() {
+        notes.push(format!(
+            "{} is a service principal: identity policies do not apply to it, only a resource policy can grant it access",
+            principal_text.unwrap_or_default()
+        ));
+    }
+    let policies = identity
         .iter()
         .enumerate()
         .map(|(index, policy)| (PolicySource::Identity { index }, policy))
@@ -269,6 +277,13 @@ pub fn evaluate(
                     missing.push(MissingKey { policy: source, statement_index, sid: statement.sid.clone(), key });
                 }
             }
+            if outcome.unresolved && outcome.applies {
+                notes.push(format!(
+                    "unverified: {} depends on a policy variable that cannot be substituted; AWS documents that this \
+                     may make the statement invalid, and the stricter reading is taken: this Deny applies",
+                    statement_label(source, statement_index, statement.sid.as_deref())
+                ));
+            }
             if !outcome.applies {
                 continue;
             }
@@ -278,19 +293,31 @@ pub fn evaluate(
                 sid: statement.sid.clone(),
                 effect: statement.effect,
             });
-            match (statement.effect, source) {
-                (Effect::Deny, _) => explicit_deny = true,
-                (Effect::Allow, PolicySource::Identity { .. }) => identity_allow = true,
-                (Effect::Allow, PolicySource::Resource) => resource_allow = true,
+            match (statement.effect, source, outcome.delegated) {
+                (Effect::Deny, _, _) => explicit_deny = true,
+                (Effect::Allow, PolicySource::Identity { .. }, _) => grants.identity = true,
+                (Effect::Allow, PolicySource::Resource, false) => grants.resource = true,
+                (Effect::Allow, PolicySource::Resource, true) => grants.delegated = true,
             }
         }
     }
 
-    let cross_account = match (principal.as_ref().and_then(|p| p.account), arn_account(&request.resource)) {
+    grants.cross_account = match (principal.as_ref().and_then(|p| p.account), resource_account) {
         (Some(principal_account), Some(resource_account)) => principal_account != resource_account,
         _ => false,
     };
-    let allowed = if cross_account { identity_allow && resource_allow } else { identity_allow || resource_allow };
+    let Grants { identity: by_identity, resource: by_resource, delegated, cross_account, .. } = grants;
+    let allowed = if cross_account {
+        // Cross-account: the caller's own account must allow (identity) and
+        // the resource's account must allow the caller or its account.
+        by_identity && (by_resource || delegated)
+    } else if grants.kms_key {
+        // A key policy that delegates to the account lets identity policies
+        // work; without it, they grant nothing.
+        by_resource || (delegated && by_identity)
+    } else {
+        by_identity || by_resource
+    };
     let decision = if explicit_deny {
         DecisionKind::ExplicitDeny
     } else if allowed {
@@ -298,21 +325,88 @@ pub fn evaluate(
     } else {
         DecisionKind::ImplicitDeny
     };
-    Decision { decision, matched_statements: matched, missing_context_keys: missing }
+    Decision { decision, matched_statements: matched, missing_context_keys: missing, notes, grants }
+}
+
+/// `Sid` or position of a statement, for notes.
+fn statement_label(source: PolicySource, index: usize, sid: Option<&str>) -> String {
+    let policy = match source {
+        PolicySource::Identity { index } => format!("identity policy #{index}"),
+        PolicySource::Resource => "the resource policy".to_owned(),
+    };
+    match sid {
+        Some(sid) => format!("statement `{sid}` (#{index}) of {policy}"),
+        None => format!("statement #{index} of {policy}"),
+    }
+}
+
+/// Which policy decided, in one sentence.
+fn explain(decision: DecisionKind, grants: &Grants, matched: &[MatchedStatement]) -> String {
+    let resource_policy = if grants.kms_key { "the key policy" } else { "the resource policy" };
+    match decision {
+        DecisionKind::ExplicitDeny => {
+            let denies: Vec<String> = matched
+                .iter()
+                .filter(|m| m.effect == Effect::Deny)
+                .map(|m| statement_label(m.policy, m.statement_index, m.sid.as_deref()))
+                .collect();
+            format!("explicitly denied by {}; no Allow can override a Deny", denies.join(" and "))
+        }
+        DecisionKind::Allowed if grants.cross_account => format!(
+            "allowed across accounts: an identity policy allows and {resource_policy} allows {}",
+            if grants.resource { "the caller" } else { "the caller's account" }
+        ),
+        DecisionKind::Allowed if grants.kms_key && grants.resource => {
+            "allowed by the key policy, which names the caller".to_owned()
+        }
+        DecisionKind::Allowed if grants.kms_key => {
+            "allowed by an identity policy, which the key policy enables by delegating to the account".to_owned()
+        }
+        DecisionKind::Allowed if grants.identity => "allowed by an identity policy".to_owned(),
+        DecisionKind::Allowed => format!("allowed by {resource_policy}"),
+        DecisionKind::ImplicitDeny if grants.kms_key && !grants.resource_policy_given => {
+            "implicitDeny: no key policy was given, and a KMS key's policy must allow (by naming the caller, or by \
+             delegating to its account so identity policies work); identity policies alone grant nothing"
+                .to_owned()
+        }
+        DecisionKind::ImplicitDeny if grants.kms_key && grants.identity => "implicitDeny: an identity policy allows, \
+             but the key policy neither names the caller nor delegates to its account (\"Principal\": {\"AWS\": \
+             \"arn:aws:iam::ACCOUNT:root\"}), so identity policies grant nothing"
+            .to_owned(),
+        DecisionKind::ImplicitDeny if grants.cross_account && grants.identity => format!(
+            "implicitDeny: across accounts {resource_policy} must allow the caller or its account as well, and it does not"
+        ),
+        DecisionKind::ImplicitDeny if grants.cross_account && (grants.resource || grants.delegated) => {
+            format!("implicitDeny: {resource_policy} allows, but across accounts an identity policy must allow as well")
+        }
+        DecisionKind::ImplicitDeny if grants.delegated => {
+            "implicitDeny: the key policy delegates to the account, but no identity policy allows".to_owned()
+        }
+        DecisionKind::ImplicitDeny => "implicitDeny: no policy allows".to_owned(),
+    }
 }
 
 /// Whether one statement applies, and which unsupplied keys it depends on.
 struct StatementOutcome {
     applies: bool,
     missing: Vec<String>,
+    /// Applies only because a resource policy names the caller's account
+    /// (delegation), not the caller.
+    delegated: bool,
+    /// Depends on a policy variable that could not be substituted.
+    unresolved: bool,
 }
 
 impl StatementOutcome {
     fn ruled_out() -> Self {
-        StatementOutcome { applies: false, missing: Vec::new() }
+        StatementOutcome { applies: false, missing: Vec::new(), delegated: false, unresolved: false }
     }
 }
 
+/// A policy variable that cannot be substituted makes an `Allow` not apply
+/// (AWS: the statement may be invalid), wherever it is — `Resource`,
+/// `NotResource` or a (negated) condition. For a `Deny` the stricter reading
+/// is that it applies, noted as unverified by the caller.
 fn evaluate_statement(
     statement: &Statement,
     source: PolicySource,
@@ -326,10 +420,14 @@ fn evaluate_statement(
     }
     let mut applies = true;
     let mut missing = Vec::new();
+    let mut delegated = false;
+    let mut unresolved = false;
+    let deny = statement.effect == Effect::Deny;
 
     if source == PolicySource::Resource {
-        match principal_matches(statement.principal.as_ref(), statement.effect, principal) {
+        match principal_matches(statement.principal.as_ref(), principal) {
             PrincipalOutcome::Matches => {}
+            PrincipalOutcome::Delegates => delegated = true,
             PrincipalOutcome::NoMatch => return StatementOutcome::ruled_out(),
             PrincipalOutcome::Unknown => {
                 applies = false;
@@ -342,26 +440,38 @@ fn evaluate_statement(
         None if source == PolicySource::Resource => {}
         None => return StatementOutcome::ruled_out(),
         Some(block) => {
-            let (matches, resource_missing) = resource_matches(block, &request.resource, context, variables_enabled);
-            if !matches && resource_missing.is_empty() {
-                return StatementOutcome::ruled_out();
+            let outcome = resource_matches(block, &request.resource, context, variables_enabled);
+            if outcome.unresolved {
+                unresolved = true;
+                missing.extend(outcome.missing);
+                // Deny: the stricter reading, it covers the resource.
+                applies &= deny;
+            } else {
+                if !outcome.matches && outcome.missing.is_empty() {
+                    return StatementOutcome::ruled_out();
+                }
+                applies &= outcome.matches;
+                missing.extend(outcome.missing);
             }
-            applies &= matches;
-            missing.extend(resource_missing);
         }
     }
 
     if let Some(condition) = &statement.condition {
         for entry in &condition.entries {
             let outcome = evaluate_entry(entry, context, variables_enabled);
-            if !outcome.holds && outcome.missing.is_empty() {
-                return StatementOutcome::ruled_out();
+            if outcome.unresolved {
+                unresolved = true;
+                applies &= deny;
+            } else {
+                if !outcome.holds && outcome.missing.is_empty() {
+                    return StatementOutcome::ruled_out();
+                }
+                applies &= outcome.holds;
             }
-            applies &= outcome.holds;
             missing.extend(outcome.missing);
         }
     }
-    StatementOutcome { applies, missing }
+    StatementOutcome { applies, missing, delegated, unresolved }
 }
 
 fn action_matches(block: &ActionBlock, action: &str) -> bool {
@@ -373,16 +483,28 @@ fn action_matches(block: &ActionBlock, action: &str) -> bool {
     }
 }
 
-/// Whether the resource matches (`Resource`: any pattern; `NotResource`:
-/// none), and the keys of unresolved variables in patterns that could have
-/// changed that. A pattern with an unresolved variable matches nothing.
+/// How a `Resource` / `NotResource` block relates to the resource.
+struct ResourceOutcome {
+    /// `Resource`: some pattern matches; `NotResource`: none does.
+    matches: bool,
+    /// Keys of unresolved variables in patterns that could change that.
+    missing: Vec<String>,
+    /// A pattern that could change the outcome has a variable that cannot be
+    /// substituted (absent or multi-valued key).
+    unresolved: bool,
+}
+
+/// A definite match of a `Resource` pattern (or a `NotResource` exclusion)
+/// does not depend on the unresolved patterns; otherwise an unresolved
+/// pattern makes the outcome unknown.
 fn resource_matches(
     block: &ResourceBlock,
     resource: &str,
     context: &ContextLookup<'_>,
     variables_enabled: bool,
-) -> (bool, Vec<String>) {
+) -> ResourceOutcome {
     let mut missing = Vec::new();
+    let mut unresolved = false;
     let mut any = false;
     for pattern in block.list().iter() {
         let hit = if variables_enabled && variables::has_variables(pattern) {
@@ -390,9 +512,13 @@ fn resource_matches(
                 Resolution::Resolved(tokens) => glob::matches(tokens.as_slice(), resource, Case::Sensitive),
                 Resolution::Missing(keys) => {
                     missing.extend(keys);
+                    unresolved = true;
                     false
                 }
-                Resolution::Unresolvable => false,
+                Resolution::Unresolvable => {
+                    unresolved = true;
+                    false
+                }
             }
         } else {
             glob::matches(pattern, resource, Case::Sensitive)
@@ -403,11 +529,12 @@ fn resource_matches(
         }
     }
     match block {
-        // A definite match does not depend on the unresolved patterns.
-        ResourceBlock::Resource(_) if any => (true, Vec::new()),
-        ResourceBlock::Resource(_) => (false, missing),
-        ResourceBlock::NotResource(_) if any => (false, Vec::new()),
-        ResourceBlock::NotResource(_) => (true, missing),
+        ResourceBlock::Resource(_) if any => ResourceOutcome { matches: true, missing: Vec::new(), unresolved: false },
+        ResourceBlock::NotResource(_) if any => {
+            ResourceOutcome { matches: false, missing: Vec::new(), unresolved: false }
+        }
+        ResourceBlock::Resource(_) => ResourceOutcome { matches: false, missing, unresolved },
+        ResourceBlock::NotResource(_) => ResourceOutcome { matches: true, missing, unresolved },
     }
 }
 
@@ -429,7 +556,10 @@ enum PrincipalKind<'a> {
     Role { name: &'a str },
     /// `arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`.
     AssumedRole { role_name: &'a str },
-    /// Anything else (service principal, federated user, other ARNs).
+    /// An AWS service, e.g. `ecs-tasks.amazonaws.com`: it has no identity
+    /// policies.
+    Service,
+    /// Anything else (federated user, other ARNs).
     Other,
 }
 
@@ -439,7 +569,9 @@ impl<'a> PrincipalId<'a> {
             return PrincipalId { text, account: Some(text), kind: PrincipalKind::AccountRoot };
         }
         let Some(arn) = Arn::parse(text) else {
-            return PrincipalId { text, account: None, kind: PrincipalKind::Other };
+            let service = text.ends_with(".amazonaws.com") || text.ends_with(".amazonaws.com.cn");
+            let kind = if service { PrincipalKind::Service } else { PrincipalKind::Other };
+            return PrincipalId { text, account: None, kind };
         };
         let account = is_account_id(arn.account).then_some(arn.account);
         let last_segment = |path: &'a str| path.rsplit('/').next().unwrap_or(path);
@@ -465,17 +597,29 @@ struct Arn<'a> {
 }
 
 impl<'a> Arn<'a> {
+    /// Splits at the first five colons, on bytes (this runs for the
+    /// principal and the resource of every request).
     fn parse(text: &'a str) -> Option<Self> {
-        let mut parts = text.splitn(6, ':');
-        if parts.next()? != "arn" {
+        let bytes = text.as_bytes();
+        let mut colons = [0usize; 5];
+        let mut found = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b':' {
+                colons[found] = i;
+                found += 1;
+                if found == 5 {
+                    break;
+                }
+            }
+        }
+        if found < 5 || &text[..colons[0]] != "arn" {
             return None;
         }
-        let _partition = parts.next()?;
-        let service = parts.next()?;
-        let _region = parts.next()?;
-        let account = parts.next()?;
-        let resource = parts.next()?;
-        Some(Arn { service, account, resource })
+        Some(Arn {
+            service: &text[colons[1] + 1..colons[2]],
+            account: &text[colons[3] + 1..colons[4]],
+            resource: &text[colons[4] + 1..],
+        })
     }
 }
 
@@ -490,6 +634,10 @@ fn arn_account(arn: &str) -> Option<&str> {
 
 enum PrincipalOutcome {
     Matches,
+    /// Names the caller's account, not the caller: for an `Allow` a grant to
+    /// the account's identity policies (delegation), for a `Deny` binding on
+    /// every principal of the account.
+    Delegates,
     NoMatch,
     /// The statement names specific principals and the request has none.
     Unknown,
@@ -505,11 +653,7 @@ enum PrincipalHit {
     None,
 }
 
-fn principal_matches(
-    block: Option<&PrincipalBlock>,
-    effect: Effect,
-    caller: Option<&PrincipalId<'_>>,
-) -> PrincipalOutcome {
+fn principal_matches(block: Option<&PrincipalBlock>, caller: Option<&PrincipalId<'_>>) -> PrincipalOutcome {
     let Some(block) = block else { return PrincipalOutcome::NoMatch };
     let hit = match (block.principal(), caller) {
         (Principal::Any, _) => PrincipalHit::Direct,
@@ -526,15 +670,13 @@ fn principal_matches(
                 _ => PrincipalHit::None,
             }),
     };
-    let matches = match (block, effect, hit) {
-        (PrincipalBlock::Principal(_), _, PrincipalHit::Direct) => true,
-        // Delegation to the account: binding for a Deny, not a grant for an Allow.
-        (PrincipalBlock::Principal(_), Effect::Deny, PrincipalHit::Account) => true,
-        (PrincipalBlock::Principal(_), Effect::Allow, PrincipalHit::Account) => false,
-        (PrincipalBlock::Principal(_), _, PrincipalHit::None) => false,
-        (PrincipalBlock::NotPrincipal(_), _, hit) => hit == PrincipalHit::None,
-    };
-    if matches { PrincipalOutcome::Matches } else { PrincipalOutcome::NoMatch }
+    match (block, hit) {
+        (PrincipalBlock::Principal(_), PrincipalHit::Direct) => PrincipalOutcome::Matches,
+        (PrincipalBlock::Principal(_), PrincipalHit::Account) => PrincipalOutcome::Delegates,
+        (PrincipalBlock::Principal(_), PrincipalHit::None) => PrincipalOutcome::NoMatch,
+        (PrincipalBlock::NotPrincipal(_), PrincipalHit::None) => PrincipalOutcome::Matches,
+        (PrincipalBlock::NotPrincipal(_), _) => PrincipalOutcome::NoMatch,
+    }
 }
 
 fn principal_hit(kind: PrincipalType, value: &str, caller: &PrincipalId<'_>) -> PrincipalHit {
@@ -560,7 +702,7 @@ fn principal_hit(kind: PrincipalType, value: &str, caller: &PrincipalId<'_>) -> 
 }
 
 /// Context facts that follow from the request itself (see the module docs).
-fn derived_facts(request: &EvalRequest) -> Vec<(&'static str, Vec<String>)> {
+fn derived_facts(request: &EvalRequest) -> DerivedFacts {
     let mut facts = Vec::new();
     if let Some(text) = request.principal.as_deref() {
         let principal = PrincipalId::parse(text);
@@ -598,7 +740,7 @@ mod tests {
         assert_eq!(PrincipalId::parse("111122223333").kind, PrincipalKind::AccountRoot);
         assert_eq!(PrincipalId::parse("arn:aws:iam::111122223333:root").kind, PrincipalKind::AccountRoot);
         let service = PrincipalId::parse("ecs-tasks.amazonaws.com");
-        assert_eq!((service.account, service.kind), (None, PrincipalKind::Other));
+        assert_eq!((service.account, service.kind), (None, PrincipalKind::Service));
     }
 
     #[test]
@@ -626,6 +768,8 @@ mod tests {
                 sid: None,
                 key: "aws:SourceVpc".into(),
             }],
+            notes: vec!["explicitly denied".into()],
+            grants: Grants::default(),
         };
         let json = serde_json::to_value(&decision).expect("serialises");
         assert_eq!(
@@ -633,7 +777,8 @@ mod tests {
             serde_json::json!({
                 "decision": "explicitDeny",
                 "matchedStatements": [{"policy": "identity", "policyIndex": 1, "statementIndex": 2, "sid": "S", "effect": "Deny"}],
-                "missingContextKeys": [{"policy": "resource", "statementIndex": 0, "key": "aws:SourceVpc"}]
+                "missingContextKeys": [{"policy": "resource", "statementIndex": 0, "key": "aws:SourceVpc"}],
+                "notes": ["explicitly denied"]
             })
         );
         let back: Decision = serde_json::from_value(json).expect("deserialises");

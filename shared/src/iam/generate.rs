@@ -729,3 +729,87 @@ pub fn managed_policy_recommendation(td: &TaskDefinition, opts: &GenerateOptions
                 .to_owned(),
     })
 }
+
+/// Which policy a [`ResourceSideStatement`] goes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResourceSide {
+    /// The key policy of a customer-managed KMS key.
+    KeyPolicy,
+    /// The resource policy of a Secrets Manager secret in another account.
+    ResourcePolicy,
+}
+
+/// A statement that a policy other than the role's own must contain for the
+/// role to read its secrets: for a customer-managed key its key policy (the
+/// key policy decides, same account or not), for a secret in another account
+/// its resource policy. In those policies `Resource: "*"` means the key or
+/// secret itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceSideStatement {
+    pub policy: ResourceSide,
+    /// The key ARN, or the secret's ARN (pattern) whose policy it goes into.
+    pub resource: String,
+    pub statement: Statement,
+}
+
+/// The statement a key policy needs so `role_arn` may decrypt with the key.
+pub fn key_policy_statement(role_arn: &str) -> Statement {
+    Statement::allow(Some(SID_KEY_POLICY), ["kms:Decrypt"], ["*"]).with_principal(Principal::aws([role_arn]))
+}
+
+/// The `Sid` of the key-policy statement for the execution role.
+pub const SID_KEY_POLICY: &str = "AllowEcsExecutionRoleToDecrypt";
+/// The `Sid` of a cross-account secret's resource-policy statement.
+pub const SID_SECRET_RESOURCE_POLICY: &str = "AllowEcsExecutionRoleToRead";
+
+/// Every key-policy and cross-account resource-policy statement the role
+/// `role_arn` needs for `td`, one per key and per secret, sorted.
+pub fn resource_side_statements(
+    td: &TaskDefinition,
+    opts: &GenerateOptions,
+    role_arn: &str,
+) -> Vec<ResourceSideStatement> {
+    let ctx = opts.context();
+    let role_account = role_arn.split(':').nth(4).filter(|a| !a.is_empty());
+    let mut wanted: BTreeSet<(ResourceSide, String)> = BTreeSet::new();
+    for requirement in task_requirements(td, &ctx, &opts.kms_keys).requirements {
+        for resource in &requirement.resources {
+            let account = resource.split(':').nth(4).filter(|a| !a.is_empty());
+            if requirement.action == "kms:Decrypt" {
+                wanted.insert((ResourceSide::KeyPolicy, resource.clone()));
+            } else if requirement.action == Store::SecretsManager.read_action()
+                && matches!((account, role_account), (Some(a), Some(r)) if a != r)
+            {
+                wanted.insert((ResourceSide::ResourcePolicy, resource.clone()));
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|(policy, resource)| {
+            let statement = match policy {
+                ResourceSide::KeyPolicy => key_policy_statement(role_arn),
+                ResourceSide::ResourcePolicy => {
+                    Statement::allow(Some(SID_SECRET_RESOURCE_POLICY), [Store::SecretsManager.read_action()], ["*"])
+                        .with_principal(Principal::aws([role_arn]))
+                }
+            };
+            ResourceSideStatement { policy, resource, statement }
+        })
+        .collect()
+}
+
+/// Per customer-managed key, the statement its key policy needs for the
+/// task's execution role (`key-policy-statement.json` in the UI). The role is
+/// `executionRoleArn`, or `arn:aws:iam::ACCOUNT:role/EXECUTION-ROLE` to
+/// replace while it is unknown.
+pub fn key_policy_statements(td: &TaskDefinition, opts: &GenerateOptions) -> Vec<ResourceSideStatement> {
+    let role = td.execution_role_arn.clone().filter(|r| r.starts_with("arn:")).unwrap_or_else(|| {
+        format!("arn:aws:iam::{}:role/EXECUTION-ROLE", opts.account_id.as_deref().unwrap_or("ACCOUNT"))
+    });
+    let mut statements = resource_side_statements(td, opts, &role);
+    statements.retain(|s| s.policy == ResourceSide::KeyPolicy);
+    statements
+}

@@ -3,6 +3,7 @@
 //!
 //! - [`policy`]: policy documents as AWS accepts them, parsed leniently with
 //!   errors that name a JSON pointer, and serialised losslessly.
+//! - [`context`]: the request context and the facts derived from the request.
 //! - [`condition`]: condition operators and how one condition evaluates.
 //! - [`glob`]: the `*`/`?` wildcard matcher shared by actions, resources and
 //!   `…Like` conditions (no regex crate: the wasm build stays small).
@@ -17,8 +18,9 @@
 //!
 //! # What the evaluator models, and what it does not
 //! Modelled (details in [`eval`] and [`condition`]): identity policies plus
-//! one resource policy; explicit deny → allow (identity OR resource in the
-//! same account, identity AND resource across accounts) → implicit deny;
+//! one resource policy (a KMS key's policy decides for the key, with its
+//! delegation to the account); explicit deny → allow (identity OR resource in
+//! the same account, identity AND resource across accounts) → implicit deny;
 //! `Action`/`NotAction`, `Resource`/`NotResource`, `Principal`/`NotPrincipal`;
 //! every string, numeric, date, `Bool`, `BinaryEquals`, IP, ARN and `Null`
 //! operator with `IfExists` and `ForAnyValue:`/`ForAllValues:`; policy
@@ -37,6 +39,7 @@
 
 pub mod access;
 pub mod condition;
+pub mod context;
 pub mod date;
 pub mod eval;
 pub mod generate;
@@ -47,7 +50,7 @@ pub mod variables;
 
 pub use condition::{BaseOperator, ConditionOperator, SetQualifier};
 pub use eval::{
-    Decision, DecisionKind, EvalRequest, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
+    Decision, DecisionKind, EvalRequest, Grants, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
 };
 pub use policy::{
     ActionBlock, ConditionBlock, ConditionEntry, ConditionValue, ConditionValues, Effect, ListShape, PolicyDocument,

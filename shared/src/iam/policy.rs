@@ -528,6 +528,7 @@ impl Statement {
                 }
                 "Action" | "NotAction" => {
                     let list = parse_string_list(item, &item_path)?;
+                    check_action_patterns(&list, &item_path)?;
                     let block = if key == "Action" { ActionBlock::Action(list) } else { ActionBlock::NotAction(list) };
                     if action.replace(block).is_some() {
                         return Err(both(path, "Action", "NotAction"));
@@ -707,6 +708,15 @@ impl PolicyDocument {
         Ok(document)
     }
 
+    /// Semantic equality, as IAM compares documents: a single value and a
+    /// one-element list are the same, list order (of statements, actions,
+    /// resources, principals, condition values) and duplicates do not
+    /// matter; keys and values are case-sensitive. So a re-apply does not
+    /// rewrite a policy IAM merely reformatted.
+    pub fn same_as(&self, other: &PolicyDocument) -> bool {
+        canonical(&self.to_value()) == canonical(&other.to_value())
+    }
+
     /// The document as a JSON value (keys sorted, as `serde_json::Value` does).
     pub fn to_value(&self) -> Value {
         let mut out = Map::new();
@@ -845,6 +855,54 @@ fn parse_string_list(value: &Value, path: &str) -> Result<StringList, PolicyErro
             Err(PolicyError::invalid(path, format!("expected a string or an array of strings, found {}", kind(other))))
         }
     }
+}
+
+/// The order-free form [`PolicyDocument::same_as`] compares.
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(canonical).collect();
+            // Equal keys are equal values: an unstable sort gives the same result.
+            items.sort_unstable_by_key(|v| v.to_string());
+            items.dedup();
+            if items.len() == 1 { items.remove(0) } else { Value::Array(items) }
+        }
+        Value::Object(map) => {
+            // Built by `extend` (inserts), not `collect` (sorts first): keeps a
+            // stable sort instance out of the UI's WASM (size budget).
+            let mut object = Map::new();
+            object.extend(map.iter().map(|(k, v)| (k.clone(), canonical(v))));
+            Value::Object(object)
+        }
+        other => other.clone(),
+    }
+}
+
+/// AWS rejects an action whose service prefix is wildcarded (`*:GetBucket`,
+/// `s*:Get*`): the service part must be spelled out; only `*` alone means
+/// every action.
+fn check_action_patterns(list: &StringList, path: &str) -> Result<(), PolicyError> {
+    for (i, action) in list.iter().enumerate() {
+        if action == "*" {
+            continue;
+        }
+        let Some((service, _)) = action.split_once(':') else { continue };
+        if service.contains(['*', '?']) {
+            let at = match list.shape {
+                ListShape::Single => path.to_owned(),
+                ListShape::Array => format!("{path}/{i}"),
+            };
+            return Err(PolicyError::invalid(
+                &at,
+                format!(
+                    "{action:?} wildcards the service prefix, which AWS rejects as an invalid action; name the service \
+                     (e.g. \"s3:{}\") or use \"*\" for every action",
+                    action.split_once(':').map(|(_, name)| name).unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_principal(value: &Value, path: &str) -> Result<Principal, PolicyError> {
@@ -1062,6 +1120,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn wildcarded_service_prefix_is_invalid_with_its_path() {
+        let err = PolicyDocument::parse(
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "*:GetBucket"], "Resource": "*"}]}"#,
+        )
+        .expect_err("AWS rejects *:GetBucket");
+        assert_eq!(err.path(), "/Statement/0/Action/1");
+        assert!(err.to_string().contains("\"s3:GetBucket\""), "{err}");
+        let err =
+            PolicyDocument::parse(r#"{"Statement": {"Effect": "Deny", "NotAction": "s?:Get*", "Resource": "*"}}"#)
+                .expect_err("a wildcard anywhere in the prefix");
+        assert_eq!(err.path(), "/Statement/NotAction");
+        for fine in ["*", "s3:*", "s3:Get*Object?"] {
+            let text = format!(r#"{{"Statement": {{"Effect": "Allow", "Action": "{fine}", "Resource": "*"}}}}"#);
+            assert!(PolicyDocument::parse(&text).is_ok(), "{fine}");
+        }
+    }
+
     mod round_trip {
         use proptest::collection::{btree_map, vec};
         use proptest::option;
@@ -1119,6 +1195,20 @@ mod tests {
             })
         }
 
+        /// Actions AWS accepts: no wildcard in the service prefix.
+        fn action_list() -> impl Strategy<Value = StringList> {
+            string_list().prop_map(|mut list| {
+                for value in &mut list.values {
+                    if let Some((service, name)) = value.split_once(':')
+                        && service.contains(['*', '?'])
+                    {
+                        *value = format!("svc:{name}");
+                    }
+                }
+                list
+            })
+        }
+
         fn extra() -> impl Strategy<Value = Extra> {
             btree_map(
                 "x-[a-z]{1,5}",
@@ -1132,7 +1222,7 @@ mod tests {
                 option::of(text()),
                 prop_oneof![Just(Effect::Allow), Just(Effect::Deny)],
                 option::of((any::<bool>(), principal())),
-                (any::<bool>(), string_list()),
+                (any::<bool>(), action_list()),
                 option::of((any::<bool>(), string_list())),
                 option::of(condition()),
                 extra(),

@@ -15,7 +15,10 @@
 //! also be given as a JSON string holding the policy (as IAM APIs return it).
 //!
 //! Response: the [`Decision`] — `{"decision": "allowed" | "explicitDeny" |
-//! "implicitDeny", "matchedStatements": […], "missingContextKeys": […]}`.
+//! "implicitDeny", "matchedStatements": […], "missingContextKeys": […],
+//! "notes": […]}`; the first note says which policy decided (identity,
+//! resource, or — for a `kms` resource, whose `resourcePolicy` is its key
+//! policy — the key policy and its delegation to the account).
 
 use serde_json::Value;
 
@@ -102,9 +105,14 @@ impl SimulateRequest {
     }
 }
 
-/// Evaluates a parsed request.
+/// Evaluates a parsed request; the response's `notes` start with which
+/// policy decided. For a `kms` resource `resourcePolicy` is the key policy;
+/// without one the answer is `implicitDeny` (no key policy allows it), never
+/// "depends": a simulate request is complete by definition.
 pub fn simulate(request: &SimulateRequest) -> SimulateResponse {
-    evaluate(&request.request, &request.identity_policies, request.resource_policy.as_ref())
+    let mut decision = evaluate(&request.request, &request.identity_policies, request.resource_policy.as_ref());
+    decision.notes.insert(0, decision.explanation());
+    decision
 }
 
 /// Parses and evaluates a request given as JSON text.
@@ -247,6 +255,35 @@ mod tests {
         .expect("valid");
         assert_eq!(response.decision, DecisionKind::Allowed);
         assert!(response.missing_context_keys.is_empty());
+    }
+
+    #[test]
+    fn a_kms_resource_without_key_policy_is_an_implicit_deny_with_a_note() {
+        let identity =
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}}"#;
+        let request = serde_json::json!({
+            "action": "kms:Decrypt",
+            "resource": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "principal": "arn:aws:iam::111122223333:role/exec",
+            "identityPolicies": [identity],
+        });
+        let response = simulate_json(&request.to_string()).expect("valid");
+        assert_eq!(response.decision, DecisionKind::ImplicitDeny);
+        assert!(response.notes[0].contains("no key policy was given"), "{:?}", response.notes);
+        let mut with_key_policy = request.clone();
+        with_key_policy["resourcePolicy"] = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]});
+        let response = simulate_json(&with_key_policy.to_string()).expect("valid");
+        assert_eq!(response.decision, DecisionKind::Allowed);
+        assert!(response.notes[0].contains("key policy enables by delegating"), "{:?}", response.notes);
+    }
+
+    #[test]
+    fn a_wildcarded_service_prefix_is_an_invalid_policy() {
+        let request = r#"{"action": "s3:GetBucket", "resource": "arn:aws:s3:::b",
+            "identityPolicies": [{"Statement": [{"Effect": "Allow", "Action": "*:GetBucket", "Resource": "*"}]}]}"#;
+        let err = simulate_json(request).expect_err("invalid").to_string();
+        assert!(err.starts_with("/identityPolicies/0/Statement/0/Action: "), "{err}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! be substituted either (AWS: multi-valued keys are not variables); that
 //! value matches nothing but nothing is missing.
 
-use crate::iam::eval::ContextLookup;
+use crate::iam::context::ContextLookup;
 use crate::iam::glob::Token;
 
 /// The outcome of substituting a pattern's variables.
@@ -25,9 +25,11 @@ pub enum Resolution {
     Unresolvable,
 }
 
-/// Whether `text` might contain a variable (cheap pre-check).
+/// Whether `text` might contain a variable (cheap pre-check, on bytes: it
+/// runs for every resource pattern the evaluator reads).
 pub fn has_variables(text: &str) -> bool {
-    text.contains("${")
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| b == b'$' && bytes.get(i + 1) == Some(&b'{'))
 }
 
 /// One `${…}` occurrence.
@@ -112,11 +114,12 @@ fn push_plain(tokens: &mut Vec<Token>, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam::eval::RequestContext;
+    use crate::iam::context::RequestContext;
     use crate::iam::glob::literal_text;
 
     fn lookup_in(context: &RequestContext, text: &str) -> Resolution {
-        resolve(text, &ContextLookup::new(context, &[]))
+        let derived = std::cell::OnceCell::new();
+        resolve(text, &ContextLookup::new(context, &derived, &Vec::new))
     }
 
     #[test]

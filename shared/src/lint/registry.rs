@@ -588,6 +588,12 @@ pub const RULES: &[RuleInfo] = &[
     plan_code("EP021", "role-missing-create-false", Error, "the execution role does not exist and create is false"),
     plan_code("EP030", "service-missing", Error, "a service to redeploy does not exist or is not ACTIVE"),
     plan_code("EP040", "preflight-access-denied", Error, "pre-flight: the execution role may not read a reference"),
+    plan_code(
+        "EP041",
+        "preflight-access-open",
+        Warning,
+        "pre-flight: a read depends on a key policy, or on a policy observe could not read",
+    ),
 ];
 
 /// Looks up a code.

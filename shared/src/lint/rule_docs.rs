@@ -525,6 +525,16 @@ pub const DOCS: &[RuleDocs] = &[
         example: "an explicit Deny on `secretsmanager:GetSecretValue` in another policy of the role",
         fix: "The message names the action, the resource and the fix (scope the Deny, or add the grant).",
     },
+    RuleDocs {
+        code: "EP041",
+        what: "Pre-flight: whether the execution role may read a reference is still open: the KMS key's policy decides \
+               and is not known, or a policy that decides could not be read (AccessDenied to the caller).",
+        why: "A customer-managed key's policy must allow the role (or delegate to the account) before any identity \
+              policy counts, so an unknown key policy is never taken as allowed.",
+        example: "a secret encrypted with a customer-managed key whose policy the caller may not read (no `kms:GetKeyPolicy`)",
+        fix: "Grant the caller the read the message names (e.g. `kms:GetKeyPolicy` on the key) so the check can verify it, \
+              or add the key-policy statement the message shows (`ecs-secrets policy --key-policy`).",
+    },
 ];
 
 /// The documentation of `code`.

@@ -6,7 +6,8 @@ use super::Workspace;
 use crate::diagnostic::Diagnostic;
 use crate::iam::access::{AccessReport, CheckContext, VerdictStatus, check};
 use crate::iam::generate::{
-    GenerateOptions, Generated, Recommendation, managed_policy_recommendation, permission_policy, trust_policy,
+    GenerateOptions, Generated, Recommendation, ResourceSideStatement, key_policy_statements, managed_policy_recommendation,
+    permission_policy, trust_policy,
 };
 use crate::iam::policy::PolicyDocument;
 use crate::secret_ref::{RefSite, SecretRef, Store};
@@ -23,6 +24,8 @@ pub struct Analysis {
     pub access: Option<AccessReport>,
     /// Pasted policies that did not parse: (index, message).
     pub policy_errors: Vec<(usize, String)>,
+    /// The statement each customer-managed key's policy needs for the role.
+    pub key_policy_statements: Vec<ResourceSideStatement>,
 }
 
 /// One row of the access map: container → reference → store → KMS key →
@@ -103,6 +106,7 @@ impl Workspace {
             recommendation: managed_policy_recommendation(&self.task_definition, &opts),
             access,
             policy_errors,
+            key_policy_statements: key_policy_statements(&self.task_definition, &opts),
         }
     }
 
