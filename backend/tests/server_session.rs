@@ -83,7 +83,7 @@ async fn wrong_codes_foreign_origins_and_a_server_without_a_code_are_refused() {
     *get.method_mut() = axum::http::Method::GET;
     assert_eq!(send(&app, get).await.status.as_u16(), 405);
 
-    let codeless = app(AppState::new(
+    let codeless = ecs_secrets::server::app(AppState::new(
         Fake::default(),
         Guard::new(AccessToken::from_text(TOKEN), HOST.parse().unwrap()),
         fixture_dist(),
