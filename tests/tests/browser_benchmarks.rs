@@ -180,8 +180,11 @@ async fn keystroke_and_page_latency_through_the_dom() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analysis_only_keystroke_cost_with_the_bench_build() {
     let Some(dist) = std::env::var("ECS_SECRETS_BENCH_DIST").ok().filter(|d| !d.is_empty()) else {
-        e2e::browser::skip_browser(
-            "ECS_SECRETS_BENCH_DIST is not set (a UI built with `trunk build --release --features bench`)",
+        // Not a missing tool: the product build has no benchmark page, so
+        // `cargo xtask test` (which requires every browser test) runs this
+        // only when a bench build is named.
+        eprintln!(
+            "\n*** analysis-only benchmark not run: set ECS_SECRETS_BENCH_DIST to a UI built with `trunk build --release --features bench` ***\n"
         );
         return;
     };
