@@ -237,6 +237,16 @@ impl Ui {
         .await;
     }
 
+    /// The element an XPath finds (waiting up to 20 s); `what` names it in the panic.
+    async fn by_xpath(&self, xpath: &str, what: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+
     /// The `nth` (0-based) form control with this label: the text of its
     /// `<label>` caption or its `aria-label`, as a person reads the form.
     pub async fn labelled(&self, label: &str, nth: usize) -> Element {
@@ -245,12 +255,7 @@ impl Ui {
             q = xpath_literal(label),
             n = nth + 1
         );
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("no control labelled {label:?} (#{nth}): {e}"))
+        self.by_xpath(&xpath, &format!("no control labelled {label:?} (#{nth})")).await
     }
 
     /// Types into the `nth` control labelled `label`, replacing its text.
@@ -274,12 +279,7 @@ impl Ui {
             q = xpath_literal(text),
             n = nth + 1
         );
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("no checkbox {text:?} (#{nth}): {e}"))
+        self.by_xpath(&xpath, &format!("no checkbox {text:?} (#{nth})")).await
     }
 
     /// Clicks the `nth` button whose visible text (or `aria-label`) starts with `text`.
@@ -299,12 +299,8 @@ impl Ui {
 
     async fn press_where(&self, condition: &str, text: &str, nth: usize) {
         let xpath = format!("(//button[{condition}])[{}]", nth + 1);
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
+        self.by_xpath(&xpath, &format!("no button {text:?} (#{nth})"))
             .await
-            .unwrap_or_else(|e| panic!("no button {text:?} (#{nth}): {e}"))
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {text:?}: {e}"));
@@ -313,12 +309,8 @@ impl Ui {
     /// Opens a section by its name in the left navigation.
     pub async fn go_to(&self, section: &str) {
         let xpath = format!("//nav//button[starts-with(normalize-space(.), {})]", xpath_literal(section));
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
+        self.by_xpath(&xpath, &format!("no section {section:?}"))
             .await
-            .unwrap_or_else(|e| panic!("no section {section:?}: {e}"))
             .click()
             .await
             .unwrap_or_else(|e| panic!("open {section:?}: {e}"));
