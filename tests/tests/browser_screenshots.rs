@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use e2e::browser::Ui;
-use serde_json::Value;
 
 async fn shot(ui: &Ui, dir: &std::path::Path, name: &str) {
     ui.js("if (document.activeElement) { document.activeElement.blur(); } document.getElementById('main').scrollTop = 0; return true;")
