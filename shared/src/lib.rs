@@ -23,6 +23,8 @@ pub mod plan;
 pub mod revision_compare;
 pub mod secret_ref;
 pub mod task_def;
+#[cfg(feature = "test-data")]
+pub mod test_data;
 pub mod workspace;
 
 pub use context::Context;
