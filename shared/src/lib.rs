@@ -6,6 +6,7 @@
 //! IO at all (no files, no network, no clock), so the browser (compiled to
 //! `wasm32-unknown-unknown`) and the server call exactly the same functions.
 
+pub mod api;
 pub mod bundle;
 pub mod context;
 pub mod decode;
