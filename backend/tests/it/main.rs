@@ -10,6 +10,7 @@ mod server_support;
 
 mod cli_check;
 mod cli_diagnose;
+mod cli_export;
 mod cli_iam;
 mod cli_lint;
 mod cli_main;
@@ -19,4 +20,5 @@ mod server_api;
 mod server_browser;
 mod server_secret_values;
 mod server_security;
+mod server_session;
 mod server_socket;

@@ -1,10 +1,7 @@
 //! `ecs-secrets export BUNDLE --format …`: each download of the UI, byte for
 //! byte, on stdout; bad input exits 2 naming the file.
 
-// `pub` so that helpers another cli_* test uses do not count as dead code here.
-pub mod cli_support;
-
-use cli_support::ecs_secrets;
+use crate::cli_support::ecs_secrets;
 use serde_json::Value;
 use shared::downloads::Download;
 use shared::workspace::Workspace;

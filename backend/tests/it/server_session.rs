@@ -3,15 +3,12 @@
 //! once (same-origin POST) for the token; a second use and a wrong code are
 //! refused; the token is in no URL and no log line.
 
-#[expect(dead_code, reason = "this test uses only part of the shared support")]
-mod server_support;
-
+use crate::server_support::{Fake, HOST, ORIGIN, TOKEN, fixture_dist, send};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
 use ecs_secrets::server::session::LaunchCode;
 use ecs_secrets::server::{AccessToken, AppState, Guard, app};
-use server_support::{Fake, HOST, ORIGIN, TOKEN, fixture_dist, send};
 
 const CODE: &str = "0c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0de5c0d";
 
