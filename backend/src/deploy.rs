@@ -49,9 +49,10 @@ impl PlanOutcome {
     }
 }
 
-/// Why a deployment could not start.
+/// Why a deployment could not start (or a plan not be computed). Not the
+/// server's [`crate::server::DeployError`], which is what the UI is shown.
 #[derive(Debug, thiserror::Error)]
-pub enum DeployError {
+pub enum StartError {
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error("the plan is blocked: {}", blocked_summary(.0))]
@@ -97,7 +98,7 @@ impl Default for ApplyOptions {
 
 /// Observes AWS and plans `bundle`. `value_names` are the secrets whose
 /// values the caller holds.
-pub async fn plan(aws: &Aws, bundle: &Bundle, value_names: &BTreeSet<String>) -> Result<PlanOutcome, DeployError> {
+pub async fn plan(aws: &Aws, bundle: &Bundle, value_names: &BTreeSet<String>) -> Result<PlanOutcome, StartError> {
     let before = aws.calls();
     let observed = aws.observe(bundle).await?;
     let plan = shared::plan::plan(bundle, &observed, value_names);
@@ -112,7 +113,7 @@ pub async fn apply(
     bundle: &Bundle,
     values: &SecretValues,
     progress: mpsc::Sender<ProgressEvent>,
-) -> Result<ApplyReport, DeployError> {
+) -> Result<ApplyReport, StartError> {
     apply_with(aws, bundle, values, progress, &ApplyOptions::default()).await
 }
 
@@ -125,7 +126,7 @@ pub async fn apply_with(
     values: &SecretValues,
     progress: mpsc::Sender<ProgressEvent>,
     options: &ApplyOptions,
-) -> Result<ApplyReport, DeployError> {
+) -> Result<ApplyReport, StartError> {
     let family = bundle.task_definition.family.clone().unwrap_or_default();
     let lock = family_lock(&format!("{}/{}", bundle.region, family));
     let _guard = lock.lock().await;
@@ -133,7 +134,7 @@ pub async fn apply_with(
     let names: BTreeSet<String> = values.names().map(str::to_owned).collect();
     let outcome = plan(aws, bundle, &names).await?;
     if outcome.plan.is_blocked() {
-        return Err(DeployError::Blocked(Box::new(outcome.plan)));
+        return Err(StartError::Blocked(Box::new(outcome.plan)));
     }
     let account = bundle.account_id.clone().unwrap_or_else(|| outcome.observed.caller.account.clone());
     let mut run = Run {

@@ -16,9 +16,10 @@ use std::cell::RefCell;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use shared::Diagnostic;
+use shared::api::ErrorBody;
+pub use shared::api::{PlanResponse, WhoAmI};
 use shared::bundle::Bundle;
-use shared::plan::{ApplyReport, ProgressEvent, Step};
+use shared::plan::{ApplyReport, ProgressEvent};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -34,25 +35,6 @@ const TOKEN_KEY: &str = "ecs-secrets.session-token";
 
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
-}
-
-/// `GET /api/whoami`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WhoAmI {
-    pub account: String,
-    pub region: String,
-    pub arn: String,
-    pub credential_source: String,
-}
-
-/// `POST /api/plan`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct PlanResponse {
-    pub steps: Vec<Step>,
-    pub writes: u32,
-    #[serde(default)]
-    pub preflight: Vec<Diagnostic>,
 }
 
 /// Why a call failed, in words for the user.
@@ -75,17 +57,6 @@ pub enum ApplyEvent {
     Progress(ProgressEvent),
     Report(ApplyReport),
     Error(ApiError),
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
 }
 
 /// Reads the launch code from `#code=…` (removing the fragment from the

@@ -1,18 +1,19 @@
 //! Benchmark: the pre-deploy access check of a maximum-size task definition.
 //!
-//! The input is as large as ECS allows: 10 containers (the most a task
-//! definition may have) with as many secret references as fit in the 64 KiB
-//! RegisterTaskDefinition limit — several hundred, over every reference form
-//! (SSM names and ARNs, Secrets Manager ARNs with and without JSON keys,
-//! partial ARNs, `/aws/reference/secretsmanager/…`) and every site
-//! (`secrets`, log `secretOptions`, `repositoryCredentials`), a third of them
-//! encrypted with a customer-managed key. The role has one 10-statement
-//! policy with wildcards, conditions and Denies, so every request walks every
-//! statement; the key has the default key policy (it delegates to the
-//! account), as the pre-flight reads it. Measured: `iam::access::check`
-//! (what the CLI and the UI run before a deploy), the evaluator alone on the
-//! same requests (`iam::evaluate`, what the 1 µs-per-request target is
-//! about), and for scale the generator on the same input.
+//! The input is `shared::test_data::max_size_task_definition`, as large as
+//! ECS allows: 10 containers (the most a task definition may have) with as
+//! many secret references as fit in the 64 KiB RegisterTaskDefinition limit —
+//! several hundred, over every reference form (SSM names and ARNs, Secrets
+//! Manager ARNs with and without JSON keys, partial ARNs,
+//! `/aws/reference/secretsmanager/…`) and every site (`secrets`, log
+//! `secretOptions`, `repositoryCredentials`), a third of them encrypted with
+//! a customer-managed key. The role has one 10-statement policy with
+//! wildcards, conditions and Denies, so every request walks every statement;
+//! the key has the default key policy (it delegates to the account), as the
+//! pre-flight reads it. Measured: `iam::access::check` (what the CLI and the
+//! UI run before a deploy), the evaluator alone on the same requests
+//! (`iam::evaluate`, what the 1 µs-per-request target is about), and for
+//! scale the generator on the same input.
 //!
 //! With `ACCESS_CHECK_REQUESTS_JSON=FILE` the setup also writes the evaluated
 //! requests to FILE as a JSON array of `iam simulate` requests, for
@@ -28,72 +29,15 @@ use shared::iam::access::{CheckContext, check, evaluated_requests};
 use shared::iam::evaluate;
 use shared::iam::generate::{GenerateOptions, permission_policy};
 use shared::iam::policy::PolicyDocument;
+use shared::test_data::{self, ACCOUNT, CONTAINERS, MAX_BYTES, REGION};
 use shared::{TaskDefinition, import};
 
-/// RegisterTaskDefinition's limit on the whole JSON document.
-const MAX_BYTES: usize = 64 * 1024;
-const CONTAINERS: usize = 10;
-const REGION: &str = "eu-west-1";
-const ACCOUNT: &str = "123456789012";
 const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-22bb-33cc-44dd-555555eeeeee";
 
-/// The `n`-th secret reference of a container, cycling through the forms
-/// people write.
-fn reference(container: usize, n: usize) -> String {
-    match n % 7 {
-        0 => format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/svc{container}/prod/key_{n}"),
-        1 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/key{n}-Ab{n:04}"),
-        2 => format!(
-            "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/db-Xy{container:02}Zq:field_{n}::"
-        ),
-        3 => format!("/svc{container}/prod/param_{n}"),
-        4 => format!("/aws/reference/secretsmanager/svc{container}/prod/ref_{n}"),
-        5 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/partial_{n}"),
-        _ => format!("arn:aws:ssm:us-east-1:210987654321:parameter/shared/svc{container}/token_{n}"),
-    }
-}
-
-fn container(index: usize, references: usize) -> Value {
-    let secrets: Vec<Value> =
-        (0..references).map(|n| json!({"name": format!("SECRET_{n}"), "valueFrom": reference(index, n)})).collect();
-    json!({
-        "name": format!("svc{index}"),
-        "image": format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/svc{index}:1.{index}.0"),
-        "essential": index == 0,
-        "memoryReservation": 256,
-        "secrets": secrets,
-        "repositoryCredentials": {
-            "credentialsParameter": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:registry/svc{index}-Rc{index:02}Zz")
-        },
-        "logConfiguration": {
-            "logDriver": "splunk",
-            "options": {"splunk-url": "https://splunk.example.com:8088"},
-            "secretOptions": [{"name": "splunk-token", "valueFrom": format!("/svc{index}/splunk_token")}]
-        }
-    })
-}
-
-fn task_definition(references_per_container: usize) -> String {
-    let containers: Vec<Value> = (0..CONTAINERS).map(|i| container(i, references_per_container)).collect();
-    serde_json::to_string(&json!({
-        "family": "max-size",
-        "executionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution"),
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "4096",
-        "memory": "8192",
-        "containerDefinitions": containers
-    }))
-    .expect("serialise")
-}
-
-/// The largest task definition that still fits in 64 KiB.
+/// The largest task definition that still fits in 64 KiB, imported, and its
+/// size in bytes.
 fn max_size_task_definition() -> (TaskDefinition, usize) {
-    let mut per_container = 1;
-    while task_definition(per_container + 1).len() <= MAX_BYTES {
-        per_container += 1;
-    }
-    let text = task_definition(per_container);
+    let text = test_data::max_size_task_definition().text;
     let td = import(&text).expect("the benchmark input imports").task_definition;
     (td, text.len())
 }

@@ -6,6 +6,7 @@
 //! IO at all (no files, no network, no clock), so the browser (compiled to
 //! `wasm32-unknown-unknown`) and the server call exactly the same functions.
 
+pub mod api;
 pub mod bundle;
 pub mod context;
 pub mod decode;
@@ -24,6 +25,8 @@ pub mod plan;
 pub mod revision_compare;
 pub mod secret_ref;
 pub mod task_def;
+#[cfg(feature = "test-data")]
+pub mod test_data;
 pub mod workspace;
 
 pub use context::Context;

@@ -31,18 +31,8 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
 }
 
-/// Who the credentials belong to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WhoAmI {
-    pub account: String,
-    pub arn: String,
-    pub region: String,
-    /// Where the credentials came from: `environment`, `profile:NAME`,
-    /// `sso (profile:NAME)`, `imds`, `ecs-container`, `web-identity`,
-    /// `credential-process`, or the SDK provider's own name.
-    pub credential_source: String,
-}
+/// Who the credentials belong to (what `GET /api/whoami` answers).
+pub use shared::api::WhoAmI;
 
 /// A service in a cluster, as `list_services` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,7 +15,7 @@ use shared::plan::ApplyReport;
 use tokio::sync::mpsc;
 
 use super::{AwsArgs, Format};
-use crate::deploy::DeployError;
+use crate::deploy::StartError;
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -153,7 +153,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
     drop(values);
     let report = match result {
         Ok(report) => report,
-        Err(DeployError::Blocked(plan)) => {
+        Err(StartError::Blocked(plan)) => {
             eprint!("{}", super::plan::render(&bundle, &plan));
             return Ok(1);
         }

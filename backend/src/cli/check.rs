@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::{Args as ClapArgs, ValueEnum};
+use clap::Args as ClapArgs;
 use serde::Serialize;
 use serde_json::Value;
 use shared::iam::access::{self, AccessReport, CheckContext, PolicyKind, ReferenceVerdict, VerdictStatus};
@@ -23,7 +23,7 @@ use shared::iam::policy::{PolicyDocument, PolicyError};
 use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
 use super::input::{self, Failure, InputProblem, Loaded, ProblemKind, STDIN};
 use super::style::Style;
-use super::{exit, output};
+use super::{Format, exit, output};
 
 /// Check that the execution role's policies allow every secret the task definition references.
 #[derive(Debug, Clone, ClapArgs)]
@@ -54,13 +54,6 @@ pub struct Args {
     pub kms: KmsKeyArgs,
     #[command(flatten)]
     pub resource: ResourceArgs,
-}
-
-/// How the verdicts are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -11,12 +11,12 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use clap::{Args as ClapArgs, ValueEnum};
+use clap::Args as ClapArgs;
 use shared::decode::{self, Decoded};
 
 use super::context_args::LocationArgs;
 use super::style::Style;
-use super::{exit, output};
+use super::{Format, exit, output};
 
 /// Explain an ECS error message (e.g. a stopped task's ResourceInitializationError) read from stdin.
 #[derive(Debug, Clone, ClapArgs)]
@@ -27,13 +27,6 @@ pub struct Args {
     pub format: Format,
     #[command(flatten)]
     pub location: LocationArgs,
-}
-
-/// How the explanation is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -23,17 +23,17 @@ pub struct Args {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
     /// Output format: text for people, json for scripts, sarif for GitHub code scanning.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
     #[command(flatten)]
     pub context: ContextArgs,
     #[command(flatten)]
     pub resource: ResourceArgs,
 }
 
-/// How the lint results are written.
+/// How the lint results are written: [`super::Format`] plus SARIF.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum LintFormat {
     Text,
     Json,
     Sarif,
@@ -57,9 +57,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let rendered = match args.format {
-        Format::Text => lint_report::text(&reports, Style::for_stdout()),
-        Format::Json => lint_report::json(&reports)?,
-        Format::Sarif => sarif::render(&reports, &rule_catalogue())?,
+        LintFormat::Text => lint_report::text(&reports, Style::for_stdout()),
+        LintFormat::Json => lint_report::json(&reports)?,
+        LintFormat::Sarif => sarif::render(&reports, &rule_catalogue())?,
     };
     output::stdout(&rendered)?;
     Ok(ExitCode::from(exit_code(Totals::of(&reports))))

@@ -88,7 +88,8 @@ impl AwsArgs {
     }
 }
 
-/// Output format of a report.
+/// Output of a command's report: text for people or JSON for programs
+/// (`lint` adds SARIF: [`lint::LintFormat`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,

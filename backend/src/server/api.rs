@@ -11,6 +11,8 @@ use shared::bundle::{Bundle, SecretValues};
 
 use super::apply_stream;
 use super::json_body::JsonBody;
+use shared::api::Services;
+
 use super::{AppError, AppState, Deployer, PlanResponse, WhoAmI};
 
 pub fn routes<D: Deployer>() -> Router<AppState<D>> {
@@ -41,12 +43,6 @@ async fn whoami<D: Deployer>(State(state): State<AppState<D>>) -> Result<Json<Wh
 #[derive(Debug, Deserialize)]
 struct ServicesQuery {
     cluster: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct Services {
-    cluster: String,
-    services: Vec<String>,
 }
 
 async fn services<D: Deployer>(

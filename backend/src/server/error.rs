@@ -1,4 +1,5 @@
-//! The one error type of the HTTP layer and its JSON shape:
+//! The one error type of the HTTP layer and its JSON shape,
+//! [`shared::api::ErrorBody`]:
 //! `{"error": {"code": "...", "message": "...", "path": "/json/pointer"?, "requestId": "..."?}}`.
 //!
 //! Handlers return `Result<_, AppError>` and use `?`; the conversion to a
@@ -9,7 +10,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use shared::api::{ErrorBody, ErrorDetail};
 
 use super::{DeployError, DeployErrorCode};
 
@@ -113,7 +114,7 @@ impl AppError {
             Self::InvalidBundle { problems } => problems.clone(),
             _ => Vec::new(),
         };
-        ErrorBody { error: ErrorDetail { code: self.code(), message, path, request_id, problems } }
+        ErrorBody { error: ErrorDetail { code: self.code().to_owned(), message, path, request_id, problems } }
     }
 
     /// What the request log should record beyond status and code.
@@ -124,28 +125,6 @@ impl AppError {
             _ => None,
         }
     }
-}
-
-/// `{"error": {...}}`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ErrorDetail {
-    pub code: &'static str,
-    pub message: String,
-    /// JSON pointer into the request body, for invalid bodies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// The AWS request id, when AWS refused a call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// Every problem of an invalid bundle (`path` is the first one's).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<shared::bundle::BundleProblem>,
 }
 
 /// Attached to error responses so the request log can record the error code

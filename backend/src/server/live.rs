@@ -44,8 +44,7 @@ impl Live {
 
 impl Deployer for Live {
     async fn whoami(&self) -> Result<WhoAmI, DeployError> {
-        let me = self.client(None).await?.whoami().await.map_err(from_aws)?;
-        Ok(WhoAmI { account: me.account, region: me.region, arn: me.arn, credential_source: me.credential_source })
+        self.client(None).await?.whoami().await.map_err(from_aws)
     }
 
     async fn list_services(&self, cluster: &str) -> Result<Vec<String>, DeployError> {
@@ -96,10 +95,10 @@ fn from_aws(err: AwsError) -> DeployError {
     }
 }
 
-fn from_deploy(err: deploy::DeployError) -> DeployError {
+fn from_deploy(err: deploy::StartError) -> DeployError {
     match err {
-        deploy::DeployError::Aws(err) => from_aws(err),
-        blocked @ deploy::DeployError::Blocked(_) => {
+        deploy::StartError::Aws(err) => from_aws(err),
+        blocked @ deploy::StartError::Blocked(_) => {
             DeployError::new(DeployErrorCode::InvalidBundle, blocked.to_string())
         }
     }

@@ -31,11 +31,13 @@ use std::sync::Arc;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 use shared::bundle::{Bundle, SecretValues};
-use shared::plan::{ApplyReport, ProgressEvent, Step};
+use shared::plan::{ApplyReport, ProgressEvent};
 
 pub use access::{AccessToken, Guard};
 pub use error::AppError;
 pub use frontend::Ui;
+/// The wire types of the API, defined once in `shared::api` for both sides.
+pub use shared::api::{PlanResponse, WhoAmI};
 
 /// The largest request body the API accepts (a bundle plus secret values is
 /// a few kilobytes; anything near this size is a mistake or an attack).
@@ -65,28 +67,6 @@ pub trait Deployer: Send + Sync + 'static {
         values: SecretValues,
         progress: tokio::sync::mpsc::Sender<ProgressEvent>,
     ) -> impl Future<Output = Result<ApplyReport, DeployError>> + Send;
-}
-
-/// `GET /api/whoami`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WhoAmI {
-    pub account: String,
-    pub region: String,
-    pub arn: String,
-    /// Where the credentials came from, e.g. `environment`, `profile:dev`, `sso`.
-    pub credential_source: String,
-}
-
-/// `POST /api/plan`: the ordered steps, the AWS write calls they make and
-/// the problems found while observing AWS (as diagnostics, so the UI renders
-/// them like lint findings).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanResponse {
-    pub steps: Vec<Step>,
-    pub writes: u32,
-    pub preflight: Vec<shared::Diagnostic>,
 }
 
 /// A failure of the AWS side. `message` is shown to the user as is, so it

@@ -1,8 +1,6 @@
 //! `ecs-secrets export BUNDLE --format …`: each download of the UI, byte for
 //! byte, on stdout; bad input exits 2 naming the file.
 
-// `pub` so that helpers another cli_* test uses do not count as dead code here.
-
 use crate::cli_support::ecs_secrets;
 use serde_json::Value;
 use shared::downloads::Download;

@@ -4,7 +4,6 @@
 //! refused; the token is in no URL and no log line.
 
 use crate::server_support::{Fake, HOST, ORIGIN, TOKEN, fixture_dist, send};
-#[expect(dead_code, reason = "this test uses only part of the shared support")]
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};

@@ -160,7 +160,7 @@ async fn blocked_plans_write_nothing() {
     let (sender, _receiver) = tokio::sync::mpsc::channel(64);
     let values = all_values();
     let result = ecs_secrets::deploy::apply_with(&aws, &parsed, &values, sender, &quick()).await;
-    let Err(ecs_secrets::deploy::DeployError::Blocked(plan)) = result else { panic!("not blocked: {result:?}") };
+    let Err(ecs_secrets::deploy::StartError::Blocked(plan)) = result else { panic!("not blocked: {result:?}") };
     let denied: Vec<_> = plan.preflight.problems().collect();
     assert_eq!(denied.len(), 1, "{:?}", plan.preflight);
     assert_eq!(denied[0].path, "/containerDefinitions/0/secrets/1/valueFrom");

@@ -7,8 +7,10 @@
 mod browser_apply;
 mod browser_benchmarks;
 mod browser_drafts;
+mod browser_flows;
 mod browser_screenshots;
 mod browser_ui;
 mod concurrency;
+mod deploy_script;
 mod failures;
 mod full_apply;

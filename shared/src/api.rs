@@ -1,0 +1,96 @@
+//! The types that cross the wire between `ecs-secrets serve` and the browser
+//! UI, defined once: the server serialises the very types the frontend
+//! deserialises, so a field renamed or made optional on one side is renamed
+//! or optional on both.
+//!
+//! The apply stream's events are [`crate::plan::ProgressEvent`] and
+//! [`crate::plan::ApplyReport`]; a bundle is [`crate::bundle::Bundle`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::plan::Step;
+
+/// `GET /api/whoami`: who the server acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    pub account: String,
+    pub region: String,
+    pub arn: String,
+    /// Where the credentials came from: `environment`, `profile:NAME`,
+    /// `sso (profile:NAME)`, `imds`, `ecs-container`, `web-identity`,
+    /// `credential-process`, or the SDK provider's own name.
+    pub credential_source: String,
+}
+
+/// `GET /api/services?cluster=NAME`: the service names in a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    pub cluster: String,
+    pub services: Vec<String>,
+}
+
+/// `POST /api/plan`: the ordered steps, the AWS write calls they make and
+/// the problems found while observing AWS (as diagnostics, so the UI renders
+/// them like lint findings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanResponse {
+    pub steps: Vec<Step>,
+    pub writes: u32,
+    #[serde(default)]
+    pub preflight: Vec<Diagnostic>,
+}
+
+/// The body of every API error answer (and of the apply stream's `error`
+/// event): `{"error": {"code": "...", "message": "...", "path": "/json/pointer"?, "requestId": "..."?}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for the user: `code` is stable (`no_credentials`,
+/// `invalid_json`, …), `message` says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    /// JSON pointer into the request body, for invalid bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The AWS request id, when AWS refused a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Every problem of an invalid bundle (`path` is the first one's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::bundle::BundleProblem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_body_without_path_or_request_id_omits_them_and_reads_back() {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: "busy".into(),
+                message: "wait".into(),
+                path: None,
+                request_id: None,
+                problems: Vec::new(),
+            },
+        };
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(text, r#"{"error":{"code":"busy","message":"wait"}}"#);
+        assert_eq!(serde_json::from_str::<ErrorBody>(&text).unwrap(), body);
+    }
+
+    #[test]
+    fn a_plan_response_without_preflight_reads_as_none_found() {
+        let plan: PlanResponse = serde_json::from_str(r#"{"steps":[],"writes":0}"#).unwrap();
+        assert!(plan.preflight.is_empty());
+    }
+}
