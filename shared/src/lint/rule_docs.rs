@@ -396,7 +396,7 @@ pub const DOCS: &[RuleDocs] = &[
         code: "ES081",
         what: "A plaintext `environment` value under a secret-like name (PASSWORD, SECRET, TOKEN, API_KEY …, not metadata such as `_TTL`, `_NAME`, `_URL`).",
         why: "Plaintext in the task definition is readable by anyone allowed `ecs:DescribeTaskDefinition`, in every revision.",
-        example: "{\"environment\": [{\"name\": \"DB_PASSWORD\", \"value\": \"hunter2-prod\"}]}",
+        example: "{\"environment\": [{\"name\": \"DB_PASSWORD\", \"value\": \"correct-horse-battery-staple\"}]}",
         fix: "Move it to `secrets` (a fix moves it to a new SSM SecureString) and rotate the value.",
     },
     RuleDocs {
