@@ -296,7 +296,7 @@ async fn forward(request: &Request, upstream_port: u16) -> Option<Vec<u8>> {
     let head_end = find(&response, b"\r\n\r\n")? + 4;
     let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
     let mut lines = head.trim_end().lines();
-    let status = lines.next()?.splitn(2, ' ').nth(1)?.to_owned();
+    let status = lines.next()?.split_once(' ')?.1.to_owned();
     let mut headers = Vec::new();
     let mut chunked = false;
     let mut length = None;

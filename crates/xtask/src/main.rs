@@ -255,11 +255,6 @@ fn split_run_args(args: &[String]) -> anyhow::Result<(bool, Vec<String>)> {
     Ok((release, rest.to_vec()))
 }
 
-/// True when the user already chose the directory to serve.
-fn names_dist(server_args: &[String]) -> bool {
-    server_args.iter().any(|a| a == "--dist" || a.starts_with("--dist="))
-}
-
 fn run(args: &[String]) -> anyhow::Result<()> {
     let (release, server_args) = split_run_args(args)?;
     let layout = setup(Purpose::Run)?;
@@ -272,10 +267,9 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         // `release` is tuned for WASM size; the native server wants speed.
         cmd.args(["--profile", "release-native"]);
     }
+    // No --dist: this build of the server embeds the UI just built
+    // (backend/build.rs), the way an installed binary serves it.
     cmd.args(["-p", "ecs-secrets", "--", "serve"]);
-    if !names_dist(&server_args) {
-        cmd.arg("--dist").arg(&layout.dist_dir);
-    }
     cmd.args(&server_args);
     println!("$ {}", shell::display(&cmd));
     // Become the server: Ctrl-C and the exit code then belong to it alone.
@@ -309,13 +303,6 @@ mod tests {
     fn unknown_run_options_are_rejected_with_advice() {
         let message = split_run_args(&strings(&["--port", "1"])).expect_err("unknown").to_string();
         assert!(message.contains("--port") && message.contains("after `--`"), "{message}");
-    }
-
-    #[test]
-    fn an_explicit_dist_is_left_alone() {
-        assert!(names_dist(&strings(&["--dist", "x"])));
-        assert!(names_dist(&strings(&["--port", "1", "--dist=x"])));
-        assert!(!names_dist(&strings(&["--port", "1"])));
     }
 
     #[test]
