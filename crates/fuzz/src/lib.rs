@@ -265,6 +265,18 @@ fn thread_cpu_time() -> Option<Duration> {
 /// The largest input the harness makes (the size of the large error text).
 pub const MAX_INPUT_BYTES: usize = 1 << 20;
 
+/// The CPU time `work` takes on this thread (wall clock where the system
+/// does not report CPU time).
+pub fn cpu_time_of(work: &dyn Fn()) -> Duration {
+    let wall = Instant::now();
+    let before = thread_cpu_time();
+    work();
+    match before.zip(thread_cpu_time()) {
+        Some((before, after)) => after.saturating_sub(before),
+        None => wall.elapsed(),
+    }
+}
+
 struct Input {
     kind: Kind,
     text: String,
