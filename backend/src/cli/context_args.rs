@@ -174,4 +174,12 @@ mod tests {
             assert!(parse_kms_key(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn wildcard_kms_keys_are_refused_at_the_flag() {
+        for key in ["arn:aws:kms:*:*:key/*", "arn:aws:kms:eu-west-1:123456789012:key/${aws:username}", "key/a?c"] {
+            let error = parse_kms_key(&format!("/p={key}")).expect_err(key);
+            assert!(error.contains(key) && error.contains("exact key ARN"), "{error}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
 //! `cargo run -p fuzz --profile fuzz -- [--inputs N] [--seconds S] [--seed X] [--slow-ms MS] [--artifacts DIR]`
+//! (or `-- --measure`: the CPU time of the largest inputs)
 //!
 //! Runs the fuzz over the corpus in the repository, prints the figures
 //! (inputs, inputs/s, slowest input) and exits 1 when any input failed;
@@ -32,8 +33,41 @@ fn parse(args: &[String]) -> Result<(Config, PathBuf), String> {
     Ok((config, artifacts))
 }
 
+/// `fuzz --measure`: how long the largest inputs take, in thread CPU time,
+/// for BENCHMARKS.md. The kernel counts CPU time in scheduler ticks (a few
+/// ms), so each sample times a batch of 20 runs; the median of 11 samples.
+fn measure() -> ExitCode {
+    let error_text = fuzz::large_error_text();
+    let prefix = &error_text[..100_000];
+    let task_definition = fuzz::max_size_task_definition();
+    let ctx = shared::Context::new(Some("eu-west-1".into()), Some("123456789012".into()));
+    let cases: [(&str, usize, &dyn Fn()); 3] = [
+        ("decode, 100 KB error text", prefix.len(), &|| drop(shared::decode::decode_with(prefix, &ctx))),
+        ("decode, 1 MB error text", error_text.len(), &|| drop(shared::decode::decode_with(&error_text, &ctx))),
+        ("import + lint, 64 KiB task definition", task_definition.len(), &|| {
+            if let Ok(imported) = shared::import(&task_definition) {
+                drop(shared::lint(&imported.task_definition, &ctx));
+            }
+        }),
+    ];
+    for (name, bytes, case) in cases {
+        let batch = || (0..20).for_each(|_| case());
+        let mut times: Vec<std::time::Duration> = (0..11).map(|_| fuzz::cpu_time_of(&batch) / 20).collect();
+        times.sort();
+        println!("{name} ({bytes} bytes): median {:.2} ms, slowest sample {:.2} ms", ms(times[5]), ms(times[10]));
+    }
+    ExitCode::SUCCESS
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args == ["--measure"] {
+        return measure();
+    }
     let (config, artifacts) = match parse(&args) {
         Ok(parsed) => parsed,
         Err(message) => {
