@@ -6,6 +6,7 @@
 mod access;
 mod decode;
 mod evaluator;
+mod exactness;
 mod generate;
 mod lint_fixtures;
 mod plan;

@@ -13,4 +13,6 @@ mod browser_ui;
 mod concurrency;
 mod deploy_script;
 mod failures;
+mod faults;
 mod full_apply;
+mod preflight_reads;
