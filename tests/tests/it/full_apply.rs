@@ -256,7 +256,7 @@ async fn reapply_with_a_lowercase_secret_suffix_writes_nothing() {
         .iter()
         .find(|s| s["Sid"] == "ReadSecretsManagerSecrets")
         .map(|s| s["Resource"].clone());
-    assert_eq!(granted, Some(json!(arn)), "{inline:#}");
+    assert_eq!(granted, Some(json!([arn])), "{inline:#}");
 
     let out = moto.run(&["plan", bundle_arg, "--format", "json"], &[]);
     let (stdout, stderr) = texts(&out);
