@@ -300,6 +300,11 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
             .iter()
             .map(|s| observed_service(&s.cluster, &s.service, Some("arn:aws:ecs:x:1:task-definition/old:1")))
             .collect(),
+        // No key or secret policy read: the pre-flight reports those
+        // references as depending on them, never as allowed.
+        kms_keys: BTreeMap::new(),
+        secret_policies: BTreeMap::new(),
+        unreadable: BTreeMap::new(),
     }
 }
 
