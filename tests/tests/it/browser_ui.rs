@@ -158,8 +158,13 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameters","Resource":"arn:aws:ssm:us-east-1:123456789012:parameter/web/db/password"}]}"#,
     )
     .await;
-    let summary = ui.text_of("#access-summary").await;
-    assert!(summary.starts_with("Denied: 1 of 2"), "{summary}");
+    // The check follows the settled document (a person sees it a moment
+    // after typing stops), so wait for what they would read.
+    ui.settled().await;
+    ui.eventually("the access check to report one denial", || async {
+        ui.text_of("#access-summary").await.starts_with("Denied: 1 of 2")
+    })
+    .await;
     ui.nav("access-map").await;
     ui.wait_for("#access-map g.map-row").await;
     assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 1);
@@ -171,6 +176,7 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
     let reason = e2e::browser::SPLUNK_TOKEN_ACCESS_DENIED;
     ui.paste("decoder-input", reason).await;
     ui.click("#apply-decoder-fix").await;
+    ui.settled().await;
     ui.nav("access-map").await;
     ui.wait_for("#access-map g.map-row").await;
     assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 0, "the fix allows the reference");
