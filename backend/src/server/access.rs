@@ -316,8 +316,9 @@ mod tests {
     fn another_loopback_address_is_printed_and_checked_as_bound() {
         // Regression: 127.0.0.2 was printed as 127.0.0.1 and Host 127.0.0.1
         // accepted, so whoever listened on 127.0.0.1:P got the token.
-        let other = guard("127.0.0.2:4780");
-        assert_eq!(other.launch_url(), "http://127.0.0.2:4780/#token=t");
+        let code = LaunchCode::from_code(AccessToken::from_text("c0de"));
+        let other = guard("127.0.0.2:4780").with_launch_code(code);
+        assert_eq!(other.launch_url(), "http://127.0.0.2:4780/#code=c0de");
         assert!(other.host_allowed("127.0.0.2:4780"));
         assert!(!other.host_allowed("127.0.0.1:4780"));
         assert!(!other.host_allowed("localhost:4780"));

@@ -32,7 +32,8 @@ fn decisions_are_reported_with_exit_0() {
         json!({
             "decision": "allowed",
             "matchedStatements": [{"policy": "identity", "policyIndex": 0, "statementIndex": 0, "sid": "S", "effect": "Allow"}],
-            "missingContextKeys": []
+            "missingContextKeys": [],
+            "notes": ["allowed by an identity policy"]
         })
     );
     check(request(json!([policy("Allow"), policy("Deny")])), "explicitDeny");

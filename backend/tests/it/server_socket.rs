@@ -95,17 +95,7 @@ async fn serve_prints_a_url_with_a_launch_code_and_stops_on_ctrl_c() {
     assert_eq!(address.ip(), LOOPBACK);
 
     // The page trades the code for the token (same origin, once).
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let body = format!(r#"{{"code":"{code}"}}"#);
-    let request = format!(
-        "POST /api/session HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut granted = String::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut granted)).await.unwrap().unwrap();
-    assert!(granted.starts_with("HTTP/1.1 200 OK\r\n"), "{granted}");
-    let token = granted.rsplit_once(r#""token":""#).and_then(|(_, rest)| rest.split_once('"')).unwrap().0.to_owned();
+    let token = exchange_launch_code(address, authority, code).await;
     assert_eq!(token.len(), 64, "256-bit hex token: {token}");
     assert_ne!(token, code);
     let fragment = token.as_str();
@@ -299,6 +289,22 @@ fn spawn_serve(args: &[&str], dir: &std::path::Path) -> (std::process::Child, St
     (child, url.expect("serve printed a URL"))
 }
 
+/// Trades the launch code for the session token, as the page does
+/// (`POST /api/session`, same origin).
+async fn exchange_launch_code(address: SocketAddr, authority: &str, code: &str) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let body = format!(r#"{{"code":"{code}"}}"#);
+    let request = format!(
+        "POST /api/session HTTP/1.1\r\nHost: {authority}\r\nOrigin: http://{authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut granted = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut granted)).await.unwrap().unwrap();
+    assert!(granted.starts_with("HTTP/1.1 200 OK\r\n"), "{granted}");
+    granted.rsplit_once(r#""token":""#).and_then(|(_, rest)| rest.split_once('"')).unwrap().0.to_owned()
+}
+
 fn stop(mut child: std::process::Child) -> String {
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let _ = child.wait();
@@ -313,9 +319,10 @@ async fn another_loopback_address_is_printed_as_bound_and_only_it_is_accepted() 
     // Regression: `--host 127.0.0.2` printed http://127.0.0.1:P/ and
     // accepted Host 127.0.0.1:P, so whoever listened there got the token.
     let (child, url) = spawn_serve(&["--host", "127.0.0.2", "--port", "0", "--offline"], &std::env::temp_dir());
-    let (authority, token) = url.split_once("/#token=").unwrap();
+    let (authority, code) = url.split_once("/#code=").unwrap();
     assert!(authority.starts_with("127.0.0.2:"), "{url}");
     let address: SocketAddr = authority.parse().unwrap();
+    let token = &exchange_launch_code(address, authority, code).await;
     let health = raw_request(address, authority, "/api/health", token).await;
     assert!(health.starts_with("HTTP/1.1 200 "), "{health}");
     let folded = raw_request(address, &format!("127.0.0.1:{}", address.port()), "/api/health", token).await;
@@ -331,7 +338,7 @@ async fn serve_ignores_a_ui_in_the_current_directory_and_warns_about_dist() {
     std::fs::create_dir_all(dir.join("frontend/dist")).unwrap();
     std::fs::write(dir.join("frontend/dist/index.html"), "<script>steal(location.hash)</script>FOREIGN-UI").unwrap();
     let (child, url) = spawn_serve(&["--port", "0", "--offline"], &dir);
-    let (authority, _) = url.split_once("/#token=").unwrap();
+    let (authority, _) = url.split_once("/#code=").unwrap();
     let page = raw_request(authority.parse().unwrap(), authority, "/", "").await;
     assert!(page.starts_with("HTTP/1.1 200 "), "{page}");
     assert!(!page.contains("FOREIGN-UI"), "the UI of the current directory was served:\n{page}");
@@ -345,7 +352,7 @@ async fn serve_ignores_a_ui_in_the_current_directory_and_warns_about_dist() {
     assert!(!stderr.contains("WARNING: --dist"), "{stderr}");
 
     let (child, url) = spawn_serve(&["--port", "0", "--offline", "--dist", "frontend/dist"], &dir);
-    let (authority, _) = url.split_once("/#token=").unwrap();
+    let (authority, _) = url.split_once("/#code=").unwrap();
     let page = raw_request(authority.parse().unwrap(), authority, "/", "").await;
     assert!(page.contains("FOREIGN-UI"), "an explicit --dist is served: {page}");
     let stderr = stop(child);

@@ -475,5 +475,16 @@ mod tests {
         )
         .unwrap();
         assert!(targets::exact_resources(&named, "test").is_ok());
+        // In a key policy `*` is the key itself; in an identity policy it is every key.
+        let key_policy = shared::iam::policy::PolicyDocument::parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/r"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        assert!(targets::exact_resources(&key_policy, "test").is_ok());
+        let identity = shared::iam::policy::PolicyDocument::parse(
+            r#"{"Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        assert!(targets::exact_resources(&identity, "test").is_err());
     }
 }

@@ -88,13 +88,21 @@ fn workspace_error_placed(text: &str, error: &WorkspaceImportError) -> Result<()
 
 /// Every resource of `policy` names one thing: no `*`, no `${…}`, and `?`
 /// only as the six-character `-??????` suffix of a secret known by name.
-/// The one exception: `ecr:GetAuthorizationToken` has no resource-level
-/// permissions, so its only resource is `*` (the decoder's ECR fix).
+/// Two exceptions: `ecr:GetAuthorizationToken` has no resource-level
+/// permissions, so its only resource is `*` (the decoder's ECR fix); and in
+/// a KMS key policy statement (one with a `Principal` and only `kms:`
+/// actions) `*` means the key the policy is attached to (the decoder's
+/// key-policy fix).
 pub fn exact_resources(policy: &PolicyDocument, what: &str) -> Result<(), Finding> {
     for statement in &policy.statements {
         let Some(ResourceBlock::Resource(list)) = &statement.resource else { continue };
         let actions: Vec<&str> = statement.action.list().iter().collect();
         if actions == ["ecr:GetAuthorizationToken"] && list.iter().eq(["*"]) {
+            continue;
+        }
+        let key_policy_statement =
+            statement.principal.is_some() && !actions.is_empty() && actions.iter().all(|a| a.starts_with("kms:"));
+        if key_policy_statement && list.iter().eq(["*"]) {
             continue;
         }
         for resource in list.iter() {
