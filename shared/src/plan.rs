@@ -740,10 +740,8 @@ fn kms_keys(
             }
             Err(generate::KmsKeyProblem::AwsManaged(_)) => {}
             // A pattern would widen the role's grant: refuse, never warn.
-            Err(problem @ generate::KmsKeyProblem::Wildcard(_)) => problems.push(Diagnostic {
-                severity: Severity::Error,
-                ..plan_diagnostic("EP011", path, problem.to_string())
-            }),
+            Err(problem @ generate::KmsKeyProblem::Wildcard(_)) => problems
+                .push(Diagnostic { severity: Severity::Error, ..plan_diagnostic("EP011", path, problem.to_string()) }),
             // An alias DescribeKey resolved is granted on its key's ARN.
             Err(generate::KmsKeyProblem::Alias(_)) if observed.kms_keys.contains_key(key) => {
                 let found = &observed.kms_keys[key];

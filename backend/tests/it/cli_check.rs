@@ -129,12 +129,21 @@ fn the_key_policy_given_decides_kms_decrypt() {
         std::fs::write(&path, value.to_string()).unwrap();
         path.to_string_lossy().into_owned()
     };
-    let default_policy = write("default.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}));
-    let admins_only = write("admins.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::123456789012:role/admin"}, "Action": "kms:*", "Resource": "*"}]}));
-    let decrypt = write("decrypt.json", serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Action": "kms:Decrypt", "Resource": key}]}));
+    let default_policy = write(
+        "default.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}),
+    );
+    let admins_only = write(
+        "admins.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:role/admin"}, "Action": "kms:*", "Resource": "*"}]}),
+    );
+    let decrypt = write(
+        "decrypt.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "kms:Decrypt", "Resource": key}]}),
+    );
     let with_key = |policy: &str| format!("{key}={policy}");
     let allowed = with_key(&default_policy);
     let run = |key_policy: &str, code| {

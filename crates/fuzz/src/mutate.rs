@@ -298,10 +298,10 @@ fn mutate_once(value: &mut Value, donor: &Value, rng: &mut Rng) {
             Value::String(s) => edit_string(s, rng),
             Value::Object(map) if !map.is_empty() && rng.one_in(2) => {
                 let key = map.keys().nth(rng.below(map.len())).cloned().unwrap_or_default();
-                if let Some(old) = map.remove(&key) {
-                    if rng.one_in(2) {
-                        map.insert((*rng.pick(KEYS)).to_owned(), old);
-                    }
+                if let Some(old) = map.remove(&key)
+                    && rng.one_in(2)
+                {
+                    map.insert((*rng.pick(KEYS)).to_owned(), old);
                 }
             }
             Value::Object(map) => {

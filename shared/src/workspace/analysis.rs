@@ -6,8 +6,8 @@ use super::Workspace;
 use crate::diagnostic::Diagnostic;
 use crate::iam::access::{AccessReport, CheckContext, VerdictStatus, check};
 use crate::iam::generate::{
-    GenerateOptions, Generated, Recommendation, ResourceSideStatement, key_policy_statements, managed_policy_recommendation,
-    permission_policy, trust_policy,
+    GenerateOptions, Generated, Recommendation, ResourceSideStatement, key_policy_statements,
+    managed_policy_recommendation, permission_policy, trust_policy,
 };
 use crate::iam::policy::PolicyDocument;
 use crate::secret_ref::{RefSite, SecretRef, Store};

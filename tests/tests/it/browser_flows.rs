@@ -188,7 +188,7 @@ async fn reload_keeps_the_session_apply_replans_and_a_dead_server_is_reported_wi
     // Plan asks for the value of the one secret AWS lacks, then applies.
     let shown = plan(&ui).await;
     assert!(shown.contains("Create SecureString parameter /flows/db"), "{shown}");
-    assert_eq!(ui.by_id("confirm-apply").await.is_enabled().await.unwrap(), false);
+    assert!(!ui.by_id("confirm-apply").await.is_enabled().await.unwrap());
     assert!(ui.text_of("#confirm-blocked").await.contains("/flows/db"));
     ui.type_into("apply-value-/flows/db", canary).await;
     ui.click("#confirm-apply").await;

@@ -74,7 +74,11 @@ async fn builds_the_seed_configuration_from_scratch_and_downloads_the_expected_f
     ui.click("#download-all").await;
     let downloads = ui.captured_download_bytes(2).await;
     assert_eq!(downloads[0].0, "deploy.sh");
-    assert_eq!(String::from_utf8_lossy(&downloads[0].1), expected_files(&seed).into_iter().find(|(n, _)| *n == "deploy.sh").unwrap().1, "downloaded deploy.sh");
+    assert_eq!(
+        String::from_utf8_lossy(&downloads[0].1),
+        expected_files(&seed).into_iter().find(|(n, _)| *n == "deploy.sh").unwrap().1,
+        "downloaded deploy.sh"
+    );
     // "Download all" is one zip that unzip and Python's zipfile read, holding
     // exactly the single downloads (deploy.sh executable).
     assert_eq!(downloads[1].0, "ecs-secrets.zip");

@@ -176,11 +176,7 @@ async fn check_converged(moto: &Moto, n: usize, label: &str) {
     // Re-planning writes nothing, also when moto's random secret suffix is
     // all lower case (the ARN observe read from AWS is full, never
     // "ambiguous").
-    assert!(
-        plan.plan.writes == 0,
-        "{label}: converged, nothing left to write: {:?}",
-        plan.plan.steps
-    );
+    assert!(plan.plan.writes == 0, "{label}: converged, nothing left to write: {:?}", plan.plan.steps);
 }
 
 /// One case: the faulted apply, its expected outcome, the fault-free apply
