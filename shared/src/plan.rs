@@ -18,6 +18,7 @@ use crate::iam::access::{self, AccessReport, CheckContext, VerdictStatus};
 use crate::iam::generate::{self, GenerateOptions};
 use crate::iam::policy::PolicyDocument;
 use crate::lint::plan_diagnostic;
+use crate::location::Location;
 use crate::observed::{Observed, secret_lookup_id};
 use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
 
@@ -267,7 +268,10 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
             ),
         ));
     }
-    let ctx = Context::new(Some(desired.region.clone()), Some(account.clone()));
+    // The bundle's region is validated when it is read and the account comes
+    // from it or from STS: both parse; anything else stays unknown.
+    let location = Location::new(desired.region.parse().ok(), account.parse().ok());
+    let ctx = Context::from(location.clone());
     let local = ArnLocation {
         partition: partition_for_region(&desired.region).to_owned(),
         region: desired.region.clone(),
@@ -347,8 +351,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
     let mut known_secret_arns = BTreeSet::new();
     known_secret_arns.extend(observed.secrets.values().flatten().map(|s| s.arn.clone()));
     let options = GenerateOptions {
-        region: Some(desired.region.clone()),
-        account_id: Some(account.clone()),
+        location: location.clone(),
         kms_keys: kms_keys.clone(),
         images_from_ecr: None,
         uses_awslogs: None,
@@ -501,8 +504,7 @@ pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<Str
         }
     }
     let check_context = CheckContext {
-        region: Some(desired.region.clone()),
-        account_id: Some(account.clone()),
+        location,
         kms_keys,
         principal: Some(role_arn.clone()),
         resource_policies,
