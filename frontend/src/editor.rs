@@ -24,10 +24,23 @@ use crate::{AppState, Editor, field_id};
 /// A memo of one part of `source` (a container, a row): compared with the
 /// previous value in place and cloned only when it changed, so the memos of
 /// the parts a keystroke did not touch cost a comparison, not a copy.
+/// (The reader is boxed: one instance of the memo's code per kind of part,
+/// not one per call site, in the WASM.)
 pub fn part<W, T>(
     source: W,
     read: impl for<'a> Fn(&'a W::Value) -> Option<&'a T> + Send + Sync + 'static,
 ) -> Memo<Option<T>>
+where
+    W: With + Send + Sync + 'static,
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    part_of(source, Box::new(read))
+}
+
+/// [`part`], with the reader boxed.
+type Reader<S, T> = Box<dyn for<'a> Fn(&'a S) -> Option<&'a T> + Send + Sync>;
+
+fn part_of<W, T>(source: W, read: Reader<W::Value, T>) -> Memo<Option<T>>
 where
     W: With + Send + Sync + 'static,
     T: Clone + PartialEq + Send + Sync + 'static,

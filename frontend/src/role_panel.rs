@@ -119,7 +119,7 @@ const COLUMNS: [&str; 5] = ["Container", "Reference", "Store", "KMS key", "Polic
 const BOX_H: usize = 44;
 const ROW_H: usize = 60;
 /// Rows of the access map rendered (and dropped) together as it scrolls.
-const CHUNK: usize = 20;
+const CHUNK: usize = 10;
 /// The height assumed to be in view before the map has been laid out.
 const INITIAL_VIEW_PX: usize = 900;
 
