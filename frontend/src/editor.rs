@@ -21,18 +21,18 @@ use shared::workspace::{
 
 use crate::{AppState, Editor, field_id};
 
-/// A memo of one part of `source` (a container, a row): compared with the
-/// previous value in place and cloned only when it changed, so the memos of
-/// the parts a keystroke did not touch cost a comparison, not a copy.
-/// (The reader is boxed: one instance of the memo's code per kind of part,
-/// not one per call site, in the WASM.)
+/// A memo of one part of `source` (a container, a row; the default when it
+/// is gone): compared with the previous value in place and cloned only when
+/// it changed, so the memos of the parts a keystroke did not touch cost a
+/// comparison, not a copy. (The reader is boxed: one instance of the memo's
+/// code per kind of part, not one per call site, in the WASM.)
 pub fn part<W, T>(
     source: W,
     read: impl for<'a> Fn(&'a W::Value) -> Option<&'a T> + Send + Sync + 'static,
-) -> Memo<Option<T>>
+) -> Memo<T>
 where
     W: With + Send + Sync + 'static,
-    T: Clone + PartialEq + Send + Sync + 'static,
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
 {
     part_of(source, Box::new(read))
 }
@@ -40,17 +40,19 @@ where
 /// [`part`], with the reader boxed.
 type Reader<S, T> = Box<dyn for<'a> Fn(&'a S) -> Option<&'a T> + Send + Sync>;
 
-fn part_of<W, T>(source: W, read: Reader<W::Value, T>) -> Memo<Option<T>>
+fn part_of<W, T>(source: W, read: Reader<W::Value, T>) -> Memo<T>
 where
     W: With + Send + Sync + 'static,
-    T: Clone + PartialEq + Send + Sync + 'static,
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
 {
-    Memo::new_owning(move |previous: Option<Option<T>>| {
+    Memo::new_owning(move |previous: Option<T>| {
         source.with(|s| {
             let now = read(s);
             match previous {
-                Some(previous) if previous.as_ref() == now => (previous, false),
-                _ => (now.cloned(), true),
+                Some(previous) if now.map_or_else(|| previous == T::default(), |now| *now == previous) => {
+                    (previous, false)
+                }
+                _ => (now.cloned().unwrap_or_default(), true),
             }
         })
     })
@@ -331,8 +333,7 @@ fn ContainerCard(
             open.set(true);
         }
     });
-    let this = part(ws, move |w| w.task_definition.container_definitions.get(index));
-    let container = Memo::new(move |_| this.get().unwrap_or_default());
+    let container = part(ws, move |w| w.task_definition.container_definitions.get(index));
     let drafts = Memo::new_owning(move |previous: Option<Vec<SiteDraft>>| {
         ws.with(|w| {
             let mine = || w.drafts.iter().filter(|d| d.site.container == index);
@@ -473,9 +474,9 @@ fn EnvRow(editor: Editor, index: usize, entry: usize, container: Memo<ContainerD
     let pair = part(container, move |c| c.environment.as_ref()?.get(entry));
     let read = move |part: EnvPart| {
         move || {
-            pair.with(|p: &Option<KeyValuePair>| match part {
-                EnvPart::Name => p.as_ref()?.name.clone(),
-                EnvPart::Value => p.as_ref()?.value.clone(),
+            pair.with(|p: &KeyValuePair| match part {
+                EnvPart::Name => p.name.clone(),
+                EnvPart::Value => p.value.clone(),
             })
             .unwrap_or_default()
         }
@@ -543,12 +544,12 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
     let ws = editor.ws;
     let Site { container: index, list, entry } = site;
     let base = format!("/containerDefinitions/{index}/{}/{entry}", list_segment(list));
-    // Re-read only when this entry, its draft or the row context changes.
+    // Re-read only when this entry, the drafts of its container or the row
+    // context changes.
     let secret = part(slice.container, move |c| list_of(c, list)?.get(entry));
-    let stored = part(slice.drafts, move |drafts| drafts.iter().find(|d| d.site == site));
     let row = Memo::new(move |_| {
-        let secret = secret.get().unwrap_or_default();
-        stored.track();
+        let secret = secret.get();
+        slice.drafts.track();
         slice.context.track();
         let (draft, named) = ws.with_untracked(|w| (w.reference_draft(site), w.site_secret_name(site)));
         let secret_view = named.map(|(store, name)| {

@@ -118,7 +118,8 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
 const COLUMNS: [&str; 5] = ["Container", "Reference", "Store", "KMS key", "Policy statement"];
 const BOX_H: usize = 44;
 const ROW_H: usize = 60;
-/// Rows of the access map rendered (and dropped) together as it scrolls.
+/// Rows of the access map rendered (and dropped) together as it scrolls:
+/// the rows drawn change only when the view crosses a chunk's edge.
 const CHUNK: usize = 10;
 /// The height assumed to be in view before the map has been laid out.
 const INITIAL_VIEW_PX: usize = 900;
@@ -234,12 +235,13 @@ pub fn AccessMapPanel(state: AppState) -> impl IntoView {
                 <svg class="access-map" id="access-map" role="img" aria-label="Access map: container, reference, store, KMS key, policy statement"
                     width=width height=height viewBox=move || format!("0 0 {} {}", width(), height())>
                     {move || drawn.with(|(_, _, layout)| COLUMNS.iter().zip(layout).map(|(title, (x, _))| view! { <text class="col-title" x=x + 4 y="20">{*title}</text> }).collect_view())}
-                    <For each=chunks key=|chunk| *chunk let:chunk>
-                        {move || drawn.with(|(rows, labels, layout)| {
-                            let range = chunk * CHUNK..((chunk + 1) * CHUNK).min(rows.len());
+                    {move || {
+                        let chunks = chunks();
+                        drawn.with(|(rows, labels, layout)| {
+                            let range = chunks.start * CHUNK..(chunks.end * CHUNK).min(rows.len());
                             range.map(|i| map_row(i, rows[i].clone(), labels[i].clone(), *layout)).collect_view()
-                        })}
-                    </For>
+                        })
+                    }}
                 </svg>
             </div>
             <Show when=move || rows.with(Vec::is_empty)>
