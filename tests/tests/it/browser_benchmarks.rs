@@ -198,7 +198,7 @@ async fn keystroke_and_page_latency_through_the_dom() {
     }
 
     // 2.9 MB: refused at once, nothing rendered.
-    let huge = task_definition(85, 25, 25);
+    let huge = task_definition(735, 25, 25);
     let refused = paste_and_import(&ui, &huge).await;
     let error = ui.text_of("#import-error").await;
     assert!(error.contains("RegisterTaskDefinition accepts at most 65536"), "{error}");
