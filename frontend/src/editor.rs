@@ -26,10 +26,7 @@ use crate::{AppState, Editor, field_id};
 /// it changed, so the memos of the parts a keystroke did not touch cost a
 /// comparison, not a copy. (The reader is boxed: one instance of the memo's
 /// code per kind of part, not one per call site, in the WASM.)
-pub fn part<W, T>(
-    source: W,
-    read: impl for<'a> Fn(&'a W::Value) -> Option<&'a T> + Send + Sync + 'static,
-) -> Memo<T>
+pub fn part<W, T>(source: W, read: impl for<'a> Fn(&'a W::Value) -> Option<&'a T> + Send + Sync + 'static) -> Memo<T>
 where
     W: With + Send + Sync + 'static,
     T: Clone + Default + PartialEq + Send + Sync + 'static,
@@ -285,6 +282,9 @@ pub fn ContainersPanel(state: AppState) -> impl IntoView {
     }
 }
 
+/// Rows of each list an unfolded container adds to the DOM per frame.
+const ROWS_PER_FRAME: usize = 10;
+
 /// Up to this many variables and secrets in all, every container opens unfolded.
 const UNFOLDED_ROWS: usize = 80;
 
@@ -328,12 +328,31 @@ fn ContainerCard(
 ) -> impl IntoView {
     let ws = editor.ws;
     let open = RwSignal::new(unfolded);
+    // How many rows of each list are in the DOM: an unfolded container shows
+    // its first rows at once and adds ROWS_PER_FRAME more each frame, so a
+    // card of a hundred rows opens without waiting for all of them. A jump to
+    // a field inside it (a diagnostic) shows every row at once.
+    let rows_shown = RwSignal::new(ROWS_PER_FRAME);
     Effect::new(move |_| {
         if unfold.get() == Some(index) {
+            rows_shown.set(usize::MAX);
             open.set(true);
         }
     });
     let container = part(ws, move |w| w.task_definition.container_definitions.get(index));
+    Effect::new(move |_| {
+        let longest = container.with(|c| {
+            let secrets = |list| list_of(c, list).map_or(0, Vec::len);
+            c.environment
+                .as_ref()
+                .map_or(0, Vec::len)
+                .max(secrets(SecretList::Secrets))
+                .max(secrets(SecretList::SecretOptions))
+        });
+        if open.get() && rows_shown.get() < longest {
+            request_animation_frame(move || rows_shown.update(|n| *n = n.saturating_add(ROWS_PER_FRAME)));
+        }
+    });
     let drafts = Memo::new_owning(move |previous: Option<Vec<SiteDraft>>| {
         ws.with(|w| {
             let mine = || w.drafts.iter().filter(|d| d.site.container == index);
@@ -429,13 +448,13 @@ fn ContainerCard(
 
             <h4>"Environment variables (plaintext)"</h4>
             <p class="hint">"Visible to anyone who can describe the task definition. Put passwords, tokens and keys in Secrets below."</p>
-            <For each=move || 0..envs.get() key=|i| *i let:entry>
+            <For each=move || 0..envs.get().min(rows_shown.get()) key=|i| *i let:entry>
                 <EnvRow editor=editor index=index entry=entry container=container />
             </For>
             <button class="btn small" id=format!("add-env-{index}") on:click=move |_| editor.edit(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
 
             <h4>"Secrets (environment variables from a secret store)"</h4>
-            <SecretRows editor=editor index=index list=SecretList::Secrets slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::Secrets slice=slice shown=rows_shown />
 
             <h4>"Log configuration"</h4>
             <div class="grid three">
@@ -459,7 +478,7 @@ fn ContainerCard(
                 </label>
             </div>
             <h5>"secretOptions (log driver secrets)"</h5>
-            <SecretRows editor=editor index=index list=SecretList::SecretOptions slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::SecretOptions slice=slice shown=rows_shown />
 
             <h4>"Repository credentials (private registry)"</h4>
             {text_field("credentialsParameter (Secrets Manager ARN)", field_id(&format!("{base}/repositoryCredentials/credentialsParameter")), "arn:aws:secretsmanager:…:secret:registry-AbCdEf",
@@ -516,11 +535,17 @@ fn list_segment(list: SecretList) -> &'static str {
 }
 
 #[component]
-fn SecretRows(editor: Editor, index: usize, list: SecretList, slice: ContainerSlice) -> impl IntoView {
+fn SecretRows(
+    editor: Editor,
+    index: usize,
+    list: SecretList,
+    slice: ContainerSlice,
+    shown: RwSignal<usize>,
+) -> impl IntoView {
     let count = Memo::new(move |_| slice.container.with(|c| list_of(c, list).map(Vec::len).unwrap_or(0)));
     let add_id = format!("add-{}-{index}", if list == SecretList::Secrets { "secret" } else { "secret-option" });
     view! {
-        <For each=move || 0..count.get() key=|i| *i let:entry>
+        <For each=move || 0..count.get().min(shown.get()) key=|i| *i let:entry>
             <SecretRow editor=editor site=Site::new(index, list, entry) slice=slice />
         </For>
         <button class="btn small" id=add_id on:click=move |_| editor.edit(|w| { let _ = w.add_secret(index, list); })>
