@@ -13,6 +13,7 @@ pub mod decode;
 pub mod deploy_script;
 pub mod diagnostic;
 pub mod downloads;
+pub mod estate;
 pub mod execution_role;
 pub mod fix;
 pub mod iam;

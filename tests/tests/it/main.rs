@@ -12,6 +12,7 @@ mod browser_screenshots;
 mod browser_ui;
 mod concurrency;
 mod deploy_script;
+mod estate;
 mod failures;
 mod faults;
 mod full_apply;
