@@ -256,8 +256,14 @@ impl Moto {
     /// Runs the `ecs-secrets` binary against the emulator with dummy
     /// credentials (and nothing else from the caller's AWS environment).
     pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.run_at(&self.endpoint, args, extra_env)
+    }
+
+    /// [`Moto::run`] with another endpoint in front of the emulator (a
+    /// [`fault_proxy::FaultProxy`] that records the calls).
+    pub fn run_at(&self, endpoint: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(ecs_secrets_binary());
-        command.args(args).args(["--endpoint-url", &self.endpoint]);
+        command.args(args).args(["--endpoint-url", endpoint]);
         for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
             command.env_remove(var);
         }

@@ -5,6 +5,7 @@
 //! leaks out. Every call is counted as a read or a write ([`CallCounts`]):
 //! "a re-apply makes zero writes" is checked against these counters.
 
+mod audit;
 mod estate;
 mod observe;
 mod raw_json;
