@@ -28,6 +28,7 @@ pub mod audit;
 pub mod plan;
 mod progress;
 pub mod serve;
+pub mod values_file;
 
 use std::io::IsTerminal;
 use std::path::Path;
