@@ -31,16 +31,17 @@ use crate::estate::{EpochMillis, Estate, ServiceSnapshot};
 use crate::iam::access::{self, CheckContext, ReferenceVerdict, VerdictStatus};
 use crate::iam::generate::{KmsKeyProblem, customer_managed_key_arn};
 use crate::iam::policy::PolicyDocument;
+use crate::location::{AccountId, Location, Region};
 use crate::observed::{Lookup, Lookups, ObservedKey, ObservedParameter, ObservedRole, ObservedSecret, lookup_for};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, partition_for_region};
 
 /// What the audit read beside the estate: metadata and policies, never a
 /// secret value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditReads {
     /// The account the credentials belong to (the services' account).
-    pub account: String,
+    pub account: AccountId,
     /// SSM parameters by name (`None`: looked up, not found).
     pub parameters: BTreeMap<String, Option<ObservedParameter>>,
     /// Secrets by lookup id ([`crate::observed::secret_lookup_id`]).
@@ -59,7 +60,7 @@ pub struct AuditReads {
 
 /// The parameters and secrets every service of `estate` references, as
 /// looked up from the estate's region and `account`.
-pub fn lookups(estate: &Estate, account: &str) -> Lookups {
+pub fn lookups(estate: &Estate, account: &AccountId) -> Lookups {
     let mut lookups = Lookups::default();
     for td in estate.services.iter().filter_map(|s| s.task_definition.as_ref()) {
         for site in td.secret_sites() {
@@ -72,12 +73,12 @@ pub fn lookups(estate: &Estate, account: &str) -> Lookups {
 
 /// The execution roles of `account` that the services' task definitions
 /// name, by ARN (a role of another account cannot be read from here).
-pub fn execution_roles(estate: &Estate, account: &str) -> BTreeSet<String> {
+pub fn execution_roles(estate: &Estate, account: &AccountId) -> BTreeSet<String> {
     estate
         .services
         .iter()
         .filter_map(|s| s.execution_role_arn.clone())
-        .filter(|arn| role_name(arn).is_some() && arn.split(':').nth(4) == Some(account))
+        .filter(|arn| role_name(arn).is_some() && arn.split(':').nth(4) == Some(account.as_str()))
         .collect()
 }
 
@@ -100,6 +101,21 @@ pub fn key_ids(reads: &AuditReads) -> Vec<String> {
 #[serde(rename_all = "camelCase")]
 pub struct AuditReport {
     pub services: Vec<ServiceAudit>,
+}
+
+impl AuditReads {
+    /// Nothing read yet, for `account`.
+    pub fn new(account: AccountId) -> Self {
+        AuditReads {
+            account,
+            parameters: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            kms_keys: BTreeMap::new(),
+            secret_policies: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
+        }
+    }
 }
 
 impl AuditReport {
@@ -211,13 +227,13 @@ pub fn audit(estate: &Estate, reads: &AuditReads) -> AuditReport {
 }
 
 /// Audits one service.
-pub fn audit_service(service: &ServiceSnapshot, region: &str, reads: &AuditReads) -> ServiceAudit {
+pub fn audit_service(service: &ServiceSnapshot, region: &Region, reads: &AuditReads) -> ServiceAudit {
     let mut problems = service.problems.clone();
     let mut diagnostics = Vec::new();
     let mut references = Vec::new();
     let mut stale_tasks = Some(0);
     if let Some(td) = &service.task_definition {
-        let context = Context::new(Some(region.to_owned()), Some(reads.account.clone()));
+        let context = Context::new(Some(region.clone()), Some(reads.account.clone()));
         diagnostics = crate::lint::lint(td, &context).into_iter().map(AuditDiagnostic::from).collect();
         let (role_policies, role_problem) = role_policies(service, reads, &mut problems);
         let check_context = check_context(service, region, reads);
@@ -288,7 +304,7 @@ enum Found {
     No,
 }
 
-fn lookup_of(verdict: &ReferenceVerdict, region: &str, account: &str) -> Option<Lookup> {
+fn lookup_of(verdict: &ReferenceVerdict, region: &Region, account: &AccountId) -> Option<Lookup> {
     if verdict.site == RefSite::EnvironmentFile {
         return None;
     }
@@ -398,11 +414,11 @@ fn role_policies(
     (documents, None)
 }
 
-fn check_context(service: &ServiceSnapshot, region: &str, reads: &AuditReads) -> CheckContext {
+fn check_context(service: &ServiceSnapshot, region: &Region, reads: &AuditReads) -> CheckContext {
     let local = ArnLocation {
         partition: partition_for_region(region).to_owned(),
-        region: region.to_owned(),
-        account: reads.account.clone(),
+        region: region.to_string(),
+        account: reads.account.to_string(),
     };
     let mut kms_keys = BTreeMap::new();
     let parameters = reads.parameters.iter().filter_map(|(n, p)| Some((n, p.as_ref()?.kms_key_id.as_deref()?)));
@@ -437,8 +453,7 @@ fn check_context(service: &ServiceSnapshot, region: &str, reads: &AuditReads) ->
         );
     }
     CheckContext {
-        region: Some(region.to_owned()),
-        account_id: Some(reads.account.clone()),
+        location: Location::new(Some(region.clone()), Some(reads.account.clone())),
         kms_keys,
         principal: service.execution_role_arn.clone(),
         resource_policies,
@@ -495,10 +510,9 @@ mod tests {
             last_changed: parameter_changed,
         };
         AuditReads {
-            account: ACCOUNT.into(),
             parameters: [("/web/db".to_owned(), Some(parameter)), ("/web/gone".to_owned(), None)].into(),
             roles: [(ROLE.to_owned(), Some(role))].into(),
-            ..AuditReads::default()
+            ..AuditReads::new(account())
         }
     }
 
@@ -511,15 +525,20 @@ mod tests {
         }
     }
 
+    fn account() -> AccountId {
+        ACCOUNT.parse().expect("account")
+    }
+
+    fn region() -> Region {
+        "eu-west-1".parse().expect("region")
+    }
+
     const PARAMETER: &str = "arn:aws:ssm:eu-west-1:123456789012:parameter/web/db";
 
     #[test]
     fn a_readable_existing_reference_is_allowed_and_the_service_ok() {
-        let audit = audit_service(
-            &service(td("/web/db"), vec![task(Some(2_000))]),
-            "eu-west-1",
-            &reads(PARAMETER, Some(1_000)),
-        );
+        let audit =
+            audit_service(&service(td("/web/db"), vec![task(Some(2_000))]), &region(), &reads(PARAMETER, Some(1_000)));
         assert_eq!(audit.references.len(), 1);
         assert_eq!(audit.references[0].status, ReferenceStatus::Allowed, "{:?}", audit.references);
         assert_eq!(audit.stale_tasks, Some(0));
@@ -530,7 +549,7 @@ mod tests {
     #[test]
     fn a_reference_the_role_may_not_read_is_denied_with_the_fix() {
         let other = "arn:aws:ssm:eu-west-1:123456789012:parameter/other";
-        let audit = audit_service(&service(td("/web/db"), vec![]), "eu-west-1", &reads(other, None));
+        let audit = audit_service(&service(td("/web/db"), vec![]), &region(), &reads(other, None));
         assert_eq!(audit.references[0].status, ReferenceStatus::Denied);
         assert!(audit.references[0].reason.contains("ssm:GetParameters"), "{}", audit.references[0].reason);
         assert_eq!(audit.summary, Summary::Denied);
@@ -539,7 +558,7 @@ mod tests {
 
     #[test]
     fn a_reference_to_nothing_is_missing() {
-        let audit = audit_service(&service(td("/web/gone"), vec![]), "eu-west-1", &reads("*", None));
+        let audit = audit_service(&service(td("/web/gone"), vec![]), &region(), &reads("*", None));
         assert_eq!(audit.references[0].status, ReferenceStatus::Missing);
         assert!(audit.references[0].reason.contains("`/web/gone` does not exist"));
         assert!(audit.failed());
@@ -549,7 +568,7 @@ mod tests {
     fn a_role_that_does_not_exist_denies_everything() {
         let mut reads = reads(PARAMETER, None);
         reads.roles.insert(ROLE.into(), None);
-        let audit = audit_service(&service(td("/web/db"), vec![]), "eu-west-1", &reads);
+        let audit = audit_service(&service(td("/web/db"), vec![]), &region(), &reads);
         assert_eq!(audit.references[0].status, ReferenceStatus::Denied);
         assert!(audit.references[0].reason.contains("does not exist"));
     }
@@ -558,17 +577,17 @@ mod tests {
     fn stale_tasks_started_before_the_last_change_and_unknown_is_none() {
         let reads = reads(PARAMETER, Some(5_000));
         let tasks = vec![task(Some(1_000)), task(Some(6_000)), task(Some(4_999))];
-        let audit = audit_service(&service(td("/web/db"), tasks), "eu-west-1", &reads);
+        let audit = audit_service(&service(td("/web/db"), tasks), &region(), &reads);
         assert_eq!(audit.stale_tasks, Some(2));
         assert_eq!(audit.summary, Summary::Findings);
         assert!(!audit.failed(), "stale tasks are findings, not failures");
-        let audit = audit_service(&service(td("/web/db"), vec![task(None)]), "eu-west-1", &reads);
+        let audit = audit_service(&service(td("/web/db"), vec![task(None)]), &region(), &reads);
         assert_eq!(audit.stale_tasks, None, "no startedAt: unknown, never invented");
         let pending = TaskSnapshot { last_status: Some("PENDING".into()), ..task(None) };
-        let audit = audit_service(&service(td("/web/db"), vec![pending]), "eu-west-1", &reads);
+        let audit = audit_service(&service(td("/web/db"), vec![pending]), &region(), &reads);
         assert_eq!(audit.stale_tasks, Some(0), "a task not started yet reads the current value");
         let audit =
-            audit_service(&service(td("/web/db"), vec![task(Some(1))]), "eu-west-1", &self::reads(PARAMETER, None));
+            audit_service(&service(td("/web/db"), vec![task(Some(1))]), &region(), &self::reads(PARAMETER, None));
         assert_eq!(audit.stale_tasks, None, "no last change known: unknown");
     }
 
@@ -576,7 +595,7 @@ mod tests {
     fn a_plaintext_secret_is_an_error_diagnostic() {
         let value = json!({"family": "web", "executionRoleArn": ROLE, "containerDefinitions": [{"name": "app", "image": "nginx",
             "environment": [{"name": "DB_PASSWORD", "value": "hunter2-canary"}, {"name": "AWS_KEY", "value": "AKIAZ2CANARYQ4XW7PLM"}]}]});
-        let audit = audit_service(&service(value, vec![]), "eu-west-1", &reads(PARAMETER, None));
+        let audit = audit_service(&service(value, vec![]), &region(), &reads(PARAMETER, None));
         let codes: Vec<(&str, Severity)> = audit.diagnostics.iter().map(|d| (d.code.as_str(), d.severity)).collect();
         assert!(codes.contains(&("ES080", Severity::Error)), "{codes:?}");
         assert!(codes.contains(&("ES081", Severity::Warning)), "{codes:?}");
@@ -595,7 +614,7 @@ mod tests {
             problems: vec!["task definition x: ECS could not describe it".into()],
             ..ServiceSnapshot::default()
         };
-        let audit = audit_service(&snapshot, "eu-west-1", &AuditReads::default());
+        let audit = audit_service(&snapshot, &region(), &AuditReads::new(account()));
         assert!(audit.failed());
         assert_eq!(audit.summary, Summary::Findings);
     }
@@ -603,18 +622,19 @@ mod tests {
     #[test]
     fn lookups_and_roles_cover_every_service() {
         let estate = Estate {
-            region: "eu-west-1".into(),
+            region: region(),
             services: vec![
                 service(td("/web/db"), vec![]),
                 service(td("arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-AbCdEf"), vec![]),
             ],
-            ..Estate::default()
+            clusters: vec!["prod".into()],
+            missing_clusters: Vec::new(),
         };
-        let lookups = lookups(&estate, ACCOUNT);
+        let lookups = lookups(&estate, &account());
         assert_eq!(lookups.parameters.iter().collect::<Vec<_>>(), ["/web/db"]);
         assert_eq!(lookups.secrets.len(), 1);
-        assert_eq!(execution_roles(&estate, ACCOUNT).into_iter().collect::<Vec<_>>(), [ROLE]);
-        assert!(execution_roles(&estate, "999999999999").is_empty());
+        assert_eq!(execution_roles(&estate, &account()).into_iter().collect::<Vec<_>>(), [ROLE]);
+        assert!(execution_roles(&estate, &"999999999999".parse().expect("account")).is_empty());
         assert_eq!(role_name("arn:aws:iam::1:role/path/x"), Some("x"));
         assert_eq!(role_name("arn:aws:iam::1:user/x"), None);
     }

@@ -13,17 +13,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::location::Region;
 use crate::task_def::TaskDefinition;
 
 /// Milliseconds since 1970-01-01T00:00:00Z.
 pub type EpochMillis = i64;
 
 /// Every service of the clusters that were looked at.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Estate {
     /// The region the clusters are in.
-    pub region: String,
+    pub region: Region,
     /// The clusters read, by name, in the order they were asked for (or
     /// ListClusters returned them).
     pub clusters: Vec<String>,

@@ -11,6 +11,7 @@
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::audit::{AuditReads, execution_roles, key_ids, lookups, role_name};
 use shared::estate::Estate;
+use shared::location::AccountId;
 
 use super::estate::IN_FLIGHT;
 use super::{Aws, AwsError};
@@ -19,8 +20,11 @@ impl Aws {
     /// Reads what [`shared::audit::audit`] needs beside `estate`.
     pub async fn audit_reads(&self, estate: &Estate) -> Result<AuditReads, AwsError> {
         let me = self.whoami().await?;
-        let lookups = lookups(estate, &me.account);
-        let roles = execution_roles(estate, &me.account);
+        let account: AccountId = me.account.parse().map_err(|e: shared::location::LocationError| {
+            AwsError::unexpected("sts:GetCallerIdentity", e.to_string())
+        })?;
+        let lookups = lookups(estate, &account);
+        let roles = execution_roles(estate, &account);
         let (parameters, secrets, roles) = tokio::try_join!(
             self.observe_parameters(&lookups),
             self.observe_secrets(&lookups),
@@ -32,7 +36,7 @@ impl Aws {
                 .buffered(IN_FLIGHT)
                 .try_collect::<Vec<_>>(),
         )?;
-        let mut reads = AuditReads { account: me.account, parameters, secrets, ..AuditReads::default() };
+        let mut reads = AuditReads { parameters, secrets, ..AuditReads::new(account) };
         for (arn, role) in roles {
             let role = role.map(|(role, denied)| {
                 if let Some(denied) = denied {

@@ -29,6 +29,7 @@ use aws_sdk_ecs::error::ProvideErrorMetadata;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use shared::estate::{Estate, ServiceSnapshot, TaskSnapshot, cluster_name};
+use shared::location::{LocationError, Region};
 use shared::task_def::TaskDefinition;
 
 use super::{Aws, AwsError, call_error};
@@ -103,6 +104,10 @@ impl Aws {
         clusters: &[String],
         progress: &(dyn Fn(EstateProgress) + Send + Sync),
     ) -> Result<Estate, AwsError> {
+        let region: Region = self
+            .region
+            .parse()
+            .map_err(|e: LocationError| AwsError::unexpected("the AWS configuration", e.to_string()))?;
         let ecs = self.estate_ecs();
         let clusters: Vec<String> = if clusters.is_empty() {
             self.list_clusters(&ecs).await?
@@ -233,7 +238,7 @@ impl Aws {
                 }
             })
             .collect();
-        Ok(Estate { region: self.region.clone(), clusters, missing_clusters, services })
+        Ok(Estate { region, clusters, missing_clusters, services })
     }
 
     /// The running tasks of one service (ListTasks with `serviceName`, which
