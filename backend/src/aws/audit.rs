@@ -9,14 +9,32 @@
 //! "unverified" ([`AuditReads::unreadable`]).
 
 use futures_util::{StreamExt, TryStreamExt, stream};
-use shared::audit::{AuditReads, execution_roles, key_ids, lookups, role_name};
+use shared::audit::{AuditReads, AuditReport, execution_roles, key_ids, lookups, role_name};
 use shared::estate::Estate;
 use shared::location::AccountId;
 
-use super::estate::IN_FLIGHT;
+use super::estate::{EstateProgress, IN_FLIGHT};
 use super::{Aws, AwsError};
 
 impl Aws {
+    /// The whole audit of `clusters` (empty: every cluster of the region):
+    /// the estate, what it references, and the pure analysis. A named
+    /// cluster that does not exist is in the estate's `missing_clusters`
+    /// (its caller decides: bad input for the CLI, 404 for the server).
+    pub async fn audit(
+        &self,
+        clusters: &[String],
+        progress: &(dyn Fn(EstateProgress) + Send + Sync),
+    ) -> Result<(Estate, AuditReport), AwsError> {
+        let estate = self.estate(clusters, progress).await?;
+        if !estate.missing_clusters.is_empty() {
+            return Ok((estate, AuditReport::default()));
+        }
+        let reads = self.audit_reads(&estate).await?;
+        let report = shared::audit::audit(&estate, &reads);
+        Ok((estate, report))
+    }
+
     /// Reads what [`shared::audit::audit`] needs beside `estate`.
     pub async fn audit_reads(&self, estate: &Estate) -> Result<AuditReads, AwsError> {
         let me = self.whoami().await?;
