@@ -138,8 +138,16 @@ async fn settle_time(ui: &Ui, id: &str) -> f64 {
     ui.js("return window.__settle;").await.as_f64().unwrap_or(f64::NAN)
 }
 
-const PAGES: [&str; 7] =
-    ["Task definition", "Containers & secrets", "Execution role", "Access map", "Error decoder", "Apply", "Start"];
+const PAGES: [&str; 8] = [
+    "Task definition",
+    "Containers & secrets",
+    "Execution role",
+    "Access map",
+    "Error decoder",
+    "Apply",
+    "Audit",
+    "Start",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keystroke_and_page_latency_through_the_dom() {
