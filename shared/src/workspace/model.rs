@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::drafts::{Rename, SiteDraft};
 use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec, SecretSpec, ServiceSpec};
 use crate::context::Context;
-use crate::import::{ImportNote, export, from_json_value, import_value};
+use crate::import::{ImportNote, InputShape, export, from_json_value, import_value};
 use crate::secret_ref::SecretRef;
 use crate::task_def::TaskDefinition;
 
@@ -36,6 +36,13 @@ pub struct Workspace {
     /// What was typed for each secret reference (never a value).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drafts: Vec<SiteDraft>,
+    /// True when the task definition came as a bare `containerDefinitions`
+    /// array (Terraform's `container_definitions`): the lint then treats it
+    /// as the CLI does ([`crate::lint::lint_imported`]) — the resource sets
+    /// `family` and the execution role, said once (ES013) rather than as
+    /// ES001/ES015 errors — until a family or role is typed here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub container_definitions_only: bool,
     /// Secret renames not yet taken by the UI ([`Workspace::take_renames`]);
     /// not saved.
     #[serde(skip)]
@@ -78,6 +85,7 @@ impl Workspace {
             kms_keys: BTreeMap::new(),
             existing_policies: Vec::new(),
             drafts: Vec::new(),
+            container_definitions_only: false,
             renames: Vec::new(),
         };
         ws.add_container();
@@ -132,6 +140,7 @@ impl Workspace {
             kms_keys,
             existing_policies: Vec::new(),
             drafts: Vec::new(),
+            container_definitions_only: false,
             renames: Vec::new(),
         }
     }
@@ -179,6 +188,7 @@ impl Workspace {
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
         }
         let imported = import_value(value)?;
+        self.container_definitions_only = imported.shape == InputShape::ContainerDefinitions;
         self.task_definition = imported.task_definition;
         self.drafts.clear();
         if let Some(role) = self.task_definition.execution_role_arn.as_deref()
@@ -221,7 +231,10 @@ impl Workspace {
 
     pub fn context(&self) -> Context {
         let region = Some(self.region.trim().to_owned()).filter(|r| !r.is_empty());
-        Context::new(region, self.account_id.clone())
+        Context {
+            container_definitions_only: self.container_definitions_only,
+            ..Context::new(region, self.account_id.clone())
+        }
     }
 }
 
