@@ -2,10 +2,13 @@
 //!
 //! Import accepts what people actually have lying around: a
 //! RegisterTaskDefinition input (`--cli-input-json`), DescribeTaskDefinition
-//! output (wrapped in `{"taskDefinition": …}` or bare) and a bare
-//! `containerDefinitions` array (Terraform's `container_definitions`).
-//! Read-only fields that RegisterTaskDefinition rejects are stripped and
-//! reported as notes. Export writes register-ready JSON with a stable key
+//! output (wrapped in `{"taskDefinition": …}` or bare), DescribeDaemonTaskDefinition
+//! output (`{"daemonTaskDefinition": …}`: ECS Managed Daemons, whose
+//! containers carry `secrets`, log `secretOptions`, `repositoryCredentials`
+//! and `environmentFiles` like a task's) and a bare `containerDefinitions`
+//! array (Terraform's `container_definitions`). Read-only fields that
+//! RegisterTaskDefinition (RegisterDaemonTaskDefinition) rejects are stripped
+//! and reported as notes. Export writes register-ready JSON with a stable key
 //! order.
 
 use serde::Serialize;
@@ -25,6 +28,11 @@ pub const READ_ONLY_FIELDS: [&str; 8] = [
     "deregisteredAt",
 ];
 
+/// Fields DescribeDaemonTaskDefinition returns that RegisterDaemonTaskDefinition
+/// does not take (AWS API reference, `DaemonTaskDefinition`).
+pub const DAEMON_READ_ONLY_FIELDS: [&str; 6] =
+    ["daemonTaskDefinitionArn", "revision", "status", "registeredAt", "registeredBy", "deleteRequestedAt"];
+
 /// What kind of document was imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +40,21 @@ pub enum InputShape {
     RegisterInput,
     DescribeOutput,
     ContainerDefinitions,
+    /// DescribeDaemonTaskDefinition output (wrapped in
+    /// `{"daemonTaskDefinition": …}` or bare): exported as the input of
+    /// RegisterDaemonTaskDefinition.
+    DaemonDescribeOutput,
+}
+
+impl InputShape {
+    /// The member of a describe output that wraps the task definition.
+    pub fn wrapper(self) -> Option<&'static str> {
+        match self {
+            InputShape::DescribeOutput => Some("taskDefinition"),
+            InputShape::DaemonDescribeOutput => Some("daemonTaskDefinition"),
+            InputShape::RegisterInput | InputShape::ContainerDefinitions => None,
+        }
+    }
 }
 
 /// Something import did to the document that the user should know about.
@@ -111,12 +134,17 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
         }
         Value::Object(mut root) => {
             let mut shape = InputShape::RegisterInput;
-            let mut prefix = "";
+            let mut prefix = String::new();
             let mut envelope_tags = None;
-            let mut obj = match root.remove("taskDefinition") {
-                Some(Value::Object(inner)) => {
-                    shape = InputShape::DescribeOutput;
-                    prefix = "/taskDefinition";
+            let wrapper = ["taskDefinition", "daemonTaskDefinition"].into_iter().find(|k| root.contains_key(*k));
+            let mut obj = match wrapper.and_then(|key| Some((key, root.remove(key)?))) {
+                Some((key, Value::Object(inner))) => {
+                    shape = if key == "taskDefinition" {
+                        InputShape::DescribeOutput
+                    } else {
+                        InputShape::DaemonDescribeOutput
+                    };
+                    prefix = format!("/{key}");
                     for (key, value) in root {
                         if key == "tags" {
                             if value.as_array().is_some_and(|t| !t.is_empty()) {
@@ -135,25 +163,39 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                     }
                     inner
                 }
-                Some(other) => {
+                Some((key, other)) => {
                     return Err(ImportError::Shape {
-                        path: "/taskDefinition".into(),
+                        path: format!("/{key}"),
                         message: format!("expected an object, found {}", kind(&other)),
                     });
                 }
                 None => root,
             };
+            if shape == InputShape::RegisterInput && obj.contains_key("daemonTaskDefinitionArn") {
+                shape = InputShape::DaemonDescribeOutput;
+            }
             // DescribeTaskDefinition returns tags beside the task definition;
             // RegisterTaskDefinition takes them inside.
             if let Some(tags) = envelope_tags {
                 obj.entry("tags").or_insert(tags);
             }
-            for field in READ_ONLY_FIELDS {
-                if obj.remove(field).is_some() {
+            let (read_only, register): (&[&str], _) = if shape == InputShape::DaemonDescribeOutput {
+                notes.push(ImportNote {
+                    path: prefix.clone(),
+                    message: "imported a daemon task definition (ECS Managed Daemons): register the export with \
+                              `aws ecs register-daemon-task-definition --cli-input-json`, not register-task-definition"
+                        .into(),
+                });
+                (&DAEMON_READ_ONLY_FIELDS, "RegisterDaemonTaskDefinition")
+            } else {
+                (&READ_ONLY_FIELDS, "RegisterTaskDefinition")
+            };
+            for field in read_only {
+                if obj.remove(*field).is_some() {
                     shape = if shape == InputShape::RegisterInput { InputShape::DescribeOutput } else { shape };
                     notes.push(ImportNote {
                         path: format!("{prefix}/{field}"),
-                        message: format!("stripped read-only field `{field}` (RegisterTaskDefinition rejects it)"),
+                        message: format!("stripped read-only field `{field}` ({register} rejects it)"),
                     });
                 }
             }
@@ -167,7 +209,7 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
             }
             if !obj.contains_key("containerDefinitions") {
                 return Err(ImportError::Shape {
-                    path: prefix.to_owned(),
+                    path: prefix,
                     message: "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array".into(),
                 });
             }
@@ -513,11 +555,52 @@ mod tests {
             (json!({"containerDefinitions": ["nginx"]}), "/containerDefinitions/0"),
             (json!(["nginx"]), "/0"),
             (json!({"taskDefinition": {"containerDefinitions": 5}}), "/taskDefinition/containerDefinitions"),
+            (
+                json!({"daemonTaskDefinition": {"containerDefinitions": 5}}),
+                "/daemonTaskDefinition/containerDefinitions",
+            ),
+            (json!({"daemonTaskDefinition": []}), "/daemonTaskDefinition"),
+            (json!({"daemonTaskDefinition": {"family": "agent"}}), "/daemonTaskDefinition"),
         ] {
             let err = import(&doc.to_string()).unwrap_err();
             let ImportError::Shape { path, .. } = &err else { panic!("{err}") };
             assert_eq!(path, at, "{doc}");
         }
+    }
+
+    /// DescribeDaemonTaskDefinition output is a task definition in all that
+    /// matters here; its read-only fields are stripped, the rest kept.
+    #[test]
+    fn a_daemon_task_definition_is_unwrapped_and_stripped() {
+        let doc = json!({"daemonTaskDefinition": {
+            "daemonTaskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:daemon-task-definition/agent:2",
+            "revision": 2, "status": "ACTIVE", "deleteRequestedAt": 1767225600.5,
+            "family": "agent", "executionRoleArn": "arn:aws:iam::123456789012:role/agent-exec",
+            "containerDefinitions": [{"name": "agent", "image": "agent:1",
+                "secrets": [{"name": "TOKEN", "valueFrom": "/agent/token"}],
+                "restartPolicy": {"enabled": true}}]
+        }});
+        let imported = import(&doc.to_string()).unwrap();
+        assert_eq!(imported.shape, InputShape::DaemonDescribeOutput);
+        assert_eq!(imported.shape.wrapper(), Some("daemonTaskDefinition"));
+        let exported: Value = serde_json::from_str(&export(&imported.task_definition)).unwrap();
+        let mut expected = doc["daemonTaskDefinition"].clone();
+        for field in DAEMON_READ_ONLY_FIELDS {
+            expected.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(exported, expected);
+        let paths: Vec<&str> = imported.notes.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/daemonTaskDefinition",
+                "/daemonTaskDefinition/daemonTaskDefinitionArn",
+                "/daemonTaskDefinition/revision",
+                "/daemonTaskDefinition/status",
+                "/daemonTaskDefinition/deleteRequestedAt"
+            ]
+        );
+        assert_eq!(imported.task_definition.secret_sites().len(), 1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! imported model back to the text the user wrote.
 //!
 //! Diagnostics point into the imported task definition; a DescribeTaskDefinition
-//! output wraps it in `{"taskDefinition": …}` and a Terraform-style file is a
+//! output wraps it in `{"taskDefinition": …}` (a daemon's in `{"daemonTaskDefinition": …}`) and a Terraform-style file is a
 //! bare `containerDefinitions` array, so pointers are translated back to the
 //! original document before they are turned into line and column numbers.
 
@@ -129,17 +129,18 @@ pub fn read(path: &str) -> Result<Input, Failure> {
 pub struct Loaded {
     pub input: Input,
     pub imported: Imported,
-    /// True when the document wraps the task definition in
-    /// `{"taskDefinition": …}` (DescribeTaskDefinition output).
-    wrapped: bool,
+    /// The member that wraps the task definition in the document:
+    /// `taskDefinition` (DescribeTaskDefinition output) or
+    /// `daemonTaskDefinition` (DescribeDaemonTaskDefinition output).
+    wrapper: Option<&'static str>,
 }
 
 impl Loaded {
     /// Translates a pointer into the imported task definition into a
     /// pointer into the original document.
     pub fn source_pointer(&self, model_pointer: &str) -> String {
-        if self.wrapped {
-            return format!("/taskDefinition{model_pointer}");
+        if let Some(key) = self.wrapper {
+            return format!("/{key}{model_pointer}");
         }
         if self.imported.shape == InputShape::ContainerDefinitions {
             // The document is the containerDefinitions array itself; fields of
@@ -171,9 +172,11 @@ pub fn load(path: &str) -> Result<Loaded, Failure> {
     let input = read(path)?;
     match shared::import(&input.text) {
         Ok(imported) => {
-            let wrapped = imported.shape == InputShape::DescribeOutput
-                && json_locate::locate(&input.text, "/taskDefinition").is_some_and(|loc| loc.exact);
-            Ok(Loaded { input, imported, wrapped })
+            let wrapper = imported
+                .shape
+                .wrapper()
+                .filter(|key| json_locate::locate(&input.text, &format!("/{key}")).is_some_and(|loc| loc.exact));
+            Ok(Loaded { input, imported, wrapper })
         }
         Err(error) => {
             let problem = import_problem(&input.text, error);

@@ -98,6 +98,8 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("MASTER", "KEY"),
     ("SESSION", "KEY"),
     ("LICENSE", "KEY"),
+    // Datadog's application key (`DD_APP_KEY`), Laravel's encryption key (`APP_KEY`).
+    ("APP", "KEY"),
     ("AUTH", "KEY"),
     ("CONNECTION", "STRING"),
     ("WEBHOOK", "URL"),
@@ -707,7 +709,8 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
             let base = format!("{}/logConfiguration", container_path(ci));
             let path = format!("{base}/options/{}", json_pointer::escape(key));
             let parameter = proposed_parameter(td, ci, key);
-            let entry = json!({"name": key, "valueFrom": super::references::new_parameter_reference(input, &parameter)});
+            let entry =
+                json!({"name": key, "valueFrom": super::references::new_parameter_reference(input, &parameter)});
             let add = match &log.secret_options {
                 Some(_) => Edit::Add { path: format!("{base}/secretOptions/-"), value: entry },
                 None => Edit::Add { path: format!("{base}/secretOptions"), value: Value::Array(vec![entry]) },
