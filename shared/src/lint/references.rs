@@ -3,9 +3,10 @@
 //! selection against the Fargate platform version or ECS agent.
 
 use super::fargate::{PlatformVersion, platform_version};
-use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
+use super::value_from::{describe_site, replace_fix};
 use super::{Input, Report};
 use crate::diagnostic::Severity;
+use crate::location::{AccountId, Region};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
@@ -15,7 +16,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let sites = &input.sites;
     let Some(Elsewhere { severity, elsewhere }) = bare_names_elsewhere(input) else { return };
-    let own = match (&ctx.region, &ctx.account_id) {
+    let own = match (&ctx.location.region, &ctx.location.account_id) {
         (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
     };
@@ -63,7 +64,7 @@ fn bare_names_elsewhere(input: &Input<'_>) -> Option<Elsewhere> {
         .sites
         .iter()
         .filter_map(|s| s.parsed.as_ref()?.location())
-        .filter(|l| is_region(&l.region) && is_account_id(&l.account))
+        .filter(|l| Region::is_valid(&l.region) && AccountId::is_valid(&l.account))
         .collect();
     if located.is_empty() {
         return None;
@@ -73,11 +74,10 @@ fn bare_names_elsewhere(input: &Input<'_>) -> Option<Elsewhere> {
     located.sort_unstable_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
     located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
     let differs = |loc: &&ArnLocation| {
-        ctx.region.as_deref().is_some_and(|r| r != loc.region)
-            || ctx.account_id.as_deref().is_some_and(|a| a != loc.account)
+        ctx.region().is_some_and(|r| r != loc.region) || ctx.account_id().is_some_and(|a| a != loc.account)
     };
     let foreign: Vec<&ArnLocation> = located.iter().copied().filter(differs).collect();
-    let ctx_known = ctx.region.is_some() && ctx.account_id.is_some();
+    let ctx_known = ctx.location.region.is_some() && ctx.location.account_id.is_some();
     // With the task's location unknown, two different locations among the
     // references mean at least one of them is not the task's.
     let severity = if !foreign.is_empty() || (!ctx_known && located.len() > 1) {
@@ -109,13 +109,14 @@ pub(super) fn new_parameter_reference(input: &Input<'_>, name: &str) -> String {
 /// key and resource policies that allow the execution role. Registry
 /// credentials are ES056's business.
 pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Report<'_>) {
-    let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
+    let Some(own) = input.ctx.account_id() else { return };
     for site in &input.sites {
         if site.site.kind == RefSite::RepositoryCredentials {
             continue;
         }
         let Some(reference) = &site.parsed else { continue };
-        let Some(location) = reference.location().filter(|l| is_account_id(&l.account) && l.account != own) else {
+        let Some(location) = reference.location().filter(|l| AccountId::is_valid(&l.account) && l.account != own)
+        else {
             continue;
         };
         let needs = match reference.store() {

@@ -41,7 +41,7 @@ pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Report<'_>) {
 /// account (checked only when the account is known).
 pub(super) fn other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
-    let Some(own) = ctx.account_id.as_deref() else { return };
+    let Some(own) = ctx.account_id() else { return };
     for site in &input.sites {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;

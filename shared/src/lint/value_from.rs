@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{Input, Report};
 use crate::fix::{Edit, Fix};
+use crate::location::{AccountId, Region};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
 
@@ -153,32 +154,13 @@ fn with_arn_field(raw: &str, index: usize, value: &str) -> Option<String> {
     Some(parts.join(":"))
 }
 
-/// True for a 12-digit AWS account id.
-pub(super) fn is_account_id(account: &str) -> bool {
-    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// True when `region` matches `^[a-z]{2}(-[a-z]+)+-\d+$` (`us-east-1`,
-/// `us-gov-west-1`), or is in the European Sovereign Cloud (`eusc-de-east-1`),
-/// the one partition whose regions start with four letters.
-pub(super) fn is_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    let [first, middle @ .., last] = &parts[..] else { return false };
-    (first.len() == 2 || *first == "eusc")
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && !middle.is_empty()
-        && middle.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// ES032: the account field of every ARN must be 12 digits.
 pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let account = parts[4];
-        if account.is_empty() || is_account_id(account) {
+        if account.is_empty() || AccountId::is_valid(account) {
             continue;
         }
         let mut d = out.diag(field.path,
@@ -190,7 +172,7 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 if field.is_role() { " (roles are always in the task's own account)" } else { "" }
             ),
         );
-        if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a))
+        if let Some(own) = ctx.account_id()
             && let Some(fixed) = with_arn_field(field.raw, 4, own)
         {
             d = d.with_fix(replace_fix(format!("Use the task's account {own}"), field.path, fixed));
@@ -206,7 +188,7 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let region = parts[3];
-        if region.is_empty() || is_region(region) || field.is_role() {
+        if region.is_empty() || Region::is_valid(region) || field.is_role() {
             continue;
         }
         let mut d = out.diag(
@@ -217,7 +199,7 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 super::names::shorten(region)
             ),
         );
-        if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r))
+        if let Some(own) = ctx.region()
             && let Some(fixed) = with_arn_field(field.raw, 3, own)
         {
             d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
@@ -251,8 +233,8 @@ pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) 
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let (partition, region) = (parts[1], parts[3]);
-        let region = if field.is_role() { input.ctx.region.as_deref().unwrap_or_default() } else { region };
-        let expected = is_region(region).then(|| expected_partition(region));
+        let region = if field.is_role() { input.ctx.region().unwrap_or_default() } else { region };
+        let expected = Region::is_valid(region).then(|| expected_partition(region));
         let problem = if !PARTITIONS.contains(&partition) {
             format!("`{}` is not an AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", super::names::shorten(partition))
         } else if let Some(expected) = expected.filter(|e| *e != partition) {
@@ -424,7 +406,7 @@ mod tests {
             ("us-east-1a", false),
             ("region", false),
         ] {
-            assert_eq!(is_region(region), ok, "{region}");
+            assert_eq!(Region::is_valid(region), ok, "{region}");
         }
         check(
             "ES033",
