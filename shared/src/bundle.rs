@@ -232,6 +232,18 @@ impl Bundle {
             if let Some(message) = secret_name_problem(spec.store, &spec.name) {
                 problem(&path, message);
             }
+            if let Some((service, _)) = lint::service_managed_prefix(&spec.name).filter(|_| spec.create)
+                && spec.store == Store::SecretsManager
+            {
+                problem(
+                    &format!("/secrets/{i}/create"),
+                    format!(
+                        "`{}` is a secret that {service} creates and manages (the `{service}!` prefix): it cannot be \
+                         created here — set \"create\": false to reference it",
+                        spec.name
+                    ),
+                );
+            }
             if spec.kms_key_id.as_deref().is_some_and(|k| k.trim().is_empty()) {
                 problem(
                     &format!("/secrets/{i}/kmsKeyId"),
@@ -352,6 +364,25 @@ mod tests {
             assert_eq!(problems[0].path, path, "{problems:?}");
         }
         assert!(matches!(Bundle::parse("{"), Err(BundleError::Syntax { line: 1, .. })));
+    }
+
+    /// Regression (issue 10): a secret that RDS manages (`rds!cluster-…`) is
+    /// a valid name to reference, as for `lint` and `policy`; only creating
+    /// one is refused, at `/secrets/N/create`.
+    #[test]
+    fn service_managed_secret_names_are_referenced_not_created() {
+        let bundle = |create: bool| {
+            format!(
+                r#"{{"version":1,"region":"eu-west-1","taskDefinition":{{"family":"web","containerDefinitions":[{{}}]}},
+                "executionRole":{{"name":"r","create":true}},
+                "secrets":[{{"store":"secretsmanager","name":"rds!cluster-0c6f3e2a-7d41-4b8e-9a55-2f1d8c9e4b7a","create":{create}}}]}}"#
+            )
+        };
+        let parsed = Bundle::parse(&bundle(false)).unwrap();
+        assert_eq!(parsed.secrets[0].name, "rds!cluster-0c6f3e2a-7d41-4b8e-9a55-2f1d8c9e4b7a");
+        let Err(BundleError::Invalid { problems }) = Bundle::parse(&bundle(true)) else { panic!("created") };
+        assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["/secrets/0/create"]);
+        assert!(problems[0].message.contains("rds creates and manages"), "{problems:?}");
     }
 
     #[test]
