@@ -136,7 +136,12 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
             let mut shape = InputShape::RegisterInput;
             let mut prefix = String::new();
             let mut envelope_tags = None;
-            let wrapper = ["taskDefinition", "daemonTaskDefinition"].into_iter().find(|k| root.contains_key(*k));
+            // A document with its own `containerDefinitions` is the task
+            // definition itself (a `taskDefinition` member in it is an unknown
+            // field, kept): so that what export writes always imports again.
+            let wrapper = ["taskDefinition", "daemonTaskDefinition"]
+                .into_iter()
+                .find(|k| root.contains_key(*k) && !root.contains_key("containerDefinitions"));
             let mut obj = match wrapper.and_then(|key| Some((key, root.remove(key)?))) {
                 Some((key, Value::Object(inner))) => {
                     shape = if key == "taskDefinition" {
@@ -601,6 +606,20 @@ mod tests {
             ]
         );
         assert_eq!(imported.task_definition.secret_sites().len(), 1);
+    }
+
+    /// Found by the fuzz: a member named like a wrapper inside the task
+    /// definition is an unknown field, exported as is — and that export
+    /// must import again.
+    #[test]
+    fn a_wrapper_named_member_beside_container_definitions_is_kept() {
+        for key in ["taskDefinition", "daemonTaskDefinition"] {
+            let doc = json!({"daemonTaskDefinition": {key: "x", "containerDefinitions": [{"name": "a"}]}});
+            let imported = import(&doc.to_string()).unwrap();
+            let again = import(&export(&imported.task_definition)).unwrap();
+            assert_eq!(again.task_definition, imported.task_definition, "{key}");
+            assert_eq!(again.shape, InputShape::RegisterInput);
+        }
     }
 
     #[test]

@@ -570,7 +570,13 @@ pub(super) fn proposed_parameter(td: &TaskDefinition, container_index: usize, va
 /// The fix: remove the environment entry, add a `secrets` entry pointing at
 /// a new SSM SecureString, and ask for that parameter to be created with the
 /// value lifted out.
-fn move_to_secrets(input: &Input<'_>, ci: usize, ei: usize, variable: &str, templated: bool) -> Fix {
+fn move_to_secrets(
+    input: &Input<'_>,
+    reference: &dyn Fn(&str) -> String,
+    (ci, ei): (usize, usize),
+    variable: &str,
+    templated: bool,
+) -> Fix {
     let td = input.td;
     let parameter = proposed_parameter(td, ci, variable);
     let base = container_path(ci);
@@ -590,7 +596,7 @@ fn move_to_secrets(input: &Input<'_>, ci: usize, ei: usize, variable: &str, temp
             create_secret: None,
         };
     }
-    let entry = json!({"name": variable, "valueFrom": super::references::new_parameter_reference(input, &parameter)});
+    let entry = json!({"name": variable, "valueFrom": reference(&parameter)});
     match &container.secrets {
         Some(_) => edits.push(Edit::Add { path: format!("{base}/secrets/-"), value: entry }),
         None => edits.push(Edit::Add { path: format!("{base}/secrets"), value: Value::Array(vec![entry]) }),
@@ -642,6 +648,7 @@ pub(super) fn findings(td: &TaskDefinition) -> Vec<EnvFinding> {
 /// explanation and the fix.
 fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> Option<String>) {
     let td = input.td;
+    let reference = super::references::new_parameter_references(input);
     for &EnvFinding { container_index: ci, entry_index: ei, finding } in &input.plaintext {
         let Some(looks_like) = wanted(finding) else { continue };
         let entry = td.container_definitions.get(ci).and_then(|c| c.environment.as_ref()?.get(ei));
@@ -676,7 +683,7 @@ fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> O
             ),
         );
         if let Some(variable) = variable {
-            d = d.with_fix(move_to_secrets(input, ci, ei, variable, templated));
+            d = d.with_fix(move_to_secrets(input, &reference, (ci, ei), variable, templated));
         }
         out.push(d);
     }
@@ -688,6 +695,7 @@ fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> O
 /// known credential shape, a warning otherwise.
 pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
+    let reference = super::references::new_parameter_references(input);
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else { continue };
         for (key, value) in log.options.iter().flatten() {
@@ -709,8 +717,7 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
             let base = format!("{}/logConfiguration", container_path(ci));
             let path = format!("{base}/options/{}", json_pointer::escape(key));
             let parameter = proposed_parameter(td, ci, key);
-            let entry =
-                json!({"name": key, "valueFrom": super::references::new_parameter_reference(input, &parameter)});
+            let entry = json!({"name": key, "valueFrom": reference(&parameter)});
             let add = match &log.secret_options {
                 Some(_) => Edit::Add { path: format!("{base}/secretOptions/-"), value: entry },
                 None => Edit::Add { path: format!("{base}/secretOptions"), value: Value::Array(vec![entry]) },

@@ -92,15 +92,19 @@ fn bare_names_elsewhere(input: &Input<'_>) -> Option<Elsewhere> {
     Some(Elsewhere { severity, elsewhere })
 }
 
-/// How a fix that adds a new SSM parameter should reference it: by its bare
+/// How fixes that add a new SSM parameter should reference it: by its bare
 /// name, unless a bare name here would be ES034's business (other references
 /// point elsewhere) and the task's location is known — then by its full ARN,
-/// so that the fix never causes the next diagnostic.
-pub(super) fn new_parameter_reference(input: &Input<'_>, name: &str) -> String {
-    let bare = SecretRef::SsmName { name: name.to_owned() };
-    match bare_names_elsewhere(input) {
-        Some(_) => bare.canonical_arn(input.ctx).unwrap_or_else(|_| name.to_owned()),
-        None => name.to_owned(),
+/// so that the fix never causes the next diagnostic. Worked out once per
+/// rule run (a large task definition has hundreds of findings).
+pub(super) fn new_parameter_references<'a>(input: &'a Input<'_>) -> impl Fn(&str) -> String + 'a {
+    let as_arn = bare_names_elsewhere(input).is_some();
+    move |name: &str| {
+        let bare = SecretRef::SsmName { name: name.to_owned() };
+        match as_arn {
+            true => bare.canonical_arn(input.ctx).unwrap_or_else(|_| name.to_owned()),
+            false => name.to_owned(),
+        }
     }
 }
 
