@@ -14,6 +14,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax};
 use crate::task_def::TaskDefinition;
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects.
@@ -73,19 +74,8 @@ pub struct Imported {
     pub notes: Vec<ImportNote>,
 }
 
-/// Why a document could not be imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImportError {
-    /// The text is not JSON.
-    #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
-    /// JSON, but not a task definition; `path` is a JSON pointer.
-    #[error("{}: {message}", if path.is_empty() { "(document)" } else { path.as_str() })]
-    Shape { path: String, message: String },
-}
-
 /// Imports a task definition from JSON text.
-pub fn import(text: &str) -> Result<Imported, ImportError> {
+pub fn import(text: &str) -> Result<Imported, JsonInputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(text, &e))?;
     import_value(value)
 }
@@ -96,12 +86,12 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
 /// ([`crate::json_pointer::MAX_DEPTH`]; for a bare `containerDefinitions`
 /// array one level less, as export wraps it in an object) is refused with
 /// the pointer of the first too-deep value, and dropped without recursion.
-pub fn import_value(value: Value) -> Result<Imported, ImportError> {
+pub fn import_value(value: Value) -> Result<Imported, JsonInputError> {
     use crate::json_pointer::{MAX_DEPTH, deeper_than, drop_iteratively, too_deep_message};
     let limit = if value.is_array() { MAX_DEPTH - 1 } else { MAX_DEPTH };
     if let Some(path) = deeper_than(&value, limit) {
         drop_iteratively(value);
-        return Err(ImportError::Shape { path, message: too_deep_message() });
+        return Err(JsonInputError::invalid(path, too_deep_message()));
     }
     let mut notes = Vec::new();
     match value {
@@ -111,10 +101,9 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
             // pointers are then about the array itself.
             let wrapped = Value::Object(std::iter::once(("containerDefinitions".to_owned(), value)).collect());
             let td: TaskDefinition = lenient(wrapped).map_err(|e| match e {
-                ImportError::Shape { path, message } => ImportError::Shape {
-                    path: path.strip_prefix("/containerDefinitions").unwrap_or(&path).to_owned(),
-                    message,
-                },
+                JsonInputError::Invalid(JsonProblem { path, message, .. }) => {
+                    JsonInputError::invalid(path.strip_prefix("/containerDefinitions").unwrap_or(&path), message)
+                }
                 other => other,
             })?;
             let containers = td.container_definitions;
@@ -169,10 +158,10 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                     inner
                 }
                 Some((key, other)) => {
-                    return Err(ImportError::Shape {
-                        path: format!("/{key}"),
-                        message: format!("expected an object, found {}", kind(&other)),
-                    });
+                    return Err(JsonInputError::invalid(
+                        format!("/{key}"),
+                        format!("expected an object, found {}", kind(&other)),
+                    ));
                 }
                 None => root,
             };
@@ -207,30 +196,24 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
             if !obj.contains_key("containerDefinitions") && obj.contains_key("primaryContainer") {
                 // CreateExpressGatewayService input: ECS builds the task
                 // definition from it; that one is what carries the secrets.
-                return Err(ImportError::Shape {
-                    path: format!("{prefix}/primaryContainer"),
-                    message: "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)".into(),
-                });
+                return Err(JsonInputError::invalid(
+                    format!("{prefix}/primaryContainer"),
+                    "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)",
+                ));
             }
             if !obj.contains_key("containerDefinitions") {
-                return Err(ImportError::Shape {
-                    path: prefix,
-                    message: "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array".into(),
-                });
+                return Err(JsonInputError::invalid(
+                    prefix,
+                    "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array",
+                ));
             }
-            let task_definition = lenient(Value::Object(obj)).map_err(|e| match e {
-                ImportError::Shape { path, message } => ImportError::Shape { path: format!("{prefix}{path}"), message },
-                other => other,
-            })?;
+            let task_definition = lenient(Value::Object(obj)).map_err(|e| e.under(&prefix))?;
             Ok(Imported { task_definition, shape, notes })
         }
-        other => Err(ImportError::Shape {
-            path: String::new(),
-            message: format!(
-                "expected a task definition object or a containerDefinitions array, found {}",
-                kind(&other)
-            ),
-        }),
+        other => Err(JsonInputError::invalid(
+            "",
+            format!("expected a task definition object or a containerDefinitions array, found {}", kind(&other)),
+        )),
     }
 }
 
@@ -257,7 +240,7 @@ const MAX_TYPE_ERRORS: usize = 256;
 /// else is still checked. Only when the wrong-typed value is not inside a
 /// modelled object's field, or is `containerDefinitions` itself (or one of
 /// its entries), is the document not a task definition.
-pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, ImportError> {
+pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, JsonInputError> {
     let mut kept: Vec<(Vec<String>, String, Value)> = Vec::new();
     loop {
         // An owned copy: the same deserializer as `from_json_value`, so the
@@ -276,7 +259,7 @@ pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, ImportError> {
         let segments = segments_of(err.path());
         let fatal = || {
             let path = pointer_of(err.path());
-            ImportError::Shape { path, message: format!("{}; fix the value and import again", err.inner()) }
+            JsonInputError::invalid(path, format!("{}; fix the value and import again", err.inner()))
         };
         let Some(segments) = segments else { return Err(fatal()) };
         let mut end = segments.len();
@@ -468,13 +451,12 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn syntax_error(text: &str, err: &serde_json::Error) -> ImportError {
-    let line = err.line();
-    let column = err.column();
-    let message = crate::json_locate::message_without_position(err);
-    let message =
-        if text.trim().is_empty() { "the input is empty: paste a task definition JSON".to_owned() } else { message };
-    ImportError::Syntax { line, column, message }
+fn syntax_error(text: &str, err: &serde_json::Error) -> JsonInputError {
+    let mut syntax = JsonSyntax::from_serde(err);
+    if text.trim().is_empty() {
+        syntax.message = "the input is empty: paste a task definition JSON".to_owned();
+    }
+    JsonInputError::Syntax(syntax)
 }
 
 #[cfg(test)]
@@ -531,7 +513,10 @@ mod tests {
     #[test]
     fn syntax_errors_have_line_and_column() {
         let err = import("{\n  \"family\": \"web\"\n  \"cpu\": \"256\"\n}").unwrap_err();
-        assert_eq!(err, ImportError::Syntax { line: 3, column: 3, message: "expected `,` or `}`".into() });
+        assert_eq!(
+            err,
+            JsonInputError::Syntax(JsonSyntax { line: 3, column: 3, message: "expected `,` or `}`".into() })
+        );
     }
 
     #[test]
@@ -568,7 +553,7 @@ mod tests {
             (json!({"daemonTaskDefinition": {"family": "agent"}}), "/daemonTaskDefinition"),
         ] {
             let err = import(&doc.to_string()).unwrap_err();
-            let ImportError::Shape { path, .. } = &err else { panic!("{err}") };
+            let JsonInputError::Invalid(JsonProblem { path, .. }) = &err else { panic!("{err}") };
             assert_eq!(path, at, "{doc}");
         }
     }
@@ -625,7 +610,9 @@ mod tests {
     #[test]
     fn an_express_mode_service_is_explained() {
         let doc = json!({"serviceName": "web", "primaryContainer": {"image": "nginx", "secrets": []}});
-        let ImportError::Shape { path, message } = import(&doc.to_string()).unwrap_err() else { panic!() };
+        let JsonInputError::Invalid(JsonProblem { path, message, .. }) = import(&doc.to_string()).unwrap_err() else {
+            panic!()
+        };
         assert_eq!(path, "/primaryContainer");
         assert!(message.contains("Express Mode"), "{message}");
     }

@@ -175,7 +175,7 @@ fn imports_describe_output_and_bundles() {
     let bundle = serde_json::to_string(&seed().to_bundle()).unwrap();
     ws.import_text(&bundle).unwrap();
     assert_eq!(ws.task_definition, seed().task_definition);
-    assert!(matches!(ws.import_text("nope"), Err(WorkspaceImportError::Syntax { .. })));
+    assert!(matches!(ws.import_text("nope"), Err(WorkspaceImportError::Json(crate::JsonInputError::Syntax(_)))));
 }
 
 #[test]
