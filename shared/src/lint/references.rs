@@ -26,7 +26,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
         if site.site.kind == RefSite::RepositoryCredentials {
             continue;
         }
-        let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
+        let Some(reference @ SecretRef::SsmName { name }) = site.reference() else { continue };
         let mut d = out.diag_as(
             severity,
             site.site.path.clone(),
@@ -63,7 +63,7 @@ fn bare_names_elsewhere(input: &Input<'_>) -> Option<Elsewhere> {
     let mut located: Vec<&ArnLocation> = input
         .sites
         .iter()
-        .filter_map(|s| s.parsed.as_ref()?.location())
+        .filter_map(|s| s.reference()?.location())
         .filter(|l| Region::is_valid(&l.region) && AccountId::is_valid(&l.account))
         .collect();
     if located.is_empty() {
@@ -118,7 +118,7 @@ pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Report<'_>) {
         if site.site.kind == RefSite::RepositoryCredentials {
             continue;
         }
-        let Some(reference) = &site.parsed else { continue };
+        let Some(reference) = site.reference() else { continue };
         let Some(location) = reference.location().filter(|l| AccountId::is_valid(&l.account) && l.account != own)
         else {
             continue;
@@ -153,7 +153,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     for site in &input.sites {
-        if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+        if site.reference().is_some_and(SecretRef::selects_key_or_version) {
             out.push(out.diag(
                 site.site.path.clone(),
                 format!(
@@ -177,7 +177,7 @@ pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Report<'_>) {
         return;
     }
     for site in &input.sites {
-        if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+        if !site.reference().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
         out.push(out.diag(

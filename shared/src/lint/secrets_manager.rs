@@ -11,7 +11,7 @@ pub(super) const MAX_SECRET_NAME_CHARS: usize = 512;
 fn secret_refs<'s, 'a>(
     sites: &'s [ParsedSite<'a>],
 ) -> impl Iterator<Item = (&'s ParsedSite<'a>, &'a str, &'s SecretArn)> {
-    sites.iter().filter_map(|site| match site.parsed.as_ref()? {
+    sites.iter().filter_map(|site| match site.reference()? {
         SecretRef::SecretsManager(arn) => Some((site, site.site.value_from?.trim(), arn)),
         _ => None,
     })
@@ -111,7 +111,7 @@ pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Report<'_>) {
 pub(super) fn secret_name(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for site in sites {
-        let name = match site.parsed.as_ref() {
+        let name = match site.reference() {
             Some(SecretRef::SecretsManager(arn)) => arn.name.as_str(),
             Some(other) => match other.referenced_secret_name() {
                 Some(name) => name,

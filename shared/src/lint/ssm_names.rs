@@ -32,7 +32,7 @@ struct SsmRef<'s, 'a> {
 fn ssm_refs<'s, 'a>(sites: &'s [ParsedSite<'a>]) -> impl Iterator<Item = SsmRef<'s, 'a>> {
     sites.iter().filter_map(|site| {
         let raw = site.site.value_from?.trim();
-        match site.parsed.as_ref()? {
+        match site.reference()? {
             SecretRef::SsmName { name } => Some(SsmRef { site, raw, name, is_arn: false }),
             SecretRef::SsmArn { name, .. } => Some(SsmRef { site, raw, name, is_arn: true }),
             SecretRef::SecretsManager(_) => None,

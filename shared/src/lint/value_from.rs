@@ -10,13 +10,24 @@ use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
 
 /// One reference site with its parse result: `parsed` is `None` when the
-/// field is missing, empty or does not parse (ES030/ES031 explain those),
-/// `error` holds the parse error.
+/// field is missing (ES030 explains that), else what the parser made of it
+/// (ES031 explains an error).
 #[derive(Debug)]
 pub(crate) struct ParsedSite<'a> {
     pub site: SecretSite<'a>,
-    pub parsed: Option<SecretRef>,
-    pub error: Option<SecretRefError>,
+    pub parsed: Option<Result<SecretRef, SecretRefError>>,
+}
+
+impl ParsedSite<'_> {
+    /// The reference, when the field is there and parses.
+    pub fn reference(&self) -> Option<&SecretRef> {
+        self.parsed.as_ref()?.as_ref().ok()
+    }
+
+    /// Why the field does not parse, when it is there and does not.
+    pub fn error(&self) -> Option<&SecretRefError> {
+        self.parsed.as_ref()?.as_ref().err()
+    }
 }
 
 /// Every reference site of the task definition, parsed, in document order.
@@ -26,11 +37,7 @@ pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
 
 /// One reference site, parsed.
 pub(super) fn parse_site(site: SecretSite<'_>) -> ParsedSite<'_> {
-    match site.value_from.map(SecretRef::parse) {
-        Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
-        Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
-        None => ParsedSite { site, parsed: None, error: None },
-    }
+    ParsedSite { parsed: site.value_from.map(SecretRef::parse), site }
 }
 
 /// The field name of a site's reference, for messages.
@@ -84,8 +91,9 @@ pub(super) fn missing_reference(input: &Input<'_>, out: &mut Report<'_>) {
 /// ES031: a reference that is neither an SSM name/ARN nor a Secrets
 /// Manager ARN; the message is the parser's.
 pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Report<'_>) {
-    for ParsedSite { site, error, .. } in &input.sites {
-        match error {
+    for parsed in &input.sites {
+        let site = &parsed.site;
+        match parsed.error() {
             None | Some(SecretRefError::Empty) => {}
             Some(err) => out.push(out.diag(site.path.clone(), format!("{}: {err}", describe_site(site)))),
         }
