@@ -241,34 +241,67 @@ const MAX_TYPE_ERRORS: usize = 256;
 /// modelled object's field, or is `containerDefinitions` itself (or one of
 /// its entries), is the document not a task definition.
 pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, JsonInputError> {
-    let mut kept: Vec<(Vec<String>, String, Value)> = Vec::new();
+    let mut kept: Vec<Kept> = Vec::new();
+    // Container by container first: re-reading one container after each
+    // wrong-typed field is cheap, re-reading the whole document is not (a
+    // 128 KB one with hundreds of them took 400 ms). This pass only keeps
+    // what the pass over the whole document would keep; anything else (a
+    // container that is not one, too many errors) is left to that pass, so
+    // the outcome is the same.
+    if let Some(Value::Array(containers)) = value.get_mut("containerDefinitions") {
+        for (i, container) in containers.iter_mut().enumerate() {
+            let prefix = ["containerDefinitions".to_owned(), i.to_string()];
+            if keep_wrong_types::<crate::task_def::ContainerDefinition>(container, &prefix, &mut kept).is_err() {
+                break;
+            }
+        }
+    }
+    let mut td: TaskDefinition = keep_wrong_types(&mut value, &[], &mut kept)?;
+    for (parent, key, field) in kept {
+        if let Some(extra) = extra_at(&mut td, &parent) {
+            extra.insert(key, field);
+        }
+    }
+    Ok(td)
+}
+
+/// A wrong-typed field taken out of the document: the pointer segments of
+/// its object, its key and its value.
+type Kept = (Vec<String>, String, Value);
+
+/// Reads `value` (at `prefix` in the document) as a `T`, taking each
+/// wrong-typed field of a modelled object out into `kept` until it reads.
+fn keep_wrong_types<T: serde::de::DeserializeOwned>(
+    value: &mut Value,
+    prefix: &[String],
+    kept: &mut Vec<Kept>,
+) -> Result<T, JsonInputError> {
     loop {
         // An owned copy: the same deserializer as `from_json_value`, so the
         // UI's WASM carries one copy of the model's deserialisation code.
-        let err = match serde_path_to_error::deserialize::<_, TaskDefinition>(value.clone()) {
-            Ok(mut td) => {
-                for (parent, key, field) in kept {
-                    if let Some(extra) = extra_at(&mut td, &parent) {
-                        extra.insert(key, field);
-                    }
-                }
-                return Ok(td);
-            }
+        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(read) => return Ok(read),
             Err(err) => err,
         };
         let segments = segments_of(err.path());
         let fatal = || {
-            let path = pointer_of(err.path());
+            let mut path = String::new();
+            for segment in prefix {
+                path.push('/');
+                path.push_str(&crate::json_pointer::escape(segment));
+            }
+            path.push_str(&pointer_of(err.path()));
             JsonInputError::invalid(path, format!("{}; fix the value and import again", err.inner()))
         };
         let Some(segments) = segments else { return Err(fatal()) };
+        let absolute: Vec<String> = prefix.iter().chain(&segments).cloned().collect();
         let mut end = segments.len();
         let found = loop {
             if end == 0 {
                 break None;
             }
-            let parent: Vec<&str> = segments[..end - 1].iter().map(String::as_str).collect();
-            if crate::lint::modelled_object_at(&parent) && !(parent.is_empty() && segments[0] == "containerDefinitions")
+            let parent: Vec<&str> = absolute[..prefix.len() + end - 1].iter().map(String::as_str).collect();
+            if crate::lint::modelled_object_at(&parent) && !(parent.is_empty() && absolute[0] == "containerDefinitions")
             {
                 break Some(end);
             }
@@ -276,8 +309,8 @@ pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, JsonInputError
         };
         let Some(end) = found.filter(|_| kept.len() < MAX_TYPE_ERRORS) else { return Err(fatal()) };
         let (parent, key) = (segments[..end - 1].to_vec(), segments[end - 1].clone());
-        let Some(field) = remove_member(&mut value, &parent, &key) else { return Err(fatal()) };
-        kept.push((parent, key, field));
+        let Some(field) = remove_member(value, &parent, &key) else { return Err(fatal()) };
+        kept.push((absolute[..prefix.len() + end - 1].to_vec(), key, field));
     }
 }
 
@@ -536,6 +569,30 @@ mod tests {
         assert_eq!(out, doc, "lossless");
         let array = import(&json!([{"name": "a", "cpu": "x"}]).to_string()).unwrap();
         assert_eq!(array.task_definition.container_definitions[0].extra["cpu"], json!("x"));
+    }
+
+    /// Wrong types in several containers and at the top level: each kept
+    /// where it was (found container by container, then in the document),
+    /// and a container that is not an object still refuses the document.
+    #[test]
+    fn wrong_types_in_every_container_are_kept() {
+        let mut containers: Vec<Value> =
+            (0..10).map(|i| json!({"name": format!("c{i}"), "cpu": "x", "essential": "yes"})).collect();
+        containers[4]["logConfiguration"] = json!({"logDriver": 1, "secretOptions": [{"name": "t", "valueFrom": 2}]});
+        let doc = json!({"family": 7, "containerDefinitions": containers, "cpu": 256});
+        let imported = import(&doc.to_string()).unwrap();
+        let td = &imported.task_definition;
+        assert_eq!((td.extra["family"].clone(), td.extra["cpu"].clone()), (json!(7), json!(256)));
+        for c in &td.container_definitions {
+            assert_eq!((c.extra["cpu"].clone(), c.extra["essential"].clone()), (json!("x"), json!("yes")));
+        }
+        let log = td.container_definitions[4].log_configuration.as_ref().unwrap();
+        assert_eq!(log.extra["logDriver"], json!(1));
+        assert_eq!(log.secret_options.as_ref().unwrap()[0].extra["valueFrom"], json!(2));
+        let out: Value = serde_json::from_str(&export(td)).unwrap();
+        assert_eq!(out, doc, "lossless");
+        let refused = json!({"containerDefinitions": [{"name": "a", "cpu": "x"}, "nginx", {"cpu": "y"}]});
+        assert_eq!(import(&refused.to_string()).unwrap_err().path(), "/containerDefinitions/1");
     }
 
     #[test]
