@@ -8,6 +8,7 @@
 
 mod api_client;
 mod apply_panel;
+mod audit_panel;
 #[cfg(feature = "bench")]
 mod bench;
 mod checks;
@@ -44,10 +45,11 @@ pub enum Section {
     AccessMap,
     Decoder,
     Apply,
+    Audit,
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Start,
         Section::Task,
         Section::Containers,
@@ -55,6 +57,7 @@ impl Section {
         Section::AccessMap,
         Section::Decoder,
         Section::Apply,
+        Section::Audit,
     ];
 
     fn label(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Section {
             Section::AccessMap => "Access map",
             Section::Decoder => "Error decoder",
             Section::Apply => "Apply",
+            Section::Audit => "Audit",
         }
     }
 
@@ -78,6 +82,7 @@ impl Section {
             Section::AccessMap => "access-map",
             Section::Decoder => "decoder",
             Section::Apply => "apply",
+            Section::Audit => "audit",
         }
     }
 
@@ -332,6 +337,7 @@ fn App() -> impl IntoView {
                     Section::AccessMap => view! { <role_panel::AccessMapPanel state=state /> }.into_any(),
                     Section::Decoder => view! { <role_panel::DecoderPanel state=state /> }.into_any(),
                     Section::Apply => view! { <apply_panel::ApplyPanel state=state /> }.into_any(),
+                    Section::Audit => view! { <audit_panel::AuditPanel state=state /> }.into_any(),
                 }}
             </main>
             <aside class="side">
