@@ -267,6 +267,7 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
                         arn: None,
                         parameter_type: "SecureString".into(),
                         kms_key_id: spec.kms_key_id.clone(),
+                        last_changed: None,
                     }),
                 );
             }
@@ -280,7 +281,12 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
                 );
                 secrets.insert(
                     spec.name.clone(),
-                    Some(ObservedSecret { name: spec.name.clone(), arn, kms_key_id: spec.kms_key_id.clone() }),
+                    Some(ObservedSecret {
+                        name: spec.name.clone(),
+                        arn,
+                        kms_key_id: spec.kms_key_id.clone(),
+                        last_changed: None,
+                    }),
                 );
             }
         }
