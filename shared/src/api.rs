@@ -65,7 +65,7 @@ pub struct ErrorDetail {
     pub request_id: Option<String>,
     /// Every problem of an invalid bundle (`path` is the first one's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<crate::bundle::BundleProblem>,
+    pub problems: Vec<crate::json_input::JsonProblem>,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::json_input::{JsonProblem, JsonSyntax};
 use crate::lint;
 use crate::location::{AccountId, Location, Region};
 use crate::secret_ref::Store;
@@ -100,53 +101,14 @@ impl SecretValues {
     }
 }
 
-/// One thing wrong with a bundle: where (a JSON pointer, and the line and
-/// column in the text when the bundle was read from text) and what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleProblem {
-    pub path: String,
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
-}
-
-impl BundleProblem {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        BundleProblem { path: path.into(), message: message.into(), line: None, column: None }
-    }
-
-    /// Fills in the line and column of the path in `text` (of the nearest
-    /// ancestor that is there, for a missing field).
-    fn placed_in(mut self, text: &str) -> Self {
-        if self.line.is_none()
-            && let Some(location) = crate::json_locate::locate(text, &self.path)
-        {
-            self.line = Some(location.start.line);
-            self.column = Some(location.start.column);
-        }
-        self
-    }
-}
-
-impl std::fmt::Display for BundleProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = if self.path.is_empty() { "(document)" } else { &self.path };
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => write!(f, "{path} (line {line}, column {column}): {}", self.message),
-            _ => write!(f, "{path}: {}", self.message),
-        }
-    }
-}
-
-/// Why a bundle could not be read.
+/// Why a bundle could not be read: not JSON, or every problem found, each
+/// a [`JsonProblem`] at its JSON pointer, line and column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BundleError {
-    #[error("bundle is not JSON: line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
+    #[error("bundle is not JSON: {0}")]
+    Syntax(JsonSyntax),
     #[error("invalid bundle: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Invalid { problems: Vec<BundleProblem> },
+    Invalid { problems: Vec<JsonProblem> },
 }
 
 impl Bundle {
@@ -163,28 +125,27 @@ impl Bundle {
         let bundle: Bundle = serde_path_to_error::deserialize(&mut de).map_err(|err| {
             let inner = err.inner();
             if inner.is_syntax() || inner.is_eof() {
-                let message = crate::json_locate::message_without_position(inner);
-                return BundleError::Syntax { line: inner.line(), column: inner.column(), message };
+                return BundleError::Syntax(JsonSyntax::from_serde(inner));
             }
             let message = crate::json_locate::message_without_position(err.inner());
             let path = crate::import::pointer_of(err.path()) + &duplicate_key_token(&message);
             // serde_json knows where in the text the value that did not fit ends.
             let (line, column) = (err.inner().line(), err.inner().column());
-            let problem = BundleProblem {
+            let problem = JsonProblem {
                 line: (line > 0).then_some(line),
                 column: (line > 0).then_some(column),
-                ..BundleProblem::new(path, message)
+                ..JsonProblem::new(path, message)
             };
             BundleError::Invalid { problems: vec![problem.placed_in(text)] }
         })?;
-        let problems: Vec<BundleProblem> = bundle.validate().into_iter().map(|p| p.placed_in(text)).collect();
+        let problems: Vec<JsonProblem> = bundle.validate().into_iter().map(|p| p.placed_in(text)).collect();
         if problems.is_empty() { Ok(bundle) } else { Err(BundleError::Invalid { problems }) }
     }
 
     /// Checks what serde cannot: the version, the region, names.
-    pub fn validate(&self) -> Vec<BundleProblem> {
+    pub fn validate(&self) -> Vec<JsonProblem> {
         let mut problems = Vec::new();
-        let mut problem = |path: &str, message: String| problems.push(BundleProblem::new(path, message));
+        let mut problem = |path: &str, message: String| problems.push(JsonProblem::new(path, message));
         if self.version != BUNDLE_VERSION {
             problem(
                 "/version",
@@ -231,6 +192,18 @@ impl Bundle {
             }
             if let Some(message) = secret_name_problem(spec.store, &spec.name) {
                 problem(&path, message);
+            }
+            if let Some((service, _)) = lint::service_managed_prefix(&spec.name).filter(|_| spec.create)
+                && spec.store == Store::SecretsManager
+            {
+                problem(
+                    &format!("/secrets/{i}/create"),
+                    format!(
+                        "`{}` is a secret that {service} creates and manages (the `{service}!` prefix): it cannot be \
+                         created here — set \"create\": false to reference it",
+                        spec.name
+                    ),
+                );
             }
             if spec.kms_key_id.as_deref().is_some_and(|k| k.trim().is_empty()) {
                 problem(
@@ -351,7 +324,26 @@ mod tests {
             let Err(BundleError::Invalid { problems }) = Bundle::parse(text) else { panic!("{text} parsed") };
             assert_eq!(problems[0].path, path, "{problems:?}");
         }
-        assert!(matches!(Bundle::parse("{"), Err(BundleError::Syntax { line: 1, .. })));
+        assert!(matches!(Bundle::parse("{"), Err(BundleError::Syntax(JsonSyntax { line: 1, .. }))));
+    }
+
+    /// Regression (issue 10): a secret that RDS manages (`rds!cluster-…`) is
+    /// a valid name to reference, as for `lint` and `policy`; only creating
+    /// one is refused, at `/secrets/N/create`.
+    #[test]
+    fn service_managed_secret_names_are_referenced_not_created() {
+        let bundle = |create: bool| {
+            format!(
+                r#"{{"version":1,"region":"eu-west-1","taskDefinition":{{"family":"web","containerDefinitions":[{{}}]}},
+                "executionRole":{{"name":"r","create":true}},
+                "secrets":[{{"store":"secretsmanager","name":"rds!cluster-0c6f3e2a-7d41-4b8e-9a55-2f1d8c9e4b7a","create":{create}}}]}}"#
+            )
+        };
+        let parsed = Bundle::parse(&bundle(false)).unwrap();
+        assert_eq!(parsed.secrets[0].name, "rds!cluster-0c6f3e2a-7d41-4b8e-9a55-2f1d8c9e4b7a");
+        let Err(BundleError::Invalid { problems }) = Bundle::parse(&bundle(true)) else { panic!("created") };
+        assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["/secrets/0/create"]);
+        assert!(problems[0].message.contains("rds creates and manages"), "{problems:?}");
     }
 
     #[test]

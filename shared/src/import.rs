@@ -2,15 +2,19 @@
 //!
 //! Import accepts what people actually have lying around: a
 //! RegisterTaskDefinition input (`--cli-input-json`), DescribeTaskDefinition
-//! output (wrapped in `{"taskDefinition": …}` or bare) and a bare
-//! `containerDefinitions` array (Terraform's `container_definitions`).
-//! Read-only fields that RegisterTaskDefinition rejects are stripped and
-//! reported as notes. Export writes register-ready JSON with a stable key
+//! output (wrapped in `{"taskDefinition": …}` or bare), DescribeDaemonTaskDefinition
+//! output (`{"daemonTaskDefinition": …}`: ECS Managed Daemons, whose
+//! containers carry `secrets`, log `secretOptions`, `repositoryCredentials`
+//! and `environmentFiles` like a task's) and a bare `containerDefinitions`
+//! array (Terraform's `container_definitions`). Read-only fields that
+//! RegisterTaskDefinition (RegisterDaemonTaskDefinition) rejects are stripped
+//! and reported as notes. Export writes register-ready JSON with a stable key
 //! order.
 
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax};
 use crate::task_def::TaskDefinition;
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects.
@@ -25,6 +29,11 @@ pub const READ_ONLY_FIELDS: [&str; 8] = [
     "deregisteredAt",
 ];
 
+/// Fields DescribeDaemonTaskDefinition returns that RegisterDaemonTaskDefinition
+/// does not take (AWS API reference, `DaemonTaskDefinition`).
+pub const DAEMON_READ_ONLY_FIELDS: [&str; 6] =
+    ["daemonTaskDefinitionArn", "revision", "status", "registeredAt", "registeredBy", "deleteRequestedAt"];
+
 /// What kind of document was imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +41,21 @@ pub enum InputShape {
     RegisterInput,
     DescribeOutput,
     ContainerDefinitions,
+    /// DescribeDaemonTaskDefinition output (wrapped in
+    /// `{"daemonTaskDefinition": …}` or bare): exported as the input of
+    /// RegisterDaemonTaskDefinition.
+    DaemonDescribeOutput,
+}
+
+impl InputShape {
+    /// The member of a describe output that wraps the task definition.
+    pub fn wrapper(self) -> Option<&'static str> {
+        match self {
+            InputShape::DescribeOutput => Some("taskDefinition"),
+            InputShape::DaemonDescribeOutput => Some("daemonTaskDefinition"),
+            InputShape::RegisterInput | InputShape::ContainerDefinitions => None,
+        }
+    }
 }
 
 /// Something import did to the document that the user should know about.
@@ -50,19 +74,8 @@ pub struct Imported {
     pub notes: Vec<ImportNote>,
 }
 
-/// Why a document could not be imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImportError {
-    /// The text is not JSON.
-    #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
-    /// JSON, but not a task definition; `path` is a JSON pointer.
-    #[error("{}: {message}", if path.is_empty() { "(document)" } else { path.as_str() })]
-    Shape { path: String, message: String },
-}
-
 /// Imports a task definition from JSON text.
-pub fn import(text: &str) -> Result<Imported, ImportError> {
+pub fn import(text: &str) -> Result<Imported, JsonInputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| syntax_error(text, &e))?;
     import_value(value)
 }
@@ -73,12 +86,12 @@ pub fn import(text: &str) -> Result<Imported, ImportError> {
 /// ([`crate::json_pointer::MAX_DEPTH`]; for a bare `containerDefinitions`
 /// array one level less, as export wraps it in an object) is refused with
 /// the pointer of the first too-deep value, and dropped without recursion.
-pub fn import_value(value: Value) -> Result<Imported, ImportError> {
+pub fn import_value(value: Value) -> Result<Imported, JsonInputError> {
     use crate::json_pointer::{MAX_DEPTH, deeper_than, drop_iteratively, too_deep_message};
     let limit = if value.is_array() { MAX_DEPTH - 1 } else { MAX_DEPTH };
     if let Some(path) = deeper_than(&value, limit) {
         drop_iteratively(value);
-        return Err(ImportError::Shape { path, message: too_deep_message() });
+        return Err(JsonInputError::invalid(path, too_deep_message()));
     }
     let mut notes = Vec::new();
     match value {
@@ -88,10 +101,9 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
             // pointers are then about the array itself.
             let wrapped = Value::Object(std::iter::once(("containerDefinitions".to_owned(), value)).collect());
             let td: TaskDefinition = lenient(wrapped).map_err(|e| match e {
-                ImportError::Shape { path, message } => ImportError::Shape {
-                    path: path.strip_prefix("/containerDefinitions").unwrap_or(&path).to_owned(),
-                    message,
-                },
+                JsonInputError::Invalid(JsonProblem { path, message, .. }) => {
+                    JsonInputError::invalid(path.strip_prefix("/containerDefinitions").unwrap_or(&path), message)
+                }
                 other => other,
             })?;
             let containers = td.container_definitions;
@@ -111,12 +123,22 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
         }
         Value::Object(mut root) => {
             let mut shape = InputShape::RegisterInput;
-            let mut prefix = "";
+            let mut prefix = String::new();
             let mut envelope_tags = None;
-            let mut obj = match root.remove("taskDefinition") {
-                Some(Value::Object(inner)) => {
-                    shape = InputShape::DescribeOutput;
-                    prefix = "/taskDefinition";
+            // A document with its own `containerDefinitions` is the task
+            // definition itself (a `taskDefinition` member in it is an unknown
+            // field, kept): so that what export writes always imports again.
+            let wrapper = ["taskDefinition", "daemonTaskDefinition"]
+                .into_iter()
+                .find(|k| root.contains_key(*k) && !root.contains_key("containerDefinitions"));
+            let mut obj = match wrapper.and_then(|key| Some((key, root.remove(key)?))) {
+                Some((key, Value::Object(inner))) => {
+                    shape = if key == "taskDefinition" {
+                        InputShape::DescribeOutput
+                    } else {
+                        InputShape::DaemonDescribeOutput
+                    };
+                    prefix = format!("/{key}");
                     for (key, value) in root {
                         if key == "tags" {
                             if value.as_array().is_some_and(|t| !t.is_empty()) {
@@ -135,55 +157,63 @@ pub fn import_value(value: Value) -> Result<Imported, ImportError> {
                     }
                     inner
                 }
-                Some(other) => {
-                    return Err(ImportError::Shape {
-                        path: "/taskDefinition".into(),
-                        message: format!("expected an object, found {}", kind(&other)),
-                    });
+                Some((key, other)) => {
+                    return Err(JsonInputError::invalid(
+                        format!("/{key}"),
+                        format!("expected an object, found {}", kind(&other)),
+                    ));
                 }
                 None => root,
             };
+            if shape == InputShape::RegisterInput && obj.contains_key("daemonTaskDefinitionArn") {
+                shape = InputShape::DaemonDescribeOutput;
+            }
             // DescribeTaskDefinition returns tags beside the task definition;
             // RegisterTaskDefinition takes them inside.
             if let Some(tags) = envelope_tags {
                 obj.entry("tags").or_insert(tags);
             }
-            for field in READ_ONLY_FIELDS {
-                if obj.remove(field).is_some() {
+            let (read_only, register): (&[&str], _) = if shape == InputShape::DaemonDescribeOutput {
+                notes.push(ImportNote {
+                    path: prefix.clone(),
+                    message: "imported a daemon task definition (ECS Managed Daemons): register the export with \
+                              `aws ecs register-daemon-task-definition --cli-input-json`, not register-task-definition"
+                        .into(),
+                });
+                (&DAEMON_READ_ONLY_FIELDS, "RegisterDaemonTaskDefinition")
+            } else {
+                (&READ_ONLY_FIELDS, "RegisterTaskDefinition")
+            };
+            for field in read_only {
+                if obj.remove(*field).is_some() {
                     shape = if shape == InputShape::RegisterInput { InputShape::DescribeOutput } else { shape };
                     notes.push(ImportNote {
                         path: format!("{prefix}/{field}"),
-                        message: format!("stripped read-only field `{field}` (RegisterTaskDefinition rejects it)"),
+                        message: format!("stripped read-only field `{field}` ({register} rejects it)"),
                     });
                 }
             }
             if !obj.contains_key("containerDefinitions") && obj.contains_key("primaryContainer") {
                 // CreateExpressGatewayService input: ECS builds the task
                 // definition from it; that one is what carries the secrets.
-                return Err(ImportError::Shape {
-                    path: format!("{prefix}/primaryContainer"),
-                    message: "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)".into(),
-                });
+                return Err(JsonInputError::invalid(
+                    format!("{prefix}/primaryContainer"),
+                    "this is an ECS Express Mode service (`primaryContainer`), not a task definition: lint the task definition ECS created for it (aws ecs describe-task-definition --task-definition FAMILY)",
+                ));
             }
             if !obj.contains_key("containerDefinitions") {
-                return Err(ImportError::Shape {
-                    path: prefix.to_owned(),
-                    message: "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array".into(),
-                });
+                return Err(JsonInputError::invalid(
+                    prefix,
+                    "no `containerDefinitions`: expected a task definition (register input or describe output) or a containerDefinitions array",
+                ));
             }
-            let task_definition = lenient(Value::Object(obj)).map_err(|e| match e {
-                ImportError::Shape { path, message } => ImportError::Shape { path: format!("{prefix}{path}"), message },
-                other => other,
-            })?;
+            let task_definition = lenient(Value::Object(obj)).map_err(|e| e.under(&prefix))?;
             Ok(Imported { task_definition, shape, notes })
         }
-        other => Err(ImportError::Shape {
-            path: String::new(),
-            message: format!(
-                "expected a task definition object or a containerDefinitions array, found {}",
-                kind(&other)
-            ),
-        }),
+        other => Err(JsonInputError::invalid(
+            "",
+            format!("expected a task definition object or a containerDefinitions array, found {}", kind(&other)),
+        )),
     }
 }
 
@@ -210,35 +240,68 @@ const MAX_TYPE_ERRORS: usize = 256;
 /// else is still checked. Only when the wrong-typed value is not inside a
 /// modelled object's field, or is `containerDefinitions` itself (or one of
 /// its entries), is the document not a task definition.
-pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, ImportError> {
-    let mut kept: Vec<(Vec<String>, String, Value)> = Vec::new();
+pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, JsonInputError> {
+    let mut kept: Vec<Kept> = Vec::new();
+    // Container by container first: re-reading one container after each
+    // wrong-typed field is cheap, re-reading the whole document is not (a
+    // 128 KB one with hundreds of them took 400 ms). This pass only keeps
+    // what the pass over the whole document would keep; anything else (a
+    // container that is not one, too many errors) is left to that pass, so
+    // the outcome is the same.
+    if let Some(Value::Array(containers)) = value.get_mut("containerDefinitions") {
+        for (i, container) in containers.iter_mut().enumerate() {
+            let prefix = ["containerDefinitions".to_owned(), i.to_string()];
+            if keep_wrong_types::<crate::task_def::ContainerDefinition>(container, &prefix, &mut kept).is_err() {
+                break;
+            }
+        }
+    }
+    let mut td: TaskDefinition = keep_wrong_types(&mut value, &[], &mut kept)?;
+    for (parent, key, field) in kept {
+        if let Some(extra) = extra_at(&mut td, &parent) {
+            extra.insert(key, field);
+        }
+    }
+    Ok(td)
+}
+
+/// A wrong-typed field taken out of the document: the pointer segments of
+/// its object, its key and its value.
+type Kept = (Vec<String>, String, Value);
+
+/// Reads `value` (at `prefix` in the document) as a `T`, taking each
+/// wrong-typed field of a modelled object out into `kept` until it reads.
+fn keep_wrong_types<T: serde::de::DeserializeOwned>(
+    value: &mut Value,
+    prefix: &[String],
+    kept: &mut Vec<Kept>,
+) -> Result<T, JsonInputError> {
     loop {
         // An owned copy: the same deserializer as `from_json_value`, so the
         // UI's WASM carries one copy of the model's deserialisation code.
-        let err = match serde_path_to_error::deserialize::<_, TaskDefinition>(value.clone()) {
-            Ok(mut td) => {
-                for (parent, key, field) in kept {
-                    if let Some(extra) = extra_at(&mut td, &parent) {
-                        extra.insert(key, field);
-                    }
-                }
-                return Ok(td);
-            }
+        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(read) => return Ok(read),
             Err(err) => err,
         };
         let segments = segments_of(err.path());
         let fatal = || {
-            let path = pointer_of(err.path());
-            ImportError::Shape { path, message: format!("{}; fix the value and import again", err.inner()) }
+            let mut path = String::new();
+            for segment in prefix {
+                path.push('/');
+                path.push_str(&crate::json_pointer::escape(segment));
+            }
+            path.push_str(&pointer_of(err.path()));
+            JsonInputError::invalid(path, format!("{}; fix the value and import again", err.inner()))
         };
         let Some(segments) = segments else { return Err(fatal()) };
+        let absolute: Vec<String> = prefix.iter().chain(&segments).cloned().collect();
         let mut end = segments.len();
         let found = loop {
             if end == 0 {
                 break None;
             }
-            let parent: Vec<&str> = segments[..end - 1].iter().map(String::as_str).collect();
-            if crate::lint::modelled_object_at(&parent) && !(parent.is_empty() && segments[0] == "containerDefinitions")
+            let parent: Vec<&str> = absolute[..prefix.len() + end - 1].iter().map(String::as_str).collect();
+            if crate::lint::modelled_object_at(&parent) && !(parent.is_empty() && absolute[0] == "containerDefinitions")
             {
                 break Some(end);
             }
@@ -246,8 +309,8 @@ pub(crate) fn lenient(mut value: Value) -> Result<TaskDefinition, ImportError> {
         };
         let Some(end) = found.filter(|_| kept.len() < MAX_TYPE_ERRORS) else { return Err(fatal()) };
         let (parent, key) = (segments[..end - 1].to_vec(), segments[end - 1].clone());
-        let Some(field) = remove_member(&mut value, &parent, &key) else { return Err(fatal()) };
-        kept.push((parent, key, field));
+        let Some(field) = remove_member(value, &parent, &key) else { return Err(fatal()) };
+        kept.push((absolute[..prefix.len() + end - 1].to_vec(), key, field));
     }
 }
 
@@ -421,13 +484,12 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn syntax_error(text: &str, err: &serde_json::Error) -> ImportError {
-    let line = err.line();
-    let column = err.column();
-    let message = crate::json_locate::message_without_position(err);
-    let message =
-        if text.trim().is_empty() { "the input is empty: paste a task definition JSON".to_owned() } else { message };
-    ImportError::Syntax { line, column, message }
+fn syntax_error(text: &str, err: &serde_json::Error) -> JsonInputError {
+    let mut syntax = JsonSyntax::from_serde(err);
+    if text.trim().is_empty() {
+        syntax.message = "the input is empty: paste a task definition JSON".to_owned();
+    }
+    JsonInputError::Syntax(syntax)
 }
 
 #[cfg(test)]
@@ -484,7 +546,10 @@ mod tests {
     #[test]
     fn syntax_errors_have_line_and_column() {
         let err = import("{\n  \"family\": \"web\"\n  \"cpu\": \"256\"\n}").unwrap_err();
-        assert_eq!(err, ImportError::Syntax { line: 3, column: 3, message: "expected `,` or `}`".into() });
+        assert_eq!(
+            err,
+            JsonInputError::Syntax(JsonSyntax { line: 3, column: 3, message: "expected `,` or `}`".into() })
+        );
     }
 
     #[test]
@@ -506,6 +571,30 @@ mod tests {
         assert_eq!(array.task_definition.container_definitions[0].extra["cpu"], json!("x"));
     }
 
+    /// Wrong types in several containers and at the top level: each kept
+    /// where it was (found container by container, then in the document),
+    /// and a container that is not an object still refuses the document.
+    #[test]
+    fn wrong_types_in_every_container_are_kept() {
+        let mut containers: Vec<Value> =
+            (0..10).map(|i| json!({"name": format!("c{i}"), "cpu": "x", "essential": "yes"})).collect();
+        containers[4]["logConfiguration"] = json!({"logDriver": 1, "secretOptions": [{"name": "t", "valueFrom": 2}]});
+        let doc = json!({"family": 7, "containerDefinitions": containers, "cpu": 256});
+        let imported = import(&doc.to_string()).unwrap();
+        let td = &imported.task_definition;
+        assert_eq!((td.extra["family"].clone(), td.extra["cpu"].clone()), (json!(7), json!(256)));
+        for c in &td.container_definitions {
+            assert_eq!((c.extra["cpu"].clone(), c.extra["essential"].clone()), (json!("x"), json!("yes")));
+        }
+        let log = td.container_definitions[4].log_configuration.as_ref().unwrap();
+        assert_eq!(log.extra["logDriver"], json!(1));
+        assert_eq!(log.secret_options.as_ref().unwrap()[0].extra["valueFrom"], json!(2));
+        let out: Value = serde_json::from_str(&export(td)).unwrap();
+        assert_eq!(out, doc, "lossless");
+        let refused = json!({"containerDefinitions": [{"name": "a", "cpu": "x"}, "nginx", {"cpu": "y"}]});
+        assert_eq!(import(&refused.to_string()).unwrap_err().path(), "/containerDefinitions/1");
+    }
+
     #[test]
     fn type_errors_outside_the_model_are_not_a_task_definition() {
         for (doc, at) in [
@@ -513,17 +602,74 @@ mod tests {
             (json!({"containerDefinitions": ["nginx"]}), "/containerDefinitions/0"),
             (json!(["nginx"]), "/0"),
             (json!({"taskDefinition": {"containerDefinitions": 5}}), "/taskDefinition/containerDefinitions"),
+            (
+                json!({"daemonTaskDefinition": {"containerDefinitions": 5}}),
+                "/daemonTaskDefinition/containerDefinitions",
+            ),
+            (json!({"daemonTaskDefinition": []}), "/daemonTaskDefinition"),
+            (json!({"daemonTaskDefinition": {"family": "agent"}}), "/daemonTaskDefinition"),
         ] {
             let err = import(&doc.to_string()).unwrap_err();
-            let ImportError::Shape { path, .. } = &err else { panic!("{err}") };
+            let JsonInputError::Invalid(JsonProblem { path, .. }) = &err else { panic!("{err}") };
             assert_eq!(path, at, "{doc}");
+        }
+    }
+
+    /// DescribeDaemonTaskDefinition output is a task definition in all that
+    /// matters here; its read-only fields are stripped, the rest kept.
+    #[test]
+    fn a_daemon_task_definition_is_unwrapped_and_stripped() {
+        let doc = json!({"daemonTaskDefinition": {
+            "daemonTaskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:daemon-task-definition/agent:2",
+            "revision": 2, "status": "ACTIVE", "deleteRequestedAt": 1767225600.5,
+            "family": "agent", "executionRoleArn": "arn:aws:iam::123456789012:role/agent-exec",
+            "containerDefinitions": [{"name": "agent", "image": "agent:1",
+                "secrets": [{"name": "TOKEN", "valueFrom": "/agent/token"}],
+                "restartPolicy": {"enabled": true}}]
+        }});
+        let imported = import(&doc.to_string()).unwrap();
+        assert_eq!(imported.shape, InputShape::DaemonDescribeOutput);
+        assert_eq!(imported.shape.wrapper(), Some("daemonTaskDefinition"));
+        let exported: Value = serde_json::from_str(&export(&imported.task_definition)).unwrap();
+        let mut expected = doc["daemonTaskDefinition"].clone();
+        for field in DAEMON_READ_ONLY_FIELDS {
+            expected.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(exported, expected);
+        let paths: Vec<&str> = imported.notes.iter().map(|n| n.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/daemonTaskDefinition",
+                "/daemonTaskDefinition/daemonTaskDefinitionArn",
+                "/daemonTaskDefinition/revision",
+                "/daemonTaskDefinition/status",
+                "/daemonTaskDefinition/deleteRequestedAt"
+            ]
+        );
+        assert_eq!(imported.task_definition.secret_sites().len(), 1);
+    }
+
+    /// Found by the fuzz: a member named like a wrapper inside the task
+    /// definition is an unknown field, exported as is — and that export
+    /// must import again.
+    #[test]
+    fn a_wrapper_named_member_beside_container_definitions_is_kept() {
+        for key in ["taskDefinition", "daemonTaskDefinition"] {
+            let doc = json!({"daemonTaskDefinition": {key: "x", "containerDefinitions": [{"name": "a"}]}});
+            let imported = import(&doc.to_string()).unwrap();
+            let again = import(&export(&imported.task_definition)).unwrap();
+            assert_eq!(again.task_definition, imported.task_definition, "{key}");
+            assert_eq!(again.shape, InputShape::RegisterInput);
         }
     }
 
     #[test]
     fn an_express_mode_service_is_explained() {
         let doc = json!({"serviceName": "web", "primaryContainer": {"image": "nginx", "secrets": []}});
-        let ImportError::Shape { path, message } = import(&doc.to_string()).unwrap_err() else { panic!() };
+        let JsonInputError::Invalid(JsonProblem { path, message, .. }) = import(&doc.to_string()).unwrap_err() else {
+            panic!()
+        };
         assert_eq!(path, "/primaryContainer");
         assert!(message.contains("Express Mode"), "{message}");
     }

@@ -18,10 +18,11 @@ use serde::Serialize;
 use serde_json::Value;
 use shared::iam::access::{self, AccessReport, CheckContext, PolicyKind, ReferenceVerdict, VerdictStatus};
 use shared::iam::eval::DecisionKind;
-use shared::iam::policy::{PolicyDocument, PolicyError};
+use shared::iam::policy::PolicyDocument;
+use shared::{JsonInputError, JsonSyntax};
 
 use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
-use super::input::{self, Failure, InputProblem, Loaded, ProblemKind, STDIN};
+use super::input::{self, Failure, InputProblem, Loaded, STDIN};
 use super::style::Style;
 use super::{Format, exit, output};
 
@@ -135,24 +136,16 @@ fn read_policy(path: &str) -> anyhow::Result<PolicyDocument> {
         other => PolicyDocument::from_value_at(other, prefix),
     };
     parsed.map_err(|error| {
-        let (path, message) = match error {
-            PolicyError::Invalid { path, message } => (path, message),
-            PolicyError::Syntax { line, column, message } => {
-                (prefix.to_owned(), format!("the policy string is not JSON (line {line}, column {column}): {message}"))
-            }
+        let error = match error {
+            JsonInputError::Syntax(JsonSyntax { line, column, message }) => JsonInputError::invalid(
+                prefix,
+                format!("the policy string is not JSON (line {line}, column {column}): {message}"),
+            ),
+            invalid => invalid,
         };
-        let at = shared::json_locate::locate(&source.text, &path).map(|loc| loc.start);
-        Failure {
-            name: source.name.clone(),
-            problem: InputProblem {
-                kind: ProblemKind::Shape,
-                message: format!("{message}; fix the policy and try again"),
-                path: Some(path),
-                line: at.map(|p| p.line),
-                column: at.map(|p| p.column),
-            },
-        }
-        .into()
+        let mut problem = InputProblem::from_json(&source.text, error);
+        problem.message = format!("{}; fix the policy and try again", problem.message);
+        Failure { name: source.name.clone(), problem }.into()
     })
 }
 

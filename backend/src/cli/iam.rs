@@ -5,9 +5,9 @@
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Subcommand};
-use shared::iam::simulate::{SimulateError, SimulateRequest, simulate};
+use shared::iam::simulate::{SimulateRequest, simulate};
 
-use super::input::{self, Failure, InputProblem, ProblemKind};
+use super::input::{self, Failure, InputProblem};
 use super::{exit, output};
 
 /// IAM tools: evaluate policies offline.
@@ -42,25 +42,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn run_simulate(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let (source, value) = input::read_json(&args.request)?;
-    let request = SimulateRequest::from_value(&value).map_err(|error| {
-        let path = match &error {
-            SimulateError::Invalid { path, .. } => path.clone(),
-            SimulateError::Syntax { .. } => String::new(),
-        };
-        let message = match error {
-            SimulateError::Invalid { message, .. } | SimulateError::Syntax { message, .. } => message,
-        };
-        let at = shared::json_locate::locate(&source.text, &path).map(|loc| loc.start);
-        Failure {
-            name: source.name.clone(),
-            problem: InputProblem {
-                kind: ProblemKind::Shape,
-                message,
-                path: Some(path),
-                line: at.map(|p| p.line),
-                column: at.map(|p| p.column),
-            },
-        }
+    let request = SimulateRequest::from_value(&value).map_err(|error| Failure {
+        name: source.name.clone(),
+        problem: InputProblem::from_json(&source.text, error),
     })?;
     output::stdout(&output::json(&simulate(&request))?)?;
     Ok(ExitCode::from(exit::CLEAN))

@@ -2,7 +2,7 @@
 //! imported model back to the text the user wrote.
 //!
 //! Diagnostics point into the imported task definition; a DescribeTaskDefinition
-//! output wraps it in `{"taskDefinition": …}` and a Terraform-style file is a
+//! output wraps it in `{"taskDefinition": …}` (a daemon's in `{"daemonTaskDefinition": …}`) and a Terraform-style file is a
 //! bare `containerDefinitions` array, so pointers are translated back to the
 //! original document before they are turned into line and column numbers.
 
@@ -11,7 +11,7 @@ use std::io::Read;
 
 use serde::Serialize;
 use shared::json_locate::{self, Position};
-use shared::{ImportError, Imported, InputShape};
+use shared::{Imported, InputShape, JsonInputError, JsonSyntax};
 
 /// The command-line spelling of "read standard input".
 pub const STDIN: &str = "-";
@@ -129,17 +129,18 @@ pub fn read(path: &str) -> Result<Input, Failure> {
 pub struct Loaded {
     pub input: Input,
     pub imported: Imported,
-    /// True when the document wraps the task definition in
-    /// `{"taskDefinition": …}` (DescribeTaskDefinition output).
-    wrapped: bool,
+    /// The member that wraps the task definition in the document:
+    /// `taskDefinition` (DescribeTaskDefinition output) or
+    /// `daemonTaskDefinition` (DescribeDaemonTaskDefinition output).
+    wrapper: Option<&'static str>,
 }
 
 impl Loaded {
     /// Translates a pointer into the imported task definition into a
     /// pointer into the original document.
     pub fn source_pointer(&self, model_pointer: &str) -> String {
-        if self.wrapped {
-            return format!("/taskDefinition{model_pointer}");
+        if let Some(key) = self.wrapper {
+            return format!("/{key}{model_pointer}");
         }
         if self.imported.shape == InputShape::ContainerDefinitions {
             // The document is the containerDefinitions array itself; fields of
@@ -171,9 +172,11 @@ pub fn load(path: &str) -> Result<Loaded, Failure> {
     let input = read(path)?;
     match shared::import(&input.text) {
         Ok(imported) => {
-            let wrapped = imported.shape == InputShape::DescribeOutput
-                && json_locate::locate(&input.text, "/taskDefinition").is_some_and(|loc| loc.exact);
-            Ok(Loaded { input, imported, wrapped })
+            let wrapper = imported
+                .shape
+                .wrapper()
+                .filter(|key| json_locate::locate(&input.text, &format!("/{key}")).is_some_and(|loc| loc.exact));
+            Ok(Loaded { input, imported, wrapper })
         }
         Err(error) => {
             let problem = import_problem(&input.text, error);
@@ -188,33 +191,41 @@ pub fn load_one(path: &str) -> anyhow::Result<Loaded> {
     Ok(load(path)?)
 }
 
-/// Describes an import error with its place in the text.
-pub fn import_problem(text: &str, error: ImportError) -> InputProblem {
-    match error {
-        ImportError::Syntax { line, column, message } => InputProblem {
-            kind: ProblemKind::Syntax,
-            message: if text.trim().is_empty() {
-                "the input is empty: expected a task definition JSON document".to_owned()
-            } else {
-                format!("{message}; fix the JSON and try again")
-            },
-            path: None,
-            line: Some(line),
-            // serde_json reports column 0 for an error right after a line
-            // break; editors count from 1.
-            column: Some(column.max(1)),
-        },
-        ImportError::Shape { path, message } => {
-            let at = locate_or_start(text, &path);
-            InputProblem {
-                kind: ProblemKind::Shape,
-                message,
-                path: Some(path),
-                line: Some(at.line),
-                column: Some(at.column),
+impl InputProblem {
+    /// A JSON input error placed in `text`: a syntax error at its line and
+    /// column; a value that does not fit at its JSON pointer and where that
+    /// is in the text (the nearest ancestor for a missing field, the start
+    /// of the document when nothing there matches).
+    pub fn from_json(text: &str, error: JsonInputError) -> InputProblem {
+        match error {
+            JsonInputError::Syntax(JsonSyntax { line, column, message }) => {
+                InputProblem { kind: ProblemKind::Syntax, message, path: None, line: Some(line), column: Some(column) }
+            }
+            JsonInputError::Invalid(problem) => {
+                let at = locate_or_start(text, &problem.path);
+                InputProblem {
+                    kind: ProblemKind::Shape,
+                    message: problem.message,
+                    path: Some(problem.path),
+                    line: Some(problem.line.unwrap_or(at.line)),
+                    column: Some(problem.column.unwrap_or(at.column)),
+                }
             }
         }
     }
+}
+
+/// Describes an import error with its place in the text.
+pub fn import_problem(text: &str, error: JsonInputError) -> InputProblem {
+    let mut problem = InputProblem::from_json(text, error);
+    if problem.kind == ProblemKind::Syntax {
+        problem.message = if text.trim().is_empty() {
+            "the input is empty: expected a task definition JSON document".to_owned()
+        } else {
+            format!("{}; fix the JSON and try again", problem.message)
+        };
+    }
+    problem
 }
 
 /// Reads a JSON document that is not a task definition (a policy, a

@@ -39,7 +39,7 @@ pub enum AppError {
     /// A well-formed bundle that `ecs-secrets plan` would refuse too; every
     /// problem names its JSON pointer in the request body.
     #[error("invalid bundle: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    InvalidBundle { problems: Vec<shared::bundle::BundleProblem> },
+    InvalidBundle { problems: Vec<shared::JsonProblem> },
     #[error("another apply is still running; wait for it to finish")]
     ApplyInProgress,
     #[error("the request took too long to arrive or to answer; try again")]

@@ -360,3 +360,31 @@ fn rule_explains_every_code() {
     assert!(unknown.stderr.contains("rule --list"), "{}", unknown.stderr);
     assert_eq!(ecs_secrets(&["rule"], "").code, 2, "a code or --list is required");
 }
+
+/// DescribeDaemonTaskDefinition output (`{"daemonTaskDefinition": …}`) is
+/// linted like a task definition, positions pointing inside the wrapper,
+/// and `policy` grants what its containers read.
+#[test]
+fn a_daemon_task_definition_is_linted_inside_its_wrapper() {
+    let text = include_str!("../../../shared/tests/fixtures/lint/daemon_task_definition_describe.json");
+    let context = ["--region", "eu-central-1", "--account", "210987654321"];
+    let mut args = vec!["lint", "-", "--format", "json"];
+    args.extend(context);
+    let run = ecs_secrets(&args, text);
+    let report = run.json();
+    let diagnostics = report["files"][0]["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{report:#}");
+    let line = 1 + text.lines().position(|l| l.contains("canary9f8e")).unwrap() as u64;
+    assert_eq!((&diagnostics[0]["code"], diagnostics[0]["line"].as_u64()), (&json!("ES081"), Some(line)));
+    let mut args = vec!["policy", "-"];
+    args.extend(context);
+    let policy = ecs_secrets(&args, text);
+    assert_eq!(policy.code, 0, "{}", policy.transcript());
+    for granted in [
+        "secret:registry/mirror-pull-Qm3TzA",
+        "secret:datadog/api-key-Xy7Pq2",
+        "parameter/datadog/cluster-agent/auth-token",
+    ] {
+        assert!(policy.stdout.contains(granted), "{granted}: {}", policy.transcript());
+    }
+}

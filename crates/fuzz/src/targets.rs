@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use shared::bundle::{Bundle, BundleError};
 use shared::iam::access::{self, CheckContext};
 use shared::iam::generate::{self, GenerateOptions};
-use shared::iam::policy::{PolicyDocument, PolicyError, ResourceBlock};
+use shared::iam::policy::{PolicyDocument, ResourceBlock};
 use shared::observed::{
     AttachedPolicy, CallerIdentity, Observed, ObservedParameter, ObservedRole, ObservedSecret, ObservedService,
     ObservedTaskDefinition,
@@ -20,7 +20,7 @@ use shared::observed::{
 use shared::plan::{Plan, StepAction};
 use shared::secret_ref::Store;
 use shared::workspace::{Workspace, WorkspaceImportError};
-use shared::{Context, ImportError, TaskDefinition, export, import, json_locate, json_pointer, lint};
+use shared::{Context, JsonInputError, JsonProblem, TaskDefinition, export, import, json_locate, json_pointer, lint};
 
 use crate::mutate::{Rng, STRINGS};
 
@@ -63,28 +63,20 @@ fn line_column(line: usize, what: &str) -> Result<(), Finding> {
     if line == 0 { Err(format!("{what}: a syntax error without a line")) } else { Ok(()) }
 }
 
-fn import_error_placed(text: &str, error: &ImportError) -> Result<(), Finding> {
+/// A JSON input error (any entry point's) has its place: a syntax error a
+/// line, a value that does not fit a pointer that is in the text.
+fn json_error_placed(text: &str, error: &JsonInputError, what: &str) -> Result<(), Finding> {
     match error {
-        ImportError::Syntax { line, .. } => line_column(*line, "import"),
-        ImportError::Shape { path, .. } => placed(text, path, "import"),
-    }
-}
-
-fn policy_error_placed(text: &str, error: &PolicyError) -> Result<(), Finding> {
-    match error {
-        PolicyError::Syntax { line, .. } => line_column(*line, "policy"),
-        PolicyError::Invalid { path, .. } => placed(text, path, "policy"),
+        JsonInputError::Syntax(syntax) => line_column(syntax.line, what),
+        JsonInputError::Invalid(problem) => placed(text, &problem.path, what),
     }
 }
 
 fn workspace_error_placed(text: &str, error: &WorkspaceImportError) -> Result<(), Finding> {
     match error {
-        WorkspaceImportError::Syntax { line, .. } => line_column(*line, "workspace import"),
-        WorkspaceImportError::TaskDefinition(error) => import_error_placed(text, error),
-        WorkspaceImportError::Bundle(message) => {
-            let path = message.split([' ', ':']).next().unwrap_or_default();
-            if path == "(document)" { Ok(()) } else { placed(text, path, "workspace bundle import") }
-        }
+        WorkspaceImportError::Json(error) => json_error_placed(text, error, "workspace import"),
+        WorkspaceImportError::Bundle(problem) if problem.path.is_empty() => Ok(()),
+        WorkspaceImportError::Bundle(problem) => placed(text, &problem.path, "workspace bundle import"),
     }
 }
 
@@ -136,7 +128,7 @@ fn generate_options(td: &TaskDefinition, rng: &mut Rng) -> GenerateOptions {
 /// workspace import.
 pub fn task_definition(text: &str, rng: &mut Rng) -> Result<(), Finding> {
     match import(text) {
-        Err(error) => import_error_placed(text, &error)?,
+        Err(error) => json_error_placed(text, &error, "import")?,
         Ok(imported) => {
             for note in &imported.notes {
                 placed(text, &note.path, "import note")?;
@@ -179,7 +171,7 @@ pub fn task_definition(text: &str, rng: &mut Rng) -> Result<(), Finding> {
 /// document, and the document evaluates against a task definition.
 pub fn policy(text: &str, sample: &TaskDefinition, rng: &mut Rng) -> Result<(), Finding> {
     match PolicyDocument::parse(text) {
-        Err(error) => policy_error_placed(text, &error),
+        Err(error) => json_error_placed(text, &error, "policy"),
         Ok(document) => {
             let compact = document.to_compact_json();
             let back =
@@ -222,7 +214,7 @@ pub fn bundle(text: &str, rng: &mut Rng) -> Result<(), Finding> {
     }
     let bundle = match Bundle::parse(text) {
         Ok(bundle) => bundle,
-        Err(BundleError::Syntax { line, .. }) => return line_column(line, "bundle"),
+        Err(BundleError::Syntax(syntax)) => return line_column(syntax.line, "bundle"),
         Err(BundleError::Invalid { problems }) => {
             for problem in &problems {
                 placed(text, &problem.path, "bundle")?;
@@ -275,6 +267,7 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
                         arn: None,
                         parameter_type: "SecureString".into(),
                         kms_key_id: spec.kms_key_id.clone(),
+                        last_changed: None,
                     }),
                 );
             }
@@ -288,7 +281,12 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
                 );
                 secrets.insert(
                     spec.name.clone(),
-                    Some(ObservedSecret { name: spec.name.clone(), arn, kms_key_id: spec.kms_key_id.clone() }),
+                    Some(ObservedSecret {
+                        name: spec.name.clone(),
+                        arn,
+                        kms_key_id: spec.kms_key_id.clone(),
+                        last_changed: None,
+                    }),
                 );
             }
         }
@@ -393,12 +391,12 @@ pub fn deep_value(rng: &mut Rng) -> Result<(), Finding> {
             Value::Object(serde_json::Map::from_iter([("Statement".to_owned(), value)]))
         };
     }
-    if let Err(PolicyError::Invalid { path, .. }) = PolicyDocument::from_value(&value)
+    if let Err(JsonInputError::Invalid(JsonProblem { path, .. })) = PolicyDocument::from_value(&value)
         && !well_formed_pointer(&path)
     {
         return Err(format!("from_value: `{path}` is not a pointer"));
     }
-    if let Err(ImportError::Shape { path, .. }) = shared::import::import_value(value)
+    if let Err(JsonInputError::Invalid(JsonProblem { path, .. })) = shared::import::import_value(value)
         && !well_formed_pointer(&path)
     {
         return Err(format!("import_value: `{path}` is not a pointer"));

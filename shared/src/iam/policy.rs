@@ -22,6 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
 use crate::iam::condition::ConditionOperator;
+use crate::json_input::JsonInputError;
 use crate::json_pointer::escape;
 
 /// The current policy language version; policy variables need it.
@@ -31,31 +32,6 @@ pub const VERSION_2008_10_17: &str = "2008-10-17";
 
 /// Unknown keys, kept for a lossless round trip.
 pub type Extra = BTreeMap<String, Value>;
-
-/// Why a policy document could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    /// The text is not JSON.
-    #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
-    /// JSON, but not a policy document; `path` is a JSON pointer.
-    #[error("{}: {message}", if path.is_empty() { "(document)" } else { path.as_str() })]
-    Invalid { path: String, message: String },
-}
-
-impl PolicyError {
-    fn invalid(path: &str, message: impl Into<String>) -> Self {
-        PolicyError::Invalid { path: path.to_owned(), message: message.into() }
-    }
-
-    /// The JSON pointer of the problem (empty for syntax errors and the whole document).
-    pub fn path(&self) -> &str {
-        match self {
-            PolicyError::Syntax { .. } => "",
-            PolicyError::Invalid { path, .. } => path,
-        }
-    }
-}
 
 /// Whether a list was written as one bare value or as a JSON array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -495,9 +471,9 @@ impl Statement {
     }
 
     /// Parses one statement; `path` is its JSON pointer (used in errors).
-    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, PolicyError> {
+    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, JsonInputError> {
         let Value::Object(object) = value else {
-            return Err(PolicyError::invalid(
+            return Err(JsonInputError::invalid(
                 path,
                 format!("a statement must be a JSON object, found {}", kind(value)),
             ));
@@ -640,25 +616,24 @@ impl PolicyDocument {
     }
 
     /// Parses policy JSON text.
-    pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| PolicyError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+    pub fn parse(text: &str) -> Result<Self, JsonInputError> {
+        let value = crate::json_input::parse(text)?;
         PolicyDocument::from_value(&value)
     }
 
     /// Reads a policy from a parsed JSON value.
-    pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
+    pub fn from_value(value: &Value) -> Result<Self, JsonInputError> {
         PolicyDocument::from_value_at(value, "")
     }
 
     /// Like [`PolicyDocument::from_value`] for a policy embedded in a larger
     /// document: `path` (a JSON pointer) prefixes every error path.
-    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, PolicyError> {
+    pub fn from_value_at(value: &Value, path: &str) -> Result<Self, JsonInputError> {
         let Value::Object(object) = value else {
-            return Err(PolicyError::invalid(path, format!("a policy must be a JSON object, found {}", kind(value))));
+            return Err(JsonInputError::invalid(
+                path,
+                format!("a policy must be a JSON object, found {}", kind(value)),
+            ));
         };
         check_depth(value, path)?;
         let mut document = PolicyDocument {
@@ -690,7 +665,7 @@ impl PolicyDocument {
                             document.statements = vec![Statement::from_value_at(item, &item_path)?];
                         }
                         other => {
-                            return Err(PolicyError::invalid(
+                            return Err(JsonInputError::invalid(
                                 &item_path,
                                 format!("expected a statement object or an array of them, found {}", kind(other)),
                             ));
@@ -805,17 +780,17 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn expect_string<'v>(value: &'v Value, path: &str) -> Result<&'v str, PolicyError> {
-    value.as_str().ok_or_else(|| PolicyError::invalid(path, format!("expected a string, found {}", kind(value))))
+fn expect_string<'v>(value: &'v Value, path: &str) -> Result<&'v str, JsonInputError> {
+    value.as_str().ok_or_else(|| JsonInputError::invalid(path, format!("expected a string, found {}", kind(value))))
 }
 
-fn both(path: &str, a: &str, b: &str) -> PolicyError {
-    PolicyError::invalid(path, format!("a statement may have \"{a}\" or \"{b}\", not both"))
+fn both(path: &str, a: &str, b: &str) -> JsonInputError {
+    JsonInputError::invalid(path, format!("a statement may have \"{a}\" or \"{b}\", not both"))
 }
 
 /// Error for a missing required element; points out a wrongly-cased key
 /// (`"effect"`), since AWS element names are case-sensitive.
-fn missing(path: &str, extra: &Extra, element: &str, expected: &str) -> PolicyError {
+fn missing(path: &str, extra: &Extra, element: &str, expected: &str) -> JsonInputError {
     let near =
         extra.keys().find(|k| k.eq_ignore_ascii_case(element) || k.eq_ignore_ascii_case(&format!("Not{element}")));
     let message = match near {
@@ -824,21 +799,22 @@ fn missing(path: &str, extra: &Extra, element: &str, expected: &str) -> PolicyEr
         ),
         None => format!("missing {expected}"),
     };
-    PolicyError::invalid(path, message)
+    JsonInputError::invalid(path, message)
 }
 
-fn parse_effect(value: &Value, path: &str) -> Result<Effect, PolicyError> {
+fn parse_effect(value: &Value, path: &str) -> Result<Effect, JsonInputError> {
     match value.as_str() {
         Some("Allow") => Ok(Effect::Allow),
         Some("Deny") => Ok(Effect::Deny),
-        Some(other) => {
-            Err(PolicyError::invalid(path, format!("expected \"Allow\" or \"Deny\" (case-sensitive), found {other:?}")))
-        }
-        None => Err(PolicyError::invalid(path, format!("expected \"Allow\" or \"Deny\", found {}", kind(value)))),
+        Some(other) => Err(JsonInputError::invalid(
+            path,
+            format!("expected \"Allow\" or \"Deny\" (case-sensitive), found {other:?}"),
+        )),
+        None => Err(JsonInputError::invalid(path, format!("expected \"Allow\" or \"Deny\", found {}", kind(value)))),
     }
 }
 
-fn parse_string_list(value: &Value, path: &str) -> Result<StringList, PolicyError> {
+fn parse_string_list(value: &Value, path: &str) -> Result<StringList, JsonInputError> {
     match value {
         Value::String(s) => Ok(StringList::single(s.clone())),
         Value::Array(items) => items
@@ -846,14 +822,15 @@ fn parse_string_list(value: &Value, path: &str) -> Result<StringList, PolicyErro
             .enumerate()
             .map(|(i, item)| {
                 item.as_str().map(str::to_owned).ok_or_else(|| {
-                    PolicyError::invalid(&format!("{path}/{i}"), format!("expected a string, found {}", kind(item)))
+                    JsonInputError::invalid(format!("{path}/{i}"), format!("expected a string, found {}", kind(item)))
                 })
             })
             .collect::<Result<Vec<_>, _>>()
             .map(|values| StringList { values, shape: ListShape::Array }),
-        other => {
-            Err(PolicyError::invalid(path, format!("expected a string or an array of strings, found {}", kind(other))))
-        }
+        other => Err(JsonInputError::invalid(
+            path,
+            format!("expected a string or an array of strings, found {}", kind(other)),
+        )),
     }
 }
 
@@ -881,7 +858,7 @@ fn canonical(value: &Value) -> Value {
 /// AWS rejects an action whose service prefix is wildcarded (`*:GetBucket`,
 /// `s*:Get*`): the service part must be spelled out; only `*` alone means
 /// every action.
-fn check_action_patterns(list: &StringList, path: &str) -> Result<(), PolicyError> {
+fn check_action_patterns(list: &StringList, path: &str) -> Result<(), JsonInputError> {
     for (i, action) in list.iter().enumerate() {
         if action == "*" {
             continue;
@@ -892,7 +869,7 @@ fn check_action_patterns(list: &StringList, path: &str) -> Result<(), PolicyErro
                 ListShape::Single => path.to_owned(),
                 ListShape::Array => format!("{path}/{i}"),
             };
-            return Err(PolicyError::invalid(
+            return Err(JsonInputError::invalid(
                 &at,
                 format!(
                     "{action:?} wildcards the service prefix, which AWS rejects as an invalid action; name the service \
@@ -905,10 +882,10 @@ fn check_action_patterns(list: &StringList, path: &str) -> Result<(), PolicyErro
     Ok(())
 }
 
-fn parse_principal(value: &Value, path: &str) -> Result<Principal, PolicyError> {
+fn parse_principal(value: &Value, path: &str) -> Result<Principal, JsonInputError> {
     match value {
         Value::String(s) if s == "*" => Ok(Principal::Any),
-        Value::String(s) => Err(PolicyError::invalid(
+        Value::String(s) => Err(JsonInputError::invalid(
             path,
             format!("expected \"*\" or an object such as {{\"AWS\": \"{s}\"}}, found the string {s:?}"),
         )),
@@ -922,7 +899,7 @@ fn parse_principal(value: &Value, path: &str) -> Result<Principal, PolicyError> 
                         .find(|t| t.as_str().eq_ignore_ascii_case(key))
                         .map(|t| format!(" (did you mean \"{}\"? names are case-sensitive)", t.as_str()))
                         .unwrap_or_default();
-                    return Err(PolicyError::invalid(
+                    return Err(JsonInputError::invalid(
                         &item_path,
                         format!(
                             "unknown principal type {key:?}{hint}; expected AWS, Service, Federated or CanonicalUser"
@@ -933,19 +910,20 @@ fn parse_principal(value: &Value, path: &str) -> Result<Principal, PolicyError> 
             }
             Ok(Principal::Map(out))
         }
-        other => {
-            Err(PolicyError::invalid(path, format!("expected \"*\" or an object of principals, found {}", kind(other))))
-        }
+        other => Err(JsonInputError::invalid(
+            path,
+            format!("expected \"*\" or an object of principals, found {}", kind(other)),
+        )),
     }
 }
 
-fn parse_condition_value(value: &Value, path: &str) -> Result<ConditionValue, PolicyError> {
+fn parse_condition_value(value: &Value, path: &str) -> Result<ConditionValue, JsonInputError> {
     match value {
         Value::String(s) => Ok(ConditionValue::String(s.clone())),
         Value::Bool(b) => Ok(ConditionValue::Bool(*b)),
         Value::Number(n) => Ok(ConditionValue::Number(n.clone())),
         other => {
-            Err(PolicyError::invalid(path, format!("expected a string, boolean or number, found {}", kind(other))))
+            Err(JsonInputError::invalid(path, format!("expected a string, boolean or number, found {}", kind(other))))
         }
     }
 }
@@ -953,16 +931,16 @@ fn parse_condition_value(value: &Value, path: &str) -> Result<ConditionValue, Po
 /// Refuses values nested deeper than a JSON text can be
 /// ([`crate::json_pointer::MAX_DEPTH`]) before anything recurses into them:
 /// a `Value` built in code has no such limit.
-fn check_depth(value: &Value, path: &str) -> Result<(), PolicyError> {
+fn check_depth(value: &Value, path: &str) -> Result<(), JsonInputError> {
     match crate::json_pointer::deeper_than(value, crate::json_pointer::MAX_DEPTH) {
-        Some(deep) => Err(PolicyError::invalid(&format!("{path}{deep}"), crate::json_pointer::too_deep_message())),
+        Some(deep) => Err(JsonInputError::invalid(format!("{path}{deep}"), crate::json_pointer::too_deep_message())),
         None => Ok(()),
     }
 }
 
-fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, PolicyError> {
+fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, JsonInputError> {
     let Value::Object(operators) = value else {
-        return Err(PolicyError::invalid(
+        return Err(JsonInputError::invalid(
             path,
             format!("expected an object of condition operators, found {}", kind(value)),
         ));
@@ -971,9 +949,9 @@ fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, PolicyEr
     for (name, keys) in operators {
         let operator_path = format!("{path}/{}", escape(name));
         let operator =
-            ConditionOperator::parse(name).map_err(|message| PolicyError::invalid(&operator_path, message))?;
+            ConditionOperator::parse(name).map_err(|message| JsonInputError::invalid(&operator_path, message))?;
         let Value::Object(keys) = keys else {
-            return Err(PolicyError::invalid(
+            return Err(JsonInputError::invalid(
                 &operator_path,
                 format!("expected an object of condition keys, found {}", kind(keys)),
             ));
@@ -1009,6 +987,7 @@ mod tests {
 
     use super::*;
     use crate::iam::condition::BaseOperator;
+    use crate::json_input::JsonSyntax;
 
     fn error_of(value: Value) -> String {
         PolicyDocument::from_value(&value).expect_err("should fail").to_string()
@@ -1071,7 +1050,7 @@ mod tests {
     #[test]
     fn syntax_errors_give_line_and_column() {
         let err = PolicyDocument::parse("{\n  \"Statement\": [,]\n}").expect_err("not JSON");
-        assert!(matches!(err, PolicyError::Syntax { line: 2, .. }), "{err:?}");
+        assert!(matches!(err, JsonInputError::Syntax(JsonSyntax { line: 2, .. })), "{err:?}");
     }
 
     #[test]

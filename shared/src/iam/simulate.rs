@@ -23,7 +23,8 @@
 use serde_json::Value;
 
 use crate::iam::eval::{Decision, EvalRequest, RequestContext, evaluate};
-use crate::iam::policy::{PolicyDocument, PolicyError};
+use crate::iam::policy::PolicyDocument;
+use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax};
 use crate::json_pointer::escape;
 
 /// The simulate command's output is the evaluator's decision.
@@ -37,28 +38,11 @@ pub struct SimulateRequest {
     pub resource_policy: Option<PolicyDocument>,
 }
 
-/// Why a simulate request could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SimulateError {
-    /// The text is not JSON.
-    #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
-    /// JSON, but not a valid request; `path` is a JSON pointer.
-    #[error("{}: {message}", if path.is_empty() { "(document)" } else { path.as_str() })]
-    Invalid { path: String, message: String },
-}
-
-impl SimulateError {
-    fn invalid(path: &str, message: impl Into<String>) -> Self {
-        SimulateError::Invalid { path: path.to_owned(), message: message.into() }
-    }
-}
-
 impl SimulateRequest {
     /// Reads a request from a parsed JSON value.
-    pub fn from_value(value: &Value) -> Result<Self, SimulateError> {
+    pub fn from_value(value: &Value) -> Result<Self, JsonInputError> {
         let Value::Object(object) = value else {
-            return Err(SimulateError::invalid(
+            return Err(JsonInputError::invalid(
                 "",
                 "expected a JSON object with \"action\", \"resource\" and \"identityPolicies\"",
             ));
@@ -69,7 +53,7 @@ impl SimulateRequest {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
             Some(other) => {
-                return Err(SimulateError::invalid(
+                return Err(JsonInputError::invalid(
                     "/principal",
                     format!("expected the caller's ARN as a non-empty string, found {}", describe(other)),
                 ));
@@ -87,7 +71,7 @@ impl SimulateRequest {
                 .map(|(i, item)| parse_policy(item, &format!("/identityPolicies/{i}")))
                 .collect::<Result<_, _>>()?,
             Some(other) => {
-                return Err(SimulateError::invalid(
+                return Err(JsonInputError::invalid(
                     "/identityPolicies",
                     format!("expected an array of policy documents, found {}", describe(other)),
                 ));
@@ -116,12 +100,8 @@ pub fn simulate(request: &SimulateRequest) -> SimulateResponse {
 }
 
 /// Parses and evaluates a request given as JSON text.
-pub fn simulate_json(text: &str) -> Result<SimulateResponse, SimulateError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| SimulateError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+pub fn simulate_json(text: &str) -> Result<SimulateResponse, JsonInputError> {
+    let value = crate::json_input::parse(text)?;
     Ok(simulate(&SimulateRequest::from_value(&value)?))
 }
 
@@ -136,32 +116,32 @@ fn describe(value: &Value) -> &'static str {
     }
 }
 
-fn required_string(value: Option<&Value>, path: &str, what: &str) -> Result<String, SimulateError> {
+fn required_string(value: Option<&Value>, path: &str, what: &str) -> Result<String, JsonInputError> {
     match value {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) => Err(SimulateError::invalid(path, format!("must not be empty: give {what}"))),
-        None => Err(SimulateError::invalid(path, format!("missing: give {what}"))),
+        Some(Value::String(_)) => Err(JsonInputError::invalid(path, format!("must not be empty: give {what}"))),
+        None => Err(JsonInputError::invalid(path, format!("missing: give {what}"))),
         Some(other) => {
-            Err(SimulateError::invalid(path, format!("expected a string ({what}), found {}", describe(other))))
+            Err(JsonInputError::invalid(path, format!("expected a string ({what}), found {}", describe(other))))
         }
     }
 }
 
-fn context_value(value: &Value, path: &str) -> Result<String, SimulateError> {
+fn context_value(value: &Value, path: &str) -> Result<String, JsonInputError> {
     match value {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(SimulateError::invalid(
+        other => Err(JsonInputError::invalid(
             path,
             format!("expected a string, number or boolean, found {}", describe(other)),
         )),
     }
 }
 
-fn parse_context(value: &Value) -> Result<RequestContext, SimulateError> {
+fn parse_context(value: &Value) -> Result<RequestContext, JsonInputError> {
     let Value::Object(map) = value else {
-        return Err(SimulateError::invalid(
+        return Err(JsonInputError::invalid(
             "/context",
             format!("expected an object of condition keys to values, found {}", describe(value)),
         ));
@@ -178,7 +158,7 @@ fn parse_context(value: &Value) -> Result<RequestContext, SimulateError> {
             single => vec![context_value(single, &path)?],
         };
         if context.get(key).is_some() {
-            return Err(SimulateError::invalid(
+            return Err(JsonInputError::invalid(
                 &path,
                 "this key is given twice (condition keys are case-insensitive); keep one",
             ));
@@ -188,21 +168,18 @@ fn parse_context(value: &Value) -> Result<RequestContext, SimulateError> {
     Ok(context)
 }
 
-fn parse_policy(value: &Value, path: &str) -> Result<PolicyDocument, SimulateError> {
+fn parse_policy(value: &Value, path: &str) -> Result<PolicyDocument, JsonInputError> {
     match value {
         Value::String(text) => PolicyDocument::parse(text).map_err(|e| match e {
-            PolicyError::Syntax { line, column, message } => SimulateError::invalid(
+            JsonInputError::Syntax(JsonSyntax { line, column, message }) => JsonInputError::invalid(
                 path,
                 format!("the policy string is not JSON (line {line}, column {column}): {message}"),
             ),
-            PolicyError::Invalid { path: inner, message } => {
-                SimulateError::Invalid { path: format!("{path}{inner}"), message }
+            JsonInputError::Invalid(JsonProblem { path: inner, message, .. }) => {
+                JsonInputError::invalid(format!("{path}{inner}"), message)
             }
         }),
-        other => PolicyDocument::from_value_at(other, path).map_err(|e| match e {
-            PolicyError::Invalid { path, message } => SimulateError::Invalid { path, message },
-            PolicyError::Syntax { line, column, message } => SimulateError::Syntax { line, column, message },
-        }),
+        other => PolicyDocument::from_value_at(other, path),
     }
 }
 

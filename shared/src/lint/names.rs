@@ -63,8 +63,8 @@ pub(super) fn container_definitions_only(input: &Input<'_>, out: &mut Report<'_>
         "",
         format!(
             "this is a bare containerDefinitions array (Terraform's `container_definitions`): the resource that \
-             registers it (aws_ecs_task_definition) must set {}; pass --family and --execution-role-arn to check \
-             them here",
+             registers it (aws_ecs_task_definition) must set {}; give them here (--family and --execution-role-arn, \
+             or the task definition's fields in the UI) to check them too",
             needs.join(" and ")
         ),
     ));

@@ -98,6 +98,8 @@ const SECRET_PAIRS: &[(&str, &str)] = &[
     ("MASTER", "KEY"),
     ("SESSION", "KEY"),
     ("LICENSE", "KEY"),
+    // Datadog's application key (`DD_APP_KEY`), Laravel's encryption key (`APP_KEY`).
+    ("APP", "KEY"),
     ("AUTH", "KEY"),
     ("CONNECTION", "STRING"),
     ("WEBHOOK", "URL"),
@@ -568,7 +570,14 @@ pub(super) fn proposed_parameter(td: &TaskDefinition, container_index: usize, va
 /// The fix: remove the environment entry, add a `secrets` entry pointing at
 /// a new SSM SecureString, and ask for that parameter to be created with the
 /// value lifted out.
-fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str, templated: bool) -> Fix {
+fn move_to_secrets(
+    input: &Input<'_>,
+    reference: &dyn Fn(&str) -> String,
+    (ci, ei): (usize, usize),
+    variable: &str,
+    templated: bool,
+) -> Fix {
+    let td = input.td;
     let parameter = proposed_parameter(td, ci, variable);
     let base = container_path(ci);
     let container = &td.container_definitions[ci];
@@ -587,7 +596,7 @@ fn move_to_secrets(td: &TaskDefinition, ci: usize, ei: usize, variable: &str, te
             create_secret: None,
         };
     }
-    let entry = json!({"name": variable, "valueFrom": parameter});
+    let entry = json!({"name": variable, "valueFrom": reference(&parameter)});
     match &container.secrets {
         Some(_) => edits.push(Edit::Add { path: format!("{base}/secrets/-"), value: entry }),
         None => edits.push(Edit::Add { path: format!("{base}/secrets"), value: Value::Array(vec![entry]) }),
@@ -639,6 +648,7 @@ pub(super) fn findings(td: &TaskDefinition) -> Vec<EnvFinding> {
 /// explanation and the fix.
 fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> Option<String>) {
     let td = input.td;
+    let reference = super::references::new_parameter_references(input);
     for &EnvFinding { container_index: ci, entry_index: ei, finding } in &input.plaintext {
         let Some(looks_like) = wanted(finding) else { continue };
         let entry = td.container_definitions.get(ci).and_then(|c| c.environment.as_ref()?.get(ei));
@@ -673,7 +683,7 @@ fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> O
             ),
         );
         if let Some(variable) = variable {
-            d = d.with_fix(move_to_secrets(td, ci, ei, variable, templated));
+            d = d.with_fix(move_to_secrets(input, &reference, (ci, ei), variable, templated));
         }
         out.push(d);
     }
@@ -685,6 +695,7 @@ fn report(input: &Input<'_>, out: &mut Report<'_>, wanted: impl Fn(Finding) -> O
 /// known credential shape, a warning otherwise.
 pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
+    let reference = super::references::new_parameter_references(input);
     for (ci, c) in td.container_definitions.iter().enumerate() {
         let Some(log) = &c.log_configuration else { continue };
         for (key, value) in log.options.iter().flatten() {
@@ -706,7 +717,7 @@ pub(super) fn log_option_secret(input: &Input<'_>, out: &mut Report<'_>) {
             let base = format!("{}/logConfiguration", container_path(ci));
             let path = format!("{base}/options/{}", json_pointer::escape(key));
             let parameter = proposed_parameter(td, ci, key);
-            let entry = json!({"name": key, "valueFrom": parameter});
+            let entry = json!({"name": key, "valueFrom": reference(&parameter)});
             let add = match &log.secret_options {
                 Some(_) => Edit::Add { path: format!("{base}/secretOptions/-"), value: entry },
                 None => Edit::Add { path: format!("{base}/secretOptions"), value: Value::Array(vec![entry]) },
@@ -1023,6 +1034,30 @@ mod tests {
         let c = &fixed.container_definitions[0];
         assert_eq!(c.environment.as_ref().unwrap().len(), 1);
         assert_eq!(c.secrets.as_ref().unwrap()[0].value_from.as_deref(), Some("/web/app/DB_PASSWORD"));
+    }
+
+    /// Regression (hand_edited_task_definition_mistakes): beside a
+    /// reference into another region, the moved value's new parameter is
+    /// referenced by its full ARN in the task's own location, so the fix
+    /// does not cause ES034; the parameter to create keeps its name.
+    #[test]
+    fn fix_beside_a_foreign_reference_writes_the_full_arn() {
+        let elsewhere = "arn:aws:ssm:us-east-1:123456789012:parameter/shared/token";
+        let t = task(
+            json!([{"name": "DB_PASSWORD", "value": "hunter2-x"}]),
+            Some(json!([{"name": "TOKEN", "valueFrom": elsewhere}])),
+        );
+        let fix = run("ES081", &t, &known_ctx())[0].fix.clone().unwrap();
+        let (fixed, pending) = apply_fix(&t, &fix).unwrap();
+        assert_eq!(pending.unwrap().name, "/web/app/DB_PASSWORD");
+        assert_eq!(
+            fixed.container_definitions[0].secrets.as_ref().unwrap()[1].value_from.as_deref(),
+            Some("arn:aws:ssm:eu-west-1:123456789012:parameter/web/app/DB_PASSWORD")
+        );
+        assert!(crate::lint::lint(&fixed, &known_ctx()).iter().all(|d| d.code != "ES034"));
+        // Unknown location: no ARN can be written, the name stays bare.
+        let fix = run("ES081", &t, &crate::context::Context::default())[0].fix.clone().unwrap();
+        assert!(serde_json::to_string(&fix.edits).unwrap().contains(r#""valueFrom":"/web/app/DB_PASSWORD""#));
     }
 
     #[test]

@@ -15,36 +15,7 @@ use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     let sites = &input.sites;
-    // Only well-formed locations count: a placeholder (`REGION`,
-    // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
-    let mut located: Vec<&ArnLocation> = sites
-        .iter()
-        .filter_map(|s| s.reference()?.location())
-        .filter(|l| Region::is_valid(&l.region) && AccountId::is_valid(&l.account))
-        .collect();
-    if located.is_empty() {
-        return;
-    }
-    // Unstable is enough: entries equal here differ at most in partition,
-    // which nothing below reads (and it keeps a stable sort out of the WASM).
-    located.sort_unstable_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
-    located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
-    let differs = |loc: &&ArnLocation| {
-        ctx.region().is_some_and(|r| r != loc.region) || ctx.account_id().is_some_and(|a| a != loc.account)
-    };
-    let foreign: Vec<&ArnLocation> = located.iter().copied().filter(differs).collect();
-    let ctx_known = ctx.location.region.is_some() && ctx.location.account_id.is_some();
-    // With the task's location unknown, two different locations among the
-    // references mean at least one of them is not the task's.
-    let severity = if !foreign.is_empty() || (!ctx_known && located.len() > 1) {
-        Severity::Warning
-    } else if !ctx_known {
-        Severity::Info
-    } else {
-        return;
-    };
-    let shown = if foreign.is_empty() { &located } else { &foreign };
-    let elsewhere: Vec<String> = shown.iter().take(3).map(|l| format!("{}/{}", l.region, l.account)).collect();
+    let Some(Elsewhere { severity, elsewhere }) = bare_names_elsewhere(input) else { return };
     let own = match (&ctx.location.region, &ctx.location.account_id) {
         (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
@@ -74,6 +45,66 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
             d = d.with_fix(replace_fix("Use the full parameter ARN", &site.site.path, arn));
         }
         out.push(d);
+    }
+}
+
+/// What ES034 says about a bare SSM name in this task definition: how
+/// severe it is and where the other references point (`region/account`,
+/// at most three); `None` when a bare name is fine here.
+struct Elsewhere {
+    severity: Severity,
+    elsewhere: Vec<String>,
+}
+
+fn bare_names_elsewhere(input: &Input<'_>) -> Option<Elsewhere> {
+    let ctx = input.ctx;
+    // Only well-formed locations count: a placeholder (`REGION`,
+    // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
+    let mut located: Vec<&ArnLocation> = input
+        .sites
+        .iter()
+        .filter_map(|s| s.reference()?.location())
+        .filter(|l| Region::is_valid(&l.region) && AccountId::is_valid(&l.account))
+        .collect();
+    if located.is_empty() {
+        return None;
+    }
+    // Unstable is enough: entries equal here differ at most in partition,
+    // which nothing below reads (and it keeps a stable sort out of the WASM).
+    located.sort_unstable_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+    located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
+    let differs = |loc: &&ArnLocation| {
+        ctx.region().is_some_and(|r| r != loc.region) || ctx.account_id().is_some_and(|a| a != loc.account)
+    };
+    let foreign: Vec<&ArnLocation> = located.iter().copied().filter(differs).collect();
+    let ctx_known = ctx.location.region.is_some() && ctx.location.account_id.is_some();
+    // With the task's location unknown, two different locations among the
+    // references mean at least one of them is not the task's.
+    let severity = if !foreign.is_empty() || (!ctx_known && located.len() > 1) {
+        Severity::Warning
+    } else if !ctx_known {
+        Severity::Info
+    } else {
+        return None;
+    };
+    let shown = if foreign.is_empty() { &located } else { &foreign };
+    let elsewhere = shown.iter().take(3).map(|l| format!("{}/{}", l.region, l.account)).collect();
+    Some(Elsewhere { severity, elsewhere })
+}
+
+/// How fixes that add a new SSM parameter should reference it: by its bare
+/// name, unless a bare name here would be ES034's business (other references
+/// point elsewhere) and the task's location is known — then by its full ARN,
+/// so that the fix never causes the next diagnostic. Worked out once per
+/// rule run (a large task definition has hundreds of findings).
+pub(super) fn new_parameter_references<'a>(input: &'a Input<'_>) -> impl Fn(&str) -> String + 'a {
+    let as_arn = bare_names_elsewhere(input).is_some();
+    move |name: &str| {
+        let bare = SecretRef::SsmName { name: name.to_owned() };
+        match as_arn {
+            true => bare.canonical_arn(input.ctx).unwrap_or_else(|_| name.to_owned()),
+            false => name.to_owned(),
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::drafts::{Rename, SiteDraft};
 use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec, SecretSpec, ServiceSpec};
 use crate::context::Context;
-use crate::import::{ImportNote, export, from_json_value, import_value};
+use crate::import::{ImportNote, InputShape, export, from_json_value, import_value};
+use crate::json_input::{JsonInputError, JsonProblem};
 use crate::location::{AccountId, Location, Region};
 use crate::secret_ref::SecretRef;
 use crate::task_def::TaskDefinition;
@@ -37,21 +38,29 @@ pub struct Workspace {
     /// What was typed for each secret reference (never a value).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drafts: Vec<SiteDraft>,
+    /// True when the task definition came as a bare `containerDefinitions`
+    /// array (Terraform's `container_definitions`): the lint then treats it
+    /// as the CLI does ([`crate::lint::lint_imported`]) — the resource sets
+    /// `family` and the execution role, said once (ES013) rather than as
+    /// ES001/ES015 errors — until a family or role is typed here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub container_definitions_only: bool,
     /// Secret renames not yet taken by the UI ([`Workspace::take_renames`]);
     /// not saved.
     #[serde(skip)]
     pub(super) renames: Vec<Rename>,
 }
 
-/// Why an import failed.
+/// Why an import failed, placed in the pasted text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkspaceImportError {
-    #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
+    /// Not JSON, or not a task definition.
     #[error("{0}")]
-    TaskDefinition(#[from] crate::import::ImportError),
+    Json(#[from] JsonInputError),
+    /// A saved bundle (it has `executionRole` and `taskDefinition`) with a
+    /// value that does not fit.
     #[error("this looks like a bundle.json but does not fit it: {0}")]
-    Bundle(String),
+    Bundle(JsonProblem),
 }
 
 impl Default for Workspace {
@@ -79,6 +88,7 @@ impl Workspace {
             kms_keys: BTreeMap::new(),
             existing_policies: Vec::new(),
             drafts: Vec::new(),
+            container_definitions_only: false,
             renames: Vec::new(),
         };
         ws.add_container();
@@ -133,6 +143,7 @@ impl Workspace {
             kms_keys,
             existing_policies: Vec::new(),
             drafts: Vec::new(),
+            container_definitions_only: false,
             renames: Vec::new(),
         }
     }
@@ -161,25 +172,19 @@ impl Workspace {
     /// or any task definition shape [`crate::import`] accepts (which then
     /// replaces only the task definition). Returns the import notes.
     pub fn import_text(&mut self, text: &str) -> Result<Vec<ImportNote>, WorkspaceImportError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| WorkspaceImportError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let value = crate::json_input::parse(text)?;
         let is_bundle = value.get("executionRole").is_some() && value.get("taskDefinition").is_some();
         if is_bundle {
             let bundle: Bundle = crate::import::from_json_value_at(value).map_err(|(path, e)| {
-                let place = crate::json_locate::locate(text, &path)
-                    .map(|l| format!(" (line {}, column {})", l.start.line, l.start.column))
-                    .unwrap_or_default();
-                let at = if path.is_empty() { "(document)".to_owned() } else { path };
-                WorkspaceImportError::Bundle(format!("{at}{place}: {e}"))
+                let message = crate::json_locate::message_without_position(&e);
+                WorkspaceImportError::Bundle(JsonProblem::new(path, message).placed_in(text))
             })?;
             *self = Workspace::from_bundle(bundle);
             self.sync_secret_specs();
             return Ok(vec![ImportNote { path: String::new(), message: "imported a saved bundle".into() }]);
         }
-        let imported = import_value(value)?;
+        let imported = import_value(value).map_err(|e| e.placed_in(text))?;
+        self.container_definitions_only = imported.shape == InputShape::ContainerDefinitions;
         self.task_definition = imported.task_definition;
         self.drafts.clear();
         if let Some(role) = self.task_definition.execution_role_arn.as_deref()
@@ -228,7 +233,7 @@ impl Workspace {
     }
 
     pub fn context(&self) -> Context {
-        Context::from(self.location())
+        Context { container_definitions_only: self.container_definitions_only, ..Context::from(self.location()) }
     }
 }
 

@@ -175,7 +175,7 @@ fn imports_describe_output_and_bundles() {
     let bundle = serde_json::to_string(&seed().to_bundle()).unwrap();
     ws.import_text(&bundle).unwrap();
     assert_eq!(ws.task_definition, seed().task_definition);
-    assert!(matches!(ws.import_text("nope"), Err(WorkspaceImportError::Syntax { .. })));
+    assert!(matches!(ws.import_text("nope"), Err(WorkspaceImportError::Json(crate::JsonInputError::Syntax(_)))));
 }
 
 #[test]
@@ -405,4 +405,30 @@ fn an_import_over_64_kib_is_refused_before_parsing() {
     assert!(message.contains("65536"), "{message}");
     let escaped = format!("\"{}\"", "\\\" ".repeat(40_000));
     assert!(Workspace::too_large_to_import(&escaped).is_some(), "spaces inside strings count");
+}
+
+/// Regression (issue 10): a bare `containerDefinitions` array imported into
+/// the UI lints as it does on the command line — one ES013 note that the
+/// resource sets `family` and the execution role, not ES001/ES015 errors —
+/// and keeps doing so across a save; a family typed later is checked.
+#[test]
+fn a_terraform_container_definitions_array_lints_like_the_cli() {
+    let text = include_str!("../../tests/fixtures/lint/terraform_container_definitions.json");
+    let codes = |ws: &Workspace| -> Vec<String> {
+        ws.analyze().diagnostics.iter().map(|d| format!("{} {}", d.code, d.severity.as_str())).collect()
+    };
+    let mut ws = Workspace::empty();
+    ws.import_text(text).unwrap();
+    let imported = crate::import::import(text).unwrap();
+    let cli = crate::lint::lint_imported(&imported, &ws.context());
+    assert_eq!(ws.analyze().diagnostics, cli);
+    assert_eq!(codes(&ws), ["ES013 info"]);
+    let mut restored = Workspace::restore(&ws.persist()).unwrap();
+    assert_eq!(codes(&restored), ["ES013 info"]);
+    restored.set_task_field(TaskField::Family, "not a family!");
+    assert!(codes(&restored).contains(&"ES001 error".to_owned()), "{:?}", codes(&restored));
+    // Importing a whole task definition afterwards lints it as one again.
+    ws.import_text(r#"{"containerDefinitions": [{"name": "a", "image": "nginx"}]}"#).unwrap();
+    assert!(!ws.container_definitions_only);
+    assert!(codes(&ws).contains(&"ES001 error".to_owned()));
 }

@@ -12,7 +12,7 @@ use shared::iam::generate::{GenerateOptions, permission_policy};
 use shared::iam::policy::PolicyDocument;
 use shared::json_pointer::{MAX_DEPTH, drop_iteratively};
 use shared::workspace::{Workspace, WorkspaceImportError};
-use shared::{ImportError, export, import};
+use shared::{JsonInputError, JsonProblem, JsonSyntax, export, import};
 
 const WILDCARD_KEYS: [&str; 3] = [
     "arn:aws:kms:*:*:key/*",
@@ -120,7 +120,8 @@ fn the_decoder_is_linear_and_caps_what_it_reads() {
 fn every_error_names_its_place() {
     // The UI's bundle import names the JSON path, as the CLI does.
     let bundle = r#"{"version":1,"region":"eu-west-1","taskDefinition":{"family":"web","containerDefinitions":[{}]},"executionRole":{"name":"r","create":true},"secrets":[{"store":"SSM","name":"x","create":true}]}"#;
-    let Err(WorkspaceImportError::Bundle(message)) = Workspace::empty().import_text(bundle) else { panic!() };
+    let Err(WorkspaceImportError::Bundle(problem)) = Workspace::empty().import_text(bundle) else { panic!() };
+    let message = problem.to_string();
     assert!(message.starts_with("/secrets/0/store (line 1, column 152): unknown variant `SSM`"), "{message}");
 
     // A key written twice at the top level: the pointer of the key.
@@ -161,8 +162,8 @@ fn round_trips_do_not_drift() {
                 let again = export(&imported.task_definition);
                 assert!(import(&again).is_ok(), "depth {depth} exported to something that does not import");
             }
-            Err(ImportError::Shape { path, .. }) => assert!(path.starts_with("/0/deep"), "{path}"),
-            Err(ImportError::Syntax { line, column, .. }) => assert!(line >= 1 && column >= 1),
+            Err(JsonInputError::Invalid(JsonProblem { path, .. })) => assert!(path.starts_with("/0/deep"), "{path}"),
+            Err(JsonInputError::Syntax(JsonSyntax { line, column, .. })) => assert!(line >= 1 && column >= 1),
         }
     }
 
@@ -186,7 +187,9 @@ fn nested(depth: usize) -> Value {
 #[test]
 fn values_nested_100000_deep_are_refused_not_overflowed() {
     for depth in [10_000, 100_000] {
-        let Err(ImportError::Shape { path, message }) = shared::import::import_value(nested(depth)) else {
+        let Err(JsonInputError::Invalid(JsonProblem { path, message, .. })) =
+            shared::import::import_value(nested(depth))
+        else {
             panic!("a {depth}-deep value imported")
         };
         assert!(path.starts_with("/0/0/0") && message.contains("levels deep"), "{path}: {message}");

@@ -43,6 +43,11 @@ const READ_ONLY: [&str; 8] = [
     "deregisteredAt",
 ];
 
+/// What DescribeDaemonTaskDefinition returns and RegisterDaemonTaskDefinition
+/// does not take (the AWS API reference's `DaemonTaskDefinition`).
+const DAEMON_READ_ONLY: [&str; 6] =
+    ["daemonTaskDefinitionArn", "revision", "status", "registeredAt", "registeredBy", "deleteRequestedAt"];
+
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
 }
@@ -55,29 +60,36 @@ fn read(path: &PathBuf) -> String {
 /// pointers (into the fixture) of what import has to drop to get there.
 fn register_view(input: &Value) -> (Value, Vec<String>) {
     let mut stripped = Vec::new();
+    let daemon = input.get("daemonTaskDefinition").is_some() || input.get("daemonTaskDefinitionArn").is_some();
+    let wrapper =
+        if input.get("taskDefinition").is_some() || !daemon { "taskDefinition" } else { "daemonTaskDefinition" };
+    let read_only: &[&str] = if wrapper == "taskDefinition" && !daemon { &READ_ONLY } else { &DAEMON_READ_ONLY };
     let (mut td, prefix) = match input {
         Value::Array(containers) => (json!({ "containerDefinitions": containers }), ""),
-        Value::Object(root) => match root.get("taskDefinition") {
+        Value::Object(root) => match root.get(wrapper) {
             Some(Value::Object(inner)) => {
                 let mut inner = inner.clone();
                 for (key, value) in root {
                     match key.as_str() {
-                        "taskDefinition" => {}
+                        k if k == wrapper => {}
                         "tags" if value.as_array().is_some_and(|t| !t.is_empty()) => {
                             inner.entry("tags").or_insert_with(|| value.clone());
                         }
                         _ => stripped.push(format!("/{key}")),
                     }
                 }
-                (Value::Object(inner), "/taskDefinition")
+                (
+                    Value::Object(inner),
+                    if wrapper == "taskDefinition" { "/taskDefinition" } else { "/daemonTaskDefinition" },
+                )
             }
             _ => (input.clone(), ""),
         },
         other => panic!("fixture is neither an object nor an array: {other}"),
     };
     let obj = td.as_object_mut().expect("a task definition is an object");
-    for field in READ_ONLY {
-        if obj.remove(field).is_some() {
+    for field in read_only {
+        if obj.remove(*field).is_some() {
             stripped.push(format!("{prefix}/{field}"));
         }
     }
@@ -234,6 +246,7 @@ fixtures! {
     bad_names,
     bare_names_without_context,
     cross_region_and_cross_account_refs,
+    daemon_task_definition_describe,
     describe_output_bare_inactive,
     describe_output_wrapped,
     duplicate_env_and_secret_names,

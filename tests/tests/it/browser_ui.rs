@@ -207,3 +207,47 @@ async fn after_a_reload_the_configuration_is_back_without_any_secret_value() {
     assert!(!storage.contains(canary), "no secret value in browser storage: {storage}");
     ui.close().await;
 }
+
+/// Regression (issue 10): a Terraform `container_definitions` file pasted
+/// into the UI gets the command line's verdict — one ES013 note that the
+/// resource sets `family` and the execution role — not ES001/ES015 errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terraform_container_definitions_array_gets_one_note_not_errors() {
+    let Some(ui) = Ui::start(None).await else { return };
+    let fixture =
+        e2e::browser::workspace_root().join("shared/tests/fixtures/lint/terraform_container_definitions.json");
+    ui.import(&std::fs::read_to_string(fixture).unwrap()).await;
+    ui.settled().await;
+    let listed = ui.text_of("#diagnostics").await;
+    assert!(listed.contains("ES013"), "{listed}");
+    assert!(listed.contains("must set `family` and `execution_role_arn`"), "{listed}");
+    assert!(!listed.contains("ES001") && !listed.contains("ES015"), "{listed}");
+    assert!(ui.text_of("#diagnostics-summary").await.starts_with("0 error(s), 0 warning(s), 1 note(s)"));
+    // A family typed in the UI is the resource's: checked like any other.
+    ui.nav("task").await;
+    ui.type_into("f:/family", "not a family!").await;
+    ui.settled().await;
+    ui.eventually("ES001 for the typed family", || async { ui.text_of("#diagnostics").await.contains("ES001") }).await;
+    ui.close().await;
+}
+
+/// Regression (issue 14 item 5): the UI's WASM parses floats exactly
+/// (serde_json's `float_roundtrip`, as on the command line), so a number
+/// survives import and export unchanged (`1e-28` does not come back as
+/// `1.0000000000000001e-28`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floats_survive_import_and_export_in_the_browser() {
+    let Some(ui) = Ui::start(None).await else { return };
+    let numbers = ["1e-28", "0.1", "2.718281828459045", "1.7976931348623157e+308", "5e-324"];
+    let text = format!(
+        r#"{{"family": "floats", "containerDefinitions": [{{"name": "app", "image": "nginx"}}], "x-tuning": [{}]}}"#,
+        numbers.join(", ")
+    );
+    ui.import(&text).await;
+    // The numbers as the preview writes them (not re-printed by this test).
+    let exported = ui.preview("task-definition.json").await;
+    let list = exported.split("\"x-tuning\": [").nth(1).and_then(|rest| rest.split(']').next());
+    let shown: Vec<&str> = list.unwrap_or_default().split(',').map(str::trim).collect();
+    assert_eq!(shown, numbers, "{exported}");
+    ui.close().await;
+}
