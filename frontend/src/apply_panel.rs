@@ -346,6 +346,8 @@ fn record(steps: &mut Vec<StepProgress>, event: ProgressEvent) {
         ProgressEvent::Started { step_id, title } => (step_id, "running", Some(title), String::new()),
         ProgressEvent::Done { step_id, detail } => (step_id, "done", None, detail.unwrap_or_default()),
         ProgressEvent::Failed { step_id, message, .. } => (step_id, "failed", None, message),
+        // The step keeps running: what the watch saw becomes its detail.
+        ProgressEvent::Watching { step_id, message } => (step_id, "running", None, message),
     };
     match steps.iter_mut().find(|s| s.id == id) {
         Some(step) => {

@@ -27,6 +27,7 @@ pub mod secret_ref;
 pub mod task_def;
 #[cfg(feature = "test-data")]
 pub mod test_data;
+pub mod watch;
 pub mod workspace;
 
 pub use context::Context;

@@ -81,6 +81,10 @@ pub struct MotoOptions {
     /// user whose keys the test then uses; every later request is
     /// authenticated and authorised against that user's policies.
     pub enforce_iam_after: Option<u32>,
+    /// Report services' tasks as not running (moto's default), so that a
+    /// service never becomes stable by itself: a test then plays ECS's
+    /// scheduler with RunTask and StopTask.
+    pub no_running_tasks: bool,
 }
 
 impl Moto {
@@ -100,12 +104,14 @@ impl Moto {
         if let Some(count) = options.enforce_iam_after {
             command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
         }
+        if !options.no_running_tasks {
+            // moto runs no containers: report services' tasks as running so
+            // that "services-stable" means what it means on AWS.
+            command.env("MOTO_ECS_SERVICE_RUNNING", "1");
+        }
         let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            // moto runs no containers: report services' tasks as running so
-            // that "services-stable" means what it means on AWS.
-            .env("MOTO_ECS_SERVICE_RUNNING", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -229,6 +235,11 @@ impl Moto {
     /// Runs the `ecs-secrets` binary against the emulator with dummy
     /// credentials (and nothing else from the caller's AWS environment).
     pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(args, extra_env).output().expect("run ecs-secrets")
+    }
+
+    /// The command [`Moto::run`] runs, to spawn it instead (stdin null).
+    pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(ecs_secrets_binary());
         command.args(args).args(["--endpoint-url", &self.endpoint]);
         for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
@@ -245,7 +256,7 @@ impl Moto {
         for (name, value) in extra_env {
             command.env(name, value);
         }
-        command.output().expect("run ecs-secrets")
+        command
     }
 }
 

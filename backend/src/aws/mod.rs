@@ -7,7 +7,10 @@
 
 mod observe;
 mod raw_json;
+mod watch;
 mod write;
+
+pub use write::StartedDeployment;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -282,16 +282,19 @@ impl Aws {
     }
 
     /// UpdateService to `task_definition` (when given), optionally forcing a
-    /// new deployment.
+    /// new deployment. Returns the PRIMARY deployment the answer lists (the
+    /// one this update started, which [`shared::watch`] follows): its id and
+    /// task definition.
     pub async fn update_service(
         &self,
         cluster: &str,
         service: &str,
         task_definition: Option<&str>,
         force_new_deployment: bool,
-    ) -> Result<(), AwsError> {
+    ) -> Result<StartedDeployment, AwsError> {
         self.count_write();
-        self.ecs
+        let out = self
+            .ecs
             .update_service()
             .cluster(cluster)
             .service(service)
@@ -300,7 +303,16 @@ impl Aws {
             .send()
             .await
             .map_err(|e| call_error("ecs:UpdateService", e))?;
-        Ok(())
+        let primary = out
+            .service
+            .and_then(|s| s.deployments)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|d| d.status.as_deref() == Some("PRIMARY"));
+        Ok(StartedDeployment {
+            id: primary.as_ref().and_then(|d| d.id.clone()),
+            task_definition: primary.and_then(|d| d.task_definition),
+        })
     }
 
     /// The current state of some services of one cluster (for waiting).
@@ -308,6 +320,14 @@ impl Aws {
         let names: Vec<&str> = services.iter().map(String::as_str).collect();
         self.describe_services(cluster, &names).await
     }
+}
+
+/// The deployment an UpdateService started, as its answer names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartedDeployment {
+    /// `ecs-svc/…`, the `startedBy` of the deployment's tasks.
+    pub id: Option<String>,
+    pub task_definition: Option<String>,
 }
 
 /// A fresh `ClientRequestToken`: 32 random bytes as 64 hex digits (AWS

@@ -16,3 +16,4 @@ mod failures;
 mod faults;
 mod full_apply;
 mod preflight_reads;
+mod watch;
