@@ -25,6 +25,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
+use shared::Location;
 use shared::iam::access::{CheckContext, check, evaluated_requests};
 use shared::iam::evaluate;
 use shared::iam::generate::{GenerateOptions, permission_policy};
@@ -92,8 +93,7 @@ fn bench(c: &mut Criterion) {
         .map(|(_, v)| (v.to_owned(), KEY.to_owned()))
         .collect();
     let ctx = CheckContext {
-        region: Some(REGION.into()),
-        account_id: Some(ACCOUNT.into()),
+        location: Location::new(Some(REGION.parse().unwrap()), Some(ACCOUNT.parse().unwrap())),
         kms_keys: kms_keys.clone(),
         principal: Some(format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution")),
         resource_policies: BTreeMap::from([(KEY.to_owned(), default_key_policy())]),
@@ -144,8 +144,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     let opts = GenerateOptions {
-        region: Some(REGION.into()),
-        account_id: Some(ACCOUNT.into()),
+        location: Location::new(Some(REGION.parse().unwrap()), Some(ACCOUNT.parse().unwrap())),
         kms_keys,
         ..GenerateOptions::default()
     };

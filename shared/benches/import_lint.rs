@@ -18,6 +18,7 @@ use std::hint::black_box;
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
+use shared::Location;
 use shared::{Context, export, import, lint};
 
 /// RegisterTaskDefinition's limit on the whole JSON document.
@@ -172,8 +173,7 @@ impl ValueFormatter for Nanoseconds {
 fn bench_import_lint<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
     let (text, references) = maximum_task_definition();
     let ctx = Context {
-        region: Some(REGION.into()),
-        account_id: Some(ACCOUNT.into()),
+        location: Location::new(Some(REGION.parse().unwrap()), Some(ACCOUNT.parse().unwrap())),
         platform_version: Some("1.4.0".into()),
         ..Context::default()
     };

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use crate::lint;
+use crate::location::{AccountId, Location, Region};
 use crate::secret_ref::Store;
 use crate::task_def::TaskDefinition;
 
@@ -148,6 +150,12 @@ pub enum BundleError {
 }
 
 impl Bundle {
+    /// Where the bundle deploys: its region and, when given, its account
+    /// (either is unknown here when it is not a valid name; see [`Bundle::validate`]).
+    pub fn location(&self) -> Location {
+        Location::new(self.region.parse().ok(), self.account_id.as_deref().and_then(|a| a.parse().ok()))
+    }
+
     /// Parses and validates `bundle.json`. Type errors name the JSON pointer
     /// of the offending value; semantic problems are all reported at once.
     pub fn parse(text: &str) -> Result<Bundle, BundleError> {
@@ -183,13 +191,11 @@ impl Bundle {
                 format!("version {} is not supported: this build reads version {BUNDLE_VERSION}", self.version),
             );
         }
-        if !valid_region(&self.region) {
-            problem("/region", format!("`{}` is not a region: write one like `eu-west-1`", self.region));
+        if let Err(error) = self.region.parse::<Region>() {
+            problem("/region", error.to_string());
         }
-        if let Some(account) = &self.account_id
-            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
-        {
-            problem("/accountId", format!("`{account}` is not a 12-digit AWS account id"));
+        if let Some(Err(error)) = self.account_id.as_deref().map(str::parse::<AccountId>) {
+            problem("/accountId", error.to_string());
         }
         match self.task_definition.family.as_deref() {
             None => {
@@ -262,43 +268,41 @@ fn duplicate_key_token(message: &str) -> String {
         .unwrap_or_default()
 }
 
-fn valid_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-}
-
 fn valid_family(family: &str) -> bool {
     (1..=255).contains(&family.len()) && family.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// What makes `name` impossible to create in `store`, by the lint's own
+/// name rules (ES040, ES041, ES043, ES044 for parameters, ES054 for secrets).
 fn secret_name_problem(store: Store, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("empty: give the parameter's or secret's name".into());
+    }
     match store {
         Store::Ssm => {
-            let user = name.strip_prefix('/').unwrap_or(name);
-            if name.is_empty() || name.len() > 1011 {
-                Some("a parameter name has 1-1011 characters".into())
-            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
-                Some(format!("`{name}` is not a valid parameter name: use letters, digits, `_.-` and `/`"))
-            } else if !name.starts_with('/')
-                && (user.to_ascii_lowercase().starts_with("aws") || user.to_ascii_lowercase().starts_with("ssm"))
-            {
+            let bad = lint::bad_name_characters(name);
+            let chars = name.chars().count();
+            if chars > lint::MAX_NAME_CHARS {
+                Some(format!(
+                    "the parameter name is {chars} characters long; SSM allows at most {}",
+                    lint::MAX_NAME_CHARS
+                ))
+            } else if !bad.is_empty() {
+                let shown: Vec<String> = bad.chars().map(|c| format!("`{}`", c.escape_default())).collect();
+                Some(format!(
+                    "`{name}` contains {}: parameter names use only letters, digits, `_`, `.`, `-` and `/`",
+                    shown.join(" ")
+                ))
+            } else if lint::has_reserved_prefix(name) {
                 Some(format!("`{name}` cannot be created: parameter names must not start with `aws` or `ssm`"))
-            } else if name.matches('/').count() > 15 {
-                Some(format!("`{name}` has more than 15 hierarchy levels"))
+            } else if lint::levels(name) > lint::MAX_LEVELS {
+                Some(format!("`{name}` has more than {} hierarchy levels", lint::MAX_LEVELS))
             } else {
                 None
             }
         }
         Store::SecretsManager => {
-            if name.is_empty() || name.len() > 512 {
-                Some("a secret name has 1-512 characters".into())
-            } else if !name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c)) {
-                Some(format!("`{name}` is not a valid secret name: use letters, digits and `/_+=.@-`"))
-            } else {
-                None
-            }
+            lint::secret_name_problem(name).map(|problem| format!("secret name `{name}` {problem}"))
         }
     }
 }

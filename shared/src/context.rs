@@ -2,17 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::location::{AccountId, Location, Region};
+
 /// Facts about where the task definition will run. Every field is optional:
 /// rules that need a fact that is missing stay quiet rather than guess.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Context {
-    /// The region the task runs in (`--region`), e.g. `eu-west-1`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// The 12-digit account the task runs in (`--account`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    /// The region (`--region`, e.g. `eu-west-1`) and the 12-digit account
+    /// (`--account`) the task runs in; `region` and `accountId` in JSON.
+    #[serde(flatten)]
+    pub location: Location,
     /// The Fargate platform version the service uses (`1.3.0`, `1.4.0`,
     /// `LATEST`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,7 +26,23 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(region: Option<String>, account_id: Option<String>) -> Self {
-        Self { region, account_id, platform_version: None, container_definitions_only: false }
+    pub fn new(region: Option<Region>, account_id: Option<AccountId>) -> Self {
+        Self { location: Location::new(region, account_id), platform_version: None, container_definitions_only: false }
+    }
+
+    /// The region as text, when known.
+    pub fn region(&self) -> Option<&str> {
+        self.location.region()
+    }
+
+    /// The account id as text, when known.
+    pub fn account_id(&self) -> Option<&str> {
+        self.location.account_id()
+    }
+}
+
+impl From<Location> for Context {
+    fn from(location: Location) -> Self {
+        Self { location, platform_version: None, container_definitions_only: false }
     }
 }

@@ -84,7 +84,7 @@ use_full_arn() {
 /// own account and region that are (or may be) partial: `(the ARN as
 /// written without its optional fields, the id to describe)`, each once.
 fn partial_secret_arns(bundle: &Bundle) -> Vec<(String, String)> {
-    let ctx = Context::new(Some(bundle.region.trim().to_owned()), bundle.account_id.clone());
+    let ctx = Context::from(bundle.location());
     let mut found: Vec<(String, String)> = Vec::new();
     for site in bundle.task_definition.secret_sites() {
         let Some(Ok(SecretRef::SecretsManager(arn))) = site.value_from.map(SecretRef::parse) else { continue };
@@ -92,7 +92,7 @@ fn partial_secret_arns(bundle: &Bundle) -> Vec<(String, String)> {
             continue;
         }
         let local = arn.location.region == bundle.region.trim()
-            && ctx.account_id.as_deref().is_none_or(|account| arn.location.account == account);
+            && ctx.account_id().is_none_or(|account| arn.location.account == account);
         let written = secret_arn(&arn.location, &arn.full_name());
         if local && !found.iter().any(|(w, _)| *w == written) {
             found.push((written, secret_lookup_id(&arn)));

@@ -18,6 +18,7 @@ use crate::iam::access::{self, AccessReport, CheckContext, VerdictStatus};
 use crate::iam::generate::{self, GenerateOptions};
 use crate::iam::policy::PolicyDocument;
 use crate::lint::plan_diagnostic;
+use crate::location::Location;
 use crate::observed::{Observed, secret_lookup_id};
 use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
 
@@ -251,361 +252,454 @@ impl PendingSecretArn {
 ///   re-apply therefore updates nothing;
 /// - one wait for stability per cluster follows any update.
 pub fn plan(desired: &Bundle, observed: &Observed, values_present: &BTreeSet<String>) -> Plan {
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut steps: Vec<Step> = Vec::new();
-    let account = desired.account_id.clone().unwrap_or_else(|| observed.caller.account.clone());
-    if let Some(expected) = &desired.account_id
-        && !observed.caller.account.is_empty()
-        && *expected != observed.caller.account
-    {
-        problems.push(plan_diagnostic("EP001", "/accountId",
-            format!(
-                "the bundle is for account {expected} but the credentials are for {} ({}): switch profile or fix accountId",
-                observed.caller.account, observed.caller.arn
-            ),
-        ));
-    }
-    if !observed.region.is_empty() && observed.region != desired.region {
-        problems.push(plan_diagnostic(
-            "EP002",
-            "/region",
-            format!(
-                "the bundle is for {} but the AWS client talks to {}: pass --region {}",
-                desired.region, observed.region, desired.region
-            ),
-        ));
-    }
-    let ctx = Context::new(Some(desired.region.clone()), Some(account.clone()));
-    let local = ArnLocation {
-        partition: partition_for_region(&desired.region).to_owned(),
-        region: desired.region.clone(),
-        account: account.clone(),
-    };
-
-    // 1. Secrets to create.
-    let mut created: BTreeSet<(Store, String)> = BTreeSet::new();
-    for (i, spec) in desired.secrets.iter().enumerate() {
-        plan_secret(i, spec, observed, values_present, &mut steps, &mut problems, &mut created);
-    }
-    let wrote_values = !created.is_empty();
-
-    // 2. References in the task definition: resolve partial ARNs, check
-    //    that what they point at exists (or is being created).
-    let family = desired.task_definition.family.clone().unwrap_or_default();
-    let mut td = serde_json::to_value(&desired.task_definition).unwrap_or(Value::Null);
-    for site in desired.task_definition.secret_sites() {
-        let Some(raw) = site.value_from else {
-            problems.push(plan_diagnostic("EP010", &site.path, "the reference is missing: give valueFrom"));
-            continue;
-        };
-        let reference = match SecretRef::parse(raw) {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(plan_diagnostic("EP010", &site.path, e.to_string()));
-                continue;
-            }
-        };
-        let loc = reference.resolve_location(&ctx).unwrap_or_else(|_| local.clone());
-        if loc.region != local.region || loc.account != local.account {
-            continue;
-        }
-        match &reference {
-            SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
-                let exists = matches!(observed.parameters.get(name), Some(Some(_)))
-                    || created.contains(&(Store::Ssm, name.clone()));
-                if !exists && observed.parameters.contains_key(name) {
-                    problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
-                }
-            }
-            SecretRef::SecretsManager(arn) => {
-                let id = secret_lookup_id(arn);
-                match known_secret_arn(observed, &id) {
-                    Some(full) if reference.is_partial() || !arn.suffix_certain => {
-                        // A partial ARN makes ECS fail with
-                        // ResourceInitializationError: register the full one.
-                        let written = secret_arn(&loc, &arn.full_name());
-                        if let Some(Value::String(s)) = td.pointer_mut(&site.path)
-                            && let Some(tail) = s.trim().strip_prefix(&written)
-                        {
-                            *s = format!("{full}{tail}");
-                        }
-                    }
-                    Some(_) => {}
-                    None if created.contains(&(Store::SecretsManager, id.clone())) => {}
-                    None if observed.secrets.contains_key(&id) => {
-                        problems.extend(missing_reference(&site.path, "secret", &id, desired));
-                    }
-                    None => {}
-                }
-            }
-        }
-    }
+    let mut planner = Planner::new(desired, observed);
+    let created = planner.secrets(values_present);
+    let mut td = planner.references(&created);
     // The task definition as it will be registered, as the model the policy
     // generator and the access check read.
     let resolved: crate::task_def::TaskDefinition =
         serde_json::from_value(td.clone()).unwrap_or_else(|_| desired.task_definition.clone());
+    let role = planner.execution_role(&resolved, &mut td);
+    let (preflight, preflight_policies) = planner.preflight(&resolved, &role);
+    let revision = planner.revision(&td);
+    planner.services(&revision, !created.is_empty());
 
-    // 3. The execution role: trust, least-privilege inline policy (from
-    //    `iam::generate`), managed policy.
-    let kms_keys = kms_keys(desired, observed, &local, &mut problems);
-    // Every observed secret ARN came from DescribeSecret: full, however its
-    // suffix looks (a lower-case one would otherwise also be read as part of
-    // the name and grant `NAME-??????` for a secret that does not exist, so
-    // that re-apply would rewrite the policy). `extend`, not `collect`.
-    let mut known_secret_arns = BTreeSet::new();
-    known_secret_arns.extend(observed.secrets.values().flatten().map(|s| s.arn.clone()));
-    let options = GenerateOptions {
-        region: Some(desired.region.clone()),
-        account_id: Some(account.clone()),
-        kms_keys: kms_keys.clone(),
-        images_from_ecr: None,
-        uses_awslogs: None,
-        known_secret_arns,
-    };
-    let generated = generate::permission_policy(&resolved, &options);
-    for note in generated.warnings() {
-        problems.push(plan_diagnostic("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
+    let Planner { steps, problems, .. } = planner;
+    let writes = steps.iter().map(|s| s.writes).sum();
+    Plan {
+        steps,
+        writes,
+        problems,
+        preflight,
+        preflight_policies,
+        role_arn: role.arn,
+        task_definition: td,
+        current_revision: revision.current,
     }
-    let role_name = &desired.execution_role.name;
-    let role_arn = observed
-        .role
-        .as_ref()
-        .map(|r| r.arn.clone())
-        .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", local.partition, account, role_name));
-    match desired.task_definition.execution_role_arn.as_deref() {
-        Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
-            problems.push(plan_diagnostic("EP020", "/taskDefinition/executionRoleArn",
+}
+
+/// One run of [`plan`]: what every phase reads (the bundle, what observe
+/// found, where it deploys) and what they add to (steps and problems).
+struct Planner<'a> {
+    desired: &'a Bundle,
+    observed: &'a Observed,
+    /// The bundle's account, or the caller's from STS.
+    account: String,
+    location: Location,
+    ctx: Context,
+    local: ArnLocation,
+    steps: Vec<Step>,
+    problems: Vec<Diagnostic>,
+}
+
+/// What phase 3 decided for the execution role, for the pre-flight.
+struct RolePlan {
+    arn: String,
+    policy_name: String,
+    /// The inline policy the references need (empty when they need none).
+    permission: Value,
+    wants_inline: bool,
+    kms_keys: BTreeMap<String, String>,
+}
+
+/// What phase 4 decided for the task definition, for the services.
+struct RevisionPlan {
+    current: Option<String>,
+    registering: bool,
+}
+
+impl<'a> Planner<'a> {
+    /// Where the bundle deploys, checked against where the credentials and
+    /// the client point (EP001, EP002).
+    fn new(desired: &'a Bundle, observed: &'a Observed) -> Self {
+        let mut problems: Vec<Diagnostic> = Vec::new();
+        let account = desired.account_id.clone().unwrap_or_else(|| observed.caller.account.clone());
+        if let Some(expected) = &desired.account_id
+            && !observed.caller.account.is_empty()
+            && *expected != observed.caller.account
+        {
+            problems.push(plan_diagnostic("EP001", "/accountId",
                 format!(
-                    "executionRoleArn `{written}` is not the bundle's execution role `{role_name}`: remove it (it is filled in) or set executionRole.name to that role"
+                    "the bundle is for account {expected} but the credentials are for {} ({}): switch profile or fix accountId",
+                    observed.caller.account, observed.caller.arn
                 ),
             ));
         }
-        _ => {}
-    }
-    if let Some(obj) = td.as_object_mut() {
-        obj.insert("executionRoleArn".into(), Value::String(role_arn.clone()));
-    }
-    let trust = generate::trust_policy().to_value();
-    let policy_name = execution_role::inline_policy_name(&family);
-    let permission = generated.policy.to_value();
-    // What IAM returned is compared as a policy: reformatting is no change,
-    // and a document that does not parse is rewritten.
-    let same_document = |observed: &Value, wanted: &Value| match (
-        PolicyDocument::from_value(observed),
-        PolicyDocument::from_value(wanted),
-    ) {
-        (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
-        _ => false,
-    };
-    let wants_inline = !generated.is_empty();
-    let want_managed = desired
-        .execution_role
-        .attach_managed_policy
-        .unwrap_or_else(|| generate::managed_policy_recommendation(&desired.task_definition, &options).is_some());
-    match &observed.role {
-        None if !desired.execution_role.create => problems.push(plan_diagnostic(
-            "EP021",
-            "/executionRole/name",
-            format!(
-                "role `{role_name}` does not exist and executionRole.create is false: create it or set create to true"
-            ),
-        )),
-        None => steps.push(write_step(
-            format!("create-role:{role_name}"),
-            format!("Create IAM role {role_name}"),
-            "the execution role does not exist".into(),
-            StepAction::CreateRole { role_name: role_name.clone(), trust_policy: trust.clone() },
-        )),
-        Some(role) if !same_document(&role.trust_policy, &trust) => steps.push(write_step(
-            format!("update-trust-policy:{role_name}"),
-            format!("Update the trust policy of {role_name}"),
-            "the trust policy does not let ecs-tasks.amazonaws.com (and only it) assume the role".into(),
-            StepAction::UpdateTrustPolicy { role_name: role_name.clone(), trust_policy: trust.clone() },
-        )),
-        Some(_) => {}
-    }
-    let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
-    if wants_inline && !current_inline.is_some_and(|doc| same_document(doc, &permission)) {
-        steps.push(write_step(
-            format!("put-role-policy:{role_name}/{policy_name}"),
-            format!("Put inline policy {policy_name} on {role_name}"),
-            if current_inline.is_some() {
-                "the inline policy differs from what the references need".into()
-            } else {
-                "the role has no policy granting read access to the referenced secrets".into()
-            },
-            StepAction::PutRolePolicy {
-                role_name: role_name.clone(),
-                policy_name: policy_name.clone(),
-                policy: permission.clone(),
-            },
-        ));
-    }
-    let attached = observed
-        .role
-        .as_ref()
-        .is_some_and(|r| r.attached_policies.iter().any(|p| p.arn == generate::EXECUTION_ROLE_MANAGED_POLICY));
-    if want_managed && !attached {
-        steps.push(write_step(
-            format!("attach-managed-policy:{role_name}"),
-            format!("Attach AmazonECSTaskExecutionRolePolicy to {role_name}"),
-            if desired.execution_role.attach_managed_policy == Some(true) {
-                "the bundle asks for it".into()
-            } else {
-                "the task pulls from ECR or logs with awslogs, which need it".into()
-            },
-            StepAction::AttachManagedPolicy {
-                role_name: role_name.clone(),
-                policy_arn: generate::EXECUTION_ROLE_MANAGED_POLICY.into(),
-            },
-        ));
+        if !observed.region.is_empty() && observed.region != desired.region {
+            problems.push(plan_diagnostic(
+                "EP002",
+                "/region",
+                format!(
+                    "the bundle is for {} but the AWS client talks to {}: pass --region {}",
+                    desired.region, observed.region, desired.region
+                ),
+            ));
+        }
+        // The bundle's region is validated when it is read and the account comes
+        // from it or from STS: both parse; anything else stays unknown.
+        let location = Location::new(desired.region.parse().ok(), account.parse().ok());
+        let local = ArnLocation {
+            partition: partition_for_region(&desired.region).to_owned(),
+            region: desired.region.clone(),
+            account: account.clone(),
+        };
+        Planner {
+            desired,
+            observed,
+            account,
+            ctx: Context::from(location.clone()),
+            location,
+            local,
+            steps: Vec::new(),
+            problems,
+        }
     }
 
-    // Pre-flight: the role's policies as they will be after this plan,
-    // evaluated by `iam::access` against every reference.
-    let mut preflight_policies: Vec<String> = Vec::new();
-    let mut documents: Vec<PolicyDocument> = Vec::new();
-    let mut add = |name: String, doc: &Value, problems: &mut Vec<Diagnostic>| match PolicyDocument::from_value(doc) {
-        Ok(parsed) => {
-            preflight_policies.push(name);
-            documents.push(parsed);
+    /// 1. Secrets to create; returns the ones this plan creates.
+    fn secrets(&mut self, values_present: &BTreeSet<String>) -> BTreeSet<(Store, String)> {
+        let mut created: BTreeSet<(Store, String)> = BTreeSet::new();
+        for (i, spec) in self.desired.secrets.iter().enumerate() {
+            plan_secret(i, spec, self.observed, values_present, &mut self.steps, &mut self.problems, &mut created);
         }
-        Err(e) => problems.push(plan_diagnostic(
-            "EP014",
-            "/executionRole",
-            format!("{name} of the role cannot be read ({e}); the pre-flight check ignores it"),
-        )),
-    };
-    if let Some(role) = &observed.role {
-        for (name, doc) in &role.inline_policies {
-            if *name != policy_name {
-                add(format!("inline policy {name}"), doc, &mut problems);
-            }
-        }
-        for policy in &role.attached_policies {
-            if let Some(doc) = &policy.document {
-                add(format!("managed policy {}", policy.arn), doc, &mut problems);
-            }
-        }
+        created
     }
-    if wants_inline {
-        add(format!("inline policy {policy_name}"), &permission, &mut problems);
-    }
-    // What decides beside the role's own policies: key policies and the
-    // secrets' resource policies observe read, and what it could not read.
-    let mut resource_policies = BTreeMap::new();
-    let keys_with_policy = observed.kms_keys.values().filter_map(|k| Some((&k.arn, k.policy.as_ref()?)));
-    let secrets_with_policy = observed.secret_policies.iter().filter_map(|(arn, p)| Some((arn, p.as_ref()?)));
-    for (arn, doc) in keys_with_policy.chain(secrets_with_policy) {
-        match PolicyDocument::from_value(doc) {
-            Ok(parsed) => {
-                resource_policies.insert(arn.clone(), parsed);
+
+    /// 2. References in the task definition: resolve partial ARNs, check
+    ///    that what they point at exists (or is being created). Returns the
+    ///    task definition JSON with the full ARNs AWS knows.
+    fn references(&mut self, created: &BTreeSet<(Store, String)>) -> Value {
+        let (desired, observed) = (self.desired, self.observed);
+        let mut td = serde_json::to_value(&desired.task_definition).unwrap_or(Value::Null);
+        for site in desired.task_definition.secret_sites() {
+            let Some(raw) = site.value_from else {
+                self.problems.push(plan_diagnostic("EP010", &site.path, "the reference is missing: give valueFrom"));
+                continue;
+            };
+            let reference = match SecretRef::parse(raw) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.problems.push(plan_diagnostic("EP010", &site.path, e.to_string()));
+                    continue;
+                }
+            };
+            let loc = reference.resolve_location(&self.ctx).unwrap_or_else(|_| self.local.clone());
+            if loc.region != self.local.region || loc.account != self.local.account {
+                continue;
             }
-            Err(e) => problems.push(Diagnostic::warning(
-                "EP014",
-                "/secrets",
-                format!("the policy of {arn} cannot be read ({e}); the pre-flight check treats it as unknown"),
+            match &reference {
+                SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
+                    let exists = matches!(observed.parameters.get(name), Some(Some(_)))
+                        || created.contains(&(Store::Ssm, name.clone()));
+                    if !exists && observed.parameters.contains_key(name) {
+                        self.problems.extend(missing_reference(&site.path, "SSM parameter", name, desired));
+                    }
+                }
+                SecretRef::SecretsManager(arn) => {
+                    let id = secret_lookup_id(arn);
+                    match known_secret_arn(observed, &id) {
+                        Some(full) if reference.is_partial() || !arn.suffix_certain => {
+                            // A partial ARN makes ECS fail with
+                            // ResourceInitializationError: register the full one.
+                            let written = secret_arn(&loc, &arn.full_name());
+                            if let Some(Value::String(s)) = td.pointer_mut(&site.path)
+                                && let Some(tail) = s.trim().strip_prefix(&written)
+                            {
+                                *s = format!("{full}{tail}");
+                            }
+                        }
+                        Some(_) => {}
+                        None if created.contains(&(Store::SecretsManager, id.clone())) => {}
+                        None if observed.secrets.contains_key(&id) => {
+                            self.problems.extend(missing_reference(&site.path, "secret", &id, desired));
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        td
+    }
+
+    /// 3. The execution role: trust, least-privilege inline policy (from
+    ///    `iam::generate`), managed policy. Sets `executionRoleArn` in `td`.
+    fn execution_role(&mut self, resolved: &crate::task_def::TaskDefinition, td: &mut Value) -> RolePlan {
+        let (desired, observed) = (self.desired, self.observed);
+        let kms_keys = kms_keys(desired, observed, &self.local, &mut self.problems);
+        // Every observed secret ARN came from DescribeSecret: full, however its
+        // suffix looks (a lower-case one would otherwise also be read as part of
+        // the name and grant `NAME-??????` for a secret that does not exist, so
+        // that re-apply would rewrite the policy). `extend`, not `collect`.
+        let mut known_secret_arns = BTreeSet::new();
+        known_secret_arns.extend(observed.secrets.values().flatten().map(|s| s.arn.clone()));
+        let options = GenerateOptions {
+            location: self.location.clone(),
+            kms_keys: kms_keys.clone(),
+            images_from_ecr: None,
+            uses_awslogs: None,
+            known_secret_arns,
+        };
+        let generated = generate::permission_policy(resolved, &options);
+        for note in generated.warnings() {
+            self.problems.push(plan_diagnostic("EP013", note.path.clone().unwrap_or_default(), note.message.clone()));
+        }
+        let role_name = &desired.execution_role.name;
+        let role_arn = observed
+            .role
+            .as_ref()
+            .map(|r| r.arn.clone())
+            .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", self.local.partition, self.account, role_name));
+        match desired.task_definition.execution_role_arn.as_deref() {
+            Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
+                self.problems.push(plan_diagnostic("EP020", "/taskDefinition/executionRoleArn",
+                    format!(
+                        "executionRoleArn `{written}` is not the bundle's execution role `{role_name}`: remove it (it is filled in) or set executionRole.name to that role"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(obj) = td.as_object_mut() {
+            obj.insert("executionRoleArn".into(), Value::String(role_arn.clone()));
+        }
+        let family = desired.task_definition.family.clone().unwrap_or_default();
+        let trust = generate::trust_policy().to_value();
+        let policy_name = execution_role::inline_policy_name(&family);
+        let permission = generated.policy.to_value();
+        let wants_inline = !generated.is_empty();
+        let want_managed = desired
+            .execution_role
+            .attach_managed_policy
+            .unwrap_or_else(|| generate::managed_policy_recommendation(&desired.task_definition, &options).is_some());
+        match &observed.role {
+            None if !desired.execution_role.create => self.problems.push(plan_diagnostic(
+                "EP021",
+                "/executionRole/name",
+                format!(
+                    "role `{role_name}` does not exist and executionRole.create is false: create it or set create to true"
+                ),
             )),
+            None => self.steps.push(write_step(
+                format!("create-role:{role_name}"),
+                format!("Create IAM role {role_name}"),
+                "the execution role does not exist".into(),
+                StepAction::CreateRole { role_name: role_name.clone(), trust_policy: trust.clone() },
+            )),
+            Some(role) if !same_document(&role.trust_policy, &trust) => self.steps.push(write_step(
+                format!("update-trust-policy:{role_name}"),
+                format!("Update the trust policy of {role_name}"),
+                "the trust policy does not let ecs-tasks.amazonaws.com (and only it) assume the role".into(),
+                StepAction::UpdateTrustPolicy { role_name: role_name.clone(), trust_policy: trust.clone() },
+            )),
+            Some(_) => {}
         }
-    }
-    let check_context = CheckContext {
-        region: Some(desired.region.clone()),
-        account_id: Some(account.clone()),
-        kms_keys,
-        principal: Some(role_arn.clone()),
-        resource_policies,
-        unreadable: observed.unreadable.clone(),
-        ..CheckContext::default()
-    };
-    let preflight = access::check(&resolved, &documents, &check_context);
-
-    // 4. The task definition revision.
-    let current_revision = observed.task_definition.as_ref().map(|t| t.arn.clone());
-    let same = observed
-        .task_definition
-        .as_ref()
-        .is_some_and(|t| crate::revision_compare::same_revision(&td, &t.task_definition));
-    let registering = !same;
-    if registering {
-        steps.push(write_step(
-            format!("register-task-definition:{family}"),
-            format!("Register a new revision of {family}"),
-            match &observed.task_definition {
-                None => format!("the family {family} has no ACTIVE revision"),
-                Some(t) => format!("the task definition differs from the latest ACTIVE revision {}", t.arn),
-            },
-            StepAction::RegisterTaskDefinition { family: family.clone(), task_definition: td.clone() },
-        ));
-    }
-
-    // 5. Services. A write to the role's permissions counts like a written
-    //    secret value: tasks that failed to read their secrets are only
-    //    retried on ECS's back-off, so a forced deployment starts them now.
-    let wrote_role_permissions = steps.iter().any(|s| {
-        matches!(
-            s.action,
-            StepAction::PutRolePolicy { .. }
-                | StepAction::AttachManagedPolicy { .. }
-                | StepAction::UpdateTrustPolicy { .. }
-        )
-    });
-    let mut updated_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (i, spec) in desired.services.iter().enumerate() {
-        let found = observed.services.iter().find(|s| s.cluster == spec.cluster && s.service == spec.service);
-        let Some(service) = found.filter(|s| s.found && s.status.as_deref() == Some("ACTIVE")) else {
-            problems.push(plan_diagnostic("EP030", format!("/services/{i}"),
-                format!(
-                    "service `{}` in cluster `{}` does not exist or is not ACTIVE: create it first or remove it from the bundle",
-                    spec.service, spec.cluster
-                ),
-            ));
-            continue;
-        };
-        let running_other = !registering && service.task_definition != current_revision;
-        let reason = if registering {
-            Some("a new revision is registered".to_owned())
-        } else if running_other {
-            Some(format!(
-                "the service runs {} instead of {}",
-                service.task_definition.as_deref().unwrap_or("nothing"),
-                current_revision.as_deref().unwrap_or("-")
-            ))
-        } else if wrote_values && spec.force_new_deployment {
-            Some("a secret value was written and running tasks keep the old one until replaced".to_owned())
-        } else if wrote_role_permissions && spec.force_new_deployment {
-            Some(
-                "the execution role's permissions changed and tasks read their secrets only when they start".to_owned(),
-            )
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            steps.push(write_step(
-                format!("update-service:{}/{}", spec.cluster, spec.service),
-                format!("Update service {} in {}", spec.service, spec.cluster),
-                reason,
-                StepAction::UpdateService {
-                    cluster: spec.cluster.clone(),
-                    service: spec.service.clone(),
-                    force_new_deployment: spec.force_new_deployment,
-                    task_definition: if registering { None } else { current_revision.clone() },
+        let current_inline = observed.role.as_ref().and_then(|r| r.inline_policies.get(&policy_name));
+        if wants_inline && !current_inline.is_some_and(|doc| same_document(doc, &permission)) {
+            self.steps.push(write_step(
+                format!("put-role-policy:{role_name}/{policy_name}"),
+                format!("Put inline policy {policy_name} on {role_name}"),
+                if current_inline.is_some() {
+                    "the inline policy differs from what the references need".into()
+                } else {
+                    "the role has no policy granting read access to the referenced secrets".into()
+                },
+                StepAction::PutRolePolicy {
+                    role_name: role_name.clone(),
+                    policy_name: policy_name.clone(),
+                    policy: permission.clone(),
                 },
             ));
-            updated_clusters.entry(spec.cluster.clone()).or_default().push(spec.service.clone());
         }
-    }
-    for (cluster, services) in updated_clusters {
-        steps.push(Step {
-            id: format!("wait-services-stable:{cluster}"),
-            title: format!("Wait for {} in {cluster} to be stable", services.join(", ")),
-            reason: "the new tasks must start (and read their secrets) before the deployment counts as done".into(),
-            writes: 0,
-            action: StepAction::WaitServicesStable { cluster, services },
-        });
+        let attached = observed
+            .role
+            .as_ref()
+            .is_some_and(|r| r.attached_policies.iter().any(|p| p.arn == generate::EXECUTION_ROLE_MANAGED_POLICY));
+        if want_managed && !attached {
+            self.steps.push(write_step(
+                format!("attach-managed-policy:{role_name}"),
+                format!("Attach AmazonECSTaskExecutionRolePolicy to {role_name}"),
+                if desired.execution_role.attach_managed_policy == Some(true) {
+                    "the bundle asks for it".into()
+                } else {
+                    "the task pulls from ECR or logs with awslogs, which need it".into()
+                },
+                StepAction::AttachManagedPolicy {
+                    role_name: role_name.clone(),
+                    policy_arn: generate::EXECUTION_ROLE_MANAGED_POLICY.into(),
+                },
+            ));
+        }
+        RolePlan { arn: role_arn, policy_name, permission, wants_inline, kms_keys }
     }
 
-    let writes = steps.iter().map(|s| s.writes).sum();
-    Plan { steps, writes, problems, preflight, preflight_policies, role_arn, task_definition: td, current_revision }
+    /// Pre-flight: the role's policies as they will be after this plan,
+    /// evaluated by `iam::access` against every reference. Returns the
+    /// report and the names of the policies it evaluated.
+    fn preflight(
+        &mut self,
+        resolved: &crate::task_def::TaskDefinition,
+        role: &RolePlan,
+    ) -> (AccessReport, Vec<String>) {
+        let observed = self.observed;
+        let mut preflight_policies: Vec<String> = Vec::new();
+        let mut documents: Vec<PolicyDocument> = Vec::new();
+        let mut add = |name: String, doc: &Value, problems: &mut Vec<Diagnostic>| match PolicyDocument::from_value(doc)
+        {
+            Ok(parsed) => {
+                preflight_policies.push(name);
+                documents.push(parsed);
+            }
+            Err(e) => problems.push(plan_diagnostic(
+                "EP014",
+                "/executionRole",
+                format!("{name} of the role cannot be read ({e}); the pre-flight check ignores it"),
+            )),
+        };
+        if let Some(observed_role) = &observed.role {
+            for (name, doc) in &observed_role.inline_policies {
+                if *name != role.policy_name {
+                    add(format!("inline policy {name}"), doc, &mut self.problems);
+                }
+            }
+            for policy in &observed_role.attached_policies {
+                if let Some(doc) = &policy.document {
+                    add(format!("managed policy {}", policy.arn), doc, &mut self.problems);
+                }
+            }
+        }
+        if role.wants_inline {
+            add(format!("inline policy {}", role.policy_name), &role.permission, &mut self.problems);
+        }
+        // What decides beside the role's own policies: key policies and the
+        // secrets' resource policies observe read, and what it could not read.
+        let mut resource_policies = BTreeMap::new();
+        let keys_with_policy = observed.kms_keys.values().filter_map(|k| Some((&k.arn, k.policy.as_ref()?)));
+        let secrets_with_policy = observed.secret_policies.iter().filter_map(|(arn, p)| Some((arn, p.as_ref()?)));
+        for (arn, doc) in keys_with_policy.chain(secrets_with_policy) {
+            match PolicyDocument::from_value(doc) {
+                Ok(parsed) => {
+                    resource_policies.insert(arn.clone(), parsed);
+                }
+                Err(e) => self.problems.push(Diagnostic::warning(
+                    "EP014",
+                    "/secrets",
+                    format!("the policy of {arn} cannot be read ({e}); the pre-flight check treats it as unknown"),
+                )),
+            }
+        }
+        let check_context = CheckContext {
+            location: self.location.clone(),
+            kms_keys: role.kms_keys.clone(),
+            principal: Some(role.arn.clone()),
+            resource_policies,
+            unreadable: observed.unreadable.clone(),
+            ..CheckContext::default()
+        };
+        (access::check(resolved, &documents, &check_context), preflight_policies)
+    }
+
+    /// 4. The task definition revision: reuse the latest ACTIVE one when it
+    ///    is the same after normalisation, else register.
+    fn revision(&mut self, td: &Value) -> RevisionPlan {
+        let observed = self.observed;
+        let family = self.desired.task_definition.family.clone().unwrap_or_default();
+        let current = observed.task_definition.as_ref().map(|t| t.arn.clone());
+        let same = observed
+            .task_definition
+            .as_ref()
+            .is_some_and(|t| crate::revision_compare::same_revision(td, &t.task_definition));
+        if !same {
+            self.steps.push(write_step(
+                format!("register-task-definition:{family}"),
+                format!("Register a new revision of {family}"),
+                match &observed.task_definition {
+                    None => format!("the family {family} has no ACTIVE revision"),
+                    Some(t) => format!("the task definition differs from the latest ACTIVE revision {}", t.arn),
+                },
+                StepAction::RegisterTaskDefinition { family: family.clone(), task_definition: td.clone() },
+            ));
+        }
+        RevisionPlan { current, registering: !same }
+    }
+
+    /// 5. Services. A write to the role's permissions counts like a written
+    ///    secret value: tasks that failed to read their secrets are only
+    ///    retried on ECS's back-off, so a forced deployment starts them now.
+    ///    One wait for stability per cluster follows any update.
+    fn services(&mut self, revision: &RevisionPlan, wrote_values: bool) {
+        let (registering, current_revision) = (revision.registering, &revision.current);
+        let wrote_role_permissions = self.steps.iter().any(|s| {
+            matches!(
+                s.action,
+                StepAction::PutRolePolicy { .. }
+                    | StepAction::AttachManagedPolicy { .. }
+                    | StepAction::UpdateTrustPolicy { .. }
+            )
+        });
+        let mut updated_clusters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, spec) in self.desired.services.iter().enumerate() {
+            let found = self.observed.services.iter().find(|s| s.cluster == spec.cluster && s.service == spec.service);
+            let Some(service) = found.filter(|s| s.found && s.status.as_deref() == Some("ACTIVE")) else {
+                self.problems.push(plan_diagnostic("EP030", format!("/services/{i}"),
+                    format!(
+                        "service `{}` in cluster `{}` does not exist or is not ACTIVE: create it first or remove it from the bundle",
+                        spec.service, spec.cluster
+                    ),
+                ));
+                continue;
+            };
+            let running_other = !registering && service.task_definition != *current_revision;
+            let reason = if registering {
+                Some("a new revision is registered".to_owned())
+            } else if running_other {
+                Some(format!(
+                    "the service runs {} instead of {}",
+                    service.task_definition.as_deref().unwrap_or("nothing"),
+                    current_revision.as_deref().unwrap_or("-")
+                ))
+            } else if wrote_values && spec.force_new_deployment {
+                Some("a secret value was written and running tasks keep the old one until replaced".to_owned())
+            } else if wrote_role_permissions && spec.force_new_deployment {
+                Some(
+                    "the execution role's permissions changed and tasks read their secrets only when they start"
+                        .to_owned(),
+                )
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.steps.push(write_step(
+                    format!("update-service:{}/{}", spec.cluster, spec.service),
+                    format!("Update service {} in {}", spec.service, spec.cluster),
+                    reason,
+                    StepAction::UpdateService {
+                        cluster: spec.cluster.clone(),
+                        service: spec.service.clone(),
+                        force_new_deployment: spec.force_new_deployment,
+                        task_definition: if registering { None } else { current_revision.clone() },
+                    },
+                ));
+                updated_clusters.entry(spec.cluster.clone()).or_default().push(spec.service.clone());
+            }
+        }
+        for (cluster, services) in updated_clusters {
+            self.steps.push(Step {
+                id: format!("wait-services-stable:{cluster}"),
+                title: format!("Wait for {} in {cluster} to be stable", services.join(", ")),
+                reason: "the new tasks must start (and read their secrets) before the deployment counts as done".into(),
+                writes: 0,
+                action: StepAction::WaitServicesStable { cluster, services },
+            });
+        }
+    }
+}
+
+/// What IAM returned is compared as a policy: reformatting is no change,
+/// and a document that does not parse is rewritten.
+fn same_document(observed: &Value, wanted: &Value) -> bool {
+    match (PolicyDocument::from_value(observed), PolicyDocument::from_value(wanted)) {
+        (Ok(observed), Ok(wanted)) => observed.same_as(&wanted),
+        _ => false,
+    }
 }
 
 /// The secrets a plan creates, with the ARN forms apply must resolve.

@@ -215,11 +215,11 @@ impl SecretRef {
         if let Some(location) = self.location() {
             return Ok(location.clone());
         }
-        match (&ctx.region, &ctx.account_id) {
+        match (&ctx.location.region, &ctx.location.account_id) {
             (Some(region), Some(account)) => Ok(ArnLocation {
                 partition: partition_for_region(region).to_owned(),
-                region: region.clone(),
-                account: account.clone(),
+                region: region.as_str().to_owned(),
+                account: account.as_str().to_owned(),
             }),
             _ => Err(SecretRefError::NeedsRegionAndAccount),
         }
@@ -321,7 +321,7 @@ mod tests {
     use super::*;
 
     fn ctx() -> Context {
-        Context::new(Some("eu-west-1".into()), Some("123456789012".into()))
+        Context::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap()))
     }
 
     #[test]

@@ -306,26 +306,16 @@ impl Aws {
     /// The services of a cluster (all pages).
     pub async fn list_services(&self, cluster: &str) -> Result<Vec<ServiceSummary>, AwsError> {
         let mut out = Vec::new();
-        let mut token = None;
-        loop {
+        let mut pages = self.ecs.list_services().cluster(cluster).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.count_read();
-            let page = self
-                .ecs
-                .list_services()
-                .cluster(cluster)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| call_error("ecs:ListServices", e))?;
+            let page = page.map_err(|e| call_error("ecs:ListServices", e))?;
             for arn in page.service_arns.unwrap_or_default() {
                 let name = arn.rsplit('/').next().unwrap_or(&arn).to_owned();
                 out.push(ServiceSummary { arn, name });
             }
-            token = page.next_token;
-            if token.is_none() {
-                return Ok(out);
-            }
         }
+        Ok(out)
     }
 }
 

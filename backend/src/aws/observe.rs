@@ -188,17 +188,10 @@ impl Aws {
                 .set_values(Some(chunk.iter().map(|n| (*n).clone()).collect()))
                 .build()
                 .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
-            let mut token = None;
-            loop {
+            let mut pages = self.ssm.describe_parameters().parameter_filters(filter).into_paginator().send();
+            while let Some(page) = pages.next().await {
                 self.count_read();
-                let page = self
-                    .ssm
-                    .describe_parameters()
-                    .parameter_filters(filter.clone())
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| call_error("ssm:DescribeParameters", e))?;
+                let page = page.map_err(|e| call_error("ssm:DescribeParameters", e))?;
                 for meta in page.parameters.unwrap_or_default() {
                     let Some(name) = meta.name else { continue };
                     let parameter = ObservedParameter {
@@ -208,10 +201,6 @@ impl Aws {
                         kms_key_id: meta.key_id,
                     };
                     found.insert(name, Some(parameter));
-                }
-                token = page.next_token;
-                if token.is_none() {
-                    break;
                 }
             }
         }
@@ -250,17 +239,10 @@ impl Aws {
         };
         let mut inline_policies = BTreeMap::new();
         let mut denied_inline = Vec::new();
-        let mut marker = None;
-        loop {
+        let mut pages = self.iam.list_role_policies().role_name(name).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.count_read();
-            let page = self
-                .iam
-                .list_role_policies()
-                .role_name(name)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| call_error("iam:ListRolePolicies", e))?;
+            let page = page.map_err(|e| call_error("iam:ListRolePolicies", e))?;
             for policy_name in page.policy_names {
                 self.count_read();
                 match self.iam.get_role_policy().role_name(name).policy_name(&policy_name).send().await {
@@ -272,23 +254,12 @@ impl Aws {
                     Err(e) => return Err(call_error("iam:GetRolePolicy", e)),
                 }
             }
-            marker = page.marker.filter(|_| page.is_truncated);
-            if marker.is_none() {
-                break;
-            }
         }
         let mut attached_policies = Vec::new();
-        let mut marker = None;
-        loop {
+        let mut pages = self.iam.list_attached_role_policies().role_name(name).into_paginator().send();
+        while let Some(page) = pages.next().await {
             self.count_read();
-            let page = self
-                .iam
-                .list_attached_role_policies()
-                .role_name(name)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| call_error("iam:ListAttachedRolePolicies", e))?;
+            let page = page.map_err(|e| call_error("iam:ListAttachedRolePolicies", e))?;
             for policy in page.attached_policies.unwrap_or_default() {
                 let Some(arn) = policy.policy_arn else { continue };
                 let document = self.managed_policy_document(&arn).await?;
@@ -297,10 +268,6 @@ impl Aws {
                     arn,
                     document,
                 });
-            }
-            marker = page.marker.filter(|_| page.is_truncated);
-            if marker.is_none() {
-                break;
             }
         }
         let denied = (!denied_inline.is_empty()).then(|| {

@@ -74,8 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|(arn, path)| Ok((arn.clone(), read_policy(path)?)))
         .collect::<anyhow::Result<_>>()?;
     let context = CheckContext {
-        region: args.location.region.clone(),
-        account_id: args.location.account.clone(),
+        location: args.location.location(),
         kms_keys: args.kms.by_reference(),
         principal: args.role_arn.clone(),
         resource_policies,

@@ -1,27 +1,32 @@
 //! Flags shared by several commands: `--region` and `--account` (where the
-//! task will run), `--platform-version`, and `--kms-key REF=KEY_ARN`. They
+//! task will run, parsed by [`shared::Region`]'s and [`shared::AccountId`]'s
+//! own validators), `--platform-version`, and `--kms-key REF=KEY_ARN`. They
 //! become a [`shared::Context`] and friends; rules that need a fact the user
 //! did not give stay quiet rather than guess.
 
 use std::collections::BTreeMap;
 
 use clap::Args;
-use shared::Context;
+use shared::{AccountId, Context, Location, Region};
 
 /// Where the task definition will run.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LocationArgs {
     /// The region the task runs in, e.g. eu-west-1 (resolves bare SSM parameter names).
-    #[arg(long, value_name = "REGION", value_parser = parse_region)]
-    pub region: Option<String>,
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<Region>,
     /// The 12-digit AWS account id the task runs in.
-    #[arg(long, value_name = "ACCOUNT_ID", value_parser = parse_account)]
-    pub account: Option<String>,
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub account: Option<AccountId>,
 }
 
 impl LocationArgs {
+    pub fn location(&self) -> Location {
+        Location::new(self.region.clone(), self.account.clone())
+    }
+
     pub fn context(&self) -> Context {
-        Context::new(self.region.clone(), self.account.clone())
+        Context::from(self.location())
     }
 }
 
@@ -109,29 +114,6 @@ fn parse_kms_key(raw: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Accepts region names such as `us-east-1`, `eu-central-2`,
-/// `us-gov-west-1`, `cn-north-1`.
-fn parse_region(raw: &str) -> Result<String, String> {
-    let parts: Vec<&str> = raw.split('-').collect();
-    let well_formed = parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase());
-    if well_formed {
-        Ok(raw.to_owned())
-    } else {
-        Err(format!("`{raw}` is not an AWS region name; write it like us-east-1 or eu-west-3"))
-    }
-}
-
-fn parse_account(raw: &str) -> Result<String, String> {
-    if raw.len() == 12 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(raw.to_owned())
-    } else {
-        Err(format!("`{raw}` is not an AWS account id; an account id is exactly 12 digits, e.g. 123456789012"))
-    }
-}
-
 fn parse_platform_version(raw: &str) -> Result<String, String> {
     let numeric =
         raw.split('.').count() == 3 && raw.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
@@ -149,14 +131,14 @@ mod tests {
     #[test]
     fn validates_region_account_and_platform_version() {
         for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-4"] {
-            assert_eq!(parse_region(ok).as_deref(), Ok(ok));
+            assert_eq!(ok.parse::<Region>().ok().as_deref(), Some(ok));
         }
         for bad in ["", "us-east", "US-EAST-1", "us_east_1", "1-east-1", "us--1", "us-east-1a"] {
-            assert!(parse_region(bad).is_err(), "{bad}");
+            assert!(bad.parse::<Region>().is_err(), "{bad}");
         }
-        assert!(parse_account("123456789012").is_ok());
+        assert!("123456789012".parse::<AccountId>().is_ok());
         for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
-            assert!(parse_account(bad).is_err(), "{bad}");
+            assert!(bad.parse::<AccountId>().is_err(), "{bad}");
         }
         for ok in ["1.3.0", "1.4.0", "LATEST"] {
             assert!(parse_platform_version(ok).is_ok(), "{ok}");

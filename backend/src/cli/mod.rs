@@ -27,6 +27,7 @@ pub mod apply;
 pub mod plan;
 mod progress;
 pub mod serve;
+pub mod values_file;
 
 use std::io::IsTerminal;
 use std::path::Path;

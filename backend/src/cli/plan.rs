@@ -42,7 +42,7 @@ struct PlanJson<'a> {
 pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
     let bundle = super::load_bundle(&args.bundle)?;
     let values: Option<BTreeSet<String>> = match &args.values {
-        Some(path) => Some(super::apply::read_values(path)?.names().map(str::to_owned).collect()),
+        Some(path) => Some(super::values_file::read_values(path)?.names().map(str::to_owned).collect()),
         None => None,
     };
     let aws = args.aws.connect(&bundle).await?;

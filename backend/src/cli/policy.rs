@@ -59,8 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(exit::CLEAN));
     }
     let options = GenerateOptions {
-        region: args.location.region.clone(),
-        account_id: args.location.account.clone(),
+        location: args.location.location(),
         kms_keys: args.kms.by_reference(),
         images_from_ecr: None,
         uses_awslogs: None,

@@ -141,7 +141,7 @@ async fn plan_and_apply_validate_the_bundle_as_the_cli_does_before_anything_else
         let paths: Vec<&str> =
             error["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
         assert_eq!(paths, ["/region", "/secrets/0/name"], "{error}");
-        assert!(error["message"].as_str().unwrap().contains("`mars-1` is not a region"), "{error}");
+        assert!(error["message"].as_str().unwrap().contains("`mars-1` is not an AWS region name"), "{error}");
 
         let body = format!(r#"{{"bundle": {invalid}, "values": {{"awsDb": "{CANARY}"}}}}"#);
         let response = send(app, post("/api/apply", body)).await;

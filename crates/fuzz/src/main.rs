@@ -40,7 +40,7 @@ fn measure() -> ExitCode {
     let error_text = fuzz::large_error_text();
     let prefix = &error_text[..100_000];
     let task_definition = fuzz::max_size_task_definition();
-    let ctx = shared::Context::new(Some("eu-west-1".into()), Some("123456789012".into()));
+    let ctx = shared::Context::new("eu-west-1".parse().ok(), "123456789012".parse().ok());
     let cases: [(&str, usize, &dyn Fn()); 3] = [
         ("decode, 100 KB error text", prefix.len(), &|| drop(shared::decode::decode_with(prefix, &ctx))),
         ("decode, 1 MB error text", error_text.len(), &|| drop(shared::decode::decode_with(&error_text, &ctx))),

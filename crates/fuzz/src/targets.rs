@@ -33,8 +33,10 @@ const ACCOUNT: &str = "123456789012";
 fn context(rng: &mut Rng) -> Context {
     match rng.below(3) {
         0 => Context::default(),
-        1 => Context::new(Some(REGION.into()), Some(ACCOUNT.into())),
-        _ => Context::new(Some((*rng.pick(STRINGS)).to_owned()), Some((*rng.pick(STRINGS)).to_owned())),
+        1 => Context::new(REGION.parse().ok(), ACCOUNT.parse().ok()),
+        // Arbitrary text goes through the one validator: what is not a
+        // region or an account id is "not known".
+        _ => Context::new(rng.pick(STRINGS).parse().ok(), rng.pick(STRINGS).parse().ok()),
     }
 }
 
@@ -126,7 +128,7 @@ fn generate_options(td: &TaskDefinition, rng: &mut Rng) -> GenerateOptions {
         }
     }
     let ctx = context(rng);
-    GenerateOptions { region: ctx.region, account_id: ctx.account_id, kms_keys, ..GenerateOptions::default() }
+    GenerateOptions { location: ctx.location, kms_keys, ..GenerateOptions::default() }
 }
 
 /// Import of every shape, lint, export, policy generation and the access
@@ -156,8 +158,7 @@ pub fn task_definition(text: &str, rng: &mut Rng) -> Result<(), Finding> {
             exact_resources(&generated.policy, "generated policy")?;
             generate::managed_policy_recommendation(&td, &options);
             let check_context = CheckContext {
-                region: options.region.clone(),
-                account_id: options.account_id.clone(),
+                location: options.location.clone(),
                 kms_keys: options.kms_keys.clone(),
                 ..CheckContext::default()
             };
@@ -190,8 +191,7 @@ pub fn policy(text: &str, sample: &TaskDefinition, rng: &mut Rng) -> Result<(), 
                 return Err(format!("to_value/from_value changes the policy: {compact}"));
             }
             let ctx = context(rng);
-            let check_context =
-                CheckContext { region: ctx.region, account_id: ctx.account_id, ..CheckContext::default() };
+            let check_context = CheckContext { location: ctx.location, ..CheckContext::default() };
             access::check(sample, &[document], &check_context);
             Ok(())
         }

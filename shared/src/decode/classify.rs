@@ -66,13 +66,13 @@ impl Facts {
             .find(|a| extract::arn_service(a) == Some("ecs"))
             .and_then(|a| extract::arn_region(a))
             .map(str::to_owned)
-            .or_else(|| ctx.region.clone());
+            .or_else(|| ctx.region().map(str::to_owned));
         let task_account = role
             .as_deref()
             .filter(|r| r.starts_with("arn:"))
             .and_then(extract::arn_account)
             .map(str::to_owned)
-            .or_else(|| ctx.account_id.clone());
+            .or_else(|| ctx.account_id().map(str::to_owned));
         Facts {
             role,
             resource_region: resource_arn.and_then(extract::arn_region).map(str::to_owned),

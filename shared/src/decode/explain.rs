@@ -26,7 +26,10 @@ pub(crate) fn explain(line: &Line, facts: &Facts, cause: Cause) -> Decoded {
         .or_else(|| facts.endpoint_region.clone())
         .or_else(|| facts.task_region.clone());
     let account = facts.resource_account.clone().or_else(|| facts.task_account.clone());
-    let ctx = Context::new(region.clone().or_else(|| facts.task_region.clone()), account.clone());
+    let ctx = Context::new(
+        region.as_deref().or(facts.task_region.as_deref()).and_then(|r| r.parse().ok()),
+        account.as_deref().and_then(|a| a.parse().ok()),
+    );
     let parts =
         Parts { facts, action: action.as_deref(), resource: resource.as_deref(), region: region.as_deref(), ctx };
     let (explanation, fix) = match cause {

@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use crate::location::Region;
+
 /// The most of a pasted text the decoder reads: 256 KiB. An ECS stopped
 /// reason is a few hundred bytes and a whole `describe-tasks` output of
 /// many tasks fits; beyond that a paste is a log dump, and reading it whole
@@ -304,7 +306,7 @@ pub(crate) fn denied_resource(text: &Line) -> Option<String> {
 /// `… from AWS Secrets Manager in region us-east-1: …`.
 pub(crate) fn endpoint_region(text: &Line) -> Option<String> {
     for marker in ["Parameter Store in", "in region"] {
-        if let Some(region) = token_after(text, marker).filter(|r| looks_like_region(r)) {
+        if let Some(region) = token_after(text, marker).filter(|r| Region::is_valid(r)) {
             return Some(region.to_owned());
         }
     }
@@ -322,21 +324,11 @@ pub(crate) fn endpoint_region(text: &Line) -> Option<String> {
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '.' || *c == '-'))
             .map_or(0, |(i, c)| i + c.len_utf8());
         let host = &before[start..];
-        if let Some(region) = host.split('.').rev().find(|label| looks_like_region(label)) {
+        if let Some(region) = host.split('.').rev().find(|label| Region::is_valid(label)) {
             return Some(region.to_owned());
         }
     }
     None
-}
-
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`…
-pub(crate) fn looks_like_region(label: &str) -> bool {
-    let parts: Vec<&str> = label.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts.last().is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        && parts[1..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 /// The parameter names listed after `invalid parameters:` or
@@ -417,7 +409,7 @@ mod tests {
             Some("us-gov-west-1")
         );
         assert_eq!(endpoint_region(&Line::from("no host here")), None);
-        assert!(!looks_like_region("dkr"));
+        assert!(!Region::is_valid("dkr"));
     }
 
     #[test]

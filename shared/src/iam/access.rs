@@ -41,6 +41,7 @@ use crate::iam::eval::{
 };
 use crate::iam::generate::{Purpose, Requirement, SID_KMS, SID_SECRETS_MANAGER, SID_SSM, site_needs};
 use crate::iam::policy::{Effect, PolicyDocument, Principal, Statement};
+use crate::location::Location;
 use crate::secret_ref::{RefSite, SecretRef};
 use crate::task_def::TaskDefinition;
 
@@ -50,12 +51,10 @@ pub use crate::iam::generate::REPRESENTATIVE_SUFFIX;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckContext {
-    /// Region of the task: completes bare SSM parameter names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Account of the task: completes bare SSM parameter names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    /// Region and account of the task (`region`, `accountId` in JSON):
+    /// complete bare SSM parameter names.
+    #[serde(flatten)]
+    pub location: Location,
     /// Customer-managed KMS key per reference, keyed like
     /// [`crate::iam::generate::GenerateOptions::kms_keys`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -88,7 +87,7 @@ pub struct CheckContext {
 
 impl CheckContext {
     fn context(&self) -> Context {
-        Context::new(self.region.clone(), self.account_id.clone())
+        Context::from(self.location.clone())
     }
 }
 
@@ -570,7 +569,7 @@ fn implicit_deny_fix(
     grants: &Grants,
     missing: &[MissingKey],
 ) -> AccessFix {
-    let principal_account = ctx.principal.as_deref().and_then(account_of).or(ctx.account_id.as_deref());
+    let principal_account = ctx.principal.as_deref().and_then(account_of).or(ctx.location.account_id());
     let cross_account = matches!((principal_account, account_of(probe)), (Some(p), Some(r)) if p != r);
     let resource_side = if grants.kms_key { PolicyKind::Key } else { PolicyKind::Resource };
     let mut policies = Vec::new();

@@ -84,6 +84,7 @@ use crate::iam::policy::{
     ActionBlock, Effect, PolicyDocument, Principal, PrincipalBlock, PrincipalType, ResourceBlock, Statement,
 };
 use crate::iam::variables::{self, Resolution};
+use crate::location::AccountId;
 
 /// The context key under which a missing request principal is reported.
 pub const PRINCIPAL_ARN_KEY: &str = "aws:PrincipalArn";
@@ -243,7 +244,7 @@ pub fn evaluate(
     let mut notes = Vec::new();
     let mut explicit_deny = false;
     let resource_arn = Arn::parse(&request.resource);
-    let resource_account = resource_arn.as_ref().map(|a| a.account).filter(|a| is_account_id(a));
+    let resource_account = resource_arn.as_ref().map(|a| a.account).filter(|a| AccountId::is_valid(a));
     let mut grants = Grants {
         kms_key: resource_arn.as_ref().is_some_and(|arn| arn.service == "kms"),
         resource_policy_given: resource_policy.is_some(),
@@ -565,7 +566,7 @@ enum PrincipalKind<'a> {
 
 impl<'a> PrincipalId<'a> {
     fn parse(text: &'a str) -> Self {
-        if is_account_id(text) {
+        if AccountId::is_valid(text) {
             return PrincipalId { text, account: Some(text), kind: PrincipalKind::AccountRoot };
         }
         let Some(arn) = Arn::parse(text) else {
@@ -573,7 +574,7 @@ impl<'a> PrincipalId<'a> {
             let kind = if service { PrincipalKind::Service } else { PrincipalKind::Other };
             return PrincipalId { text, account: None, kind };
         };
-        let account = is_account_id(arn.account).then_some(arn.account);
+        let account = AccountId::is_valid(arn.account).then_some(arn.account);
         let last_segment = |path: &'a str| path.rsplit('/').next().unwrap_or(path);
         let kind = match (arn.service, arn.resource.split_once('/')) {
             ("iam", None) if arn.resource == "root" => PrincipalKind::AccountRoot,
@@ -623,13 +624,9 @@ impl<'a> Arn<'a> {
     }
 }
 
-fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The 12-digit account id of an ARN, when it has one.
 fn arn_account(arn: &str) -> Option<&str> {
-    Arn::parse(arn).map(|a| a.account).filter(|a| is_account_id(a))
+    Arn::parse(arn).map(|a| a.account).filter(|a| AccountId::is_valid(a))
 }
 
 enum PrincipalOutcome {

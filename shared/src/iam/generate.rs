@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::iam::policy::{PolicyDocument, Principal, Statement};
+use crate::location::Location;
 use crate::secret_ref::{
     ArnLocation, RefSite, SecretArn, SecretRef, SecretRefError, Store, secret_arn, ssm_parameter_arn,
 };
@@ -60,12 +61,10 @@ pub const REPRESENTATIVE_SUFFIX: &str = "AbCdEf";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GenerateOptions {
-    /// Region of the task: completes bare SSM parameter names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// Account of the task: completes bare SSM parameter names.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
+    /// Region and account of the task (`region`, `accountId` in JSON):
+    /// complete bare SSM parameter names.
+    #[serde(flatten)]
+    pub location: Location,
     /// Customer-managed KMS key ARN per secret reference. The key of the map
     /// is the `valueFrom` / `credentialsParameter` string as written, the
     /// parameter's or secret's full ARN, or its name.
@@ -89,7 +88,7 @@ pub struct GenerateOptions {
 impl GenerateOptions {
     /// The region/account context used to resolve bare names.
     pub fn context(&self) -> Context {
-        Context::new(self.region.clone(), self.account_id.clone())
+        Context::from(self.location.clone())
     }
 }
 
@@ -415,7 +414,7 @@ pub fn site_needs_knowing(
             ));
         }
     }
-    if let (Some(ref_account), Some(account)) = (reference.location().map(|l| &l.account), &ctx.account_id)
+    if let (Some(ref_account), Some(account)) = (reference.location().map(|l| &l.account), ctx.account_id())
         && ref_account != account
         && !is_public_parameter(reference.name())
     {
@@ -669,7 +668,7 @@ pub fn is_ecr_image(image: &str) -> bool {
         return false;
     }
     let labels: Vec<&str> = host.split('.').collect();
-    let account_ok = labels.first().is_some_and(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    let account_ok = labels.first().is_some_and(|a| crate::location::AccountId::is_valid(a));
     let tail_ok = matches!(
         labels.as_slice(),
         [_, "dkr", "ecr" | "ecr-fips", _, "amazonaws", "com"]
@@ -807,7 +806,7 @@ pub fn resource_side_statements(
 /// replace while it is unknown.
 pub fn key_policy_statements(td: &TaskDefinition, opts: &GenerateOptions) -> Vec<ResourceSideStatement> {
     let role = td.execution_role_arn.clone().filter(|r| r.starts_with("arn:")).unwrap_or_else(|| {
-        format!("arn:aws:iam::{}:role/EXECUTION-ROLE", opts.account_id.as_deref().unwrap_or("ACCOUNT"))
+        format!("arn:aws:iam::{}:role/EXECUTION-ROLE", opts.location.account_id().unwrap_or("ACCOUNT"))
     });
     let mut statements = resource_side_statements(td, opts, &role);
     statements.retain(|s| s.policy == ResourceSide::KeyPolicy);

@@ -403,7 +403,7 @@ pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
         return; // Windows on Fargate has its own platform versions (1.0.0 is current).
     }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
-    let china = ctx.region.as_deref().is_some_and(|r| r.starts_with("cn-"));
+    let china = ctx.region().is_some_and(|r| r.starts_with("cn-"));
     let since = if china {
         format!("{PLATFORM_1_3_RETIRED_CHINA} in the China regions")
     } else {

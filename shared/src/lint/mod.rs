@@ -46,6 +46,10 @@ pub mod rule_docs;
 mod secrets_manager;
 mod ssm_names;
 mod types;
+
+/// The name rules of the lint, for checks outside it (bundle validation).
+pub(crate) use secrets_manager::secret_name_problem;
+pub(crate) use ssm_names::{MAX_LEVELS, MAX_NAME_CHARS, bad_name_characters, has_reserved_prefix, levels};
 mod value_from;
 
 pub use environment_files::{S3Object, parse_s3_object_arn};
@@ -323,6 +327,7 @@ mod robustness {
 
     use super::*;
     use crate::fix::apply_fix;
+    use crate::location::Location;
 
     /// Strings made of fragments that the rules care about.
     fn text() -> impl Strategy<Value = String> {
@@ -442,7 +447,9 @@ mod robustness {
         ) {
             // `null` members mean "absent" in the model.
             let td: TaskDefinition = serde_json::from_value(doc).unwrap();
-            let ctx = Context { region, account_id: account.map(str::to_owned), platform_version: platform, ..Context::default() };
+            // A context holds only valid names: arbitrary text becomes "unknown".
+            let location = Location::new(region.and_then(|r| r.parse().ok()), account.and_then(|a| a.parse().ok()));
+            let ctx = Context { location, platform_version: platform, ..Context::default() };
             let found = lint(&td, &ctx);
             let as_json = serde_json::to_value(&td).unwrap();
             for d in &found {

@@ -3,9 +3,10 @@
 //! selection against the Fargate platform version or ECS agent.
 
 use super::fargate::{PlatformVersion, platform_version};
-use super::value_from::{describe_site, is_account_id, is_region, replace_fix};
+use super::value_from::{describe_site, replace_fix};
 use super::{Input, Report};
 use crate::diagnostic::Severity;
+use crate::location::{AccountId, Region};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, Store};
 
 /// ES034: a bare SSM name resolves only in the task's own region and
@@ -18,8 +19,8 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     // `awsExampleAccountID`) is ES032/ES033's business, not a second place.
     let mut located: Vec<&ArnLocation> = sites
         .iter()
-        .filter_map(|s| s.parsed.as_ref()?.location())
-        .filter(|l| is_region(&l.region) && is_account_id(&l.account))
+        .filter_map(|s| s.reference()?.location())
+        .filter(|l| Region::is_valid(&l.region) && AccountId::is_valid(&l.account))
         .collect();
     if located.is_empty() {
         return;
@@ -29,11 +30,10 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     located.sort_unstable_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
     located.dedup_by(|a, b| a.region == b.region && a.account == b.account);
     let differs = |loc: &&ArnLocation| {
-        ctx.region.as_deref().is_some_and(|r| r != loc.region)
-            || ctx.account_id.as_deref().is_some_and(|a| a != loc.account)
+        ctx.region().is_some_and(|r| r != loc.region) || ctx.account_id().is_some_and(|a| a != loc.account)
     };
     let foreign: Vec<&ArnLocation> = located.iter().copied().filter(differs).collect();
-    let ctx_known = ctx.region.is_some() && ctx.account_id.is_some();
+    let ctx_known = ctx.location.region.is_some() && ctx.location.account_id.is_some();
     // With the task's location unknown, two different locations among the
     // references mean at least one of them is not the task's.
     let severity = if !foreign.is_empty() || (!ctx_known && located.len() > 1) {
@@ -45,7 +45,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
     };
     let shown = if foreign.is_empty() { &located } else { &foreign };
     let elsewhere: Vec<String> = shown.iter().take(3).map(|l| format!("{}/{}", l.region, l.account)).collect();
-    let own = match (&ctx.region, &ctx.account_id) {
+    let own = match (&ctx.location.region, &ctx.location.account_id) {
         (Some(r), Some(a)) => format!("the task's own region and account ({r}/{a})"),
         _ => "the task's own region and account (not known here: pass --region and --account)".to_owned(),
     };
@@ -55,7 +55,7 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
         if site.site.kind == RefSite::RepositoryCredentials {
             continue;
         }
-        let Some(reference @ SecretRef::SsmName { name }) = &site.parsed else { continue };
+        let Some(reference @ SecretRef::SsmName { name }) = site.reference() else { continue };
         let mut d = out.diag_as(
             severity,
             site.site.path.clone(),
@@ -82,13 +82,14 @@ pub(super) fn bare_name_elsewhere(input: &Input<'_>, out: &mut Report<'_>) {
 /// key and resource policies that allow the execution role. Registry
 /// credentials are ES056's business.
 pub(super) fn cross_account_reference(input: &Input<'_>, out: &mut Report<'_>) {
-    let Some(own) = input.ctx.account_id.as_deref().filter(|a| is_account_id(a)) else { return };
+    let Some(own) = input.ctx.account_id() else { return };
     for site in &input.sites {
         if site.site.kind == RefSite::RepositoryCredentials {
             continue;
         }
-        let Some(reference) = &site.parsed else { continue };
-        let Some(location) = reference.location().filter(|l| is_account_id(&l.account) && l.account != own) else {
+        let Some(reference) = site.reference() else { continue };
+        let Some(location) = reference.location().filter(|l| AccountId::is_valid(&l.account) && l.account != own)
+        else {
             continue;
         };
         let needs = match reference.store() {
@@ -121,7 +122,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     }
     let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
     for site in &input.sites {
-        if site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+        if site.reference().is_some_and(SecretRef::selects_key_or_version) {
             out.push(out.diag(
                 site.site.path.clone(),
                 format!(
@@ -145,7 +146,7 @@ pub(super) fn key_or_version_reminder(input: &Input<'_>, out: &mut Report<'_>) {
         return;
     }
     for site in &input.sites {
-        if !site.parsed.as_ref().is_some_and(SecretRef::selects_key_or_version) {
+        if !site.reference().is_some_and(SecretRef::selects_key_or_version) {
             continue;
         }
         out.push(out.diag(

@@ -14,7 +14,7 @@ pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Report<'_>) {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;
         }
-        let (severity, problem) = match &site.parsed {
+        let (severity, problem) = match site.reference() {
             Some(SecretRef::SsmArn { .. }) => (
                 Severity::Error,
                 "is an SSM parameter ARN, but registry credentials can only come from a Secrets Manager secret",
@@ -41,12 +41,12 @@ pub(super) fn not_secrets_manager(input: &Input<'_>, out: &mut Report<'_>) {
 /// account (checked only when the account is known).
 pub(super) fn other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
-    let Some(own) = ctx.account_id.as_deref() else { return };
+    let Some(own) = ctx.account_id() else { return };
     for site in &input.sites {
         if site.site.kind != RefSite::RepositoryCredentials {
             continue;
         }
-        let Some(SecretRef::SecretsManager(arn)) = &site.parsed else { continue };
+        let Some(SecretRef::SecretsManager(arn)) = site.reference() else { continue };
         if arn.location.account != own {
             out.push(out.diag(
                 site.site.path.clone(),

@@ -7,6 +7,7 @@
 
 use super::{Input, Report};
 use crate::diagnostic::Severity;
+use crate::location::AccountId;
 
 /// ES015: any secret reference makes `executionRoleArn` mandatory.
 pub(super) fn execution_role_required(input: &Input<'_>, out: &mut Report<'_>) {
@@ -110,10 +111,10 @@ pub(super) fn role_arn_shape(input: &Input<'_>, out: &mut Report<'_>) {
 /// account is known.
 pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let (td, ctx) = (input.td, input.ctx);
-    let Some(own) = ctx.account_id.as_deref().filter(|a| super::value_from::is_account_id(a)) else { return };
+    let Some(own) = ctx.account_id() else { return };
     for (field, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
         let Some(arn) = value.as_deref().filter(|v| check_role_arn(v).is_ok()) else { continue };
-        let Some(account) = arn.split(':').nth(4).filter(|a| super::value_from::is_account_id(a)) else { continue };
+        let Some(account) = arn.split(':').nth(4).filter(|a| AccountId::is_valid(a)) else { continue };
         if account != own {
             out.push(out.diag(
                 format!("/{field}"),

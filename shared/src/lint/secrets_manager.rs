@@ -11,7 +11,7 @@ pub(super) const MAX_SECRET_NAME_CHARS: usize = 512;
 fn secret_refs<'s, 'a>(
     sites: &'s [ParsedSite<'a>],
 ) -> impl Iterator<Item = (&'s ParsedSite<'a>, &'a str, &'s SecretArn)> {
-    sites.iter().filter_map(|site| match site.parsed.as_ref()? {
+    sites.iter().filter_map(|site| match site.reference()? {
         SecretRef::SecretsManager(arn) => Some((site, site.site.value_from?.trim(), arn)),
         _ => None,
     })
@@ -111,7 +111,7 @@ pub(super) fn ambiguous_suffix(input: &Input<'_>, out: &mut Report<'_>) {
 pub(super) fn secret_name(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for site in sites {
-        let name = match site.parsed.as_ref() {
+        let name = match site.reference() {
             Some(SecretRef::SecretsManager(arn)) => arn.name.as_str(),
             Some(other) => match other.referenced_secret_name() {
                 Some(name) => name,
@@ -119,16 +119,7 @@ pub(super) fn secret_name(input: &Input<'_>, out: &mut Report<'_>) {
             },
             None => continue,
         };
-        let chars = name.chars().count();
-        // `rds!cluster-…`: AWS services create secrets under `<service>!`.
-        let own_part = service_managed_prefix(name).map_or(name, |(_, rest)| rest);
-        let problem = if chars > MAX_SECRET_NAME_CHARS {
-            format!("is {chars} characters long; the most is {MAX_SECRET_NAME_CHARS}")
-        } else if let Some(bad) = own_part.chars().find(|&c| !is_secret_name_char(c)) {
-            format!("contains `{}`; secret names use letters, digits and `/_+=.@-`", bad.escape_default())
-        } else {
-            continue;
-        };
+        let Some(problem) = secret_name_problem(name) else { continue };
         out.push(out.diag(
             site.site.path.clone(),
             format!(
@@ -151,6 +142,21 @@ pub fn service_managed_prefix(name: &str) -> Option<(&str, &str)> {
         && service.starts_with(|c: char| c.is_ascii_lowercase())
         && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     (service_ok && !rest.is_empty()).then_some((service, rest))
+}
+
+/// What is wrong with a Secrets Manager secret name (ES054), if anything:
+/// "is N characters long; …" or "contains `c`; …".
+pub(crate) fn secret_name_problem(name: &str) -> Option<String> {
+    let chars = name.chars().count();
+    // `rds!cluster-…`: AWS services create secrets under `<service>!`.
+    let own_part = service_managed_prefix(name).map_or(name, |(_, rest)| rest);
+    if chars > MAX_SECRET_NAME_CHARS {
+        return Some(format!("is {chars} characters long; the most is {MAX_SECRET_NAME_CHARS}"));
+    }
+    own_part
+        .chars()
+        .find(|&c| !is_secret_name_char(c))
+        .map(|bad| format!("contains `{}`; secret names use letters, digits and `/_+=.@-`", bad.escape_default()))
 }
 
 fn is_secret_name_char(c: char) -> bool {

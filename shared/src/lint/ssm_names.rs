@@ -10,11 +10,11 @@ use super::{Input, Report};
 use crate::secret_ref::{SecretRef, partition_for_region};
 
 /// At most this many characters in a parameter name.
-pub(super) const MAX_NAME_CHARS: usize = 1011;
+pub(crate) const MAX_NAME_CHARS: usize = 1011;
 /// At most this many characters in a parameter ARN.
 pub(super) const MAX_ARN_CHARS: usize = 2048;
 /// At most this many levels in a hierarchical name.
-pub(super) const MAX_LEVELS: usize = 15;
+pub(crate) const MAX_LEVELS: usize = 15;
 
 /// The prefix of SSM parameters that read through to Secrets Manager.
 pub(super) const SECRETS_MANAGER_BRIDGE: &str = "/aws/reference/secretsmanager/";
@@ -32,7 +32,7 @@ struct SsmRef<'s, 'a> {
 fn ssm_refs<'s, 'a>(sites: &'s [ParsedSite<'a>]) -> impl Iterator<Item = SsmRef<'s, 'a>> {
     sites.iter().filter_map(|site| {
         let raw = site.site.value_from?.trim();
-        match site.parsed.as_ref()? {
+        match site.reference()? {
             SecretRef::SsmName { name } => Some(SsmRef { site, raw, name, is_arn: false }),
             SecretRef::SsmArn { name, .. } => Some(SsmRef { site, raw, name, is_arn: true }),
             SecretRef::SecretsManager(_) => None,
@@ -51,6 +51,28 @@ fn starts_with_reserved(s: &str) -> bool {
     matches!(lower.as_deref(), Some("aws" | "ssm"))
 }
 
+/// The characters of `name` that no parameter name may contain (ES040),
+/// each once, at most ten.
+pub(crate) fn bad_name_characters(name: &str) -> String {
+    name.chars().filter(|&c| !(c.is_ascii_alphanumeric() || "_.-/".contains(c))).fold(String::new(), |mut acc, c| {
+        if !acc.contains(c) && acc.chars().count() < 10 {
+            acc.push(c);
+        }
+        acc
+    })
+}
+
+/// True for a name no user parameter can have (ES041): without a leading
+/// `/`, it starts with `aws` or `ssm` (any case).
+pub(crate) fn has_reserved_prefix(name: &str) -> bool {
+    !name.starts_with('/') && starts_with_reserved(name)
+}
+
+/// The number of levels of a parameter name (ES043 allows [`MAX_LEVELS`]).
+pub(crate) fn levels(name: &str) -> usize {
+    name.trim_start_matches('/').split('/').count()
+}
+
 /// ES040: parameter names use `a-zA-Z0-9_.-` and `/`.
 pub(super) fn characters(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
@@ -60,15 +82,7 @@ pub(super) fn characters(input: &Input<'_>, out: &mut Report<'_>) {
         }
         // A `:3` / `:prod` selector is explained by ES047; check the name before it.
         let name = version_selector_of(r.name).map_or(r.name, |(name, _)| name);
-        let bad: String = name.chars().filter(|&c| !(c.is_ascii_alphanumeric() || "_.-/".contains(c))).fold(
-            String::new(),
-            |mut acc, c| {
-                if !acc.contains(c) && acc.chars().count() < 10 {
-                    acc.push(c);
-                }
-                acc
-            },
-        );
+        let bad = bad_name_characters(name);
         if !bad.is_empty() {
             let shown: Vec<String> = bad.chars().map(|c| format!("`{}`", c.escape_default())).collect();
             out.push(out.diag(
@@ -123,7 +137,7 @@ pub(super) fn version_selector(input: &Input<'_>, out: &mut Report<'_>) {
 pub(super) fn reserved_prefix(input: &Input<'_>, out: &mut Report<'_>) {
     let sites = &input.sites;
     for r in ssm_refs(sites) {
-        if !r.name.starts_with('/') && starts_with_reserved(r.name) {
+        if has_reserved_prefix(r.name) {
             out.push(out.diag(
                 r.site.site.path.clone(),
                 format!(
@@ -168,7 +182,7 @@ pub(super) fn hierarchy_depth(input: &Input<'_>, out: &mut Report<'_>) {
         if r.name.starts_with(SECRETS_MANAGER_BRIDGE) {
             continue;
         }
-        let levels = r.name.trim_start_matches('/').split('/').count();
+        let levels = levels(r.name);
         if levels > MAX_LEVELS {
             out.push(out.diag(r.site.site.path.clone(),
                 format!(
@@ -191,7 +205,7 @@ pub(super) fn length(input: &Input<'_>, out: &mut Report<'_>) {
         } else {
             // The length of `ssm_parameter_arn` for the task's location,
             // computed without building the string.
-            ctx.region.as_deref().zip(ctx.account_id.as_deref()).map(|(region, account)| {
+            ctx.region().zip(ctx.account_id()).map(|(region, account)| {
                 let name = r.name.strip_prefix('/').unwrap_or(r.name);
                 "arn::ssm:::parameter/".len()
                     + partition_for_region(region).len()

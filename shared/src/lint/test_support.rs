@@ -15,7 +15,7 @@ pub(super) fn td(value: Value) -> TaskDefinition {
 
 /// The task runs in eu-west-1, account 123456789012.
 pub(super) fn known_ctx() -> Context {
-    Context::new(Some("eu-west-1".into()), Some("123456789012".into()))
+    Context::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap()))
 }
 
 /// Runs the one rule `code` on `td`.

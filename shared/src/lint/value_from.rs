@@ -5,17 +5,29 @@ use serde_json::Value;
 
 use super::{Input, Report};
 use crate::fix::{Edit, Fix};
+use crate::location::{AccountId, Region};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
 use crate::task_def::{SecretSite, TaskDefinition};
 
 /// One reference site with its parse result: `parsed` is `None` when the
-/// field is missing, empty or does not parse (ES030/ES031 explain those),
-/// `error` holds the parse error.
+/// field is missing (ES030 explains that), else what the parser made of it
+/// (ES031 explains an error).
 #[derive(Debug)]
 pub(crate) struct ParsedSite<'a> {
     pub site: SecretSite<'a>,
-    pub parsed: Option<SecretRef>,
-    pub error: Option<SecretRefError>,
+    pub parsed: Option<Result<SecretRef, SecretRefError>>,
+}
+
+impl ParsedSite<'_> {
+    /// The reference, when the field is there and parses.
+    pub fn reference(&self) -> Option<&SecretRef> {
+        self.parsed.as_ref()?.as_ref().ok()
+    }
+
+    /// Why the field does not parse, when it is there and does not.
+    pub fn error(&self) -> Option<&SecretRefError> {
+        self.parsed.as_ref()?.as_ref().err()
+    }
 }
 
 /// Every reference site of the task definition, parsed, in document order.
@@ -25,11 +37,7 @@ pub(super) fn parsed_sites(td: &TaskDefinition) -> Vec<ParsedSite<'_>> {
 
 /// One reference site, parsed.
 pub(super) fn parse_site(site: SecretSite<'_>) -> ParsedSite<'_> {
-    match site.value_from.map(SecretRef::parse) {
-        Some(Ok(parsed)) => ParsedSite { site, parsed: Some(parsed), error: None },
-        Some(Err(error)) => ParsedSite { site, parsed: None, error: Some(error) },
-        None => ParsedSite { site, parsed: None, error: None },
-    }
+    ParsedSite { parsed: site.value_from.map(SecretRef::parse), site }
 }
 
 /// The field name of a site's reference, for messages.
@@ -83,8 +91,9 @@ pub(super) fn missing_reference(input: &Input<'_>, out: &mut Report<'_>) {
 /// ES031: a reference that is neither an SSM name/ARN nor a Secrets
 /// Manager ARN; the message is the parser's.
 pub(super) fn unparseable_reference(input: &Input<'_>, out: &mut Report<'_>) {
-    for ParsedSite { site, error, .. } in &input.sites {
-        match error {
+    for parsed in &input.sites {
+        let site = &parsed.site;
+        match parsed.error() {
             None | Some(SecretRefError::Empty) => {}
             Some(err) => out.push(out.diag(site.path.clone(), format!("{}: {err}", describe_site(site)))),
         }
@@ -153,32 +162,13 @@ fn with_arn_field(raw: &str, index: usize, value: &str) -> Option<String> {
     Some(parts.join(":"))
 }
 
-/// True for a 12-digit AWS account id.
-pub(super) fn is_account_id(account: &str) -> bool {
-    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// True when `region` matches `^[a-z]{2}(-[a-z]+)+-\d+$` (`us-east-1`,
-/// `us-gov-west-1`), or is in the European Sovereign Cloud (`eusc-de-east-1`),
-/// the one partition whose regions start with four letters.
-pub(super) fn is_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    let [first, middle @ .., last] = &parts[..] else { return false };
-    (first.len() == 2 || *first == "eusc")
-        && first.bytes().all(|b| b.is_ascii_lowercase())
-        && !middle.is_empty()
-        && middle.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// ES032: the account field of every ARN must be 12 digits.
 pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let account = parts[4];
-        if account.is_empty() || is_account_id(account) {
+        if account.is_empty() || AccountId::is_valid(account) {
             continue;
         }
         let mut d = out.diag(field.path,
@@ -190,7 +180,7 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 if field.is_role() { " (roles are always in the task's own account)" } else { "" }
             ),
         );
-        if let Some(own) = ctx.account_id.as_deref().filter(|a| is_account_id(a))
+        if let Some(own) = ctx.account_id()
             && let Some(fixed) = with_arn_field(field.raw, 4, own)
         {
             d = d.with_fix(replace_fix(format!("Use the task's account {own}"), field.path, fixed));
@@ -206,7 +196,7 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let region = parts[3];
-        if region.is_empty() || is_region(region) || field.is_role() {
+        if region.is_empty() || Region::is_valid(region) || field.is_role() {
             continue;
         }
         let mut d = out.diag(
@@ -217,7 +207,7 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 super::names::shorten(region)
             ),
         );
-        if let Some(own) = ctx.region.as_deref().filter(|r| is_region(r))
+        if let Some(own) = ctx.region()
             && let Some(fixed) = with_arn_field(field.raw, 3, own)
         {
             d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
@@ -251,8 +241,8 @@ pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) 
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let (partition, region) = (parts[1], parts[3]);
-        let region = if field.is_role() { input.ctx.region.as_deref().unwrap_or_default() } else { region };
-        let expected = is_region(region).then(|| expected_partition(region));
+        let region = if field.is_role() { input.ctx.region().unwrap_or_default() } else { region };
+        let expected = Region::is_valid(region).then(|| expected_partition(region));
         let problem = if !PARTITIONS.contains(&partition) {
             format!("`{}` is not an AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", super::names::shorten(partition))
         } else if let Some(expected) = expected.filter(|e| *e != partition) {
@@ -424,7 +414,7 @@ mod tests {
             ("us-east-1a", false),
             ("region", false),
         ] {
-            assert_eq!(is_region(region), ok, "{region}");
+            assert_eq!(Region::is_valid(region), ok, "{region}");
         }
         check(
             "ES033",

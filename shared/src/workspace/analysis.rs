@@ -50,8 +50,7 @@ impl Workspace {
     pub fn generate_options(&self) -> GenerateOptions {
         let ctx = self.context();
         GenerateOptions {
-            region: ctx.region,
-            account_id: ctx.account_id,
+            location: ctx.location,
             kms_keys: self.live_kms_keys(),
             images_from_ecr: None,
             uses_awslogs: None,
@@ -112,12 +111,7 @@ impl Workspace {
 
     fn check_context(&self) -> CheckContext {
         let ctx = self.context();
-        CheckContext {
-            region: ctx.region,
-            account_id: ctx.account_id,
-            kms_keys: self.live_kms_keys(),
-            ..CheckContext::default()
-        }
+        CheckContext { location: ctx.location, kms_keys: self.live_kms_keys(), ..CheckContext::default() }
     }
 
     /// The access map rows. Without pasted policies, the generated policy

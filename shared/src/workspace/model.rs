@@ -9,6 +9,7 @@ use super::drafts::{Rename, SiteDraft};
 use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec, SecretSpec, ServiceSpec};
 use crate::context::Context;
 use crate::import::{ImportNote, export, from_json_value, import_value};
+use crate::location::{AccountId, Location, Region};
 use crate::secret_ref::SecretRef;
 use crate::task_def::TaskDefinition;
 
@@ -205,10 +206,10 @@ impl Workspace {
             .filter_map(|s| SecretRef::parse(s.value_from?).ok()?.location().cloned())
             .next();
         if let Some(loc) = found {
-            if self.region.is_empty() {
+            if self.region.is_empty() && Region::is_valid(&loc.region) {
                 self.region = loc.region;
             }
-            if self.account_id.is_none() && loc.account.len() == 12 {
+            if self.account_id.is_none() && AccountId::is_valid(&loc.account) {
                 self.account_id = Some(loc.account);
             }
         }
@@ -219,9 +220,15 @@ impl Workspace {
         export(&self.task_definition)
     }
 
+    /// Where the configuration runs, from the typed fields: only valid names
+    /// make a [`Location`]; anything else (still being typed) is "not known".
+    pub fn location(&self) -> Location {
+        let account = self.account_id.as_deref().and_then(|a| a.trim().parse().ok());
+        Location::new(self.region.trim().parse().ok(), account)
+    }
+
     pub fn context(&self) -> Context {
-        let region = Some(self.region.trim().to_owned()).filter(|r| !r.is_empty());
-        Context::new(region, self.account_id.clone())
+        Context::from(self.location())
     }
 }
 

@@ -63,7 +63,7 @@ fn canonical_value_from() {
 
 #[test]
 fn drafts_round_trip_through_value_from() {
-    let ctx = Context::new(Some("eu-west-1".into()), Some("123456789012".into()));
+    let ctx = Context::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap()));
     for raw in [
         "arn:aws:ssm:eu-west-1:123456789012:parameter/web/db",
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password:AWSCURRENT:",

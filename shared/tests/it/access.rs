@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use shared::Location;
 use shared::TaskDefinition;
 use shared::iam::access::{AccessCheck, AccessReport, CheckContext, OpenKind, PolicyKind, VerdictStatus, check};
 use shared::iam::eval::{DecisionKind, PolicySource};
@@ -31,8 +32,7 @@ fn policy(value: Value) -> PolicyDocument {
 
 fn ctx() -> CheckContext {
     CheckContext {
-        region: Some("us-east-1".into()),
-        account_id: Some("123456789012".into()),
+        location: Location::new(Some("us-east-1".parse().unwrap()), Some("123456789012".parse().unwrap())),
         ..CheckContext::default()
     }
 }
@@ -55,8 +55,7 @@ fn a_generated_policy_passes_the_check() {
     let generated = permission_policy(
         &task,
         &GenerateOptions {
-            region: Some("us-east-1".into()),
-            account_id: Some("123456789012".into()),
+            location: Location::new(Some("us-east-1".parse().unwrap()), Some("123456789012".parse().unwrap())),
             ..Default::default()
         },
     );

@@ -93,7 +93,7 @@ fn decoded_results_round_trip_through_json() {
 fn the_task_region_from_the_context_exposes_a_wrong_region() {
     let text = "failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.";
     assert_eq!(decode(text).cause, Cause::NotFound);
-    let ctx = Context::new(Some("eu-west-1".into()), Some("123456789012".into()));
+    let ctx = Context::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap()));
     assert_eq!(decode_with(text, &ctx).cause, Cause::WrongRegion);
 }
 
@@ -103,7 +103,7 @@ fn a_bare_parameter_name_is_completed_from_the_context() {
     let without = decode(text);
     assert_eq!(without.cause, Cause::MissingPermission);
     assert!(without.fix.statement.is_none(), "a bare name without a region gives no statement, never `*`");
-    let with = decode_with(text, &Context::new(Some("eu-west-1".into()), None));
+    let with = decode_with(text, &Context::new(Some("eu-west-1".parse().unwrap()), None));
     let statement = serde_json::to_value(with.fix.statement.expect("statement")).expect("json");
     assert_eq!(statement["Resource"], json!(["arn:aws:ssm:eu-west-1:123456789012:parameter/db_password"]));
 }

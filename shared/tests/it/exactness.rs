@@ -2,6 +2,7 @@
 //! named after it. The fuzz harness (`crates/fuzz`) keeps them from coming
 //! back; these pin the exact inputs that found them.
 
+use shared::Location;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
@@ -43,8 +44,7 @@ fn wildcard_kms_keys_never_reach_the_policy() {
     for key in WILDCARD_KEYS {
         // The library API: left out of the policy, with a warning at the reference.
         let opts = GenerateOptions {
-            region: Some("eu-west-1".into()),
-            account_id: Some("123456789012".into()),
+            location: Location::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap())),
             kms_keys: BTreeMap::from([(SECRET.to_owned(), key.to_owned())]),
             ..GenerateOptions::default()
         };

@@ -19,7 +19,7 @@ use shared::iam::generate::{
     permission_policy, task_requirements, trust_policy,
 };
 use shared::iam::policy::{PolicyDocument, ResourceBlock};
-use shared::{TaskDefinition, import};
+use shared::{Location, TaskDefinition, import};
 
 struct Case {
     name: String,
@@ -54,8 +54,10 @@ fn cases() -> Vec<Case> {
         let Ok(imported) = import(&fs::read_to_string(&path).expect("fixture")) else { continue };
         let context = sidecar(&path, "context.json").unwrap_or_else(|| json!({}));
         let opts = GenerateOptions {
-            region: context["region"].as_str().map(str::to_owned),
-            account_id: context["accountId"].as_str().map(str::to_owned),
+            location: Location::new(
+                context["region"].as_str().map(|r| r.parse().expect("a region")),
+                context["accountId"].as_str().map(|a| a.parse().expect("an account id")),
+            ),
             ..GenerateOptions::default()
         };
         let name = format!("lint__{}", path.file_stem().expect("stem").to_string_lossy());
@@ -229,7 +231,10 @@ fn no_references_means_no_inline_policy() {
 fn a_bare_name_without_region_is_skipped_with_a_warning_never_a_wildcard() {
     let generated = permission_policy(
         &td(json!({"containerDefinitions": [{"name": "a", "secrets": [{"name": "X", "valueFrom": "/app/x"}]}]})),
-        &GenerateOptions { account_id: Some("123456789012".into()), ..GenerateOptions::default() },
+        &GenerateOptions {
+            location: Location::new(None, Some("123456789012".parse().unwrap())),
+            ..GenerateOptions::default()
+        },
     );
     assert!(generated.is_empty());
     assert!(generated.nothing_grantable(), "an empty policy is never offered for secrets");
@@ -304,8 +309,7 @@ fn key_policy_and_cross_account_statements_name_the_role() {
     }))
     .expect("task definition");
     let opts = GenerateOptions {
-        region: Some("eu-west-1".into()),
-        account_id: Some("123456789012".into()),
+        location: Location::new(Some("eu-west-1".parse().unwrap()), Some("123456789012".parse().unwrap())),
         kms_keys: std::collections::BTreeMap::from([(
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:local/db-Xy12Zq".to_owned(),
             key.to_owned(),

@@ -18,7 +18,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
-use shared::{Context, export, import, lint};
+use shared::{Context, Location, export, import, lint};
 
 /// Field names the model types at each level. Generated unknown fields must
 /// avoid them, or they would be typed fields rather than unknown ones.
@@ -452,9 +452,9 @@ fn context() -> impl Strategy<Value = Context> {
         Just("1.0.0".to_owned()),
         text()
     ]);
+    // A context holds only valid names: generated text that is not one is "unknown".
     (region, account, platform).prop_map(|(region, account_id, platform_version)| Context {
-        region,
-        account_id,
+        location: Location::new(region.and_then(|r| r.parse().ok()), account_id.and_then(|a| a.parse().ok())),
         platform_version,
         ..Context::default()
     })
