@@ -32,6 +32,8 @@ enum Command {
     Plan(cli::plan::PlanArgs),
     /// Create secrets, the execution role and a revision; redeploy services.
     Apply(cli::apply::ApplyArgs),
+    /// Check every service of the region's clusters live, read-only: lint, references, access, stale tasks.
+    Audit(cli::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => return run_async(cli::serve::run(args)),
         Command::Plan(args) => return run_async(async { cli::plan::run(args).await.map(ExitCode::from) }),
         Command::Apply(args) => return run_async(async { cli::apply::run(args).await.map(ExitCode::from) }),
+        Command::Audit(args) => return run_async(async { cli::audit::run(args).await.map(ExitCode::from) }),
     };
     cli::finish(offline)
 }

@@ -7,12 +7,14 @@
 //! `wasm32-unknown-unknown`) and the server call exactly the same functions.
 
 pub mod api;
+pub mod audit;
 pub mod bundle;
 pub mod context;
 pub mod decode;
 pub mod deploy_script;
 pub mod diagnostic;
 pub mod downloads;
+pub mod estate;
 pub mod execution_role;
 pub mod fix;
 pub mod iam;

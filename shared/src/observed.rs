@@ -88,6 +88,9 @@ pub struct ObservedParameter {
     /// The KMS key of a SecureString, as SSM reports it (`alias/aws/ssm`
     /// for the default key).
     pub kms_key_id: Option<String>,
+    /// When the value last changed (DescribeParameters' `LastModifiedDate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_changed: Option<crate::estate::EpochMillis>,
 }
 
 /// A Secrets Manager secret's metadata (never its value).
@@ -98,6 +101,10 @@ pub struct ObservedSecret {
     /// The full ARN, with the 6-character random suffix.
     pub arn: String,
     pub kms_key_id: Option<String>,
+    /// When the secret last changed (DescribeSecret's `LastChangedDate`:
+    /// any change, a new value included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_changed: Option<crate::estate::EpochMillis>,
 }
 
 /// The execution role and the policies that currently apply to it.
@@ -192,27 +199,49 @@ impl Lookups {
         }
         for site in bundle.task_definition.secret_sites() {
             let Some(Ok(reference)) = site.value_from.map(SecretRef::parse) else { continue };
-            if let Some(loc) = reference.location() {
-                let local = loc.region == bundle.region && account.is_none_or(|a| a == loc.account);
-                if !local {
-                    continue;
-                }
-            }
-            if let Some(secret) = reference.referenced_secret_name() {
-                lookups.secrets.insert(secret.to_owned());
-                continue;
-            }
-            match &reference {
-                SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => {
-                    lookups.parameters.insert(name.clone());
-                }
-                SecretRef::SecretsManager(arn) => {
-                    lookups.secrets.insert(secret_lookup_id(arn));
-                }
-            }
+            lookups.insert(lookup_for(&reference, &bundle.region, account));
         }
         lookups
     }
+}
+
+impl Lookups {
+    /// Adds what `lookup` names (nothing for `None`).
+    pub fn insert(&mut self, lookup: Option<Lookup>) {
+        match lookup {
+            Some(Lookup::Parameter(name)) => self.parameters.insert(name),
+            Some(Lookup::Secret(id)) => self.secrets.insert(id),
+            None => false,
+        };
+    }
+}
+
+/// What one reference is looked up as: an SSM parameter by name, or a
+/// Secrets Manager secret by id (a `/aws/reference/secretsmanager/NAME`
+/// parameter is the secret NAME).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lookup {
+    Parameter(String),
+    Secret(String),
+}
+
+/// What `reference` is looked up as from `region`/`account` (`account`
+/// `None` = unknown yet: every ARN is then taken to be local); `None` for a
+/// reference into another region or account, which cannot be observed from
+/// here.
+pub fn lookup_for(reference: &SecretRef, region: &str, account: Option<&str>) -> Option<Lookup> {
+    if let Some(loc) = reference.location()
+        && (loc.region != region || account.is_some_and(|a| a != loc.account))
+    {
+        return None;
+    }
+    if let Some(secret) = reference.referenced_secret_name() {
+        return Some(Lookup::Secret(secret.to_owned()));
+    }
+    Some(match reference {
+        SecretRef::SsmName { name } | SecretRef::SsmArn { name, .. } => Lookup::Parameter(name.clone()),
+        SecretRef::SecretsManager(arn) => Lookup::Secret(secret_lookup_id(arn)),
+    })
 }
 
 /// The id a Secrets Manager reference is looked up with: its name when the

@@ -167,24 +167,51 @@ impl Moto {
         Ok(body.to_owned())
     }
 
+    /// One call of an AWS JSON-protocol API (`X-Amz-Target: TARGET`, e.g.
+    /// `AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition`) with
+    /// `body` as the exact request, so tests can send documents as written;
+    /// returns the parsed answer. `scope` is the signing name (`ecs`, `kms`).
+    pub fn json_call(&self, scope: &str, target: &str, body: &serde_json::Value) -> serde_json::Value {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/{scope}/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let answer = self
+            .post(
+                "/",
+                &[("X-Amz-Target", target), ("Content-Type", "application/x-amz-json-1.1"), ("Authorization", &auth)],
+                &body.to_string(),
+            )
+            .unwrap_or_else(|e| panic!("{target}: {e}"));
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{target} answered no JSON ({e}): {answer}"))
+    }
+
+    /// An ECS call (see [`Moto::json_call`]): `action` is `RunTask`, `RegisterTaskDefinition`, …
+    pub fn ecs(&self, action: &str, body: &serde_json::Value) -> serde_json::Value {
+        self.json_call("ecs", &format!("AmazonEC2ContainerServiceV20141113.{action}"), body)
+    }
+
+    /// A subnet of moto's default VPC (EC2 DescribeSubnets, query
+    /// protocol): Fargate tasks (`RunTask`, awsvpc) need a real one.
+    pub fn default_subnet(&self) -> String {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let answer = self
+            .post(
+                "/",
+                &[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", &auth)],
+                "Action=DescribeSubnets&Version=2016-11-15",
+            )
+            .expect("ec2 DescribeSubnets");
+        let start = answer.find("<subnetId>").expect("a default subnet") + "<subnetId>".len();
+        let end = answer[start..].find('<').expect("subnetId end") + start;
+        answer[start..end].to_owned()
+    }
+
     /// Creates a customer-managed KMS key (KMS JSON protocol) and returns
     /// its id.
     pub fn create_kms_key(&self) -> String {
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/kms/aws4_request, SignedHeaders=host, Signature=0"
-        );
-        let body = self
-            .post(
-                "/",
-                &[
-                    ("X-Amz-Target", "TrentService.CreateKey"),
-                    ("Content-Type", "application/x-amz-json-1.1"),
-                    ("Authorization", &auth),
-                ],
-                r#"{"Description": "e2e CMK"}"#,
-            )
-            .expect("kms CreateKey");
-        let doc: serde_json::Value = serde_json::from_str(&body).expect("CreateKey JSON");
+        let doc = self.json_call("kms", "TrentService.CreateKey", &serde_json::json!({"Description": "e2e CMK"}));
         doc["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned()
     }
 
@@ -235,13 +262,24 @@ impl Moto {
     /// Runs the `ecs-secrets` binary against the emulator with dummy
     /// credentials (and nothing else from the caller's AWS environment).
     pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        self.command(args, extra_env).output().expect("run ecs-secrets")
+        self.run_at(&self.endpoint, args, extra_env)
+    }
+
+    /// [`Moto::run`] with another endpoint in front of the emulator (a
+    /// [`fault_proxy::FaultProxy`] that records the calls).
+    pub fn run_at(&self, endpoint: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command_at(endpoint, args, extra_env).output().expect("run ecs-secrets")
     }
 
     /// The command [`Moto::run`] runs, to spawn it instead (stdin null).
     pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        self.command_at(&self.endpoint, args, extra_env)
+    }
+
+    /// [`Moto::command`] with another endpoint in front of the emulator.
+    pub fn command_at(&self, endpoint: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(ecs_secrets_binary());
-        command.args(args).args(["--endpoint-url", &self.endpoint]);
+        command.args(args).args(["--endpoint-url", endpoint]);
         for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
             command.env_remove(var);
         }

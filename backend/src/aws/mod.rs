@@ -5,6 +5,8 @@
 //! leaks out. Every call is counted as a read or a write ([`CallCounts`]):
 //! "a re-apply makes zero writes" is checked against these counters.
 
+mod audit;
+mod estate;
 mod observe;
 mod raw_json;
 mod watch;
@@ -23,6 +25,8 @@ use aws_sdk_ecs::config::ProvideCredentials;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::operation::RequestId;
 use serde::Serialize;
+
+pub use estate::{ESTATE_ATTEMPTS, EstatePhase, EstateProgress, IN_FLIGHT};
 
 /// How to reach AWS. Every field is optional: the default chain (env,
 /// profiles, SSO, IMDS) fills in what is missing.

@@ -82,7 +82,7 @@ impl Aws {
     /// DescribeKey for every id (key id, key ARN, `alias/x`, alias ARN) and
     /// GetKeyPolicy for each customer-managed key. AWS managed keys need no
     /// grant, so their policy is not read.
-    async fn observe_keys(
+    pub(super) async fn observe_keys(
         &self,
         ids: &[String],
         unreadable: &mut BTreeMap<String, String>,
@@ -147,7 +147,7 @@ impl Aws {
     }
 
     /// GetResourcePolicy for every secret found (`None`: it has none).
-    async fn observe_secret_policies(
+    pub(super) async fn observe_secret_policies(
         &self,
         arns: &[String],
         unreadable: &mut BTreeMap<String, String>,
@@ -174,7 +174,7 @@ impl Aws {
         Ok(policies)
     }
 
-    async fn observe_parameters(
+    pub(super) async fn observe_parameters(
         &self,
         lookups: &Lookups,
     ) -> Result<BTreeMap<String, Option<ObservedParameter>>, AwsError> {
@@ -199,6 +199,7 @@ impl Aws {
                         arn: meta.arn,
                         parameter_type: meta.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
                         kms_key_id: meta.key_id,
+                        last_changed: meta.last_modified_date.and_then(|t| t.to_millis().ok()),
                     };
                     found.insert(name, Some(parameter));
                 }
@@ -207,7 +208,10 @@ impl Aws {
         Ok(found)
     }
 
-    async fn observe_secrets(&self, lookups: &Lookups) -> Result<BTreeMap<String, Option<ObservedSecret>>, AwsError> {
+    pub(super) async fn observe_secrets(
+        &self,
+        lookups: &Lookups,
+    ) -> Result<BTreeMap<String, Option<ObservedSecret>>, AwsError> {
         let mut found = BTreeMap::new();
         for id in &lookups.secrets {
             self.count_read();
@@ -216,6 +220,7 @@ impl Aws {
                     name: out.name.unwrap_or_else(|| id.clone()),
                     arn: out.arn.ok_or_else(|| AwsError::unexpected("secretsmanager:DescribeSecret", "no ARN"))?,
                     kms_key_id: out.kms_key_id,
+                    last_changed: out.last_changed_date.and_then(|t| t.to_millis().ok()),
                 }),
                 Err(e) if e.code() == Some("ResourceNotFoundException") => None,
                 Err(e) => return Err(call_error("secretsmanager:DescribeSecret", e)),
@@ -226,7 +231,7 @@ impl Aws {
     }
 
     /// The role and its policies, and what of them the caller was denied.
-    async fn observe_role(&self, name: &str) -> Result<Option<(ObservedRole, Option<String>)>, AwsError> {
+    pub(super) async fn observe_role(&self, name: &str) -> Result<Option<(ObservedRole, Option<String>)>, AwsError> {
         self.count_read();
         let role = match self.iam.get_role().role_name(name).send().await {
             Ok(out) => out.role.ok_or_else(|| AwsError::unexpected("iam:GetRole", "no role in the response"))?,

@@ -24,6 +24,7 @@ pub mod rule;
 pub mod sarif;
 
 pub mod apply;
+pub mod audit;
 pub mod plan;
 mod progress;
 pub mod serve;
@@ -67,7 +68,7 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
 /// How to reach AWS (shared by `plan` and `apply`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct AwsArgs {
-    /// AWS region (default: the bundle's region).
+    /// AWS region (default: the bundle's region; without a bundle, AWS_REGION or the profile's).
     #[arg(long)]
     pub region: Option<String>,
     /// Named profile from ~/.aws/config.

@@ -83,21 +83,6 @@ pub fn render(reports: &[FileReport], rules: &[RuleDescription]) -> anyhow::Resu
             FileReport::Failed { failure, .. } => notifications.push(notification(report.path(), failure)),
             FileReport::Linted { loaded, diagnostics, .. } => {
                 for d in diagnostics {
-                    let rule_index = match rules.iter().position(|r| r.id == d.code) {
-                        Some(index) => index,
-                        None => {
-                            rules.push(RuleDescription {
-                                id: d.code.clone(),
-                                name: None,
-                                summary: d.message.clone(),
-                                full_description: None,
-                                help_markdown: None,
-                                help_uri: None,
-                                severity: d.severity,
-                            });
-                            rules.len() - 1
-                        }
-                    };
                     let at = loaded.position(&d.path);
                     let mut text = d.message.clone();
                     if let Some(fix) = &d.fix {
@@ -105,7 +90,7 @@ pub fn render(reports: &[FileReport], rules: &[RuleDescription]) -> anyhow::Resu
                     }
                     results.push(SarifResult {
                         rule_id: d.code.clone(),
-                        rule_index,
+                        rule_index: rule_index(&mut rules, &d.code, d.severity, &d.message),
                         level: level(d.severity),
                         message: Message { text },
                         locations: vec![Location {
@@ -117,6 +102,89 @@ pub fn render(reports: &[FileReport], rules: &[RuleDescription]) -> anyhow::Resu
             }
         }
     }
+    log(&rules, results, notifications)
+}
+
+/// The audit as a SARIF 2.1.0 log: every lint diagnostic and every reference
+/// that is not allowed becomes a result (rules `audit-denied`,
+/// `audit-missing`, `audit-unverified`), located at the service's task
+/// definition ARN (there is no file) with the JSON pointer in its properties.
+pub fn render_audit(report: &shared::audit::AuditReport, rules: &[RuleDescription]) -> anyhow::Result<String> {
+    use shared::audit::ReferenceStatus;
+    let mut rules = rules.to_vec();
+    let mut results = Vec::new();
+    for service in &report.services {
+        let uri =
+            service.task_definition.clone().unwrap_or_else(|| format!("ecs:{}/{}", service.cluster, service.service));
+        let mut push = |code: &str, severity: Severity, summary: &str, text: String, pointer: &str| {
+            results.push(SarifResult {
+                rule_id: code.to_owned(),
+                rule_index: rule_index(&mut rules, code, severity, summary),
+                level: level(severity),
+                message: Message { text: format!("{}/{}: {text}", service.cluster, service.service) },
+                locations: vec![Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: uri.clone(), uri_base_id: None },
+                        region: None,
+                    },
+                }],
+                properties: ResultProperties { json_pointer: pointer.to_owned() },
+            });
+        };
+        for d in &service.diagnostics {
+            push(&d.code, d.severity, &d.message, d.message.clone(), &d.path);
+        }
+        for r in &service.references {
+            let (code, severity, summary) = match r.status {
+                ReferenceStatus::Allowed => continue,
+                ReferenceStatus::Denied => {
+                    ("audit-denied", Severity::Error, "the execution role may not read a referenced secret")
+                }
+                ReferenceStatus::Missing => ("audit-missing", Severity::Error, "a referenced secret does not exist"),
+                ReferenceStatus::Unverified => {
+                    ("audit-unverified", Severity::Warning, "access to a referenced secret could not be verified")
+                }
+            };
+            let text = format!("{} ({}): {}", r.path, r.value_from.as_deref().unwrap_or("-"), r.reason);
+            push(code, severity, summary, text, &r.path);
+        }
+        for problem in &service.problems {
+            push(
+                "audit-unreadable",
+                Severity::Error,
+                "a service's task definition could not be read",
+                problem.clone(),
+                "",
+            );
+        }
+    }
+    log(&rules, results, Vec::new())
+}
+
+/// The index of `code` in `rules`, adding a rule entry for a code the
+/// catalogue does not have so every `ruleIndex` is valid.
+fn rule_index(rules: &mut Vec<RuleDescription>, code: &str, severity: Severity, summary: &str) -> usize {
+    if let Some(index) = rules.iter().position(|r| r.id == code) {
+        return index;
+    }
+    rules.push(RuleDescription {
+        id: code.to_owned(),
+        name: None,
+        summary: summary.to_owned(),
+        full_description: None,
+        help_markdown: None,
+        help_uri: None,
+        severity,
+    });
+    rules.len() - 1
+}
+
+/// One run of ecs-secrets with `rules`, `results` and `notifications`.
+fn log(
+    rules: &[RuleDescription],
+    results: Vec<SarifResult>,
+    notifications: Vec<Notification>,
+) -> anyhow::Result<String> {
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -262,7 +330,8 @@ struct Location {
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    region: Region,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
 }
 
 #[derive(Serialize)]
@@ -297,7 +366,7 @@ fn physical_location(path: &str, line: usize, column: usize) -> PhysicalLocation
     let uri_base_id = (!uri.starts_with("file://")).then_some("%SRCROOT%");
     PhysicalLocation {
         artifact_location: ArtifactLocation { uri, uri_base_id },
-        region: Region { start_line: line, start_column: column },
+        region: Some(Region { start_line: line, start_column: column }),
     }
 }
 

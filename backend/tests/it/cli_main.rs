@@ -62,7 +62,11 @@ fn an_invalid_bundle_is_bad_input_for_plan_and_apply() {
         assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.transcript());
     }
     let run = ecs_secrets(&["plan", path], "");
-    assert!(run.stderr.contains("/region (line 1, column 16): `mars-1` is not an AWS region name"), "{}", run.transcript());
+    assert!(
+        run.stderr.contains("/region (line 1, column 16): `mars-1` is not an AWS region name"),
+        "{}",
+        run.transcript()
+    );
     assert!(run.stderr.contains("/secrets/0/name"), "{}", run.transcript());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -95,12 +95,18 @@ fn applied_world_with(secret_arn: &str) -> Observed {
                 arn: None,
                 parameter_type: "SecureString".into(),
                 kms_key_id: (name == "/web/db").then(|| KEY.to_owned()),
+                last_changed: None,
             }),
         );
     }
     world.secrets.insert(
         "web/api".into(),
-        Some(ObservedSecret { name: "web/api".into(), arn: secret_arn.into(), kms_key_id: Some(KEY.into()) }),
+        Some(ObservedSecret {
+            name: "web/api".into(),
+            arn: secret_arn.into(),
+            kms_key_id: Some(KEY.into()),
+            last_changed: None,
+        }),
     );
     world.kms_keys.insert(KEY.into(), observed_key(Some(default_key_policy())));
     world.secret_policies.insert(SECRET_ARN.into(), None);

@@ -4,6 +4,7 @@
 //! One test: `cargo test -p e2e --test it browser_ui` (a module name is a
 //! filter on the test path).
 
+mod audit;
 mod browser_apply;
 mod browser_benchmarks;
 mod browser_drafts;
@@ -12,6 +13,7 @@ mod browser_screenshots;
 mod browser_ui;
 mod concurrency;
 mod deploy_script;
+mod estate;
 mod failures;
 mod faults;
 mod full_apply;

@@ -1,0 +1,409 @@
+//! The estate observer: every service of a region's clusters, read-only.
+//!
+//! The reads, in order, each paginated with the SDK's paginators and every
+//! page counted as a read ([`Aws::calls`]):
+//!
+//! 1. ListClusters, when no cluster is named;
+//! 2. ListServices per cluster (a cluster that does not exist is reported in
+//!    [`Estate::missing_clusters`], not an error);
+//! 3. DescribeServices, ten services per call (the API's limit);
+//! 4. DescribeTaskDefinition once per distinct revision the services run,
+//!    kept as raw JSON (`raw_json.rs`) and imported losslessly;
+//! 5. ListTasks per cluster (desired status RUNNING) and DescribeTasks, at
+//!    most 100 tasks per call; tasks are given to the service named by
+//!    their `group` (`service:<name>`), filtered here because emulators
+//!    ignore ListTasks' `serviceName`. One listing per cluster instead of
+//!    one per service makes the same tasks cost fewer calls.
+//!
+//! Calls of one step run concurrently, at most [`IN_FLIGHT`] at a time.
+//! Throttling (and 5xx, timeouts) is retried by the SDK's standard retry
+//! mode with exponential back-off and jitter; the estate's ECS client is
+//! more patient than the default ([`ESTATE_ATTEMPTS`] attempts), because an
+//! account-wide read of a thousand services is what gets throttled.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_sdk_ecs::error::ProvideErrorMetadata;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde_json::Value;
+use shared::estate::{Estate, ServiceSnapshot, TaskSnapshot, cluster_name};
+use shared::location::{LocationError, Region};
+use shared::task_def::TaskDefinition;
+
+use super::{Aws, AwsError, call_error};
+
+/// At most this many estate calls are in flight at once.
+pub const IN_FLIGHT: usize = 8;
+/// Attempts per estate call (the first one included) before giving up.
+pub const ESTATE_ATTEMPTS: u32 = 8;
+/// The largest page ListClusters, ListServices and ListTasks return.
+const PAGE: i32 = 100;
+/// DescribeServices takes at most ten services per call.
+const DESCRIBE_SERVICES_BATCH: usize = 10;
+/// DescribeTasks takes at most 100 tasks per call.
+const DESCRIBE_TASKS_BATCH: usize = 100;
+
+/// How far the estate read is, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EstateProgress {
+    pub phase: EstatePhase,
+    /// Items of this phase done so far, out of `total`.
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EstatePhase {
+    Clusters,
+    Services,
+    TaskDefinitions,
+    Tasks,
+}
+
+impl EstatePhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            EstatePhase::Clusters => "listing services",
+            EstatePhase::Services => "describing services",
+            EstatePhase::TaskDefinitions => "reading task definitions",
+            EstatePhase::Tasks => "reading tasks",
+        }
+    }
+}
+
+/// One service as DescribeServices reported it, before its task definition
+/// and tasks are read.
+struct Described {
+    cluster: String,
+    name: String,
+    arn: String,
+    status: Option<String>,
+    task_definition_arn: Option<String>,
+    desired_count: i64,
+    running_count: i64,
+}
+
+impl Aws {
+    /// The ECS client of the estate reads: the shared configuration with
+    /// [`ESTATE_ATTEMPTS`] attempts and exponential back-off.
+    fn estate_ecs(&self) -> aws_sdk_ecs::Client {
+        let retry = RetryConfig::standard()
+            .with_max_attempts(ESTATE_ATTEMPTS)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10));
+        aws_sdk_ecs::Client::from_conf(aws_sdk_ecs::config::Builder::from(&self.config).retry_config(retry).build())
+    }
+
+    /// Reads every service of `clusters` (names or ARNs; empty: every
+    /// cluster of the region), its current task definition and its running
+    /// tasks. `progress` is called as each phase advances.
+    pub async fn estate(
+        &self,
+        clusters: &[String],
+        progress: &(dyn Fn(EstateProgress) + Send + Sync),
+    ) -> Result<Estate, AwsError> {
+        let region: Region = self
+            .region
+            .parse()
+            .map_err(|e: LocationError| AwsError::unexpected("the AWS configuration", e.to_string()))?;
+        let ecs = self.estate_ecs();
+        let clusters: Vec<String> = if clusters.is_empty() {
+            self.list_clusters(&ecs).await?
+        } else {
+            let mut seen = BTreeSet::new();
+            clusters.iter().map(|c| cluster_name(c).to_owned()).filter(|c| seen.insert(c.clone())).collect()
+        };
+
+        // ListServices per cluster.
+        let total = clusters.len();
+        let listed: Vec<(String, Option<Vec<String>>)> = stream::iter(clusters.iter().cloned())
+            .map(|cluster| {
+                let ecs = &ecs;
+                async move {
+                    let arns = self.list_service_arns(ecs, &cluster).await?;
+                    Ok::<_, AwsError>((cluster, arns))
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .enumerate()
+            .map(|(i, result)| {
+                progress(EstateProgress { phase: EstatePhase::Clusters, done: i + 1, total });
+                result
+            })
+            .try_collect()
+            .await?;
+        let mut missing_clusters = Vec::new();
+        let mut batches: Vec<(String, Vec<String>)> = Vec::new();
+        for (cluster, arns) in listed {
+            match arns {
+                None => missing_clusters.push(cluster),
+                Some(arns) => {
+                    batches.extend(arns.chunks(DESCRIBE_SERVICES_BATCH).map(|chunk| (cluster.clone(), chunk.to_vec())))
+                }
+            }
+        }
+
+        // DescribeServices, ten per call.
+        let total = batches.iter().map(|(_, arns)| arns.len()).sum();
+        let mut done = 0;
+        let described: Vec<Vec<Described>> = stream::iter(batches)
+            .map(|(cluster, arns)| {
+                let ecs = &ecs;
+                async move { self.describe_service_batch(ecs, &cluster, &arns).await }
+            })
+            .buffered(IN_FLIGHT)
+            .map_ok(|batch| {
+                done += batch.len();
+                progress(EstateProgress { phase: EstatePhase::Services, done, total });
+                batch
+            })
+            .try_collect()
+            .await?;
+        let described: Vec<Described> = described.into_iter().flatten().collect();
+
+        // DescribeTaskDefinition once per distinct revision.
+        let revisions: BTreeSet<String> = described.iter().filter_map(|s| s.task_definition_arn.clone()).collect();
+        let total = revisions.len();
+        let task_definitions: BTreeMap<String, Result<TaskDefinition, String>> = stream::iter(revisions)
+            .map(|arn| {
+                let ecs = &ecs;
+                async move {
+                    let td = self.describe_revision(ecs, &arn).await?;
+                    Ok::<_, AwsError>((arn, td))
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .enumerate()
+            .map(|(i, result)| {
+                progress(EstateProgress { phase: EstatePhase::TaskDefinitions, done: i + 1, total });
+                result
+            })
+            .try_collect()
+            .await?;
+
+        // Tasks per cluster, given to their service by `group`.
+        let with_services: Vec<String> =
+            clusters.iter().filter(|c| described.iter().any(|s| &s.cluster == *c)).cloned().collect();
+        let total = with_services.len();
+        let tasks: BTreeMap<String, Vec<TaskSnapshot>> = stream::iter(with_services)
+            .map(|cluster| {
+                let ecs = &ecs;
+                async move {
+                    let tasks = self.cluster_tasks(ecs, &cluster, None).await?;
+                    Ok::<_, AwsError>((cluster, tasks))
+                }
+            })
+            .buffered(IN_FLIGHT)
+            .enumerate()
+            .map(|(i, result)| {
+                progress(EstateProgress { phase: EstatePhase::Tasks, done: i + 1, total });
+                result
+            })
+            .try_collect()
+            .await?;
+
+        let services = described
+            .into_iter()
+            .map(|s| {
+                let mut problems = Vec::new();
+                let task_definition = match s.task_definition_arn.as_ref().map(|arn| (arn, &task_definitions[arn])) {
+                    Some((_, Ok(td))) => Some(td.clone()),
+                    Some((arn, Err(problem))) => {
+                        problems.push(format!("task definition {arn}: {problem}"));
+                        None
+                    }
+                    None => {
+                        problems.push("the service names no task definition".to_owned());
+                        None
+                    }
+                };
+                let service_tasks = tasks
+                    .get(&s.cluster)
+                    .map(|all| all.iter().filter(|t| t.belongs_to(&s.name)).cloned().collect())
+                    .unwrap_or_default();
+                ServiceSnapshot {
+                    execution_role_arn: task_definition.as_ref().and_then(|td| td.execution_role_arn.clone()),
+                    cluster: s.cluster,
+                    service: s.name,
+                    service_arn: s.arn,
+                    status: s.status,
+                    task_definition_arn: s.task_definition_arn,
+                    task_definition,
+                    desired_count: s.desired_count,
+                    running_count: s.running_count,
+                    tasks: service_tasks,
+                    problems,
+                }
+            })
+            .collect();
+        Ok(Estate { region, clusters, missing_clusters, services })
+    }
+
+    /// The running tasks of one service (ListTasks with `serviceName`, which
+    /// AWS honours and emulators ignore, then the `group` filter) with
+    /// DescribeTasks, at most 100 per call.
+    pub async fn service_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskSnapshot>, AwsError> {
+        let ecs = self.estate_ecs();
+        let tasks = self.cluster_tasks(&ecs, cluster, Some(service)).await?;
+        Ok(tasks.into_iter().filter(|t| t.belongs_to(service)).collect())
+    }
+
+    /// Every cluster of the region, by name.
+    async fn list_clusters(&self, ecs: &aws_sdk_ecs::Client) -> Result<Vec<String>, AwsError> {
+        let mut pages = ecs.list_clusters().max_results(PAGE).into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            self.count_read();
+            let page = page.map_err(|e| call_error("ecs:ListClusters", e))?;
+            names.extend(page.cluster_arns.unwrap_or_default().iter().map(|arn| cluster_name(arn).to_owned()));
+        }
+        Ok(names)
+    }
+
+    /// The service ARNs of `cluster`; `None` when the cluster does not exist.
+    async fn list_service_arns(
+        &self,
+        ecs: &aws_sdk_ecs::Client,
+        cluster: &str,
+    ) -> Result<Option<Vec<String>>, AwsError> {
+        let mut pages = ecs.list_services().cluster(cluster).max_results(PAGE).into_paginator().send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            self.count_read();
+            match page {
+                Ok(page) => arns.extend(page.service_arns.unwrap_or_default()),
+                Err(e) if e.code() == Some("ClusterNotFoundException") => return Ok(None),
+                Err(e) => return Err(call_error("ecs:ListServices", e)),
+            }
+        }
+        Ok(Some(arns))
+    }
+
+    /// DescribeServices for at most ten ARNs of one cluster; services
+    /// DescribeServices lists under `failures` (deleted meanwhile) are left out.
+    async fn describe_service_batch(
+        &self,
+        ecs: &aws_sdk_ecs::Client,
+        cluster: &str,
+        arns: &[String],
+    ) -> Result<Vec<Described>, AwsError> {
+        self.count_read();
+        let out = ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(arns.to_vec()))
+            .send()
+            .await
+            .map_err(|e| call_error("ecs:DescribeServices", e))?;
+        Ok(out
+            .services
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                let arn = s.service_arn.unwrap_or_default();
+                let name = s.service_name.unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
+                // The primary deployment's revision is what new tasks get.
+                let primary = s
+                    .deployments
+                    .iter()
+                    .flatten()
+                    .find(|d| d.status.as_deref() == Some("PRIMARY"))
+                    .and_then(|d| d.task_definition.clone());
+                Described {
+                    cluster: cluster.to_owned(),
+                    name,
+                    arn,
+                    status: s.status,
+                    task_definition_arn: primary.or(s.task_definition),
+                    desired_count: i64::from(s.desired_count),
+                    running_count: i64::from(s.running_count),
+                }
+            })
+            .collect())
+    }
+
+    /// One revision, by ARN, imported from DescribeTaskDefinition's raw JSON;
+    /// `Err` (in words) when ECS does not know it or its JSON does not import.
+    async fn describe_revision(
+        &self,
+        ecs: &aws_sdk_ecs::Client,
+        arn: &str,
+    ) -> Result<Result<TaskDefinition, String>, AwsError> {
+        self.count_read();
+        let (result, raw) = super::raw_json::describe_task_definition(ecs, arn).await;
+        match result {
+            Ok(()) => {}
+            Err(e) if e.code() == Some("ClientException") => {
+                return Ok(Err(format!("ECS could not describe it ({})", e.message().unwrap_or("ClientException"))));
+            }
+            Err(e) => return Err(call_error("ecs:DescribeTaskDefinition", e)),
+        }
+        let body = raw
+            .ok_or_else(|| AwsError::unexpected("ecs:DescribeTaskDefinition", "the response body was not captured"))?;
+        let mut doc: Value = serde_json::from_slice(&body)
+            .map_err(|e| AwsError::unexpected("ecs:DescribeTaskDefinition", format!("invalid JSON: {e}")))?;
+        let td = doc.get_mut("taskDefinition").map(Value::take).unwrap_or(Value::Null);
+        Ok(shared::import::import_value(td).map(|imported| imported.task_definition).map_err(|e| e.to_string()))
+    }
+
+    /// The RUNNING tasks of `cluster` (of `service` on AWS, which honours
+    /// the filter), described.
+    async fn cluster_tasks(
+        &self,
+        ecs: &aws_sdk_ecs::Client,
+        cluster: &str,
+        service: Option<&str>,
+    ) -> Result<Vec<TaskSnapshot>, AwsError> {
+        let mut pages = ecs
+            .list_tasks()
+            .cluster(cluster)
+            .set_service_name(service.map(str::to_owned))
+            .max_results(PAGE)
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            self.count_read();
+            match page {
+                Ok(page) => arns.extend(page.task_arns.unwrap_or_default()),
+                Err(e) if matches!(e.code(), Some("ClusterNotFoundException" | "ServiceNotFoundException")) => {
+                    return Ok(Vec::new());
+                }
+                Err(e) => return Err(call_error("ecs:ListTasks", e)),
+            }
+        }
+        let described: Vec<Vec<TaskSnapshot>> = stream::iter(arns.chunks(DESCRIBE_TASKS_BATCH))
+            .map(|chunk| async move {
+                self.count_read();
+                let out = ecs
+                    .describe_tasks()
+                    .cluster(cluster)
+                    .set_tasks(Some(chunk.to_vec()))
+                    .send()
+                    .await
+                    .map_err(|e| call_error("ecs:DescribeTasks", e))?;
+                Ok::<_, AwsError>(out.tasks.unwrap_or_default().into_iter().map(task_snapshot).collect())
+            })
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(described.into_iter().flatten().collect())
+    }
+}
+
+fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
+    let millis = |t: Option<aws_smithy_types::DateTime>| t.and_then(|t| t.to_millis().ok());
+    TaskSnapshot {
+        task_arn: task.task_arn.unwrap_or_default(),
+        group: task.group,
+        last_status: task.last_status,
+        desired_status: task.desired_status,
+        task_definition_arn: task.task_definition_arn,
+        started_at: millis(task.started_at),
+        created_at: millis(task.created_at),
+        stop_code: task.stop_code.map(|c| c.as_str().to_owned()),
+        stopped_reason: task.stopped_reason,
+    }
+}
