@@ -26,7 +26,7 @@ impl Aws {
     pub async fn observe_service_tasks(&self, cluster: &str, service: &str) -> Result<ServiceObservation, AwsError> {
         let mut observation = self.describe_service_deployments(cluster, service).await?;
         if observation.found {
-            observation.tasks = self.service_tasks(cluster, service).await?;
+            observation.tasks = self.watched_tasks(cluster, service).await?;
         }
         Ok(observation)
     }
@@ -86,7 +86,7 @@ impl Aws {
 
     /// The tasks of `service` in `cluster` (running and stopped), kept by
     /// their `group`.
-    pub async fn service_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskObservation>, AwsError> {
+    pub async fn watched_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskObservation>, AwsError> {
         let mut arns = Vec::new();
         for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
             for arn in self.list_tasks(cluster, service, status).await? {
