@@ -26,6 +26,7 @@ pub mod location;
 pub mod observed;
 pub mod plan;
 pub mod revision_compare;
+pub mod rotate;
 pub mod secret_ref;
 pub mod task_def;
 #[cfg(feature = "test-data")]
