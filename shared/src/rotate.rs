@@ -157,9 +157,17 @@ fn running(service: &ServiceSnapshot) -> Vec<String> {
     service
         .tasks
         .iter()
-        .filter(|t| t.belongs_to(&service.service) && t.last_status.as_deref() == Some("RUNNING"))
+        .filter(|t| t.belongs_to(&service.service) && holds_values(t.last_status.as_deref()))
         .map(|t| t.task_arn.clone())
         .collect()
+}
+
+/// Whether a task in this `lastStatus` has started its containers, which
+/// read their secrets as they started: `ACTIVATING`, `RUNNING` and the
+/// states on the way down until the containers are gone. A `PENDING` task
+/// reads its secrets when it starts, so it gets the current value.
+pub fn holds_values(last_status: Option<&str>) -> bool {
+    matches!(last_status, Some("ACTIVATING" | "RUNNING" | "DEACTIVATING" | "STOPPING"))
 }
 
 /// The account of an ARN (`arn:aws:ecs:eu-west-1:123456789012:…`).
@@ -180,11 +188,11 @@ pub struct Staleness {
 }
 
 /// Counts the stale tasks among `tasks` (a service's, now). `before` are
-/// the tasks that ran when the rotation began; `rotated_at` is when it began
+/// the tasks that held values ([`holds_values`]) when the rotation began; `rotated_at` is when it began
 /// (milliseconds since the epoch).
 pub fn staleness(tasks: &[TaskObservation], before: &BTreeSet<String>, rotated_at: i64) -> Staleness {
     let mut out = Staleness::default();
-    for task in tasks.iter().filter(|t| t.is_running()) {
+    for task in tasks.iter().filter(|t| holds_values(t.last_status.as_deref())) {
         if before.contains(&task.arn) || task.started_at.is_some_and(|at| at < rotated_at) {
             out.stale += 1;
         } else if task.started_at.is_none() {
@@ -407,6 +415,7 @@ mod tests {
             task("new", "RUNNING", Some(150)),  // after: fresh
             task("unknown", "RUNNING", None),   // new, no startedAt
             task("gone", "STOPPED", Some(10)),  // stopped: holds nothing
+            task("pending", "PENDING", None),   // reads the value when it starts
         ];
         assert_eq!(staleness(&tasks, &before, 100), Staleness { stale: 2, unknown: 1 });
     }

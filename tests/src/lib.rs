@@ -259,6 +259,53 @@ impl Moto {
             .expect("create service");
     }
 
+    /// Keeps every ECS task in the state it is in: by default moto moves a
+    /// task one step towards STOPPED each time it is described
+    /// (RUNNING → DEACTIVATING → STOPPING → …), which real tasks do not.
+    pub fn hold_task_states(&self) {
+        self.post(
+            "/moto-api/state-manager/set-transition",
+            &[("Content-Type", "application/json")],
+            r#"{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}}"#,
+        )
+        .expect("moto set-transition");
+    }
+
+    /// Starts a task of `service` as ECS's scheduler would (moto starts
+    /// none by itself): RunTask on Fargate in one of moto's default
+    /// subnets, `group: service:<service>`, `startedBy` the deployment id.
+    /// moto keeps it RUNNING until StopTask. Returns the task ARN.
+    pub async fn run_service_task(
+        &self,
+        cluster: &str,
+        task_definition: &str,
+        service: &str,
+        started_by: &str,
+    ) -> String {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
+        let network = aws_sdk_ecs::types::NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                    .subnets(self.default_subnet())
+                    .security_groups("sg-0e2e")
+                    .build()
+                    .expect("awsvpc configuration"),
+            )
+            .build();
+        let out = ecs
+            .run_task()
+            .cluster(cluster)
+            .task_definition(task_definition)
+            .group(format!("service:{service}"))
+            .started_by(started_by)
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .network_configuration(network)
+            .send()
+            .await
+            .expect("run task");
+        out.tasks().first().and_then(|t| t.task_arn()).expect("a task ARN").to_owned()
+    }
+
     /// Runs the `ecs-secrets` binary against the emulator with dummy
     /// credentials (and nothing else from the caller's AWS environment).
     pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {

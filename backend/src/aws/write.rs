@@ -332,7 +332,7 @@ pub struct StartedDeployment {
 
 /// A fresh `ClientRequestToken`: 32 random bytes as 64 hex digits (AWS
 /// accepts 32 to 64 characters).
-fn request_token() -> Result<String, AwsError> {
+pub(super) fn request_token() -> Result<String, AwsError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| AwsError::unexpected("secretsmanager:CreateSecret", format!("no random token: {e}")))?;

@@ -172,4 +172,3 @@ pub fn render_watch_failure(failure: &shared::watch::WatchFailure) -> String {
     }
     out
 }
-

@@ -18,4 +18,5 @@ mod failures;
 mod faults;
 mod full_apply;
 mod preflight_reads;
+mod rotate;
 mod watch;

@@ -71,21 +71,9 @@ async fn apply_fails_fast_with_the_decoded_cause_when_a_new_task_cannot_read_its
     moto.create_service("prod", "web", "web").await;
     let config = moto.sdk_config().await;
     let ecs = aws_sdk_ecs::Client::new(&config);
-    let subnet = default_subnet(&moto);
 
     // A task of the old deployment that failed long ago must not count.
-    let old = ecs
-        .run_task()
-        .cluster("prod")
-        .task_definition("web:1")
-        .group("service:web")
-        .started_by("ecs-svc/1111111111")
-        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-        .network_configuration(awsvpc(&subnet))
-        .send()
-        .await
-        .expect("run old task");
-    let old_arn = old.tasks()[0].task_arn().unwrap().to_owned();
+    let old_arn = moto.run_service_task("prod", "web:1", "web", "ecs-svc/1111111111").await;
     ecs.stop_task().cluster("prod").task(&old_arn).reason(denied_reason()).send().await.expect("stop old task");
 
     // moto's RunTask needs each container's memory to place the task.
@@ -143,18 +131,7 @@ async fn apply_fails_fast_with_the_decoded_cause_when_a_new_task_cannot_read_its
         assert!(!String::from_utf8_lossy(&cmdline).contains(CANARY), "the canary is in apply's argv");
 
         // ECS's scheduler starts a task of the new deployment; it cannot read its secret.
-        let run = ecs
-            .run_task()
-            .cluster("prod")
-            .task_definition(format!("web:{revision}"))
-            .group("service:web")
-            .started_by(&deployment)
-            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-            .network_configuration(awsvpc(&subnet))
-            .send()
-            .await
-            .expect("run task");
-        let task_arn = run.tasks()[0].task_arn().unwrap().to_owned();
+        let task_arn = moto.run_service_task("prod", &format!("web:{revision}"), "web", &deployment).await;
         let stopped_at = Instant::now();
         ecs.stop_task().cluster("prod").task(&task_arn).reason(denied_reason()).send().await.expect("stop task");
 
@@ -211,32 +188,4 @@ async fn apply_fails_fast_with_the_decoded_cause_when_a_new_task_cannot_read_its
     assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("not stable after 2s: prod/web: 0 of 1 running"), "{stdout}");
     assert!(started.elapsed() < Duration::from_secs(30));
-}
-
-/// One of moto's default subnets (EC2 DescribeSubnets, query protocol).
-fn default_subnet(moto: &Moto) -> String {
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0"
-    );
-    let body = moto
-        .post(
-            "/",
-            &[("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", &auth)],
-            "Action=DescribeSubnets&Version=2016-11-15",
-        )
-        .expect("ec2 DescribeSubnets");
-    let start = body.find("<subnetId>").expect("a default subnet") + "<subnetId>".len();
-    body[start..].split('<').next().unwrap_or_default().to_owned()
-}
-
-fn awsvpc(subnet: &str) -> aws_sdk_ecs::types::NetworkConfiguration {
-    aws_sdk_ecs::types::NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            aws_sdk_ecs::types::AwsVpcConfiguration::builder()
-                .subnets(subnet)
-                .security_groups("sg-0e2e")
-                .build()
-                .expect("awsvpc"),
-        )
-        .build()
 }
