@@ -318,6 +318,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         {r.task_definition_arn.clone().map(|arn| view! { <p>"Task definition: "<code id="registered-arn">{arn}</code></p> })}
                         {r.failed.clone().map(|f| view! {
                             <p class="error">{format!("{}: {}", f.step_id, f.message)}</p>
+                            {f.cause.and_then(|c| c.decoded.map(|d| (c.reason, d))).map(|(reason, d)| decoded_cause(state, reason, d))}
                             <button class="btn" id="retry-apply" disabled=move || running.get() on:click=move |_| make_plan()>"Plan again to retry"</button>
                         })}
                     </div>
@@ -332,6 +333,36 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                 }.into_any(),
             })}
         </section>
+    }
+}
+
+/// Why the new tasks could not start, decoded, with the decoder's
+/// one-click fix for the role (as the Error decoder offers it).
+fn decoded_cause(state: AppState, reason: String, decoded: shared::decode::Decoded) -> impl IntoView {
+    let outcome = RwSignal::new(String::new());
+    let statement = decoded.fix.statement.as_ref().and_then(|s| serde_json::to_string_pretty(s).ok());
+    let for_fix = decoded.clone();
+    let apply_fix = move |_| {
+        let mut result = Err(shared::workspace::EditError::NoStatementToApply);
+        state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(&for_fix));
+        outcome.set(match result {
+            Ok(applied) => applied.to_string(),
+            Err(e) => e.to_string(),
+        });
+    };
+    view! {
+        <div class="decoded" id="apply-cause">
+            <p><span class="pill bad" id="apply-cause-label">{decoded.cause.label()}</span></p>
+            <p class="mono">{reason}</p>
+            <p class="explanation">{decoded.explanation.clone()}</p>
+            <ol>{decoded.fix.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol>
+            {statement.map(|s| view! {
+                <h4>"Statement to add"</h4>
+                <pre class="code-block">{s}</pre>
+                <button class="btn primary" id="apply-cause-fix" on:click=apply_fix>"Apply this fix to the role"</button>
+            })}
+            <p class="status-line" id="apply-cause-outcome">{move || outcome.get()}</p>
+        </div>
     }
 }
 

@@ -15,6 +15,7 @@ mod downloads;
 mod editor;
 mod persistence;
 mod role_panel;
+mod rotate_panel;
 
 use std::collections::BTreeMap;
 
@@ -44,10 +45,11 @@ pub enum Section {
     AccessMap,
     Decoder,
     Apply,
+    Rotate,
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Start,
         Section::Task,
         Section::Containers,
@@ -55,6 +57,7 @@ impl Section {
         Section::AccessMap,
         Section::Decoder,
         Section::Apply,
+        Section::Rotate,
     ];
 
     fn label(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Section {
             Section::AccessMap => "Access map",
             Section::Decoder => "Error decoder",
             Section::Apply => "Apply",
+            Section::Rotate => "Rotate",
         }
     }
 
@@ -78,6 +82,7 @@ impl Section {
             Section::AccessMap => "access-map",
             Section::Decoder => "decoder",
             Section::Apply => "apply",
+            Section::Rotate => "rotate",
         }
     }
 
@@ -332,6 +337,7 @@ fn App() -> impl IntoView {
                     Section::AccessMap => view! { <role_panel::AccessMapPanel state=state /> }.into_any(),
                     Section::Decoder => view! { <role_panel::DecoderPanel state=state /> }.into_any(),
                     Section::Apply => view! { <apply_panel::ApplyPanel state=state /> }.into_any(),
+                    Section::Rotate => view! { <rotate_panel::RotatePanel state=state /> }.into_any(),
                 }}
             </main>
             <aside class="side">

@@ -9,6 +9,7 @@ mod browser_apply;
 mod browser_benchmarks;
 mod browser_drafts;
 mod browser_flows;
+mod browser_rotate;
 mod browser_screenshots;
 mod browser_ui;
 mod concurrency;

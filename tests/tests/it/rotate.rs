@@ -71,7 +71,7 @@ fn container(secrets: &[&str], secret_options: &[&str], credentials: Option<&str
 /// The estate: `/web/db` (SSM SecureString with a customer key) and
 /// `web/api` (Secrets Manager), used in every form by services of two
 /// clusters. Returns the secret's full ARN and the key id.
-async fn estate(moto: &Moto) -> (String, String) {
+pub(crate) async fn estate(moto: &Moto) -> (String, String) {
     let config = moto.sdk_config().await;
     let key = moto.create_kms_key();
     aws_sdk_ssm::Client::new(&config)
