@@ -169,7 +169,7 @@ pub async fn apply_with(
             Err(err) => {
                 let (message, request_id, cause) = match err {
                     StepError::Aws(err) => (err.to_string(), err.request_id().map(str::to_owned), None),
-                    StepError::Watch(failure) => (failure.summary(), None, Some(*failure)),
+                    StepError::Watch(failure) => (failure.summary(), None, Some(failure)),
                 };
                 run.send(ProgressEvent::Failed {
                     step_id: step.id.clone(),

@@ -208,6 +208,13 @@ async fn json<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
         .map_err(|e| ApiError { code: "bad_response".into(), message: format!("{path}: unexpected answer: {e}") })
 }
 
+/// Audits every service of `clusters` (empty: every cluster of the
+/// backend's region), read-only.
+pub async fn audit(clusters: &[String]) -> Result<shared::api::AuditResponse, ApiError> {
+    let body = serde_json::json!({ "clusters": clusters }).to_string();
+    json("POST", "/api/audit", Some(body)).await
+}
+
 pub async fn whoami() -> Result<WhoAmI, ApiError> {
     json("GET", "/api/whoami", None).await
 }

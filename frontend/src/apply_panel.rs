@@ -318,7 +318,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         {r.task_definition_arn.clone().map(|arn| view! { <p>"Task definition: "<code id="registered-arn">{arn}</code></p> })}
                         {r.failed.clone().map(|f| view! {
                             <p class="error">{format!("{}: {}", f.step_id, f.message)}</p>
-                            {f.cause.and_then(|c| c.decoded.map(|d| (c.reason, d))).map(|(reason, d)| decoded_cause(state, reason, d))}
+                            {f.cause.and_then(|c| { let c = *c; c.decoded.map(|d| (c.reason, d)) }).map(|(reason, d)| decoded_cause(state, reason, d))}
                             <button class="btn" id="retry-apply" disabled=move || running.get() on:click=move |_| make_plan()>"Plan again to retry"</button>
                         })}
                     </div>

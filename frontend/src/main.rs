@@ -8,6 +8,7 @@
 
 mod api_client;
 mod apply_panel;
+mod audit_panel;
 #[cfg(feature = "bench")]
 mod bench;
 mod checks;
@@ -45,11 +46,12 @@ pub enum Section {
     AccessMap,
     Decoder,
     Apply,
+    Audit,
     Rotate,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Start,
         Section::Task,
         Section::Containers,
@@ -57,6 +59,7 @@ impl Section {
         Section::AccessMap,
         Section::Decoder,
         Section::Apply,
+        Section::Audit,
         Section::Rotate,
     ];
 
@@ -69,6 +72,7 @@ impl Section {
             Section::AccessMap => "Access map",
             Section::Decoder => "Error decoder",
             Section::Apply => "Apply",
+            Section::Audit => "Audit",
             Section::Rotate => "Rotate",
         }
     }
@@ -82,6 +86,7 @@ impl Section {
             Section::AccessMap => "access-map",
             Section::Decoder => "decoder",
             Section::Apply => "apply",
+            Section::Audit => "audit",
             Section::Rotate => "rotate",
         }
     }
@@ -337,6 +342,7 @@ fn App() -> impl IntoView {
                     Section::AccessMap => view! { <role_panel::AccessMapPanel state=state /> }.into_any(),
                     Section::Decoder => view! { <role_panel::DecoderPanel state=state /> }.into_any(),
                     Section::Apply => view! { <apply_panel::ApplyPanel state=state /> }.into_any(),
+                    Section::Audit => view! { <audit_panel::AuditPanel state=state /> }.into_any(),
                     Section::Rotate => view! { <rotate_panel::RotatePanel state=state /> }.into_any(),
                 }}
             </main>

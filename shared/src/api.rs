@@ -95,6 +95,34 @@ mod tests {
     }
 }
 
+/// `POST /api/audit` body: the clusters to audit (names or ARNs; empty:
+/// every cluster of the server's region).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRequest {
+    #[serde(default)]
+    pub clusters: Vec<String>,
+}
+
+/// `POST /api/audit` answer: every service's audit (as `ecs-secrets audit
+/// --format json` prints it) with the task definition it runs, so the UI
+/// can load it into the editor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditResponse {
+    pub region: String,
+    pub services: Vec<AuditedService>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditedService {
+    #[serde(flatten)]
+    pub audit: crate::audit::ServiceAudit,
+    /// The revision the service runs (register-ready), when it was read.
+    pub task_definition_document: Option<crate::task_def::TaskDefinition>,
+}
+
 /// `POST /api/rotate/plan` and (with `value`) `POST /api/rotate`: the
 /// secret to rotate (an SSM name or ARN, a Secrets Manager name or ARN) and
 /// the clusters to look for consumers in (empty: every cluster).

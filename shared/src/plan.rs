@@ -104,7 +104,7 @@ pub struct FailedStep {
     /// Why the watched deployment failed (a task that could not start, with
     /// the decoded stopped reason and its fix; a rollback).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<crate::watch::WatchFailure>,
+    pub cause: Option<Box<crate::watch::WatchFailure>>,
 }
 
 /// Everything apply would do, and whether it may.

@@ -11,6 +11,11 @@
 //! `service:Operation` (`ssm:PutParameter`), the service taken from the
 //! request's signing scope, the operation from `X-Amz-Target` (JSON
 //! protocols) or `Action=` (query protocols: IAM, STS).
+//!
+//! It can also edit one operation's JSON answers ([`FaultProxy::rewrite`]):
+//! moto's tasks carry no `startedAt`, so the stale-task tests add it to
+//! DescribeTasks answers here — documented test scaffolding, never product
+//! behaviour.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -94,12 +99,24 @@ impl State {
     }
 }
 
+/// An edit of one operation's JSON answers.
+pub type Rewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
+
+/// The rewrite for an operation (`ecs:DescribeTasks`), if any.
+type Rewrites = Arc<Mutex<Vec<(String, Rewrite)>>>;
+
 /// The proxy; stops when dropped.
-#[derive(Debug)]
 pub struct FaultProxy {
     pub endpoint: String,
     state: Arc<Mutex<State>>,
+    rewrites: Rewrites,
     task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for FaultProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultProxy").field("endpoint", &self.endpoint).finish_non_exhaustive()
+    }
 }
 
 impl FaultProxy {
@@ -108,13 +125,21 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind the fault proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let state = Arc::new(Mutex::new(State::default()));
+        let rewrites: Rewrites = Arc::default();
         let shared = Arc::clone(&state);
+        let shared_rewrites = Arc::clone(&rewrites);
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve_client(client, upstream_port, Arc::clone(&shared)));
+                tokio::spawn(serve_client(client, upstream_port, Arc::clone(&shared), Arc::clone(&shared_rewrites)));
             }
         });
-        FaultProxy { endpoint: format!("http://127.0.0.1:{port}"), state, task }
+        FaultProxy { endpoint: format!("http://127.0.0.1:{port}"), state, rewrites, task }
+    }
+
+    /// Edits every successful JSON answer of `operation` (`ecs:DescribeTasks`)
+    /// with `edit` before the client sees it.
+    pub fn rewrite(&self, operation: &str, edit: impl Fn(&mut serde_json::Value) + Send + Sync + 'static) {
+        self.rewrites.lock().unwrap_or_else(PoisonError::into_inner).push((operation.to_owned(), Arc::new(edit)));
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -201,7 +226,7 @@ impl Request {
     }
 }
 
-async fn serve_client(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State>>) {
+async fn serve_client(mut client: TcpStream, upstream_port: u16, state: Arc<Mutex<State>>, rewrites: Rewrites) {
     let mut buffer = Vec::new();
     loop {
         let Some(request) = read_request(&mut client, &mut buffer).await else { return };
@@ -209,13 +234,19 @@ async fn serve_client(mut client: TcpStream, upstream_port: u16, state: Arc<Mute
         let invocation = request.header("amz-sdk-invocation-id").unwrap_or("").to_owned();
         let fault =
             state.lock().unwrap_or_else(PoisonError::into_inner).decide(&operation, &invocation, request.attempt());
+        let rewrite = rewrites
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map(|(_, edit)| Arc::clone(edit));
         let answer = match fault {
-            None => forward(&request, upstream_port).await,
+            None => forward(&request, upstream_port, rewrite).await,
             Some(Fault::ServerError) => Some(error_response(&request, 500, "InternalFailure", "ServiceFailure")),
             Some(Fault::Throttling) => Some(error_response(&request, 400, "ThrottlingException", "Throttling")),
             Some(Fault::ResetBeforeSending) => None,
             Some(Fault::ResetAfterAwsRan) => {
-                let _carried_out = forward(&request, upstream_port).await;
+                let _carried_out = forward(&request, upstream_port, None).await;
                 None
             }
             Some(Fault::Stall) => {
@@ -282,7 +313,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Sends the request to moto on a new connection and returns moto's answer
 /// re-framed for the client's kept-alive connection.
-async fn forward(request: &Request, upstream_port: u16) -> Option<Vec<u8>> {
+async fn forward(request: &Request, upstream_port: u16, rewrite: Option<Rewrite>) -> Option<Vec<u8>> {
     let mut upstream = TcpStream::connect(("127.0.0.1", upstream_port)).await.ok()?;
     let mut head: Vec<&str> =
         request.head.trim_end().lines().filter(|line| !line.to_ascii_lowercase().starts_with("connection:")).collect();
@@ -310,7 +341,14 @@ async fn forward(request: &Request, upstream_port: u16) -> Option<Vec<u8>> {
         }
     }
     let rest = &response[head_end..];
-    let body = if chunked { dechunk(rest)? } else { rest[..length.unwrap_or(rest.len()).min(rest.len())].to_vec() };
+    let mut body = if chunked { dechunk(rest)? } else { rest[..length.unwrap_or(rest.len()).min(rest.len())].to_vec() };
+    if let Some(edit) = rewrite
+        && status.starts_with('2')
+        && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&body)
+    {
+        edit(&mut doc);
+        body = doc.to_string().into_bytes();
+    }
     Some(http_response(&status, &headers, &body))
 }
 

@@ -27,10 +27,10 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use serde_json::Value;
 use shared::estate::{Estate, ServiceSnapshot, TaskSnapshot, cluster_name};
 use shared::location::{LocationError, Region};
 use shared::task_def::TaskDefinition;
+use std::future::Future;
 
 use super::{Aws, AwsError, call_error};
 
@@ -49,7 +49,9 @@ const DESCRIBE_TASKS_BATCH: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EstateProgress {
     pub phase: EstatePhase,
-    /// Items of this phase done so far, out of `total`.
+    /// Items of this phase done so far, out of `total`: clusters listed,
+    /// DescribeServices batches (ten services each), revisions read,
+    /// clusters whose tasks were read.
     pub done: usize,
     pub total: usize,
 }
@@ -117,23 +119,14 @@ impl Aws {
         };
 
         // ListServices per cluster.
-        let total = clusters.len();
-        let listed: Vec<(String, Option<Vec<String>>)> = stream::iter(clusters.iter().cloned())
-            .map(|cluster| {
-                let ecs = &ecs;
-                async move {
-                    let arns = self.list_service_arns(ecs, &cluster).await?;
-                    Ok::<_, AwsError>((cluster, arns))
-                }
-            })
-            .buffered(IN_FLIGHT)
-            .enumerate()
-            .map(|(i, result)| {
-                progress(EstateProgress { phase: EstatePhase::Clusters, done: i + 1, total });
-                result
-            })
-            .try_collect()
-            .await?;
+        let listed = in_flight(clusters.clone(), EstatePhase::Clusters, progress, |cluster| {
+            let ecs = &ecs;
+            async move {
+                let arns = self.list_service_arns(ecs, &cluster).await?;
+                Ok((cluster, arns))
+            }
+        })
+        .await?;
         let mut missing_clusters = Vec::new();
         let mut batches: Vec<(String, Vec<String>)> = Vec::new();
         for (cluster, arns) in listed {
@@ -146,63 +139,41 @@ impl Aws {
         }
 
         // DescribeServices, ten per call.
-        let total = batches.iter().map(|(_, arns)| arns.len()).sum();
-        let mut done = 0;
-        let described: Vec<Vec<Described>> = stream::iter(batches)
-            .map(|(cluster, arns)| {
-                let ecs = &ecs;
-                async move { self.describe_service_batch(ecs, &cluster, &arns).await }
-            })
-            .buffered(IN_FLIGHT)
-            .map_ok(|batch| {
-                done += batch.len();
-                progress(EstateProgress { phase: EstatePhase::Services, done, total });
-                batch
-            })
-            .try_collect()
-            .await?;
+        let described = in_flight(batches, EstatePhase::Services, progress, |(cluster, arns)| {
+            let ecs = &ecs;
+            async move { self.describe_service_batch(ecs, &cluster, &arns).await }
+        })
+        .await?;
         let described: Vec<Described> = described.into_iter().flatten().collect();
 
         // DescribeTaskDefinition once per distinct revision.
         let revisions: BTreeSet<String> = described.iter().filter_map(|s| s.task_definition_arn.clone()).collect();
-        let total = revisions.len();
-        let task_definitions: BTreeMap<String, Result<TaskDefinition, String>> = stream::iter(revisions)
-            .map(|arn| {
+        let task_definitions: BTreeMap<String, Result<TaskDefinition, String>> =
+            in_flight(revisions.into_iter().collect(), EstatePhase::TaskDefinitions, progress, |arn| {
                 let ecs = &ecs;
                 async move {
                     let td = self.describe_revision(ecs, &arn).await?;
-                    Ok::<_, AwsError>((arn, td))
+                    Ok((arn, td))
                 }
             })
-            .buffered(IN_FLIGHT)
-            .enumerate()
-            .map(|(i, result)| {
-                progress(EstateProgress { phase: EstatePhase::TaskDefinitions, done: i + 1, total });
-                result
-            })
-            .try_collect()
-            .await?;
+            .await?
+            .into_iter()
+            .collect();
 
         // Tasks per cluster, given to their service by `group`.
         let with_services: Vec<String> =
             clusters.iter().filter(|c| described.iter().any(|s| &s.cluster == *c)).cloned().collect();
-        let total = with_services.len();
-        let tasks: BTreeMap<String, Vec<TaskSnapshot>> = stream::iter(with_services)
-            .map(|cluster| {
+        let tasks: BTreeMap<String, Vec<TaskSnapshot>> =
+            in_flight(with_services, EstatePhase::Tasks, progress, |cluster| {
                 let ecs = &ecs;
                 async move {
                     let tasks = self.cluster_tasks(ecs, &cluster, None).await?;
-                    Ok::<_, AwsError>((cluster, tasks))
+                    Ok((cluster, tasks))
                 }
             })
-            .buffered(IN_FLIGHT)
-            .enumerate()
-            .map(|(i, result)| {
-                progress(EstateProgress { phase: EstatePhase::Tasks, done: i + 1, total });
-                result
-            })
-            .try_collect()
-            .await?;
+            .await?
+            .into_iter()
+            .collect();
 
         let services = described
             .into_iter()
@@ -340,11 +311,7 @@ impl Aws {
             }
             Err(e) => return Err(call_error("ecs:DescribeTaskDefinition", e)),
         }
-        let body = raw
-            .ok_or_else(|| AwsError::unexpected("ecs:DescribeTaskDefinition", "the response body was not captured"))?;
-        let mut doc: Value = serde_json::from_slice(&body)
-            .map_err(|e| AwsError::unexpected("ecs:DescribeTaskDefinition", format!("invalid JSON: {e}")))?;
-        let td = doc.get_mut("taskDefinition").map(Value::take).unwrap_or(Value::Null);
+        let td = super::raw_json::described_task_definition(raw)?;
         Ok(shared::import::import_value(td).map(|imported| imported.task_definition).map_err(|e| e.to_string()))
     }
 
@@ -374,13 +341,16 @@ impl Aws {
                 Err(e) => return Err(call_error("ecs:ListTasks", e)),
             }
         }
-        let described: Vec<Vec<TaskSnapshot>> = stream::iter(arns.chunks(DESCRIBE_TASKS_BATCH))
+        // Owned chunks: a future borrowing the list would not be `Send` for
+        // every lifetime, which the server's handlers need.
+        let chunks: Vec<Vec<String>> = arns.chunks(DESCRIBE_TASKS_BATCH).map(<[String]>::to_vec).collect();
+        let described: Vec<Vec<TaskSnapshot>> = stream::iter(chunks)
             .map(|chunk| async move {
                 self.count_read();
                 let out = ecs
                     .describe_tasks()
                     .cluster(cluster)
-                    .set_tasks(Some(chunk.to_vec()))
+                    .set_tasks(Some(chunk))
                     .send()
                     .await
                     .map_err(|e| call_error("ecs:DescribeTasks", e))?;
@@ -391,6 +361,30 @@ impl Aws {
             .await?;
         Ok(described.into_iter().flatten().collect())
     }
+}
+
+/// Runs `call` on every item, at most [`IN_FLIGHT`] at once, with the
+/// results in the items' order, reporting each finished item on `progress`.
+async fn in_flight<I, T, Fut>(
+    items: Vec<I>,
+    phase: EstatePhase,
+    progress: &(dyn Fn(EstateProgress) + Send + Sync),
+    call: impl FnMut(I) -> Fut,
+) -> Result<Vec<T>, AwsError>
+where
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let total = items.len();
+    stream::iter(items)
+        .map(call)
+        .buffered(IN_FLIGHT)
+        .enumerate()
+        .map(|(i, result)| {
+            progress(EstateProgress { phase, done: i + 1, total });
+            result
+        })
+        .try_collect()
+        .await
 }
 
 fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {

@@ -327,11 +327,7 @@ impl Aws {
             Err(e) if e.code() == Some("ClientException") => return Ok(None),
             Err(e) => return Err(call_error("ecs:DescribeTaskDefinition", e)),
         }
-        let body = raw
-            .ok_or_else(|| AwsError::unexpected("ecs:DescribeTaskDefinition", "the response body was not captured"))?;
-        let mut doc: Value = serde_json::from_slice(&body)
-            .map_err(|e| AwsError::unexpected("ecs:DescribeTaskDefinition", format!("invalid JSON: {e}")))?;
-        let td = doc.get_mut("taskDefinition").map(Value::take).unwrap_or(Value::Null);
+        let td = super::raw_json::described_task_definition(raw)?;
         if td.get("status").and_then(Value::as_str).is_some_and(|s| s != "ACTIVE") {
             return Ok(None);
         }

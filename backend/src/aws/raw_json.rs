@@ -70,6 +70,16 @@ pub(super) async fn describe_task_definition(
     (result, body)
 }
 
+/// The `taskDefinition` object of a captured DescribeTaskDefinition body
+/// (`Null` when the answer has none).
+pub(super) fn described_task_definition(raw: Option<Vec<u8>>) -> Result<Value, super::AwsError> {
+    let operation = "ecs:DescribeTaskDefinition";
+    let body = raw.ok_or_else(|| super::AwsError::unexpected(operation, "the response body was not captured"))?;
+    let mut doc: Value = serde_json::from_slice(&body)
+        .map_err(|e| super::AwsError::unexpected(operation, format!("invalid JSON: {e}")))?;
+    Ok(doc.get_mut("taskDefinition").map(Value::take).unwrap_or(Value::Null))
+}
+
 /// RegisterTaskDefinition with `task_definition` as the exact request body;
 /// returns the new revision's ARN.
 pub(super) async fn register_task_definition(

@@ -71,20 +71,26 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<u8> {
 /// bar on stderr when it is a terminal.
 pub async fn audit(aws: &Aws, clusters: &[String], progress: bool) -> anyhow::Result<(AuditReport, CallCounts)> {
     let bar = ProgressBar::new(progress);
-    let estate = aws.estate(clusters, &|p| bar.show(p)).await.context("reading the services")?;
+    let outcome = aws.audit(clusters, &|p| bar.show(p)).await;
     bar.clear();
+    let (estate, report) = outcome.context("auditing the services")?;
     if !estate.missing_clusters.is_empty() {
-        return Err(BadInput(anyhow::anyhow!(
-            "cluster{} {} do{} not exist in {}: check --cluster (ListClusters shows the region's clusters)",
-            if estate.missing_clusters.len() == 1 { "" } else { "s" },
-            estate.missing_clusters.join(", "),
-            if estate.missing_clusters.len() == 1 { "es" } else { "" },
-            estate.region
-        ))
-        .into());
+        return Err(BadInput(anyhow::anyhow!("{}", missing_clusters_message(&estate))).into());
     }
-    let reads = aws.audit_reads(&estate).await.context("reading the references, roles and policies")?;
-    Ok((shared::audit::audit(&estate, &reads), aws.calls()))
+    Ok((report, aws.calls()))
+}
+
+/// "cluster nope does not exist in eu-west-1: …" for the clusters asked for
+/// that do not exist.
+pub fn missing_clusters_message(estate: &shared::estate::Estate) -> String {
+    let one = estate.missing_clusters.len() == 1;
+    format!(
+        "cluster{} {} do{} not exist in {}: check --cluster (ListClusters shows the region's clusters)",
+        if one { "" } else { "s" },
+        estate.missing_clusters.join(", "),
+        if one { "es" } else { "" },
+        estate.region
+    )
 }
 
 /// A one-line progress bar on stderr, redrawn in place.

@@ -11,9 +11,9 @@ use shared::bundle::{Bundle, SecretValues};
 
 use super::json_body::JsonBody;
 use super::{apply_stream, rotate_stream};
-use shared::api::Services;
+use shared::api::{AuditRequest, Services};
 
-use super::{AppError, AppState, Deployer, PlanResponse, RotateTarget, WhoAmI};
+use super::{AppError, AppState, AuditResponse, Deployer, PlanResponse, RotateTarget, WhoAmI};
 
 pub fn routes<D: Deployer>() -> Router<AppState<D>> {
     Router::new()
@@ -22,6 +22,7 @@ pub fn routes<D: Deployer>() -> Router<AppState<D>> {
         .route("/services", get(services::<D>))
         .route("/plan", post(plan::<D>))
         .route("/apply", post(apply::<D>))
+        .route("/audit", post(audit::<D>))
         .route("/rotate/plan", post(rotate_plan::<D>))
         .route("/rotate", post(rotate::<D>))
         .fallback(not_found)
@@ -65,6 +66,17 @@ async fn plan<D: Deployer>(
 ) -> Result<Json<PlanResponse>, AppError> {
     validate(&bundle, "")?;
     Ok(Json(state.deployer.plan(&bundle).await?))
+}
+
+/// `POST /api/audit`: every service of the clusters, audited read-only.
+async fn audit<D: Deployer>(
+    State(state): State<AppState<D>>,
+    JsonBody(request): JsonBody<AuditRequest>,
+) -> Result<Json<AuditResponse>, AppError> {
+    if let Some(i) = request.clusters.iter().position(|c| c.trim().is_empty()) {
+        return Err(AppError::InvalidQuery(format!("/clusters/{i} is empty: give a cluster name or ARN")));
+    }
+    Ok(Json(state.deployer.audit(&request.clusters).await?))
 }
 
 /// The checks `ecs-secrets plan` makes when it reads a bundle file, before

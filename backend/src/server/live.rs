@@ -15,7 +15,9 @@ use tokio::sync::{Mutex, mpsc};
 use secrecy::{ExposeSecret as _, SecretString};
 use shared::rotate::RotateReport;
 
-use super::{DeployError, DeployErrorCode, Deployer, PlanResponse, RotateProgress, RotateTarget, WhoAmI};
+use super::{
+    AuditResponse, DeployError, DeployErrorCode, Deployer, PlanResponse, RotateProgress, RotateTarget, WhoAmI,
+};
 use crate::aws::{Aws, AwsError, AwsErrorKind, AwsOptions};
 use crate::{deploy, rotation};
 
@@ -73,6 +75,27 @@ impl Deployer for Live {
             writes: outcome.plan.writes,
             preflight: outcome.plan.diagnostics(),
         })
+    }
+
+    async fn audit(&self, clusters: &[String]) -> Result<AuditResponse, DeployError> {
+        let aws = self.client(None).await?;
+        let (estate, report) = aws.audit(clusters, &|_| {}).await.map_err(from_aws)?;
+        if !estate.missing_clusters.is_empty() {
+            return Err(DeployError::new(
+                DeployErrorCode::NotFound,
+                crate::cli::audit::missing_clusters_message(&estate),
+            ));
+        }
+        let services = report
+            .services
+            .into_iter()
+            .zip(estate.services)
+            .map(|(audit, snapshot)| shared::api::AuditedService {
+                audit,
+                task_definition_document: snapshot.task_definition,
+            })
+            .collect();
+        Ok(AuditResponse { region: estate.region.to_string(), services })
     }
 
     async fn apply(

@@ -38,7 +38,7 @@ pub use access::{AccessToken, Guard};
 pub use error::AppError;
 pub use frontend::Ui;
 /// The wire types of the API, defined once in `shared::api` for both sides.
-pub use shared::api::{PlanResponse, RotateProgress, RotateTarget, WhoAmI};
+pub use shared::api::{AuditResponse, PlanResponse, RotateProgress, RotateTarget, WhoAmI};
 use shared::rotate::RotateReport;
 
 /// The largest request body the API accepts (a bundle plus secret values is
@@ -58,6 +58,11 @@ pub trait Deployer: Send + Sync + 'static {
 
     /// Observe AWS and compute the steps that applying `bundle` would take.
     fn plan(&self, bundle: &Bundle) -> impl Future<Output = Result<PlanResponse, DeployError>> + Send;
+
+    /// Audit every service of `clusters` (empty: every cluster of the
+    /// region), read-only; a named cluster that does not exist is
+    /// [`DeployErrorCode::NotFound`].
+    fn audit(&self, clusters: &[String]) -> impl Future<Output = Result<AuditResponse, DeployError>> + Send;
 
     /// Execute the plan for `bundle`, reporting each step on `progress`.
     /// Implementations must not block on `progress` being read: the server

@@ -6,7 +6,7 @@ use shared::bundle::{Bundle, SecretValues};
 use shared::plan::{ApplyReport, ProgressEvent};
 use tokio::sync::mpsc;
 
-use super::{DeployError, DeployErrorCode, Deployer, PlanResponse, WhoAmI};
+use super::{AuditResponse, DeployError, DeployErrorCode, Deployer, PlanResponse, WhoAmI};
 
 /// Answers every AWS request with [`DeployErrorCode::NoCredentials`].
 #[derive(Debug, Clone)]
@@ -36,6 +36,17 @@ impl Deployer for Offline {
 
     async fn plan(&self, _bundle: &Bundle) -> Result<PlanResponse, DeployError> {
         self.refuse()
+    }
+
+    /// Says first that audit needs AWS: it reads the account's services.
+    async fn audit(&self, _clusters: &[String]) -> Result<AuditResponse, DeployError> {
+        Err(DeployError::new(
+            DeployErrorCode::NoCredentials,
+            format!(
+                "Audit needs AWS: it reads every service of your account live, and this server runs offline. {}",
+                self.reason
+            ),
+        ))
     }
 
     async fn apply(

@@ -148,7 +148,7 @@ fn positions_map_pointers_into_the_original_text() {
 
 /// The official SARIF 2.1.0 JSON schema (fixtures/sarif-schema-2.1.0.json,
 /// as shipped in the `@microsoft/jest-sarif` npm package).
-fn schema_validator() -> jsonschema::Validator {
+pub(crate) fn schema_validator() -> jsonschema::Validator {
     let mut schema: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("sarif-schema-2.1.0.json")).unwrap()).unwrap();
     // The published schema's `language` patterns have a stray `]` (fixed in

@@ -8,6 +8,7 @@
 mod cli_support;
 mod server_support;
 
+mod cli_audit;
 mod cli_check;
 mod cli_diagnose;
 mod cli_export;

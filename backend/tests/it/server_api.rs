@@ -77,6 +77,21 @@ async fn an_offline_server_answers_every_aws_request_with_no_credentials() {
         sse_events(&response.body),
         [("error".to_owned(), json!({"error": {"code": "no_credentials", "message": "no AWS here"}}))]
     );
+    // Audit says first that it needs AWS, then why there is none.
+    let response = send(&app, post("/api/audit", r#"{"clusters": []}"#)).await;
+    assert_eq!(response.status, 503);
+    let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message.starts_with("Audit needs AWS") && message.ends_with("no AWS here"), "{message}");
+}
+
+#[tokio::test]
+async fn audit_answers_the_deployers_audit_and_names_an_empty_cluster() {
+    let response = send(&default_app(), post("/api/audit", r#"{"clusters": ["prod"]}"#)).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.json(), json!({"region": "eu-west-1", "services": []}));
+    let response = send(&default_app(), post("/api/audit", r#"{"clusters": ["prod", " "]}"#)).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert!(response.json()["error"]["message"].as_str().unwrap().contains("/clusters/1"), "{}", response.body);
 }
 
 #[tokio::test]

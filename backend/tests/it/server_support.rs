@@ -72,6 +72,11 @@ impl Deployer for Fake {
         Ok(PlanResponse { writes: steps.len() as u32, steps, preflight: Vec::new() })
     }
 
+    /// No services in the double's account: an empty audit.
+    async fn audit(&self, _clusters: &[String]) -> Result<ecs_secrets::server::AuditResponse, DeployError> {
+        Ok(ecs_secrets::server::AuditResponse { region: "eu-west-1".to_owned(), services: Vec::new() })
+    }
+
     async fn apply(
         &self,
         _bundle: Bundle,

@@ -15,40 +15,33 @@ use serde_json::{Value, json};
 
 use crate::estate::{create_service, register, run_service_tasks};
 
-const CANARY_PARAMETER: &str = "canary-parameter-value-7f3a91";
-const CANARY_SECRET: &str = "canary-secret-value-c04e22";
+pub(crate) const CANARY_PARAMETER: &str = "canary-parameter-value-7f3a91";
+pub(crate) const CANARY_SECRET: &str = "canary-secret-value-c04e22";
 
 /// Roles, values and four services in two clusters:
 /// `prod/clean` (ok), `staging/plaintext` (ES080), `staging/denied`,
 /// `staging/missing`.
-async fn estate(moto: &Moto) {
+pub(crate) async fn estate(moto: &Moto) {
     let config = moto.sdk_config().await;
     let iam = aws_sdk_iam::Client::new(&config);
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    for role in ["goodExec", "weakExec"] {
-        iam.create_role().role_name(role).assume_role_policy_document(trust.to_string()).send().await.expect("role");
-    }
     let read_all = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/*")},
         {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:*")}
     ]});
-    iam.put_role_policy()
-        .role_name("goodExec")
-        .policy_name("read")
-        .policy_document(read_all.to_string())
-        .send()
-        .await
-        .expect("policy");
     let logs_only = json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}]});
-    iam.put_role_policy()
-        .role_name("weakExec")
-        .policy_name("logs")
-        .policy_document(logs_only.to_string())
-        .send()
-        .await
-        .expect("policy");
+    for (role, policy) in [("goodExec", read_all), ("weakExec", logs_only)] {
+        let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        iam.create_role().role_name(role).assume_role_policy_document(trust.to_string()).send().await.expect("role");
+        iam.put_role_policy()
+            .role_name(role)
+            .policy_name("inline")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .expect("policy");
+    }
     let ssm = aws_sdk_ssm::Client::new(&config);
     ssm.put_parameter()
         .name("/clean/db")
@@ -240,4 +233,47 @@ async fn audit_checks_every_service_of_every_cluster_without_reading_a_value() {
         !calls.iter().any(|c| writes.iter().any(|w| c.split(':').nth(1).is_some_and(|op| op.starts_with(w)))),
         "read-only: {calls:?}"
     );
+}
+
+/// moto's tasks carry no `startedAt`: a loopback proxy (the fault proxy's
+/// documented rewrite hook, test scaffolding only) adds one to every
+/// DescribeTasks answer. Tasks that started before the parameter and the
+/// secret were written hold old values (stale); tasks started after do not.
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_started_before_the_last_change_are_stale() {
+    let Some(moto) = Moto::start() else { return };
+    estate(&moto).await;
+    let proxy = FaultProxy::start(moto.port).await;
+    let started = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let at = std::sync::Arc::clone(&started);
+    proxy.rewrite("ecs:DescribeTasks", move |answer| {
+        for task in answer["tasks"].as_array_mut().into_iter().flatten() {
+            task["startedAt"] = json!(at.load(std::sync::atomic::Ordering::Relaxed));
+        }
+    });
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let audit = |started_at: u64| {
+        started.store(i64::try_from(started_at).expect("seconds"), std::sync::atomic::Ordering::Relaxed);
+        let out = moto.run_at(&proxy.endpoint, &["audit", "--cluster", "prod", "--format", "json"], &[]);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "stale tasks are findings, not failures\n{stdout}\n{stderr}");
+        json_of(&stdout)
+    };
+
+    // An hour before the values were written: both tasks hold old values.
+    let report = audit(now - 3600);
+    let clean = service(&report, "clean");
+    assert_eq!(clean["staleTasks"], 2, "{clean}");
+    assert_eq!(clean["summary"], "findings", "{clean}");
+    // An hour after: they read the current values.
+    let report = audit(now + 3600);
+    let clean = service(&report, "clean");
+    assert_eq!(clean["staleTasks"], 0, "{clean}");
+    assert_eq!(clean["summary"], "ok", "{clean}");
+    let out = moto.run_at(&proxy.endpoint, &["audit", "--cluster", "prod"], &[]);
+    assert!(texts(&out).0.contains("1 ok"), "{}", texts(&out).0);
+    started.store(i64::try_from(now - 3600).expect("seconds"), std::sync::atomic::Ordering::Relaxed);
+    let out = moto.run_at(&proxy.endpoint, &["audit", "--cluster", "prod"], &[]);
+    let text = texts(&out).0;
+    assert!(text.contains("stale: 2 running tasks started before a referenced value last changed"), "{text}");
 }

@@ -6,6 +6,7 @@
 
 mod audit;
 mod browser_apply;
+mod browser_audit;
 mod browser_benchmarks;
 mod browser_drafts;
 mod browser_flows;
