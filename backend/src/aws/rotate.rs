@@ -21,6 +21,7 @@ pub struct ParameterMeta {
     /// `String`, `StringList` or `SecureString`.
     pub parameter_type: String,
     pub key_id: Option<String>,
+    pub description: Option<String>,
 }
 
 impl Aws {
@@ -46,6 +47,7 @@ impl Aws {
                 arn: p.arn,
                 parameter_type: p.r#type.map(|t| t.as_str().to_owned()).unwrap_or_else(|| "String".to_owned()),
                 key_id: p.key_id,
+                description: p.description,
             }
         }))
     }

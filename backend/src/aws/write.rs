@@ -111,23 +111,9 @@ impl Aws {
                 .map_err(|e| call_error("ssm:PutParameter", e))
         };
         let ours = || async {
-            self.count_read();
-            let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
-                .key("Name")
-                .option("Equals")
-                .values(name)
-                .build()
-                .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
-            let page = self
-                .ssm
-                .describe_parameters()
-                .parameter_filters(filter)
-                .send()
-                .await
-                .map_err(|e| call_error("ssm:DescribeParameters", e))?;
-            let found = page.parameters.unwrap_or_default().into_iter().find(|p| p.name.as_deref() == Some(name));
+            let found = self.describe_parameter(name).await?;
             Ok(found
-                .filter(|p| p.r#type == Some(aws_sdk_ssm::types::ParameterType::SecureString))
+                .filter(|p| p.parameter_type == "SecureString")
                 .filter(|p| p.description.as_deref().unwrap_or_default() == description.unwrap_or_default())
                 .filter(|p| kms_key_id.is_none_or(|key| p.key_id.as_deref().is_some_and(|k| k.ends_with(key))))
                 .map(|_| ()))
