@@ -3,8 +3,12 @@
 //! and registry credentials. Each input reads one value from the workspace
 //! and dispatches one `Workspace` method; lists are keyed by index so a
 //! keystroke never re-creates the input being typed in. Each container card
-//! and each row reads its own slice of the workspace through a memo, so a
-//! keystroke re-renders only the row it changed.
+//! and each row reads its own slice of the workspace through a memo
+//! ([`part`]: compared in place, cloned only when it changed), so a keystroke
+//! re-runs one memo per mounted card and row and re-renders only the row it
+//! changed.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use secrecy::SecretString;
@@ -16,6 +20,40 @@ use shared::workspace::{
 };
 
 use crate::{AppState, Editor, field_id};
+
+/// A memo of one part of `source` (a container, a row; the default when it
+/// is gone): compared with the previous value in place and cloned only when
+/// it changed, so the memos of the parts a keystroke did not touch cost a
+/// comparison, not a copy. (The reader is boxed: one instance of the memo's
+/// code per kind of part, not one per call site, in the WASM.)
+pub fn part<W, T>(source: W, read: impl for<'a> Fn(&'a W::Value) -> Option<&'a T> + Send + Sync + 'static) -> Memo<T>
+where
+    W: With + Send + Sync + 'static,
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    part_of(source, Box::new(read))
+}
+
+/// [`part`], with the reader boxed.
+type Reader<S, T> = Box<dyn for<'a> Fn(&'a S) -> Option<&'a T> + Send + Sync>;
+
+fn part_of<W, T>(source: W, read: Reader<W::Value, T>) -> Memo<T>
+where
+    W: With + Send + Sync + 'static,
+    T: Clone + Default + PartialEq + Send + Sync + 'static,
+{
+    Memo::new_owning(move |previous: Option<T>| {
+        source.with(|s| {
+            let now = read(s);
+            match previous {
+                Some(previous) if now.map_or_else(|| previous == T::default(), |now| *now == previous) => {
+                    (previous, false)
+                }
+                _ => (now.cloned().unwrap_or_default(), true),
+            }
+        })
+    })
+}
 
 /// A labelled text input bound to one value.
 pub fn text_field(
@@ -216,8 +254,8 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
 pub fn ContainersPanel(state: AppState) -> impl IntoView {
     let ws = state.ws;
     let count = Memo::new(move |_| ws.with(|w| w.task_definition.container_definitions.len()));
-    // The secrets' create flags, shared by every row.
-    let specs = Memo::new(move |_| ws.with(|w| w.secrets.clone()));
+    // What every secret row reads besides its own entry and draft.
+    let context = Memo::new(move |_| ws.with(RowContext::of));
     // A large task definition opens with only its first container unfolded:
     // hundreds of rows nobody can see at once would make the page slow to open.
     let unfold_all = ws.with_untracked(|w| {
@@ -238,47 +276,100 @@ pub fn ContainersPanel(state: AppState) -> impl IntoView {
                 </button>
             </div>
             <For each=move || 0..count.get() key=|i| *i let:index>
-                <ContainerCard editor=state.editor() index=index specs=specs unfolded=unfold_all || index == 0 unfold=state.unfold />
+                <ContainerCard editor=state.editor() index=index context=context unfolded=unfold_all || index == 0 unfold=state.unfold />
             </For>
         </section>
     }
 }
 
+/// Rows of each list an unfolded container adds to the DOM per frame.
+const ROWS_PER_FRAME: usize = 10;
+
 /// Up to this many variables and secrets in all, every container opens unfolded.
 const UNFOLDED_ROWS: usize = 80;
+
+/// What a secret row's draft is read with besides the row itself
+/// ([`Workspace::reference_draft`]): the location, the KMS keys, and the
+/// secrets created at Apply.
+#[derive(Debug, Clone, PartialEq)]
+struct RowContext {
+    region: String,
+    account: Option<String>,
+    kms_keys: BTreeMap<String, String>,
+    created: Vec<(Store, String)>,
+}
+
+impl RowContext {
+    fn of(w: &Workspace) -> RowContext {
+        RowContext {
+            region: w.region.clone(),
+            account: w.account_id.clone(),
+            kms_keys: w.kms_keys.clone(),
+            created: w.secrets.iter().filter(|s| s.create).map(|s| (s.store, s.name.clone())).collect(),
+        }
+    }
+}
 
 /// One container's slice of the workspace and the drafts of its references.
 #[derive(Debug, Clone, Copy)]
 struct ContainerSlice {
     container: Memo<ContainerDefinition>,
     drafts: Memo<Vec<SiteDraft>>,
-    specs: Memo<Vec<shared::bundle::SecretSpec>>,
+    context: Memo<RowContext>,
 }
 
 #[component]
 fn ContainerCard(
     editor: Editor,
     index: usize,
-    specs: Memo<Vec<shared::bundle::SecretSpec>>,
+    context: Memo<RowContext>,
     unfolded: bool,
     unfold: RwSignal<Option<usize>>,
 ) -> impl IntoView {
     let ws = editor.ws;
     let open = RwSignal::new(unfolded);
+    // How many rows of each list are in the DOM: an unfolded container shows
+    // its first rows at once and adds ROWS_PER_FRAME more each frame, so a
+    // card of a hundred rows opens without waiting for all of them. A jump to
+    // a field inside it (a diagnostic) shows every row at once.
+    let rows_shown = RwSignal::new(ROWS_PER_FRAME);
     Effect::new(move |_| {
         if unfold.get() == Some(index) {
+            rows_shown.set(usize::MAX);
             open.set(true);
         }
     });
-    let container = Memo::new(move |_| {
-        ws.with(|w| w.task_definition.container_definitions.get(index).cloned().unwrap_or_default())
+    let container = part(ws, move |w| w.task_definition.container_definitions.get(index));
+    Effect::new(move |_| {
+        let longest = container.with(|c| {
+            let secrets = |list| list_of(c, list).map_or(0, Vec::len);
+            c.environment
+                .as_ref()
+                .map_or(0, Vec::len)
+                .max(secrets(SecretList::Secrets))
+                .max(secrets(SecretList::SecretOptions))
+        });
+        if open.get() && rows_shown.get() < longest {
+            request_animation_frame(move || rows_shown.update(|n| *n = n.saturating_add(ROWS_PER_FRAME)));
+        }
     });
-    let drafts = Memo::new(move |_| {
-        ws.with(|w| w.drafts.iter().filter(|d| d.site.container == index).cloned().collect::<Vec<_>>())
+    let drafts = Memo::new_owning(move |previous: Option<Vec<SiteDraft>>| {
+        ws.with(|w| {
+            let mine = || w.drafts.iter().filter(|d| d.site.container == index);
+            match previous {
+                Some(previous) if previous.iter().eq(mine()) => (previous, false),
+                _ => (mine().cloned().collect(), true),
+            }
+        })
     });
-    let slice = ContainerSlice { container, drafts, specs };
+    let slice = ContainerSlice { container, drafts, context };
     let base = format!("/containerDefinitions/{index}");
-    let get = move |f: fn(&ContainerDefinition) -> Option<String>| move || container.with(|c| f(c).unwrap_or_default());
+    // One memo per field: a keystroke elsewhere in the container does not
+    // set this field's input again.
+    let get = move |f: fn(&ContainerDefinition) -> Option<String>| {
+        let field = Memo::new(move |_| container.with(|c| f(c).unwrap_or_default()));
+        move || field.get()
+    };
     let error = RwSignal::new(String::new());
     let set = move |field: ContainerField| {
         move |v: String| {
@@ -287,13 +378,17 @@ fn ContainerCard(
         }
     };
     let name = get(|c| c.name.clone());
-    let essential = move || container.with(|c| c.essential.unwrap_or(true));
-    let ports = move || container.with(|c| c.port_mappings.as_ref().map(Vec::len).unwrap_or(0));
-    let envs = move || container.with(|c| c.environment.as_ref().map(Vec::len).unwrap_or(0));
+    let essential = Memo::new(move |_| container.with(|c| c.essential.unwrap_or(true)));
+    let ports = Memo::new(move |_| container.with(|c| c.port_mappings.as_ref().map(Vec::len).unwrap_or(0)));
+    let envs = Memo::new(move |_| container.with(|c| c.environment.as_ref().map(Vec::len).unwrap_or(0)));
+    let log_options = Memo::new(move |_| {
+        container.track();
+        ws.with_untracked(|w| w.log_options_text(index))
+    });
     let folded_summary = move || {
         container.with(|c| {
             let secrets = c.secrets.as_ref().map_or(0, Vec::len);
-            format!("{} variable(s), {secrets} secret(s)", envs())
+            format!("{} variable(s), {secrets} secret(s)", envs.get())
         })
     };
     let move_to = move |direction: Direction| {
@@ -338,7 +433,7 @@ fn ContainerCard(
             <p class="error">{move || error.get()}</p>
 
             <h4>"Port mappings"</h4>
-            <For each=move || 0..ports() key=|i| *i let:port>
+            <For each=move || 0..ports.get() key=|i| *i let:port>
                 <div class="row list-row">
                     <label class="field inline">
                         <span class="field-label">"Container port"</span>
@@ -353,13 +448,13 @@ fn ContainerCard(
 
             <h4>"Environment variables (plaintext)"</h4>
             <p class="hint">"Visible to anyone who can describe the task definition. Put passwords, tokens and keys in Secrets below."</p>
-            <For each=move || 0..envs() key=|i| *i let:entry>
+            <For each=move || 0..envs.get().min(rows_shown.get()) key=|i| *i let:entry>
                 <EnvRow editor=editor index=index entry=entry container=container />
             </For>
             <button class="btn small" id=format!("add-env-{index}") on:click=move |_| editor.edit(|w| { let _ = w.add_env(index); })>"+ Variable"</button>
 
             <h4>"Secrets (environment variables from a secret store)"</h4>
-            <SecretRows editor=editor index=index list=SecretList::Secrets slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::Secrets slice=slice shown=rows_shown />
 
             <h4>"Log configuration"</h4>
             <div class="grid three">
@@ -375,7 +470,7 @@ fn ContainerCard(
                 <label class="field wide">
                     <span class="field-label">"Options (one key=value per line)"</span>
                     <textarea class="code-input" rows="3" spellcheck="false" id=field_id(&format!("{base}/logConfiguration/options"))
-                        prop:value=move || { container.track(); ws.with_untracked(|w| w.log_options_text(index)) }
+                        prop:value=log_options
                         on:change=move |ev| {
                             let outcome = editor.edit(|w| w.set_log_options_text(index, &event_target_value(&ev)));
                             error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
@@ -383,7 +478,7 @@ fn ContainerCard(
                 </label>
             </div>
             <h5>"secretOptions (log driver secrets)"</h5>
-            <SecretRows editor=editor index=index list=SecretList::SecretOptions slice=slice />
+            <SecretRows editor=editor index=index list=SecretList::SecretOptions slice=slice shown=rows_shown />
 
             <h4>"Repository credentials (private registry)"</h4>
             {text_field("credentialsParameter (Secrets Manager ARN)", field_id(&format!("{base}/repositoryCredentials/credentialsParameter")), "arn:aws:secretsmanager:…:secret:registry-AbCdEf",
@@ -395,9 +490,7 @@ fn ContainerCard(
 
 #[component]
 fn EnvRow(editor: Editor, index: usize, entry: usize, container: Memo<ContainerDefinition>) -> impl IntoView {
-    let pair = Memo::new(move |_| {
-        container.with(|c| c.environment.as_ref().and_then(|e| e.get(entry)).cloned().unwrap_or_default())
-    });
+    let pair = part(container, move |c| c.environment.as_ref()?.get(entry));
     let read = move |part: EnvPart| {
         move || {
             pair.with(|p: &KeyValuePair| match part {
@@ -442,11 +535,17 @@ fn list_segment(list: SecretList) -> &'static str {
 }
 
 #[component]
-fn SecretRows(editor: Editor, index: usize, list: SecretList, slice: ContainerSlice) -> impl IntoView {
-    let count = move || slice.container.with(|c| list_of(c, list).map(Vec::len).unwrap_or(0));
+fn SecretRows(
+    editor: Editor,
+    index: usize,
+    list: SecretList,
+    slice: ContainerSlice,
+    shown: RwSignal<usize>,
+) -> impl IntoView {
+    let count = Memo::new(move |_| slice.container.with(|c| list_of(c, list).map(Vec::len).unwrap_or(0)));
     let add_id = format!("add-{}-{index}", if list == SecretList::Secrets { "secret" } else { "secret-option" });
     view! {
-        <For each=move || 0..count() key=|i| *i let:entry>
+        <For each=move || 0..count.get().min(shown.get()) key=|i| *i let:entry>
             <SecretRow editor=editor site=Site::new(index, list, entry) slice=slice />
         </For>
         <button class="btn small" id=add_id on:click=move |_| editor.edit(|w| { let _ = w.add_secret(index, list); })>
@@ -470,13 +569,16 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
     let ws = editor.ws;
     let Site { container: index, list, entry } = site;
     let base = format!("/containerDefinitions/{index}/{}/{entry}", list_segment(list));
-    // Re-read when this container, its drafts or the create flags change.
+    // Re-read only when this entry, the drafts of its container or the row
+    // context changes.
+    let secret = part(slice.container, move |c| list_of(c, list)?.get(entry));
     let row = Memo::new(move |_| {
-        let secret = slice.container.with(|c| list_of(c, list).and_then(|l| l.get(entry)).cloned().unwrap_or_default());
+        let secret = secret.get();
         slice.drafts.track();
+        slice.context.track();
         let (draft, named) = ws.with_untracked(|w| (w.reference_draft(site), w.site_secret_name(site)));
         let secret_view = named.map(|(store, name)| {
-            let create = slice.specs.with(|specs| specs.iter().any(|s| s.store == store && s.name == name && s.create));
+            let create = slice.context.with(|c| c.created.iter().any(|(s, n)| *s == store && *n == name));
             (store, name, create)
         });
         RowView {

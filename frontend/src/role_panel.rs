@@ -118,6 +118,18 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
 const COLUMNS: [&str; 5] = ["Container", "Reference", "Store", "KMS key", "Policy statement"];
 const BOX_H: usize = 44;
 const ROW_H: usize = 60;
+/// Rows of the access map rendered (and dropped) together as it scrolls:
+/// the rows drawn change only when the view crosses a chunk's edge.
+const CHUNK: usize = 10;
+/// The height assumed to be in view before the map has been laid out.
+const INITIAL_VIEW_PX: usize = 900;
+
+/// The first and last chunk of rows to render when `top..top + height` of
+/// the map is in view: those, and one more on either side.
+fn chunks_in_view(top: usize, height: usize) -> (usize, usize) {
+    let row = |y: usize| y.saturating_sub(34) / ROW_H;
+    ((row(top) / CHUNK).saturating_sub(1), row(top + height) / CHUNK + 1)
+}
 const GAP: usize = 28;
 const MARGIN: usize = 10;
 
@@ -197,17 +209,39 @@ pub fn AccessMapPanel(state: AppState) -> impl IntoView {
         })
     };
     let height = move || rows.with(|r| 40 + ROW_H * r.len().max(1));
+    // Only the chunks of rows in (or next to) the scrolled-to part of the
+    // map are in the DOM: hundreds of rows would make the page slow to open.
+    let shown = RwSignal::new(chunks_in_view(0, INITIAL_VIEW_PX));
+    let on_scroll = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let range = chunks_in_view(el.scroll_top().max(0) as usize, el.client_height().max(0) as usize);
+        if shown.get_untracked() != range {
+            shown.set(range);
+        }
+    };
+    let chunks = move || {
+        let (first, last) = shown.get();
+        let count = rows.with(|r| r.len().div_ceil(CHUNK));
+        first.min(count)..(last + 1).min(count)
+    };
     let width = move || drawn.with(|(_, _, layout)| layout[4].0 + layout[4].1 + MARGIN);
     view! {
         <section class="panel">
             <h2>"Access map"</h2>
             <p class="hint" id="access-source">{source}</p>
             <div class="legend"><span class="pill ok">"allowed"</span><span class="pill bad">"denied"</span><span class="pill warn">"depends on the key policy"</span><span class="pill">"not checkable"</span></div>
-            <div class="access-map-scroll" id="access-map-scroll">
+            <div class="access-map-scroll" id="access-map-scroll" on:scroll=on_scroll>
                 <svg class="access-map" id="access-map" role="img" aria-label="Access map: container, reference, store, KMS key, policy statement"
                     width=width height=height viewBox=move || format!("0 0 {} {}", width(), height())>
                     {move || drawn.with(|(_, _, layout)| COLUMNS.iter().zip(layout).map(|(title, (x, _))| view! { <text class="col-title" x=x + 4 y="20">{*title}</text> }).collect_view())}
-                    {move || drawn.with(|(rows, labels, layout)| rows.iter().cloned().zip(labels.iter().cloned()).enumerate().map(|(i, (row, labels))| map_row(i, row, labels, *layout)).collect_view())}
+                    {move || {
+                        let chunks = chunks();
+                        drawn.with(|(rows, labels, layout)| {
+                            let range = chunks.start * CHUNK..(chunks.end * CHUNK).min(rows.len());
+                            range.map(|i| map_row(i, rows[i].clone(), labels[i].clone(), *layout)).collect_view()
+                        })
+                    }}
                 </svg>
             </div>
             <Show when=move || rows.with(Vec::is_empty)>

@@ -62,11 +62,15 @@ impl Workspace {
     /// removed reference keeps its key in the map for undo, but must not be
     /// granted).
     pub(super) fn live_kms_keys(&self) -> BTreeMap<String, String> {
+        let mut keys = BTreeMap::new();
+        if self.kms_keys.is_empty() {
+            // The common case, on every edit of a reference: no walk.
+            return keys;
+        }
         // Sets and maps built by `extend` (inserts), not `collect` (which
         // sorts first): keeps stable sort instances out of the UI's WASM.
         let mut live = BTreeSet::new();
         live.extend(self.task_definition.secret_sites().iter().filter_map(|s| s.value_from));
-        let mut keys = BTreeMap::new();
         keys.extend(
             self.kms_keys
                 .iter()
