@@ -6,6 +6,12 @@
 //! blocked plan, then executes the steps in order, streaming
 //! [`ProgressEvent`]s, and stops at the first failure. Applies of one
 //! family are serialised process-wide.
+//!
+//! Waiting for the services is a watch of the deployments apply started
+//! ([`shared::watch`]): the first new task that stops because it could not
+//! start (a secret it cannot read, an image it cannot pull) or a rollout
+//! ECS marks failed ends the wait at once, with the stopped reason decoded
+//! into its cause and fix, instead of after the timeout.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,6 +24,7 @@ use shared::iam::access::VerdictStatus;
 use shared::observed::Observed;
 use shared::plan::{ApplyReport, FailedStep, PendingSecretArn, Plan, ProgressEvent, Step, StepAction};
 use shared::secret_ref::Store;
+use shared::watch::{WatchFailure, WatchState, WatchTarget};
 use tokio::sync::mpsc;
 
 use crate::aws::{Aws, AwsError, CallCounts};
@@ -147,6 +154,8 @@ pub async fn apply_with(
         registered: None,
         previous_revision: outcome.plan.current_revision.clone(),
         role_created: false,
+        targets: BTreeMap::new(),
+        context: shared::Context::new(bundle.region.parse().ok(), account.parse().ok()),
     };
     let writes_before = aws.calls().writes;
     let mut completed = Vec::new();
@@ -158,8 +167,10 @@ pub async fn apply_with(
                 completed.push(step.id.clone());
             }
             Err(err) => {
-                let request_id = err.request_id().map(str::to_owned);
-                let message = err.to_string();
+                let (message, request_id, cause) = match err {
+                    StepError::Aws(err) => (err.to_string(), err.request_id().map(str::to_owned), None),
+                    StepError::Watch(failure) => (failure.summary(), None, Some(failure)),
+                };
                 run.send(ProgressEvent::Failed {
                     step_id: step.id.clone(),
                     message: message.clone(),
@@ -169,7 +180,7 @@ pub async fn apply_with(
                 return Ok(ApplyReport {
                     success: false,
                     completed,
-                    failed: Some(FailedStep { step_id: step.id.clone(), message, request_id }),
+                    failed: Some(FailedStep { step_id: step.id.clone(), message, request_id, cause }),
                     task_definition_arn: run.registered.or(outcome.plan.current_revision),
                     writes: aws.calls().writes - writes_before,
                 });
@@ -207,6 +218,23 @@ struct Run<'a> {
     /// The latest ACTIVE revision when apply observed.
     previous_revision: Option<String>,
     role_created: bool,
+    /// The deployments started by UpdateService steps, by (cluster, service).
+    targets: BTreeMap<(String, String), WatchTarget>,
+    /// Region and account, for decoding stopped reasons.
+    context: shared::Context,
+}
+
+/// Why a step failed: an AWS call, or the deployment it watched.
+#[derive(Debug)]
+enum StepError {
+    Aws(AwsError),
+    Watch(Box<WatchFailure>),
+}
+
+impl From<AwsError> for StepError {
+    fn from(err: AwsError) -> Self {
+        StepError::Aws(err)
+    }
 }
 
 impl Run<'_> {
@@ -231,7 +259,7 @@ impl Run<'_> {
         })
     }
 
-    async fn execute(&mut self, step: &Step) -> Result<Option<String>, AwsError> {
+    async fn execute(&mut self, step: &Step) -> Result<Option<String>, StepError> {
         let aws = self.aws;
         match &step.action {
             StepAction::CreateParameter { name, kms_key_id, description } => {
@@ -272,10 +300,19 @@ impl Run<'_> {
             }
             StepAction::UpdateService { cluster, service, force_new_deployment, task_definition } => {
                 let target = task_definition.clone().or_else(|| self.registered.clone());
-                aws.update_service(cluster, service, target.as_deref(), *force_new_deployment).await?;
+                // The tasks already there are not the new deployment's.
+                let known_tasks = aws.watched_tasks(cluster, service).await?.into_iter().map(|t| t.arn).collect();
+                let started = aws.update_service(cluster, service, target.as_deref(), *force_new_deployment).await?;
+                let watch = WatchTarget {
+                    deployment_id: started.id,
+                    // The revision asked for; else what the answer says it deploys.
+                    task_definition: target.clone().or(started.task_definition),
+                    known_tasks,
+                };
+                self.targets.insert((cluster.clone(), service.clone()), watch);
                 Ok(target)
             }
-            StepAction::WaitServicesStable { cluster, services } => self.wait_stable(cluster, services).await,
+            StepAction::WaitServicesStable { cluster, services } => self.wait_stable(&step.id, cluster, services).await,
         }
     }
 
@@ -295,46 +332,50 @@ impl Run<'_> {
         }
     }
 
-    async fn wait_stable(&self, cluster: &str, services: &[String]) -> Result<Option<String>, AwsError> {
+    /// Watches the deployments of `services` until every one succeeded
+    /// ([`WatchState::Succeeded`]), one failed (at once, with its cause), or
+    /// the timeout. Each change of a service's state is streamed as a
+    /// [`ProgressEvent::Watching`].
+    async fn wait_stable(
+        &self,
+        step_id: &str,
+        cluster: &str,
+        services: &[String],
+    ) -> Result<Option<String>, StepError> {
         let started = Instant::now();
+        let mut last: BTreeMap<&str, String> = BTreeMap::new();
         loop {
-            let states = self.aws.service_states(cluster, services).await?;
-            if let Some(failed) = states.iter().find(|s| {
-                s.deployments.iter().any(|d| d.status == "PRIMARY" && d.rollout_state.as_deref() == Some("FAILED"))
-            }) {
-                return Err(AwsError::Unexpected {
-                    operation: "wait for services-stable",
-                    message: format!(
-                        "the deployment of {} failed (tasks did not start): check the service events and stopped tasks' reasons",
-                        failed.service
-                    ),
-                });
+            let mut waiting = Vec::new();
+            for service in services {
+                let observation = self.aws.observe_service_tasks(cluster, service).await?;
+                let target = self.targets.get(&(cluster.to_owned(), service.clone())).cloned().unwrap_or_default();
+                let assessment = shared::watch::assess(&observation, &target, &self.context);
+                if last.get(service.as_str()) != Some(&assessment.summary) {
+                    self.send(ProgressEvent::Watching {
+                        step_id: step_id.to_owned(),
+                        message: assessment.summary.clone(),
+                    })
+                    .await;
+                    last.insert(service, assessment.summary.clone());
+                }
+                match (assessment.state, assessment.failure) {
+                    (WatchState::Failed, Some(failure)) => return Err(StepError::Watch(Box::new(failure))),
+                    (WatchState::Succeeded, _) => {}
+                    _ => waiting.push(assessment.summary),
+                }
             }
-            if states.iter().all(|s| s.is_stable()) {
+            if waiting.is_empty() {
                 return Ok(Some(format!("stable after {}s", started.elapsed().as_secs())));
             }
             if started.elapsed() >= self.options.stable_timeout {
-                let waiting: Vec<String> = states
-                    .iter()
-                    .filter(|s| !s.is_stable())
-                    .map(|s| {
-                        format!(
-                            "{} ({} of {} running, {} deployments)",
-                            s.service,
-                            s.running_count,
-                            s.desired_count,
-                            s.deployments.len()
-                        )
-                    })
-                    .collect();
-                return Err(AwsError::Unexpected {
+                return Err(StepError::Aws(AwsError::Unexpected {
                     operation: "wait for services-stable",
                     message: format!(
                         "not stable after {}s: {}; the update was made, check the service events",
                         self.options.stable_timeout.as_secs(),
-                        waiting.join(", ")
+                        waiting.join("; ")
                     ),
-                });
+                }));
             }
             tokio::time::sleep(self.options.poll_interval).await;
         }

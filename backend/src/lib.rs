@@ -12,4 +12,5 @@ pub mod cli;
 pub mod deploy;
 pub mod prompt;
 pub mod protect;
+pub mod rotation;
 pub mod server;

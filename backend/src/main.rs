@@ -34,6 +34,8 @@ enum Command {
     Apply(cli::apply::ApplyArgs),
     /// Check every service of the region's clusters live, read-only: lint, references, access, stale tasks.
     Audit(cli::audit::AuditArgs),
+    /// Write a secret's new value and redeploy every service that uses it, until no task holds the old one.
+    Rotate(cli::rotate::RotateArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => return run_async(async { cli::plan::run(args).await.map(ExitCode::from) }),
         Command::Apply(args) => return run_async(async { cli::apply::run(args).await.map(ExitCode::from) }),
         Command::Audit(args) => return run_async(async { cli::audit::run(args).await.map(ExitCode::from) }),
+        Command::Rotate(args) => return run_async(async { cli::rotate::run(args).await.map(ExitCode::from) }),
     };
     cli::finish(offline)
 }

@@ -17,9 +17,10 @@ use std::cell::RefCell;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use shared::api::ErrorBody;
-pub use shared::api::{PlanResponse, WhoAmI};
+pub use shared::api::{PlanResponse, RotateProgress, RotateTarget, WhoAmI};
 use shared::bundle::Bundle;
 use shared::plan::{ApplyReport, ProgressEvent};
+use shared::rotate::RotateReport;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -234,18 +235,63 @@ pub async fn apply(
     mut on_event: impl FnMut(ApplyEvent),
 ) -> Result<(), ApiError> {
     let body = serde_json::json!({ "bundle": bundle, "values": values }).to_string();
-    let response = send("POST", "/api/apply", Some(body)).await?;
+    read_events("/api/apply", body, "Apply", |block| {
+        if let Some(event) = parse_event(block) {
+            on_event(event);
+        }
+    })
+    .await
+}
+
+/// One event of the rotate stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RotateEvent {
+    Progress(String),
+    Report(RotateReport),
+    Error(ApiError),
+}
+
+/// The consumers of `secret` (nothing is written).
+pub async fn rotate_plan(target: &RotateTarget) -> Result<RotateReport, ApiError> {
+    let body =
+        serde_json::to_string(target).map_err(|e| ApiError { code: "request".into(), message: e.to_string() })?;
+    json("POST", "/api/rotate/plan", Some(body)).await
+}
+
+/// Starts a rotation; `value` exists only in this request body.
+pub async fn rotate(target: &RotateTarget, value: &str, mut on_event: impl FnMut(RotateEvent)) -> Result<(), ApiError> {
+    let body = serde_json::json!({ "secret": target.secret, "clusters": target.clusters, "value": value }).to_string();
+    read_events("/api/rotate", body, "Rotate", |block| {
+        let Some((name, data)) = split_event(block) else { return };
+        let bad = |e: serde_json::Error| RotateEvent::Error(ApiError { code: "stream".into(), message: e.to_string() });
+        on_event(match name {
+            "progress" => {
+                from_json::<RotateProgress>(&data).map(|p| RotateEvent::Progress(p.message)).unwrap_or_else(bad)
+            }
+            "report" => from_json(&data).map(RotateEvent::Report).unwrap_or_else(bad),
+            _ => RotateEvent::Error(error_event(name, data)),
+        });
+    })
+    .await
+}
+
+/// POSTs `body` to `path` and calls `on_block` with each Server-Sent
+/// Event block of the answer as it arrives; `what` names the action in
+/// errors.
+async fn read_events(path: &str, body: String, what: &str, mut on_block: impl FnMut(&str)) -> Result<(), ApiError> {
+    let response = send("POST", path, Some(body)).await?;
     let stream =
-        response.body().ok_or_else(|| ApiError { code: "stream".into(), message: "apply: empty answer".into() })?;
+        response.body().ok_or_else(|| ApiError { code: "stream".into(), message: format!("{what}: empty answer") })?;
     let reader: web_sys::ReadableStreamDefaultReader =
-        stream.get_reader().dyn_into().map_err(|e| js_error("apply stream", e.into()))?;
+        stream.get_reader().dyn_into().map_err(|e| js_error("event stream", e.into()))?;
     let mut buffer: Vec<u8> = Vec::new();
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|_| ApiError {
             code: "unreachable".into(),
-            message: "the connection to the ecs-secrets server broke during Apply (it may have stopped): start it \
-                      again if needed, then plan again to see what was applied and retry."
-                .into(),
+            message: format!(
+                "the connection to the ecs-secrets server broke during {what} (it may have stopped): start it \
+                 again if needed, then look again to see what was done and retry."
+            ),
         })?;
         let done = js_sys::Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
         if let Ok(value) = js_sys::Reflect::get(&chunk, &"value".into())
@@ -255,14 +301,10 @@ pub async fn apply(
         }
         while let Some(end) = find_event_end(&buffer) {
             let raw: Vec<u8> = buffer.drain(..end.0 + end.1).collect();
-            if let Some(event) = parse_event(&String::from_utf8_lossy(&raw[..end.0])) {
-                on_event(event);
-            }
+            on_block(&String::from_utf8_lossy(&raw[..end.0]));
         }
         if done {
-            if let Some(event) = parse_event(&String::from_utf8_lossy(&buffer)) {
-                on_event(event);
-            }
+            on_block(&String::from_utf8_lossy(&buffer));
             return Ok(());
         }
     }
@@ -278,8 +320,8 @@ fn find_event_end(buffer: &[u8]) -> Option<(usize, usize)> {
     }
 }
 
-/// Parses one SSE event block (`event:` + `data:` lines).
-fn parse_event(block: &str) -> Option<ApplyEvent> {
+/// The name and data of one SSE event block (`event:` + `data:` lines).
+fn split_event(block: &str) -> Option<(&str, String)> {
     let mut name = "message";
     let mut data = String::new();
     for line in block.lines() {
@@ -292,17 +334,25 @@ fn parse_event(block: &str) -> Option<ApplyEvent> {
             data.push_str(rest.strip_prefix(' ').unwrap_or(rest));
         }
     }
-    if data.is_empty() {
-        return None;
+    (!data.is_empty()).then_some((name, data))
+}
+
+/// An `event: error` (or unknown event) as an [`ApiError`].
+fn error_event(name: &str, data: String) -> ApiError {
+    match from_json::<ErrorBody>(&data) {
+        Ok(body) => ApiError { code: body.error.code, message: body.error.message },
+        Err(_) => ApiError { code: name.to_owned(), message: data },
     }
+}
+
+/// Parses one SSE event block of the apply stream.
+fn parse_event(block: &str) -> Option<ApplyEvent> {
+    let (name, data) = split_event(block)?;
     let bad = |e: serde_json::Error| ApplyEvent::Error(ApiError { code: "stream".into(), message: e.to_string() });
     Some(match name {
         "progress" => from_json(&data).map(ApplyEvent::Progress).unwrap_or_else(bad),
         "report" => from_json(&data).map(ApplyEvent::Report).unwrap_or_else(bad),
-        _ => match from_json::<ErrorBody>(&data) {
-            Ok(body) => ApplyEvent::Error(ApiError { code: body.error.code, message: body.error.message }),
-            Err(_) => ApplyEvent::Error(ApiError { code: name.to_owned(), message: data }),
-        },
+        _ => ApplyEvent::Error(error_event(name, data)),
     })
 }
 

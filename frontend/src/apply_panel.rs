@@ -318,6 +318,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                         {r.task_definition_arn.clone().map(|arn| view! { <p>"Task definition: "<code id="registered-arn">{arn}</code></p> })}
                         {r.failed.clone().map(|f| view! {
                             <p class="error">{format!("{}: {}", f.step_id, f.message)}</p>
+                            {f.cause.and_then(|c| { let c = *c; c.decoded.map(|d| (c.reason, d)) }).map(|(reason, d)| decoded_cause(state, reason, d))}
                             <button class="btn" id="retry-apply" disabled=move || running.get() on:click=move |_| make_plan()>"Plan again to retry"</button>
                         })}
                     </div>
@@ -335,6 +336,36 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
     }
 }
 
+/// Why the new tasks could not start, decoded, with the decoder's
+/// one-click fix for the role (as the Error decoder offers it).
+fn decoded_cause(state: AppState, reason: String, decoded: shared::decode::Decoded) -> impl IntoView {
+    let outcome = RwSignal::new(String::new());
+    let statement = decoded.fix.statement.as_ref().and_then(|s| serde_json::to_string_pretty(s).ok());
+    let for_fix = decoded.clone();
+    let apply_fix = move |_| {
+        let mut result = Err(shared::workspace::EditError::NoStatementToApply);
+        state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(&for_fix));
+        outcome.set(match result {
+            Ok(applied) => applied.to_string(),
+            Err(e) => e.to_string(),
+        });
+    };
+    view! {
+        <div class="decoded" id="apply-cause">
+            <p><span class="pill bad" id="apply-cause-label">{decoded.cause.label()}</span></p>
+            <p class="mono">{reason}</p>
+            <p class="explanation">{decoded.explanation.clone()}</p>
+            <ol>{decoded.fix.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol>
+            {statement.map(|s| view! {
+                <h4>"Statement to add"</h4>
+                <pre class="code-block">{s}</pre>
+                <button class="btn primary" id="apply-cause-fix" on:click=apply_fix>"Apply this fix to the role"</button>
+            })}
+            <p class="status-line" id="apply-cause-outcome">{move || outcome.get()}</p>
+        </div>
+    }
+}
+
 fn preflight_list(plan: &PlanResponse) -> Option<impl IntoView + use<>> {
     (!plan.preflight.is_empty()).then(|| view! {
         <ul class="preflight">{plan.preflight.iter().map(|d| view! { <li class=format!("diagnostic {}", d.severity)>{format!("{} {}", d.code, d.message)}</li> }).collect_view()}</ul>
@@ -346,6 +377,8 @@ fn record(steps: &mut Vec<StepProgress>, event: ProgressEvent) {
         ProgressEvent::Started { step_id, title } => (step_id, "running", Some(title), String::new()),
         ProgressEvent::Done { step_id, detail } => (step_id, "done", None, detail.unwrap_or_default()),
         ProgressEvent::Failed { step_id, message, .. } => (step_id, "failed", None, message),
+        // The step keeps running: what the watch saw becomes its detail.
+        ProgressEvent::Watching { step_id, message } => (step_id, "running", None, message),
     };
     match steps.iter_mut().find(|s| s.id == id) {
         Some(step) => {

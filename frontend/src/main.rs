@@ -16,6 +16,7 @@ mod downloads;
 mod editor;
 mod persistence;
 mod role_panel;
+mod rotate_panel;
 
 use std::collections::BTreeMap;
 
@@ -46,10 +47,11 @@ pub enum Section {
     Decoder,
     Apply,
     Audit,
+    Rotate,
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Section::Start,
         Section::Task,
         Section::Containers,
@@ -58,6 +60,7 @@ impl Section {
         Section::Decoder,
         Section::Apply,
         Section::Audit,
+        Section::Rotate,
     ];
 
     fn label(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Section {
             Section::Decoder => "Error decoder",
             Section::Apply => "Apply",
             Section::Audit => "Audit",
+            Section::Rotate => "Rotate",
         }
     }
 
@@ -83,6 +87,7 @@ impl Section {
             Section::Decoder => "decoder",
             Section::Apply => "apply",
             Section::Audit => "audit",
+            Section::Rotate => "rotate",
         }
     }
 
@@ -338,6 +343,7 @@ fn App() -> impl IntoView {
                     Section::Decoder => view! { <role_panel::DecoderPanel state=state /> }.into_any(),
                     Section::Apply => view! { <apply_panel::ApplyPanel state=state /> }.into_any(),
                     Section::Audit => view! { <audit_panel::AuditPanel state=state /> }.into_any(),
+                    Section::Rotate => view! { <rotate_panel::RotatePanel state=state /> }.into_any(),
                 }}
             </main>
             <aside class="side">

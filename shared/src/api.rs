@@ -122,3 +122,22 @@ pub struct AuditedService {
     /// The revision the service runs (register-ready), when it was read.
     pub task_definition_document: Option<crate::task_def::TaskDefinition>,
 }
+
+/// `POST /api/rotate/plan` and (with `value`) `POST /api/rotate`: the
+/// secret to rotate (an SSM name or ARN, a Secrets Manager name or ARN) and
+/// the clusters to look for consumers in (empty: every cluster).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotateTarget {
+    pub secret: String,
+    #[serde(default)]
+    pub clusters: Vec<String>,
+}
+
+/// One line of the rotate stream (`event: progress`); the stream ends with
+/// `event: report` carrying a [`crate::rotate::RotateReport`], or
+/// `event: error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateProgress {
+    pub message: String,
+}

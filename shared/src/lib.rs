@@ -27,10 +27,12 @@ pub mod location;
 pub mod observed;
 pub mod plan;
 pub mod revision_compare;
+pub mod rotate;
 pub mod secret_ref;
 pub mod task_def;
 #[cfg(feature = "test-data")]
 pub mod test_data;
+pub mod watch;
 pub mod workspace;
 
 pub use context::Context;

@@ -74,6 +74,10 @@ pub enum ProgressEvent {
     Done { step_id: String, detail: Option<String> },
     #[serde(rename_all = "camelCase")]
     Failed { step_id: String, message: String, request_id: Option<String> },
+    /// What the watch of a deployment saw (a new task, a stopped one, the
+    /// counts): the step keeps running.
+    #[serde(rename_all = "camelCase")]
+    Watching { step_id: String, message: String },
 }
 
 /// The final report of an apply.
@@ -97,6 +101,10 @@ pub struct FailedStep {
     pub step_id: String,
     pub message: String,
     pub request_id: Option<String>,
+    /// Why the watched deployment failed (a task that could not start, with
+    /// the decoded stopped reason and its fix; a rollback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Box<crate::watch::WatchFailure>>,
 }
 
 /// Everything apply would do, and whether it may.

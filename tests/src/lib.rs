@@ -81,6 +81,10 @@ pub struct MotoOptions {
     /// user whose keys the test then uses; every later request is
     /// authenticated and authorised against that user's policies.
     pub enforce_iam_after: Option<u32>,
+    /// Report services' tasks as not running (moto's default), so that a
+    /// service never becomes stable by itself: a test then plays ECS's
+    /// scheduler with RunTask and StopTask.
+    pub no_running_tasks: bool,
 }
 
 impl Moto {
@@ -100,12 +104,14 @@ impl Moto {
         if let Some(count) = options.enforce_iam_after {
             command.env("INITIAL_NO_AUTH_ACTION_COUNT", count.to_string());
         }
+        if !options.no_running_tasks {
+            // moto runs no containers: report services' tasks as running so
+            // that "services-stable" means what it means on AWS.
+            command.env("MOTO_ECS_SERVICE_RUNNING", "1");
+        }
         let child = command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            // moto runs no containers: report services' tasks as running so
-            // that "services-stable" means what it means on AWS.
-            .env("MOTO_ECS_SERVICE_RUNNING", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -253,6 +259,53 @@ impl Moto {
             .expect("create service");
     }
 
+    /// Keeps every ECS task in the state it is in: by default moto moves a
+    /// task one step towards STOPPED each time it is described
+    /// (RUNNING → DEACTIVATING → STOPPING → …), which real tasks do not.
+    pub fn hold_task_states(&self) {
+        self.post(
+            "/moto-api/state-manager/set-transition",
+            &[("Content-Type", "application/json")],
+            r#"{"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000000}}"#,
+        )
+        .expect("moto set-transition");
+    }
+
+    /// Starts a task of `service` as ECS's scheduler would (moto starts
+    /// none by itself): RunTask on Fargate in one of moto's default
+    /// subnets, `group: service:<service>`, `startedBy` the deployment id.
+    /// moto keeps it RUNNING until StopTask. Returns the task ARN.
+    pub async fn run_service_task(
+        &self,
+        cluster: &str,
+        task_definition: &str,
+        service: &str,
+        started_by: &str,
+    ) -> String {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
+        let network = aws_sdk_ecs::types::NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                    .subnets(self.default_subnet())
+                    .security_groups("sg-0e2e")
+                    .build()
+                    .expect("awsvpc configuration"),
+            )
+            .build();
+        let out = ecs
+            .run_task()
+            .cluster(cluster)
+            .task_definition(task_definition)
+            .group(format!("service:{service}"))
+            .started_by(started_by)
+            .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+            .network_configuration(network)
+            .send()
+            .await
+            .expect("run task");
+        out.tasks().first().and_then(|t| t.task_arn()).expect("a task ARN").to_owned()
+    }
+
     /// Runs the `ecs-secrets` binary against the emulator with dummy
     /// credentials (and nothing else from the caller's AWS environment).
     pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
@@ -262,6 +315,16 @@ impl Moto {
     /// [`Moto::run`] with another endpoint in front of the emulator (a
     /// [`fault_proxy::FaultProxy`] that records the calls).
     pub fn run_at(&self, endpoint: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command_at(endpoint, args, extra_env).output().expect("run ecs-secrets")
+    }
+
+    /// The command [`Moto::run`] runs, to spawn it instead (stdin null).
+    pub fn command(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
+        self.command_at(&self.endpoint, args, extra_env)
+    }
+
+    /// [`Moto::command`] with another endpoint in front of the emulator.
+    pub fn command_at(&self, endpoint: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(ecs_secrets_binary());
         command.args(args).args(["--endpoint-url", endpoint]);
         for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_ROLE_ARN"] {
@@ -278,7 +341,7 @@ impl Moto {
         for (name, value) in extra_env {
             command.env(name, value);
         }
-        command.output().expect("run ecs-secrets")
+        command
     }
 }
 

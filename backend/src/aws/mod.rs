@@ -9,7 +9,12 @@ mod audit;
 mod estate;
 mod observe;
 mod raw_json;
+mod rotate;
+mod watch;
 mod write;
+
+pub use rotate::ParameterMeta;
+pub use write::StartedDeployment;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -111,23 +111,9 @@ impl Aws {
                 .map_err(|e| call_error("ssm:PutParameter", e))
         };
         let ours = || async {
-            self.count_read();
-            let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
-                .key("Name")
-                .option("Equals")
-                .values(name)
-                .build()
-                .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
-            let page = self
-                .ssm
-                .describe_parameters()
-                .parameter_filters(filter)
-                .send()
-                .await
-                .map_err(|e| call_error("ssm:DescribeParameters", e))?;
-            let found = page.parameters.unwrap_or_default().into_iter().find(|p| p.name.as_deref() == Some(name));
+            let found = self.describe_parameter(name).await?;
             Ok(found
-                .filter(|p| p.r#type == Some(aws_sdk_ssm::types::ParameterType::SecureString))
+                .filter(|p| p.parameter_type == "SecureString")
                 .filter(|p| p.description.as_deref().unwrap_or_default() == description.unwrap_or_default())
                 .filter(|p| kms_key_id.is_none_or(|key| p.key_id.as_deref().is_some_and(|k| k.ends_with(key))))
                 .map(|_| ()))
@@ -282,16 +268,19 @@ impl Aws {
     }
 
     /// UpdateService to `task_definition` (when given), optionally forcing a
-    /// new deployment.
+    /// new deployment. Returns the PRIMARY deployment the answer lists (the
+    /// one this update started, which [`shared::watch`] follows): its id and
+    /// task definition.
     pub async fn update_service(
         &self,
         cluster: &str,
         service: &str,
         task_definition: Option<&str>,
         force_new_deployment: bool,
-    ) -> Result<(), AwsError> {
+    ) -> Result<StartedDeployment, AwsError> {
         self.count_write();
-        self.ecs
+        let out = self
+            .ecs
             .update_service()
             .cluster(cluster)
             .service(service)
@@ -300,7 +289,16 @@ impl Aws {
             .send()
             .await
             .map_err(|e| call_error("ecs:UpdateService", e))?;
-        Ok(())
+        let primary = out
+            .service
+            .and_then(|s| s.deployments)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|d| d.status.as_deref() == Some("PRIMARY"));
+        Ok(StartedDeployment {
+            id: primary.as_ref().and_then(|d| d.id.clone()),
+            task_definition: primary.and_then(|d| d.task_definition),
+        })
     }
 
     /// The current state of some services of one cluster (for waiting).
@@ -310,9 +308,17 @@ impl Aws {
     }
 }
 
+/// The deployment an UpdateService started, as its answer names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartedDeployment {
+    /// `ecs-svc/…`, the `startedBy` of the deployment's tasks.
+    pub id: Option<String>,
+    pub task_definition: Option<String>,
+}
+
 /// A fresh `ClientRequestToken`: 32 random bytes as 64 hex digits (AWS
 /// accepts 32 to 64 characters).
-fn request_token() -> Result<String, AwsError> {
+pub(super) fn request_token() -> Result<String, AwsError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| AwsError::unexpected("secretsmanager:CreateSecret", format!("no random token: {e}")))?;

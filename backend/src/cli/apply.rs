@@ -139,10 +139,36 @@ pub fn render_report(report: &ApplyReport) -> String {
     if let Some(failed) = &report.failed {
         let request = failed.request_id.as_ref().map(|r| format!(" (request id {r})")).unwrap_or_default();
         let _ = writeln!(out, "  failed {}: {}{request}", failed.step_id, failed.message);
+        if let Some(cause) = &failed.cause {
+            out.push_str(&render_watch_failure(cause));
+        }
         let _ = writeln!(out, "Fix the cause and run apply again: it continues from what exists.");
     }
     if let Some(arn) = &report.task_definition_arn {
         let _ = writeln!(out, "Task definition: {arn}");
+    }
+    out
+}
+
+/// A failed deployment as text: the stopped reason, then the decoder's
+/// explanation, the fix's steps and the statement to add.
+pub fn render_watch_failure(failure: &shared::watch::WatchFailure) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  reason: {}", failure.reason);
+    if let Some(decoded) = &failure.decoded {
+        let _ = writeln!(out, "  cause:  {} ({})", decoded.cause.label(), decoded.cause);
+        let _ = writeln!(out, "  {}", decoded.explanation);
+        for (i, step) in decoded.fix.steps.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {step}", i + 1);
+        }
+        if let Some(statement) = &decoded.fix.statement
+            && let Ok(json) = serde_json::to_string_pretty(statement)
+        {
+            let _ = writeln!(out, "  statement to add:");
+            for line in json.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
     }
     out
 }

@@ -27,6 +27,7 @@ pub mod apply;
 pub mod audit;
 pub mod plan;
 mod progress;
+pub mod rotate;
 pub mod serve;
 pub mod values_file;
 

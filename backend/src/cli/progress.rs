@@ -52,6 +52,14 @@ pub async fn print(mut events: mpsc::Receiver<ProgressEvent>, tty: bool) {
                     let _ = writeln!(stderr, "done {step_id}{detail}");
                 }
             }
+            ProgressEvent::Watching { step_id, message } => {
+                if tty {
+                    // Above the spinner line, which the next tick redraws.
+                    let _ = writeln!(stderr, "\r\x1b[2K    · {message}");
+                } else {
+                    let _ = writeln!(stderr, "watching {step_id}: {message}");
+                }
+            }
             ProgressEvent::Failed { step_id, message, request_id } => {
                 let request = request_id.map(|r| format!(" [request id {r}]")).unwrap_or_default();
                 if tty {

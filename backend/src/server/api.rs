@@ -9,11 +9,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shared::bundle::{Bundle, SecretValues};
 
-use super::apply_stream;
 use super::json_body::JsonBody;
+use super::{apply_stream, rotate_stream};
 use shared::api::{AuditRequest, Services};
 
-use super::{AppError, AppState, AuditResponse, Deployer, PlanResponse, WhoAmI};
+use super::{AppError, AppState, AuditResponse, Deployer, PlanResponse, RotateTarget, WhoAmI};
 
 pub fn routes<D: Deployer>() -> Router<AppState<D>> {
     Router::new()
@@ -23,6 +23,8 @@ pub fn routes<D: Deployer>() -> Router<AppState<D>> {
         .route("/plan", post(plan::<D>))
         .route("/apply", post(apply::<D>))
         .route("/audit", post(audit::<D>))
+        .route("/rotate/plan", post(rotate_plan::<D>))
+        .route("/rotate", post(rotate::<D>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -106,6 +108,31 @@ async fn apply<D: Deployer>(
     validate(&request.bundle, "/bundle")?;
     let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
     let events = apply_stream::start(state.deployer.clone(), request.bundle, request.values, permit);
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+async fn rotate_plan<D: Deployer>(
+    State(state): State<AppState<D>>,
+    JsonBody(target): JsonBody<RotateTarget>,
+) -> Result<Json<shared::rotate::RotateReport>, AppError> {
+    Ok(Json(state.deployer.rotate_plan(target).await?))
+}
+
+/// `POST /api/rotate` body: the target and the new value (only here, in
+/// memory, on its way to AWS).
+#[derive(Debug, Deserialize)]
+pub struct RotateRequest {
+    #[serde(flatten)]
+    pub target: RotateTarget,
+    pub value: secrecy::SecretString,
+}
+
+async fn rotate<D: Deployer>(
+    State(state): State<AppState<D>>,
+    JsonBody(request): JsonBody<RotateRequest>,
+) -> Result<Sse<impl futures_util::Stream<Item = apply_stream::EventItem>>, AppError> {
+    let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
+    let events = rotate_stream::start(state.deployer.clone(), request.target, request.value, permit);
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 

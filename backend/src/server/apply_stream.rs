@@ -79,7 +79,7 @@ pub fn start<D: Deployer>(
 }
 
 /// Sends one SSE event; a browser that went away is not an error.
-async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, data: &impl Serialize) {
+pub(super) async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, data: &impl Serialize) {
     let event = match serde_json::to_value(data) {
         Ok(value) => Event::default().event(name).data(redactor.redact_json(value).to_string()),
         Err(_) => Event::default().event("error").data(r#"{"error":{"code":"internal","message":"internal error"}}"#),
@@ -88,7 +88,7 @@ async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, 
 }
 
 /// Replaces the secret values of one apply wherever they appear in text.
-struct Redactor {
+pub(super) struct Redactor {
     /// Longest first, so a value that contains another is replaced whole.
     values: Vec<SecretString>,
 }
@@ -96,7 +96,7 @@ struct Redactor {
 impl Redactor {
     const MASK: &'static str = "[redacted]";
 
-    fn new(values: &SecretValues) -> Self {
+    pub(super) fn new(values: &SecretValues) -> Self {
         let mut values: Vec<SecretString> =
             values.0.values().filter(|value| !value.expose_secret().is_empty()).cloned().collect();
         values.sort_by_key(|value| std::cmp::Reverse(value.expose_secret().len()));
@@ -109,7 +109,7 @@ impl Redactor {
     /// scrubbed.
     const ANYWHERE_FROM: usize = 8;
 
-    fn redact(&self, text: &str) -> String {
+    pub(super) fn redact(&self, text: &str) -> String {
         self.values.iter().fold(text.to_owned(), |text, value| {
             let value = value.expose_secret();
             if value.len() >= Self::ANYWHERE_FROM {

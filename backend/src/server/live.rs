@@ -12,9 +12,18 @@ use shared::bundle::{Bundle, SecretValues};
 use shared::plan::{ApplyReport, ProgressEvent};
 use tokio::sync::{Mutex, mpsc};
 
-use super::{AuditResponse, DeployError, DeployErrorCode, Deployer, PlanResponse, WhoAmI};
+use secrecy::{ExposeSecret as _, SecretString};
+use shared::rotate::RotateReport;
+
+use super::{
+    AuditResponse, DeployError, DeployErrorCode, Deployer, PlanResponse, RotateProgress, RotateTarget, WhoAmI,
+};
 use crate::aws::{Aws, AwsError, AwsErrorKind, AwsOptions};
-use crate::deploy;
+use crate::{deploy, rotation};
+
+/// How long the UI's rotation waits for the consumers (as `rotate`'s
+/// default `--wait-timeout`).
+const ROTATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Reaches AWS with the options `serve` was started with.
 #[derive(Debug)]
@@ -97,6 +106,97 @@ impl Deployer for Live {
     ) -> Result<ApplyReport, DeployError> {
         let aws = self.client(Some(&bundle.region)).await?;
         deploy::apply(&aws, &bundle, &values, progress).await.map_err(from_deploy)
+    }
+
+    async fn rotate_plan(&self, target: RotateTarget) -> Result<RotateReport, DeployError> {
+        let aws = self.rotation_client(&target).await?;
+        on_own_thread(move || async move {
+            let (secret, _, consumers) = consumers(&aws, &target).await?;
+            Ok(RotateReport::plan(&secret, &consumers))
+        })
+        .await
+    }
+
+    async fn rotate(
+        &self,
+        target: RotateTarget,
+        value: SecretString,
+        progress: mpsc::Sender<RotateProgress>,
+    ) -> Result<RotateReport, DeployError> {
+        if value.expose_secret().is_empty() {
+            return Err(DeployError::new(DeployErrorCode::InvalidBundle, "the new value is empty"));
+        }
+        let aws = self.rotation_client(&target).await?;
+        let (lines, mut receiver) = mpsc::unbounded_channel::<String>();
+        let forward = async move {
+            while let Some(message) = receiver.recv().await {
+                let _browser_gone = progress.send(RotateProgress { message }).await;
+            }
+        };
+        let rotation = on_own_thread(move || async move {
+            let (secret, parameter, consumers) = consumers(&aws, &target).await?;
+            let send = |line: String| drop(lines.send(line));
+            rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, ROTATE_TIMEOUT, &send)
+                .await
+                .map_err(from_rotation)
+        });
+        let (report, ()) = tokio::join!(rotation, forward);
+        report
+    }
+}
+
+impl Live {
+    /// The clients for the secret's region (an ARN names it) or the default.
+    async fn rotation_client(&self, target: &RotateTarget) -> Result<Aws, DeployError> {
+        let parsed = shared::SecretRef::parse(target.secret.trim())
+            .map_err(|e| DeployError::new(DeployErrorCode::InvalidBundle, format!("secret: {e}")))?;
+        self.client(parsed.location().map(|l| l.region.as_str())).await
+    }
+}
+
+/// The secret and its consumers.
+async fn consumers(
+    aws: &Aws,
+    target: &RotateTarget,
+) -> Result<
+    (shared::rotate::RotatedSecret, Option<crate::aws::ParameterMeta>, Vec<shared::rotate::Consumer>),
+    DeployError,
+> {
+    let raw = target.secret.trim();
+    let parsed = shared::SecretRef::parse(raw)
+        .map_err(|e| DeployError::new(DeployErrorCode::InvalidBundle, format!("secret: {e}")))?;
+    let caller = aws.whoami().await.map_err(from_aws)?;
+    let (secret, parameter) = rotation::resolve(aws, raw, &parsed, &caller.account).await.map_err(from_rotation)?;
+    let consumers =
+        rotation::find_consumers(aws, &secret, &target.clusters, &caller.account).await.map_err(from_rotation)?;
+    Ok((secret, parameter, consumers))
+}
+
+/// Runs `work` on a thread of its own with a single-threaded runtime. The
+/// estate observer's future is not `Send` (the compiler cannot prove its
+/// buffered streams' closures `Send` for every lifetime), and the server's
+/// handlers must be: the work stays on one thread, the handler awaits its
+/// answer.
+async fn on_own_thread<T, F>(work: impl FnOnce() -> F + Send + 'static) -> Result<T, DeployError>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = Result<T, DeployError>>,
+{
+    let (answer, result) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let outcome = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(work()),
+            Err(e) => Err(DeployError::new(DeployErrorCode::Internal, format!("cannot start a runtime: {e}"))),
+        };
+        let _caller_gone = answer.send(outcome);
+    });
+    result.await.map_err(|_| DeployError::new(DeployErrorCode::Internal, "the rotation stopped unexpectedly"))?
+}
+
+fn from_rotation(err: rotation::RotateError) -> DeployError {
+    match err {
+        rotation::RotateError::BadInput(message) => DeployError::new(DeployErrorCode::InvalidBundle, message),
+        rotation::RotateError::Aws(err) => from_aws(err),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod listener;
 pub mod live;
 pub mod offline;
 mod request_log;
+mod rotate_stream;
 mod security_headers;
 pub mod session;
 
@@ -37,7 +38,8 @@ pub use access::{AccessToken, Guard};
 pub use error::AppError;
 pub use frontend::Ui;
 /// The wire types of the API, defined once in `shared::api` for both sides.
-pub use shared::api::{AuditResponse, PlanResponse, WhoAmI};
+pub use shared::api::{AuditResponse, PlanResponse, RotateProgress, RotateTarget, WhoAmI};
+use shared::rotate::RotateReport;
 
 /// The largest request body the API accepts (a bundle plus secret values is
 /// a few kilobytes; anything near this size is a mistake or an attack).
@@ -72,6 +74,36 @@ pub trait Deployer: Send + Sync + 'static {
         values: SecretValues,
         progress: tokio::sync::mpsc::Sender<ProgressEvent>,
     ) -> impl Future<Output = Result<ApplyReport, DeployError>> + Send;
+
+    /// The consumers of a secret (`POST /api/rotate/plan`); nothing is
+    /// written. Without AWS (`--offline`): unavailable.
+    fn rotate_plan(&self, target: RotateTarget) -> impl Future<Output = Result<RotateReport, DeployError>> + Send {
+        async move {
+            drop(target);
+            Err(rotation_unavailable())
+        }
+    }
+
+    /// Writes the secret's new value and redeploys its consumers
+    /// (`POST /api/rotate`), streaming what it does to `progress`.
+    fn rotate(
+        &self,
+        target: RotateTarget,
+        value: secrecy::SecretString,
+        progress: tokio::sync::mpsc::Sender<RotateProgress>,
+    ) -> impl Future<Output = Result<RotateReport, DeployError>> + Send {
+        async move {
+            drop((target, value, progress));
+            Err(rotation_unavailable())
+        }
+    }
+}
+
+fn rotation_unavailable() -> DeployError {
+    DeployError::new(
+        DeployErrorCode::NoCredentials,
+        "rotation needs AWS: start `ecs-secrets serve` without --offline, with AWS credentials",
+    )
 }
 
 /// A failure of the AWS side. `message` is shown to the user as is, so it

@@ -111,6 +111,7 @@ impl Deployer for Fake {
                 step_id: "register".to_owned(),
                 message: format!("rejected value {CANARY}"),
                 request_id: Some("req-1".to_owned()),
+                cause: None,
             }),
             task_definition_arn: None,
             writes: 1,

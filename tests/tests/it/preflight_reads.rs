@@ -13,7 +13,10 @@ const SETUP_ACTIONS: u32 = 3;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_denied_key_policy_read_leaves_those_references_unverified_and_plans_the_rest() {
-    let Some(moto) = Moto::start_with(MotoOptions { enforce_iam_after: Some(SETUP_ACTIONS) }) else { return };
+    let Some(moto) = Moto::start_with(MotoOptions { enforce_iam_after: Some(SETUP_ACTIONS), ..MotoOptions::default() })
+    else {
+        return;
+    };
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
     iam.create_user().user_name("deployer").send().await.expect("create user");
     let policy = json!({"Version": "2012-10-17", "Statement": [

@@ -1,0 +1,100 @@
+//! The calls of `rotate`: finding the secret (metadata only, never its
+//! value) and writing its new value.
+//!
+//! Secrets Manager: `PutSecretValue` makes a new `AWSCURRENT` version. The
+//! request carries a `ClientRequestToken` made for this rotation, so the
+//! SDK's retries repeat the same request and AWS does not make a second
+//! version. SSM: `PutParameter --overwrite` with the type and KMS key the
+//! parameter has, so an overwrite never turns a SecureString into a String
+//! or moves it to the default key.
+
+use aws_sdk_ecs::error::ProvideErrorMetadata as _;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{Aws, AwsError, call_error};
+
+/// An SSM parameter's metadata, as DescribeParameters reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParameterMeta {
+    pub name: String,
+    pub arn: Option<String>,
+    /// `String`, `StringList` or `SecureString`.
+    pub parameter_type: String,
+    pub key_id: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Aws {
+    /// The parameter named `name`, `None` when there is none.
+    pub async fn describe_parameter(&self, name: &str) -> Result<Option<ParameterMeta>, AwsError> {
+        self.count_read();
+        let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
+            .key("Name")
+            .option("Equals")
+            .values(name)
+            .build()
+            .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
+        let page = self
+            .ssm
+            .describe_parameters()
+            .parameter_filters(filter)
+            .send()
+            .await
+            .map_err(|e| call_error("ssm:DescribeParameters", e))?;
+        Ok(page.parameters.unwrap_or_default().into_iter().find(|p| p.name.as_deref() == Some(name)).map(|p| {
+            ParameterMeta {
+                name: p.name.unwrap_or_default(),
+                arn: p.arn,
+                parameter_type: p.r#type.map(|t| t.as_str().to_owned()).unwrap_or_else(|| "String".to_owned()),
+                key_id: p.key_id,
+                description: p.description,
+            }
+        }))
+    }
+
+    /// The secret `id` (name or ARN, full or partial): its name and full
+    /// ARN, `None` when there is none.
+    pub async fn describe_secret_arn(&self, id: &str) -> Result<Option<(String, String)>, AwsError> {
+        self.count_read();
+        match self.secrets.describe_secret().secret_id(id).send().await {
+            Ok(out) => Ok(out.arn.map(|arn| (out.name.unwrap_or_default(), arn))),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(call_error("secretsmanager:DescribeSecret", e)),
+        }
+    }
+
+    /// PutSecretValue: the new value becomes `AWSCURRENT`. Returns the
+    /// new version id.
+    pub async fn put_secret_value(&self, arn: &str, value: &SecretString) -> Result<String, AwsError> {
+        let token = super::write::request_token()?;
+        self.count_write();
+        let out = self
+            .secrets
+            .put_secret_value()
+            .secret_id(arn)
+            .secret_string(value.expose_secret())
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(|e| call_error("secretsmanager:PutSecretValue", e))?;
+        Ok(out.version_id.unwrap_or_default())
+    }
+
+    /// PutParameter with `--overwrite`, keeping the parameter's type and
+    /// KMS key. Returns the new version.
+    pub async fn overwrite_parameter(&self, meta: &ParameterMeta, value: &SecretString) -> Result<i64, AwsError> {
+        self.count_write();
+        let out = self
+            .ssm
+            .put_parameter()
+            .name(&meta.name)
+            .value(value.expose_secret())
+            .r#type(aws_sdk_ssm::types::ParameterType::from(meta.parameter_type.as_str()))
+            .set_key_id(meta.key_id.clone().filter(|_| meta.parameter_type == "SecureString"))
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|e| call_error("ssm:PutParameter", e))?;
+        Ok(out.version)
+    }
+}
