@@ -22,7 +22,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::{Aws, AwsError, AwsErrorKind, call_error};
-use shared::observed::ObservedService;
 
 /// The description of roles apply creates; part of recognising our own
 /// CreateRole after a lost response.
@@ -299,12 +298,6 @@ impl Aws {
             id: primary.as_ref().and_then(|d| d.id.clone()),
             task_definition: primary.and_then(|d| d.task_definition),
         })
-    }
-
-    /// The current state of some services of one cluster (for waiting).
-    pub async fn service_states(&self, cluster: &str, services: &[String]) -> Result<Vec<ObservedService>, AwsError> {
-        let names: Vec<&str> = services.iter().map(String::as_str).collect();
-        self.describe_services(cluster, &names).await
     }
 }
 
