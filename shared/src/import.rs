@@ -173,18 +173,21 @@ pub fn import_value(value: Value) -> Result<Imported, JsonInputError> {
             if let Some(tags) = envelope_tags {
                 obj.entry("tags").or_insert(tags);
             }
-            let (read_only, register): (&[&str], _) = if shape == InputShape::DaemonDescribeOutput {
+            // A daemon's register input takes none of a task definition's
+            // read-only fields either (a `taskDefinitionArn` in it would be
+            // kept by its export and stripped when that is imported again).
+            let (read_only, register): (&[&[&str]], _) = if shape == InputShape::DaemonDescribeOutput {
                 notes.push(ImportNote {
                     path: prefix.clone(),
                     message: "imported a daemon task definition (ECS Managed Daemons): register the export with \
                               `aws ecs register-daemon-task-definition --cli-input-json`, not register-task-definition"
                         .into(),
                 });
-                (&DAEMON_READ_ONLY_FIELDS, "RegisterDaemonTaskDefinition")
+                (&[&DAEMON_READ_ONLY_FIELDS, &READ_ONLY_FIELDS], "RegisterDaemonTaskDefinition")
             } else {
-                (&READ_ONLY_FIELDS, "RegisterTaskDefinition")
+                (&[&READ_ONLY_FIELDS], "RegisterTaskDefinition")
             };
-            for field in read_only {
+            for field in read_only.iter().copied().flatten() {
                 if obj.remove(*field).is_some() {
                     shape = if shape == InputShape::RegisterInput { InputShape::DescribeOutput } else { shape };
                     notes.push(ImportNote {
@@ -220,7 +223,7 @@ pub fn import_value(value: Value) -> Result<Imported, JsonInputError> {
 /// Writes a task definition as register-ready JSON: two-space indented,
 /// typed fields in model order then unknown fields sorted, trailing newline.
 pub fn export(td: &TaskDefinition) -> String {
-    let mut out = serde_json::to_string_pretty(td).unwrap_or_else(|e| {
+    let mut out = crate::json_text::pretty(td).unwrap_or_else(|e| {
         // Serialising plain data into a string cannot fail; keep a readable
         // marker rather than a panic should that ever change.
         format!("{{\"error\": \"{e}\"}}")
@@ -277,9 +280,10 @@ fn keep_wrong_types<T: serde::de::DeserializeOwned>(
     kept: &mut Vec<Kept>,
 ) -> Result<T, JsonInputError> {
     loop {
-        // An owned copy: the same deserializer as `from_json_value`, so the
-        // UI's WASM carries one copy of the model's deserialisation code.
-        let err = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        // Borrowed, not a copy of the whole value per wrong-typed field; the
+        // same deserializer as `from_json_value`, so the UI's WASM carries
+        // one copy of the model's deserialisation code.
+        let err = match serde_path_to_error::deserialize::<_, T>(&*value) {
             Ok(read) => return Ok(read),
             Err(err) => err,
         };
@@ -451,7 +455,8 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T
 /// Like [`from_json_value`], keeping the JSON pointer of the value that did
 /// not fit (the same deserializer instance, so no extra code in the WASM).
 pub fn from_json_value_at<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, serde_json::Error)> {
-    serde_path_to_error::deserialize(value).map_err(|err| (pointer_of(err.path()), err.into_inner()))
+    // Read from a borrowed `Value`, as the lenient import does (one instance of the code).
+    serde_path_to_error::deserialize(&value).map_err(|err| (pointer_of(err.path()), err.into_inner()))
 }
 
 /// Converts serde_path_to_error's path into a JSON pointer.

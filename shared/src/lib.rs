@@ -20,6 +20,7 @@ pub mod fix;
 pub mod iam;
 pub mod import;
 pub mod json_input;
+pub mod json_text;
 pub mod json_locate;
 pub mod json_pointer;
 pub mod lint;
