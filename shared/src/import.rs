@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax};
+use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax, kind};
 use crate::task_def::TaskDefinition;
 
 /// Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects.
@@ -474,19 +474,6 @@ pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
-}
-
-/// What a JSON value is, for messages (never the value itself: it may be a
-/// secret).
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn syntax_error(text: &str, err: &serde_json::Error) -> JsonInputError {

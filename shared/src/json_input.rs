@@ -190,3 +190,17 @@ mod tests {
         assert_eq!(inner.under("/policies/0").to_string(), "/policies/0/Effect: bad");
     }
 }
+
+/// What a JSON value is, for messages (never the value itself: it may be a
+/// secret).
+pub(crate) fn kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
 use crate::iam::condition::ConditionOperator;
-use crate::json_input::JsonInputError;
+use crate::json_input::{JsonInputError, kind};
 use crate::json_pointer::escape;
 
 /// The current policy language version; policy variables need it.
@@ -766,17 +766,6 @@ impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         PolicyDocument::from_value(&value).map_err(serde::de::Error::custom)
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

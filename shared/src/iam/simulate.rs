@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::iam::eval::{Decision, EvalRequest, RequestContext, evaluate};
 use crate::iam::policy::PolicyDocument;
-use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax};
+use crate::json_input::{JsonInputError, JsonProblem, JsonSyntax, kind};
 use crate::json_pointer::escape;
 
 /// The simulate command's output is the evaluator's decision.
@@ -55,7 +55,7 @@ impl SimulateRequest {
             Some(other) => {
                 return Err(JsonInputError::invalid(
                     "/principal",
-                    format!("expected the caller's ARN as a non-empty string, found {}", describe(other)),
+                    format!("expected the caller's ARN as a non-empty string, found {}", kind(other)),
                 ));
             }
         };
@@ -73,7 +73,7 @@ impl SimulateRequest {
             Some(other) => {
                 return Err(JsonInputError::invalid(
                     "/identityPolicies",
-                    format!("expected an array of policy documents, found {}", describe(other)),
+                    format!("expected an array of policy documents, found {}", kind(other)),
                 ));
             }
         };
@@ -105,25 +105,12 @@ pub fn simulate_json(text: &str) -> Result<SimulateResponse, JsonInputError> {
     Ok(simulate(&SimulateRequest::from_value(&value)?))
 }
 
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn required_string(value: Option<&Value>, path: &str, what: &str) -> Result<String, JsonInputError> {
     match value {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         Some(Value::String(_)) => Err(JsonInputError::invalid(path, format!("must not be empty: give {what}"))),
         None => Err(JsonInputError::invalid(path, format!("missing: give {what}"))),
-        Some(other) => {
-            Err(JsonInputError::invalid(path, format!("expected a string ({what}), found {}", describe(other))))
-        }
+        Some(other) => Err(JsonInputError::invalid(path, format!("expected a string ({what}), found {}", kind(other)))),
     }
 }
 
@@ -132,10 +119,9 @@ fn context_value(value: &Value, path: &str) -> Result<String, JsonInputError> {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Number(n) => Ok(n.to_string()),
-        other => Err(JsonInputError::invalid(
-            path,
-            format!("expected a string, number or boolean, found {}", describe(other)),
-        )),
+        other => {
+            Err(JsonInputError::invalid(path, format!("expected a string, number or boolean, found {}", kind(other))))
+        }
     }
 }
 
@@ -143,7 +129,7 @@ fn parse_context(value: &Value) -> Result<RequestContext, JsonInputError> {
     let Value::Object(map) = value else {
         return Err(JsonInputError::invalid(
             "/context",
-            format!("expected an object of condition keys to values, found {}", describe(value)),
+            format!("expected an object of condition keys to values, found {}", kind(value)),
         ));
     };
     let mut context = RequestContext::new();

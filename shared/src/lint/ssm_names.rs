@@ -292,14 +292,8 @@ pub(super) fn empty_level(input: &Input<'_>, out: &mut Report<'_>) {
 mod tests {
     use serde_json::json;
 
-    use super::super::test_support::{check, known_ctx, one_container, run, td};
+    use super::super::test_support::{check, known_ctx, run, secrets, td};
     use crate::fix::Edit;
-
-    fn secrets(refs: &[&str]) -> serde_json::Value {
-        let secrets: Vec<_> =
-            refs.iter().enumerate().map(|(i, r)| json!({"name": format!("S{i}"), "valueFrom": r})).collect();
-        one_container(json!({ "secrets": secrets }))
-    }
 
     /// Runs `code` over one reference each and lists which ones it flagged.
     fn flagged(code: &str, refs: &[&str]) -> Vec<String> {

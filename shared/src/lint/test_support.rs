@@ -59,6 +59,13 @@ pub(super) fn one_container(extra: Value) -> Value {
     })
 }
 
+/// One container whose `secrets` are `refs`, named `S0`, `S1`, ….
+pub(super) fn secrets(refs: &[&str]) -> Value {
+    let secrets: Vec<Value> =
+        refs.iter().enumerate().map(|(i, r)| serde_json::json!({"name": format!("S{i}"), "valueFrom": r})).collect();
+    one_container(serde_json::json!({ "secrets": secrets }))
+}
+
 #[test]
 fn every_rule_is_registered_once() {
     let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();

@@ -102,7 +102,7 @@ pub(super) fn wrong_field_type(input: &Input<'_>, out: &mut Report<'_>) {
                 format!(
                     "`{field}` is {}, but a task definition takes {expected} here: RegisterTaskDefinition rejects \
                      the file as it is; write it as {expected}",
-                    crate::import::kind(value)
+                    crate::json_input::kind(value)
                 ),
             ));
         }

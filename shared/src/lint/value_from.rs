@@ -268,15 +268,9 @@ pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) 
 mod tests {
     use serde_json::json;
 
-    use super::super::test_support::{check, known_ctx, one_container, run, td};
+    use super::super::test_support::{check, known_ctx, one_container, run, secrets, td};
     use super::*;
     use crate::context::Context;
-
-    fn secrets(refs: &[&str]) -> serde_json::Value {
-        let secrets: Vec<_> =
-            refs.iter().enumerate().map(|(i, r)| json!({"name": format!("S{i}"), "valueFrom": r})).collect();
-        one_container(json!({ "secrets": secrets }))
-    }
 
     #[test]
     fn missing_and_unparseable() {
