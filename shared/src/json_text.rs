@@ -134,7 +134,8 @@ mod tests {
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, deep);
         // The first MAX_INDENTED_DEPTH levels are indented as serde_json does.
-        let serde_lines: Vec<String> = serde_json::to_string_pretty(&deep).unwrap().lines().map(str::to_owned).collect();
+        let serde_lines: Vec<String> =
+            serde_json::to_string_pretty(&deep).unwrap().lines().map(str::to_owned).collect();
         for (ours, theirs) in text.lines().zip(&serde_lines).take(MAX_INDENTED_DEPTH) {
             assert_eq!(ours, theirs);
         }
