@@ -144,6 +144,20 @@ pub fn parse(text: &str) -> Result<serde_json::Value, JsonInputError> {
     serde_json::from_str(text).map_err(|e| JsonInputError::syntax(&e))
 }
 
+/// What a JSON value is, for messages (never the value itself: it may be a
+/// secret).
+pub(crate) fn kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,19 +202,5 @@ mod tests {
     fn under_prefixes_the_path_and_forgets_the_old_place() {
         let inner = JsonInputError::invalid("/Effect", "bad").placed_in("{\"Effect\": 1}");
         assert_eq!(inner.under("/policies/0").to_string(), "/policies/0/Effect: bad");
-    }
-}
-
-/// What a JSON value is, for messages (never the value itself: it may be a
-/// secret).
-pub(crate) fn kind(value: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
