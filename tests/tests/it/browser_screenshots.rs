@@ -55,6 +55,11 @@ async fn screenshots_of_the_main_screens() {
     ui.wait_for("#whoami .pill").await;
     shot(&ui, &dir, "apply").await;
 
+    ui.nav("rotate").await;
+    shot(&ui, &dir, "rotate").await;
+    ui.nav("audit").await;
+    shot(&ui, &dir, "audit").await;
+
     ui.click("[id='tab-deploy.sh']").await;
     ui.nav("start").await;
     shot(&ui, &dir, "start").await;
