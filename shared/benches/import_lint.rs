@@ -1,11 +1,10 @@
 //! Benchmark: import + lint of a maximum-size task definition.
 //!
-//! The input is what a large real service can register: 10 containers (the
-//! most a task definition may have) and as many secret references and
-//! environment variables as fit in the 64 KiB RegisterTaskDefinition limit,
-//! spread over every reference form (SSM names and ARNs, Secrets Manager ARNs
-//! with and without JSON keys, `/aws/reference/secretsmanager/…`) and every
-//! site (`secrets`, log `secretOptions`, `repositoryCredentials`). What is
+//! The input is `shared::test_data`'s maximum-size task definition: 10
+//! containers (the most a task definition may have) and as many secret
+//! references as fit in the 64 KiB RegisterTaskDefinition limit, spread over
+//! every reference form and every site (`secrets`, log `secretOptions`,
+//! `repositoryCredentials`). What is
 //! measured is what the UI does on every keystroke: parse the text, import
 //! it and lint it. Target: median ≤ 1 ms native (see BENCHMARKS.md).
 //!
@@ -17,89 +16,15 @@ use std::hint::black_box;
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use serde_json::{Value, json};
 use shared::Location;
-use shared::{Context, export, import, lint};
+use shared::test_data::{self, ACCOUNT, CONTAINERS, MAX_BYTES, REGION};
+use shared::{Context, import, lint};
 
-/// RegisterTaskDefinition's limit on the whole JSON document.
-const MAX_BYTES: usize = 64 * 1024;
-const CONTAINERS: usize = 10;
-const REGION: &str = "eu-west-1";
-const ACCOUNT: &str = "123456789012";
-
-/// The `n`-th secret reference, cycling through the forms people write.
-fn reference(container: usize, n: usize) -> String {
-    match n % 6 {
-        0 => format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/svc{container}/prod/key_{n}"),
-        1 => format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/key-{n}-Ab{n:04}"),
-        2 => format!(
-            "arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:svc{container}/prod/db-Xy{container:02}Zq:field_{n}::"
-        ),
-        3 => format!("/svc{container}/prod/param_{n}"),
-        4 => format!("/aws/reference/secretsmanager/svc{container}/prod/ref_{n}"),
-        _ => format!("arn:aws:ssm:us-east-1:210987654321:parameter/shared/svc{container}/token_{n}"),
-    }
-}
-
-fn container(index: usize) -> Value {
-    let environment: Vec<Value> = (0..6)
-        .map(|n| json!({"name": format!("SETTING_{n}"), "value": format!("svc{index}-value-{n}")}))
-        .chain([
-            json!({"name": "NODE_ENV", "value": "production"}),
-            json!({"name": "PASSWORD_MIN_LENGTH", "value": "12"}),
-        ])
-        .collect();
-    json!({
-        "name": format!("svc{index}"),
-        "image": format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/svc{index}:1.{index}.0"),
-        "essential": index == 0,
-        "cpu": 256,
-        "memoryReservation": 512,
-        "portMappings": [{"containerPort": 8000 + index, "protocol": "tcp"}],
-        "environment": environment,
-        "secrets": [],
-        "logConfiguration": {
-            "logDriver": "splunk",
-            "options": {"splunk-url": "https://splunk.example.com:8088", "splunk-source": format!("svc{index}")},
-            "secretOptions": [{"name": "splunk-token", "valueFrom": reference(index, 1)}]
-        },
-        "repositoryCredentials": {
-            "credentialsParameter": format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:registry/pull-{index}-Rg{index:02}Cd")
-        }
-    })
-}
-
-/// Builds the largest task definition under [`MAX_BYTES`]: secrets are added
-/// round-robin over the containers until one more would not fit. Returns the
-/// exported text and the number of secret references in it.
+/// The maximum-size task definition of `shared::test_data` (the one the
+/// access-check benchmark and the UI's `?bench=keystroke` page read), with
+/// the number of secret references in it.
 fn maximum_task_definition() -> (String, usize) {
-    let mut td = json!({
-        "family": "max-size-service",
-        "taskRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/max-size-task"),
-        "executionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/max-size-execution"),
-        "networkMode": "awsvpc",
-        "requiresCompatibilities": ["FARGATE"],
-        "cpu": "4096",
-        "memory": "16384",
-        "containerDefinitions": (0..CONTAINERS).map(container).collect::<Vec<_>>(),
-    });
-    let render =
-        |td: &Value| export(&import(&td.to_string()).expect("the generated task definition imports").task_definition);
-    let mut text = render(&td);
-    for n in 0.. {
-        let index = n % CONTAINERS;
-        let mut next = td.clone();
-        next["containerDefinitions"][index]["secrets"]
-            .as_array_mut()
-            .expect("secrets is an array")
-            .push(json!({"name": format!("SECRET_{n:03}"), "valueFrom": reference(index, n)}));
-        let next_text = render(&next);
-        if next_text.len() > MAX_BYTES {
-            break;
-        }
-        td = next;
-        text = next_text;
-    }
+    let text = test_data::max_size_task_definition().text;
     let references = import(&text).expect("imports").task_definition.secret_sites().len();
     (text, references)
 }
@@ -190,7 +115,7 @@ fn bench_import_lint<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
         references,
         diagnostics.len()
     );
-    assert!(text.len() <= MAX_BYTES && text.len() > MAX_BYTES - 512, "input is {} bytes", text.len());
+    assert!(text.len() <= MAX_BYTES && text.len() > MAX_BYTES - 1024, "input is {} bytes", text.len());
     assert_eq!(imported.task_definition.container_definitions.len(), CONTAINERS);
 
     let mut group = c.benchmark_group(clock);

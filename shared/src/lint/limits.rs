@@ -45,7 +45,7 @@ pub(super) fn document_size(input: &Input<'_>, out: &mut Report<'_>) {
 /// would be a second copy of the task definition's serializing code in the
 /// UI's WASM, and the text is at most 64 KiB.
 pub(super) fn exported_size(td: &TaskDefinition) -> usize {
-    match serde_json::to_vec_pretty(td) {
+    match crate::json_text::pretty(td) {
         // `export` adds a trailing newline.
         Ok(text) => text.len() + 1,
         // Serialising plain data cannot fail; fall back to the real thing.
