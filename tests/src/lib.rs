@@ -416,6 +416,32 @@ impl Drop for TempDir {
     }
 }
 
+/// `text` as JSON; a test fails with the text when it is not.
+pub fn json_of(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
+}
+
+/// `cluster/service` of every entry of a report's `services` (audit,
+/// rotate), sorted: ListServices has no fixed order.
+pub fn service_names(report: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}/{}", s["cluster"].as_str().unwrap(), s["service"].as_str().unwrap()))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The metadata of one SSM parameter (type, KMS key, description; never
+/// its value), as DescribeParameters reports it.
+pub async fn parameter_metadata(ssm: &aws_sdk_ssm::Client, name: &str) -> aws_sdk_ssm::types::ParameterMetadata {
+    let filter = aws_sdk_ssm::types::ParameterStringFilter::builder().key("Name").values(name).build().unwrap();
+    let described = ssm.describe_parameters().parameter_filters(filter).send().await.unwrap();
+    described.parameters.unwrap_or_default().into_iter().next().unwrap_or_else(|| panic!("no parameter {name}"))
+}
+
 /// The fixture bundle with its placeholders filled in: `@KMS_KEY@`.
 pub fn bundle_fixture(name: &str, kms_key: &str) -> String {
     let path = workspace_root().join("tests/fixtures").join(name);

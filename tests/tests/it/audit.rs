@@ -10,7 +10,7 @@
 //! `staleTasks: null` (unknown), never an invented number.
 
 use e2e::fault_proxy::FaultProxy;
-use e2e::{ACCOUNT, Moto, REGION, texts};
+use e2e::{ACCOUNT, Moto, REGION, json_of, service_names, texts};
 use serde_json::{Value, json};
 
 use crate::estate::{create_service, register, run_service_tasks};
@@ -90,10 +90,6 @@ pub(crate) async fn estate(moto: &Moto) {
     create_service(moto, "staging", "missing", &missing);
 }
 
-fn json_of(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("audit JSON ({e}):\n{stdout}"))
-}
-
 fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["services"].as_array().expect("services").iter().find(|s| s["service"] == name).expect(name)
 }
@@ -122,14 +118,7 @@ async fn audit_checks_every_service_of_every_cluster_without_reading_a_value() {
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "error, denied and missing\nstdout:\n{stdout}\nstderr:\n{stderr}");
     let report = json_of(&stdout);
-    let mut names: Vec<String> = report["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| format!("{}/{}", s["cluster"].as_str().unwrap(), s["service"].as_str().unwrap()))
-        .collect();
-    names.sort();
-    assert_eq!(names, ["prod/clean", "staging/denied", "staging/missing", "staging/plaintext"]);
+    assert_eq!(service_names(&report), ["prod/clean", "staging/denied", "staging/missing", "staging/plaintext"]);
 
     // The JSON contract, field by field.
     for s in report["services"].as_array().unwrap() {

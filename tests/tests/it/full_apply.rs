@@ -3,15 +3,11 @@
 //! appear anywhere but in the stores; the plan's task definition must be
 //! accepted by the real `aws` CLI.
 
-use e2e::{ACCOUNT, Moto, REGION, TempDir, bundle_fixture, texts};
+use e2e::{ACCOUNT, Moto, REGION, TempDir, bundle_fixture, json_of, texts};
 use serde_json::{Value, json};
 
 const CANARY: &str = "canary-7f3e9b1c";
 const MANAGED: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
-
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
-}
 
 fn decode_policy(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or_else(|_| {
@@ -105,15 +101,7 @@ async fn full_apply_then_reapply_writes_nothing() {
     let parameter = ssm.get_parameter().name("/web/db").with_decryption(true).send().await.unwrap().parameter.unwrap();
     assert_eq!(parameter.value.as_deref(), Some(CANARY));
     assert_eq!(parameter.r#type, Some(aws_sdk_ssm::types::ParameterType::SecureString));
-    let described = ssm
-        .describe_parameters()
-        .parameter_filters(
-            aws_sdk_ssm::types::ParameterStringFilter::builder().key("Name").values("/web/db").build().unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let meta = &described.parameters.unwrap()[0];
+    let meta = e2e::parameter_metadata(&ssm, "/web/db").await;
     assert_eq!(meta.key_id.as_deref(), Some(key.as_str()));
     assert_eq!(meta.description.as_deref(), Some("database password"));
     let splunk = ssm.get_parameter().name("/web/splunk").with_decryption(true).send().await.unwrap();

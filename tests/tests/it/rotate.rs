@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{ACCOUNT, Moto, REGION, TempDir, texts};
+use e2e::{ACCOUNT, Moto, REGION, TempDir, json_of, service_names, texts};
 use serde_json::{Value, json};
 
 const CANARY: &str = "canary-7f3e9b1c";
@@ -102,22 +102,6 @@ pub(crate) async fn estate(moto: &Moto) -> (String, String) {
     (arn, key)
 }
 
-fn json_of(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
-}
-
-/// The consumers of a report, sorted (ListServices has no fixed order).
-fn names(report: &Value) -> Vec<String> {
-    let mut names: Vec<String> = report["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| format!("{}/{}", s["cluster"].as_str().unwrap(), s["service"].as_str().unwrap()))
-        .collect();
-    names.sort();
-    names
-}
-
 /// The consumer `cluster/service` of a report.
 fn consumer<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["services"]
@@ -140,7 +124,7 @@ async fn dry_run_lists_consumers_through_every_reference_form_across_two_cluster
     let report = json_of(&stdout);
     assert_eq!(report["secret"], arn.as_str());
     assert_eq!(report["written"], false);
-    assert_eq!(names(&report), ["blue/api", "blue/web", "green/reader", "green/worker"]);
+    assert_eq!(service_names(&report), ["blue/api", "blue/web", "green/reader", "green/worker"]);
     let worker = consumer(&report, "green/worker");
     assert_eq!(worker["taskDefinition"], format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/worker:1"));
     assert_eq!(worker["redeployed"], false);
@@ -165,7 +149,7 @@ async fn dry_run_lists_consumers_through_every_reference_form_across_two_cluster
     for secret in ["/web/db", &format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db")] {
         let out = moto.run(&["rotate", secret, "--dry-run", "--format", "json"], &[]);
         let report = json_of(&texts(&out).0);
-        assert_eq!(names(&report), ["blue/api", "blue/web"], "{secret}");
+        assert_eq!(service_names(&report), ["blue/api", "blue/web"], "{secret}");
         assert_eq!(report["secret"], format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db"));
     }
 
@@ -222,7 +206,7 @@ async fn rotate_writes_the_values_and_redeploys_every_consumer() {
     let report = json_of(&stdout);
     assert_eq!(report["secret"], format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db"));
     assert_eq!(report["written"], true);
-    assert_eq!(names(&report), ["blue/api", "blue/web"]);
+    assert_eq!(service_names(&report), ["blue/api", "blue/web"]);
     for name in ["web", "api"] {
         let service = consumer(&report, &format!("blue/{name}"));
         assert_eq!(service["taskDefinition"], format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{name}:1"));
@@ -238,15 +222,8 @@ async fn rotate_writes_the_values_and_redeploys_every_consumer() {
     assert_eq!(parameter.value.as_deref(), Some(CANARY));
     assert_eq!(parameter.version, 2);
     assert_eq!(parameter.r#type, Some(aws_sdk_ssm::types::ParameterType::SecureString));
-    let meta = ssm
-        .describe_parameters()
-        .parameter_filters(
-            aws_sdk_ssm::types::ParameterStringFilter::builder().key("Name").values("/web/db").build().unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(meta.parameters.unwrap()[0].key_id.as_deref(), Some(key.as_str()));
+    let meta = e2e::parameter_metadata(&ssm, "/web/db").await;
+    assert_eq!(meta.key_id.as_deref(), Some(key.as_str()));
     // The consumers got a new deployment; the other service did not.
     assert_ne!(deployment("blue", "web").await, before[0]);
     assert_ne!(deployment("blue", "api").await, before[1]);
