@@ -81,7 +81,7 @@ async fn fix_buttons_are_never_covered_and_nothing_is_off_screen_at_420_px() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let width = ui.js("return window.innerWidth;").await.as_u64().unwrap();
     assert!(width <= 420, "the viewport is narrow: {width}");
-    for section in ["start", "task", "containers", "role", "access-map", "decoder", "apply"] {
+    for section in ["start", "task", "containers", "role", "access-map", "decoder", "apply", "audit", "rotate"] {
         ui.nav(section).await;
         tokio::time::sleep(Duration::from_millis(150)).await;
         assert!(!scrolls_sideways(&ui).await, "{section} scrolls sideways at {width} px");
