@@ -277,6 +277,9 @@ fn App() -> impl IntoView {
         settled.track();
         ws.with_untracked(persistence::save);
     });
+    // A reload or a closed tab within SETTLE_MS of the last change would
+    // otherwise lose it: the saved copy is written once more as the page goes.
+    let _ = window_event_listener(leptos::ev::pagehide, move |_| ws.with_untracked(persistence::save));
     // Region and account come from the backend's identity when it runs
     // (they only fill fields that are still empty).
     leptos::task::spawn_local(async move {

@@ -208,6 +208,24 @@ async fn after_a_reload_the_configuration_is_back_without_any_secret_value() {
     ui.close().await;
 }
 
+/// Regression: the saved copy follows the document once typing pauses
+/// (120 ms), so a reload right after the last key lost that edit (seen as a
+/// flaky browser_flows test: an import gone after F5). The page saves once
+/// more as it goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_right_after_typing_keeps_what_was_typed() {
+    let Some(ui) = Ui::start(None).await else { return };
+    ui.click("#start-example").await;
+    ui.settled().await;
+    ui.type_into("f:/containerDefinitions/0/image", "httpd:2.4-alpine").await;
+    // No wait for the pause: the reload follows the last key at once.
+    ui.js("location.reload(); return true;").await;
+    ui.wait_for("#nav-start").await;
+    ui.nav("containers").await;
+    assert_eq!(ui.value_of("f:/containerDefinitions/0/image").await, "httpd:2.4-alpine");
+    ui.close().await;
+}
+
 /// Regression (issue 10): a Terraform `container_definitions` file pasted
 /// into the UI gets the command line's verdict — one ES013 note that the
 /// resource sets `family` and the execution role — not ES001/ES015 errors.
