@@ -208,21 +208,12 @@ fn reapply_is_zero_writes_when_the_secret_suffix_aws_returned_is_all_lower_case(
 #[test]
 fn missing_values_block_and_name_the_secret() {
     let values: BTreeSet<String> = ["/web/db".to_owned()].into();
-    let plan = check(
-        &bundle(),
-        &empty_world(),
-        &values,
-        &[
-            "create-parameter:/web/db",
-            "create-role:webExec",
-            "put-role-policy:webExec/ecs-secrets-web",
-            "attach-managed-policy:webExec",
-            "register-task-definition:web",
-            "update-service:prod/web",
-            "wait-services-stable:prod",
-        ],
-        &["EP006", "EP006"],
-    );
+    // Everything but creating the two secrets that have no value.
+    let steps: Vec<&str> = test_data::FULL_BUNDLE_FIRST_APPLY
+        .into_iter()
+        .filter(|id| !["create-secret:web/api", "create-parameter:/web/splunk"].contains(id))
+        .collect();
+    let plan = check(&bundle(), &empty_world(), &values, &steps, &["EP006", "EP006"]);
     assert!(plan.is_blocked());
     assert_eq!(plan.problems[0].path, "/secrets/1");
 }
