@@ -245,14 +245,21 @@ impl Moto {
     /// (registering a first revision so the service has something to run).
     pub async fn create_service(&self, cluster: &str, service: &str, family: &str) {
         let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
-        ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
         let container =
             aws_sdk_ecs::types::ContainerDefinition::builder().name("app").image("nginx").memory(128).build();
         ecs.register_task_definition().family(family).container_definitions(container).send().await.expect("seed td");
+        self.create_service_running(cluster, service, &format!("{family}:1")).await;
+    }
+
+    /// Creates `cluster` (unless it exists) and a service on it (desired
+    /// count 1) running `task_definition`, a registered revision.
+    pub async fn create_service_running(&self, cluster: &str, service: &str, task_definition: &str) {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
+        ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
         ecs.create_service()
             .cluster(cluster)
             .service_name(service)
-            .task_definition(format!("{family}:1"))
+            .task_definition(task_definition)
             .desired_count(1)
             .send()
             .await
