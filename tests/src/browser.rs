@@ -356,7 +356,7 @@ impl Ui {
     }
 
     /// From now on, every `<a download>` click also reads its Blob back (CSP forbids fetching `blob:` URLs, so the Blob is kept when its URL is made)
-    /// into `window.__downloads` as `[name, text]` (headless Chromium
+    /// into `window.__downloads` as `[name, hex of its bytes]` (headless Chromium
     /// saves downloads only with a DevTools command chromedriver lacks).
     pub async fn capture_downloads(&self) {
         self.js(
@@ -369,7 +369,7 @@ impl Ui {
                if (this.download && blob) { const name = this.download; \
                  blob.arrayBuffer().then(b => { const bytes = new Uint8Array(b); \
                    const hex = Array.from(bytes, x => x.toString(16).padStart(2, '0')).join(''); \
-                   window.__downloads.push([name, new TextDecoder().decode(bytes), hex]); }); } \
+                   window.__downloads.push([name, hex]); }); } \
                return click.call(this); }; return true;",
         )
         .await;
@@ -382,7 +382,7 @@ impl Ui {
             self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
         })
         .await;
-        let all = self.js("return window.__downloads.map(d => [d[0], d[2]]);").await;
+        let all = self.js("return window.__downloads;").await;
         all.as_array()
             .into_iter()
             .flatten()
@@ -392,22 +392,6 @@ impl Ui {
                     .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex from the page"))
                     .collect();
                 (pair[0].as_str().unwrap_or_default().to_owned(), bytes)
-            })
-            .collect()
-    }
-
-    /// Waits for `count` captured downloads and returns them in click order.
-    pub async fn captured_downloads(&self, count: usize) -> Vec<(String, String)> {
-        self.eventually("the downloads", || async {
-            self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
-        })
-        .await;
-        let all = self.js("return window.__downloads;").await;
-        all.as_array()
-            .into_iter()
-            .flatten()
-            .map(|pair| {
-                (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
             })
             .collect()
     }
