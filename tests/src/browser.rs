@@ -203,6 +203,22 @@ impl Ui {
         self.click(&format!("#nav-{section}")).await;
     }
 
+    /// How many elements match `css` now (0 when none).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Opens the access map and waits for its rows.
+    pub async fn open_access_map(&self) {
+        self.nav("access-map").await;
+        self.wait_for("#access-map g.map-row").await;
+    }
+
+    /// How many rows of the access map have `status` (`allowed`, `denied`, …).
+    pub async fn access_map_rows(&self, status: &str) -> usize {
+        self.count(&format!("#access-map g.map-row[data-status='{status}']")).await
+    }
+
     /// Replaces the text of the input with this id by typing.
     pub async fn type_into(&self, id: &str, text: &str) {
         let input = self.by_id(id).await;
