@@ -155,43 +155,38 @@ fn with_extra(mut obj: Map<String, Value>, extra: Map<String, Value>) -> Value {
     Value::Object(obj)
 }
 
-fn port_mapping() -> impl Strategy<Value = Value> {
-    (opt_int(), opt_int(), opt_string(), extra_fields(PORT_FIELDS)).prop_map(|(container, host, protocol, extra)| {
+/// An object with the typed fields `names`, the one at each index made by
+/// the strategy at that index of `values` (a proper value, or absent), and
+/// unknown fields beside them.
+fn object(names: &'static [&'static str], values: Vec<BoxedStrategy<Option<Value>>>) -> impl Strategy<Value = Value> {
+    assert_eq!(names.len(), values.len(), "one strategy per typed field of {names:?}");
+    (values, extra_fields(names)).prop_map(move |(values, extra)| {
         let mut obj = Map::new();
-        put(&mut obj, "containerPort", container);
-        put(&mut obj, "hostPort", host);
-        put(&mut obj, "protocol", protocol);
+        for (name, value) in names.iter().zip(values) {
+            put(&mut obj, name, value);
+        }
         with_extra(obj, extra)
     })
+}
+
+fn opt_reference() -> BoxedStrategy<Option<Value>> {
+    prop::option::of(reference().prop_map(Value::String)).boxed()
+}
+
+fn port_mapping() -> impl Strategy<Value = Value> {
+    object(PORT_FIELDS, vec![opt_int().boxed(), opt_int().boxed(), opt_string().boxed()])
 }
 
 fn key_value() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(KEY_VALUE_FIELDS)).prop_map(|(name, value, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "name", name);
-        put(&mut obj, "value", value);
-        with_extra(obj, extra)
-    })
+    object(KEY_VALUE_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
 }
 
 fn environment_file() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(ENV_FILE_FIELDS)).prop_map(|(value, file_type, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "value", value);
-        put(&mut obj, "type", file_type);
-        with_extra(obj, extra)
-    })
+    object(ENV_FILE_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
 }
 
 fn secret() -> impl Strategy<Value = Value> {
-    (opt_string(), prop::option::of(reference().prop_map(Value::String)), extra_fields(SECRET_FIELDS)).prop_map(
-        |(name, value_from, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "name", name);
-            put(&mut obj, "valueFrom", value_from);
-            with_extra(obj, extra)
-        },
-    )
+    object(SECRET_FIELDS, vec![opt_string().boxed(), opt_reference()])
 }
 
 fn log_configuration() -> impl Strategy<Value = Value> {
@@ -199,25 +194,11 @@ fn log_configuration() -> impl Strategy<Value = Value> {
         prop::collection::btree_map(any::<String>(), any::<String>(), 0..3)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
     );
-    (opt_string(), options, opt_list(secret()), extra_fields(LOG_FIELDS)).prop_map(
-        |(driver, options, secret_options, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "logDriver", driver);
-            put(&mut obj, "options", options);
-            put(&mut obj, "secretOptions", secret_options);
-            with_extra(obj, extra)
-        },
-    )
+    object(LOG_FIELDS, vec![opt_string().boxed(), options.boxed(), opt_list(secret()).boxed()])
 }
 
 fn repository_credentials() -> impl Strategy<Value = Value> {
-    (prop::option::of(reference().prop_map(Value::String)), extra_fields(CREDENTIAL_FIELDS)).prop_map(
-        |(parameter, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "credentialsParameter", parameter);
-            with_extra(obj, extra)
-        },
-    )
+    object(CREDENTIAL_FIELDS, vec![opt_reference()])
 }
 
 fn container() -> impl Strategy<Value = Value> {
@@ -252,12 +233,7 @@ fn container() -> impl Strategy<Value = Value> {
 }
 
 fn runtime_platform() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(PLATFORM_FIELDS)).prop_map(|(arch, os, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "cpuArchitecture", arch);
-        put(&mut obj, "operatingSystemFamily", os);
-        with_extra(obj, extra)
-    })
+    object(PLATFORM_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
 }
 
 /// A RegisterTaskDefinition document: typed fields present or absent,
