@@ -175,24 +175,25 @@ impl Ui {
         Some(ui)
     }
 
-    /// Waits (up to 20 s) for an element matching a CSS selector.
-    pub async fn wait_for(&self, css: &str) -> Element {
+    /// Waits (up to 20 s) for an element `locator` finds; the test fails
+    /// saying `what` was missing when none appears.
+    pub async fn wait_for_element(&self, locator: Locator<'_>, what: &str) -> Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
+            .for_element(locator)
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+
+    /// Waits (up to 20 s) for an element matching a CSS selector.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.wait_for_element(Locator::Css(css), &format!("{css} did not appear")).await
     }
 
     /// The element with this id (ids hold `/` and `:`, so no CSS).
     pub async fn by_id(&self, id: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Id(id))
-            .await
-            .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+        self.wait_for_element(Locator::Id(id), &format!("#{id} did not appear")).await
     }
 
     pub async fn click(&self, css: &str) {
@@ -255,12 +256,7 @@ impl Ui {
 
     /// The element an XPath finds (waiting up to 20 s); `what` names it in the panic.
     async fn by_xpath(&self, xpath: &str, what: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(xpath))
-            .await
-            .unwrap_or_else(|e| panic!("{what}: {e}"))
+        self.wait_for_element(Locator::XPath(xpath), what).await
     }
 
     /// The `nth` (0-based) form control with this label: the text of its

@@ -65,12 +65,11 @@ async fn offline_the_audit_page_says_it_needs_aws() {
     let Some(ui) = Ui::start(None).await else { return };
     ui.go_to("Audit").await;
     let alert = ui
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@role='alert'][contains(., 'Audit needs AWS')]"))
-        .await
-        .expect("an alert saying audit needs AWS");
+        .wait_for_element(
+            Locator::XPath("//*[@role='alert'][contains(., 'Audit needs AWS')]"),
+            "an alert saying audit needs AWS",
+        )
+        .await;
     assert!(alert.text().await.unwrap().contains("--offline"), "{}", alert.text().await.unwrap());
     let run = ui.client.find(Locator::XPath("//button[normalize-space(.)='Run audit']")).await.expect("Run audit");
     assert!(!run.is_enabled().await.unwrap(), "nothing to run without AWS");
