@@ -1,9 +1,12 @@
 //! `ecs-secrets lint`: formats, exit codes and positions, on the real binary.
 
-use crate::cli_support::{self, ecs_secrets, fixture, redact_messages, redact_text_messages};
+use crate::cli_support::{self, CONTEXT, ecs_secrets, fixture, redact_messages, redact_text_messages};
 use serde_json::{Value, json};
 
-const CONTEXT: [&str; 4] = ["--region", "eu-west-1", "--account", "123456789012"];
+/// `--format FORMAT` and the [`CONTEXT`] flags.
+fn format_in_context(format: &str) -> Vec<&str> {
+    ["--format", format].into_iter().chain(CONTEXT).collect()
+}
 
 /// Lints `files` (fixture names, or `-`) with `extra` flags and checks the
 /// exit code.
@@ -71,7 +74,7 @@ fn text_report_names_unreadable_files() {
 fn json_report_has_files_diagnostics_notes_and_errors() {
     let run = lint(
         &["errors.json", "describe-output.json", "container-definitions.json", "malformed.json", "does-not-exist.json"],
-        &["--format", "json", "--region", "eu-west-1", "--account", "123456789012"],
+        &format_in_context("json"),
         "",
         2,
     );
@@ -120,12 +123,8 @@ fn stdin_is_read_for_dash() {
 /// field.
 #[test]
 fn positions_map_pointers_into_the_original_text() {
-    let run = lint(
-        &["describe-output.json", "container-definitions.json", "errors.json"],
-        &["--format", "json", "--region", "eu-west-1", "--account", "123456789012"],
-        "",
-        1,
-    );
+    let run =
+        lint(&["describe-output.json", "container-definitions.json", "errors.json"], &format_in_context("json"), "", 1);
     let report = run.json();
     let at = |file: usize, code: &str| -> (u64, u64) {
         let d = report["files"][file]["diagnostics"]
@@ -180,12 +179,7 @@ fn fix_language_patterns(schema: &mut Value) -> usize {
 
 #[test]
 fn sarif_is_valid_and_has_what_github_code_scanning_needs() {
-    let run = lint(
-        &["errors.json", "describe-output.json", "warnings.json"],
-        &["--format", "sarif", "--region", "eu-west-1", "--account", "123456789012"],
-        "",
-        1,
-    );
+    let run = lint(&["errors.json", "describe-output.json", "warnings.json"], &format_in_context("sarif"), "", 1);
     let log = run.json();
     let errors: Vec<String> =
         schema_validator().iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
