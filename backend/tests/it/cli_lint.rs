@@ -20,6 +20,12 @@ fn lint(files: &[&str], extra: &[&str], stdin: &str, expect_code: i32) -> cli_su
     run
 }
 
+/// The diagnostic codes of the first file of a JSON report, in order.
+fn first_file_codes(report: &Value) -> Vec<String> {
+    let diagnostics = report["files"][0]["diagnostics"].as_array().unwrap();
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
+}
+
 #[test]
 fn exit_codes_follow_the_worst_finding() {
     lint(&["clean.json"], &CONTEXT, "", 0);
@@ -108,9 +114,8 @@ fn stdin_is_read_for_dash() {
     let run = lint(&["-"], &["--format", "json"], &text, 1);
     let report = run.json();
     assert_eq!(report["files"][0]["file"], "<stdin>");
-    let codes: Vec<&str> =
-        report["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"ES020"), "{codes:?}");
+    let codes = first_file_codes(&report);
+    assert!(codes.contains(&"ES020".to_owned()), "{codes:?}");
     // A byte-order mark does not shift positions.
     let with_bom = format!("\u{feff}{text}");
     let bom_report = lint(&["-"], &["--format", "json"], &with_bom, 1).json();
@@ -266,12 +271,7 @@ fn plaintext_secret_values_never_reach_the_output() {
 fn platform_version_reaches_the_fargate_rules() {
     let codes = |version: &str, expect_code: i32| -> Vec<String> {
         let run = lint(&["json-key.json"], &["--format", "json", "--platform-version", version], "", expect_code);
-        run.json()["files"][0]["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["code"].as_str().unwrap().to_owned())
-            .collect()
+        first_file_codes(&run.json())
     };
     // A JSON-key reference needs platform 1.4.0.
     assert!(codes("1.3.0", 1).contains(&"ES035".to_owned()));
@@ -284,12 +284,7 @@ fn platform_version_reaches_the_fargate_rules() {
 #[test]
 fn a_bare_array_leaves_family_and_role_to_the_resource() {
     let run = lint(&["container-definitions.json"], &["--format", "json"], "", 0);
-    let codes: Vec<String> = run.json()["files"][0]["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes = first_file_codes(&run.json());
     assert!(codes.contains(&"ES013".to_owned()), "{codes:?}");
     assert!(!codes.iter().any(|c| c == "ES001" || c == "ES015"), "{codes:?}");
     let supplied = lint(
@@ -298,12 +293,7 @@ fn a_bare_array_leaves_family_and_role_to_the_resource() {
         "",
         0,
     );
-    let codes: Vec<String> = supplied.json()["files"][0]["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes = first_file_codes(&supplied.json());
     assert!(!codes.iter().any(|c| c == "ES013" || c == "ES001" || c == "ES015"), "{codes:?}");
     // A supplied value is checked like one in the file.
     lint(&["container-definitions.json"], &["--family", "web app"], "", 1);
