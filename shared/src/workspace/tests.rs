@@ -432,3 +432,24 @@ fn a_terraform_container_definitions_array_lints_like_the_cli() {
     assert!(!ws.container_definitions_only);
     assert!(codes(&ws).contains(&"ES001 error".to_owned()));
 }
+
+/// A copy saved by the build that wrote version 2 (the flat workspace:
+/// bundle fields next to KMS keys, pasted policies and drafts) loads as it
+/// was: a user's saved session is not lost when the saved form changes.
+#[test]
+fn a_copy_saved_as_version_2_loads_whole() {
+    let (mut ws, site) = with_secret(true);
+    ws.edit_reference(site, DraftEdit::Store(Store::SecretsManager)).unwrap();
+    ws.edit_reference(site, DraftEdit::Name("web/api-token".into())).unwrap();
+    ws.set_site_create(site, true);
+    ws.existing_policies.push(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+    ws.kms_keys.insert(ws.site_value_from(site).unwrap().to_owned(), "alias/web".into());
+    ws.container_definitions_only = true;
+    ws.services.push(crate::bundle::ServiceSpec {
+        cluster: "prod".into(),
+        service: "web".into(),
+        force_new_deployment: true,
+    });
+    let saved = include_str!("../../tests/fixtures/workspace/saved_v2.json");
+    assert_eq!(Workspace::restore(saved).unwrap(), ws);
+}
