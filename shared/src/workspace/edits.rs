@@ -283,15 +283,7 @@ impl Workspace {
     }
 
     pub fn remove_port(&mut self, index: usize, port: usize) -> Result<(), EditError> {
-        let c = self.container(index)?;
-        if let Some(ports) = &mut c.port_mappings
-            && port < ports.len()
-        {
-            ports.remove(port);
-            if ports.is_empty() {
-                c.port_mappings = None;
-            }
-        }
+        remove_entry(&mut self.container(index)?.port_mappings, port);
         Ok(())
     }
 
@@ -313,15 +305,7 @@ impl Workspace {
     }
 
     pub fn remove_env(&mut self, index: usize, entry: usize) -> Result<(), EditError> {
-        let c = self.container(index)?;
-        if let Some(env) = &mut c.environment
-            && entry < env.len()
-        {
-            env.remove(entry);
-            if env.is_empty() {
-                c.environment = None;
-            }
-        }
+        remove_entry(&mut self.container(index)?.environment, entry);
         Ok(())
     }
 
@@ -345,15 +329,7 @@ impl Workspace {
     }
 
     pub fn remove_secret(&mut self, index: usize, list: SecretList, entry: usize) -> Result<(), EditError> {
-        let slot = self.secret_list(index, list)?;
-        if let Some(items) = slot
-            && entry < items.len()
-        {
-            items.remove(entry);
-            if items.is_empty() {
-                *slot = None;
-            }
-        }
+        remove_entry(self.secret_list(index, list)?, entry);
         self.move_drafts(|site| match (site.container == index && site.list == list, site.entry) {
             (true, e) if e == entry => None,
             (true, e) if e > entry => Some(Site { entry: e - 1, ..site }),
@@ -573,6 +549,19 @@ impl std::fmt::Display for DecoderFixApplied {
             format!("existing policy #{n}")
         };
         write!(f, "Added the statement ({}) to {into} under Execution role; the access map checks it.", self.statement)
+    }
+}
+
+/// Removes entry `at` of an optional list (nothing when there is none);
+/// a list left empty becomes absent, as an untouched one is.
+fn remove_entry<T>(list: &mut Option<Vec<T>>, at: usize) {
+    if let Some(items) = list
+        && at < items.len()
+    {
+        items.remove(at);
+        if items.is_empty() {
+            *list = None;
+        }
     }
 }
 
