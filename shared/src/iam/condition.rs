@@ -219,13 +219,15 @@ impl fmt::Display for ConditionOperator {
     }
 }
 
-/// The outcome of one `operator → key → values` entry.
+/// Whether one part of a statement holds for a request: an `operator → key
+/// → values` condition entry, or (in [`crate::iam::eval`]) its `Resource` /
+/// `NotResource` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryOutcome {
-    /// Whether the entry holds (missing keys treated as absent).
+pub struct MatchOutcome {
+    /// Whether the part holds (missing keys treated as absent).
     pub holds: bool,
-    /// Keys the entry read that the context did not supply: the condition key
-    /// itself, or keys of policy variables in its values.
+    /// Keys the part read that the context did not supply: the condition key
+    /// itself, or keys of policy variables in its values or patterns.
     pub missing: Vec<String>,
     /// A policy value has a variable that could not be substituted (absent
     /// or multi-valued key). AWS documents that this can make the whole
@@ -287,7 +289,7 @@ impl PolicyPattern<'_> {
 /// empty key. A multi-valued key without a set qualifier holds when any
 /// value matches (negated: when none does). `Null: true` holds when the key
 /// is absent (or empty), `Null: false` when it is present.
-pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> EntryOutcome {
+pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> MatchOutcome {
     let operator = entry.operator;
     let base = operator.base;
     let supplied = context.get(&entry.key);
@@ -302,7 +304,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
             let text = v.as_text();
             (text.eq_ignore_ascii_case("true") && absent) || (text.eq_ignore_ascii_case("false") && !absent)
         });
-        return EntryOutcome { holds, missing, unresolved: false };
+        return MatchOutcome { holds, missing, unresolved: false };
     }
     if present.is_empty() {
         let holds = operator.if_exists
@@ -311,7 +313,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
                 Some(SetQualifier::ForAnyValue) => false,
                 None => base.is_negated(),
             };
-        return EntryOutcome { holds, missing, unresolved: false };
+        return MatchOutcome { holds, missing, unresolved: false };
     }
     let substitute = variables_enabled && base.takes_variables();
     let mut patterns = Vec::with_capacity(entry.values.values.len());
@@ -336,7 +338,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
     // false, for the negated operators too (never "not equal, so true").
     let unparsable = present.iter().any(|v| patterns.iter().any(|p| positive_match(base, p, v).is_none()));
     if negated && unparsable {
-        return EntryOutcome { holds: false, missing, unresolved };
+        return MatchOutcome { holds: false, missing, unresolved };
     }
     let matches =
         |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value) == Some(true));
@@ -347,7 +349,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
         Some(SetQualifier::ForAllValues) if !negated => present.iter().all(matches),
         Some(SetQualifier::ForAllValues) => present.iter().all(|v| !matches(v)),
     };
-    EntryOutcome { holds, missing, unresolved }
+    MatchOutcome { holds, missing, unresolved }
 }
 
 /// Whether `value` (from the request) matches `pattern` (from the policy)
