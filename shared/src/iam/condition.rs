@@ -426,25 +426,18 @@ fn cidr_contains(cidr: &str, value: &str) -> Option<bool> {
     };
     let network = network.parse::<IpAddr>().ok()?;
     let address = value.trim().parse::<IpAddr>().ok()?;
-    match (network, address) {
-        (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let bits = prefix.unwrap_or(32);
-            if bits > 32 {
-                return None;
-            }
-            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            Some(u32::from(n) & mask == u32::from(a) & mask)
-        }
-        (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let bits = prefix.unwrap_or(128);
-            if bits > 128 {
-                return None;
-            }
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            Some(u128::from(n) & mask == u128::from(a) & mask)
-        }
-        _ => Some(false),
+    // Both families as numbers of their width: the first `bits` bits match.
+    let (network, address, width) = match (network, address) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => (u128::from(u32::from(n)), u128::from(u32::from(a)), 32),
+        (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+        _ => return Some(false),
+    };
+    let bits = prefix.unwrap_or(width);
+    if bits > width {
+        return None;
     }
+    let host_bits = width - bits;
+    Some(network.checked_shr(host_bits).unwrap_or(0) == address.checked_shr(host_bits).unwrap_or(0))
 }
 
 #[cfg(test)]
