@@ -18,53 +18,16 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
+use shared::import::READ_ONLY_FIELDS;
+use shared::task_def::TYPED_FIELDS;
 use shared::{Context, Location, export, import, lint};
 
-/// Field names the model types at each level. Generated unknown fields must
-/// avoid them, or they would be typed fields rather than unknown ones.
-const TASK_FIELDS: &[&str] = &[
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "requiresCompatibilities",
-    "cpu",
-    "memory",
-    "runtimePlatform",
-    "containerDefinitions",
-    // Import treats these specially (stripped or unwrapped), so they are
-    // not "unknown" either.
-    "taskDefinition",
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-];
-const PLATFORM_FIELDS: &[&str] = &["cpuArchitecture", "operatingSystemFamily"];
-const CONTAINER_FIELDS: &[&str] = &[
-    "name",
-    "image",
-    "essential",
-    "cpu",
-    "memory",
-    "memoryReservation",
-    "portMappings",
-    "environment",
-    "environmentFiles",
-    "secrets",
-    "logConfiguration",
-    "repositoryCredentials",
-];
-const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol"];
-const KEY_VALUE_FIELDS: &[&str] = &["name", "value"];
-const ENV_FILE_FIELDS: &[&str] = &["value", "type"];
-const SECRET_FIELDS: &[&str] = &["name", "valueFrom"];
-const LOG_FIELDS: &[&str] = &["logDriver", "options", "secretOptions"];
-const CREDENTIAL_FIELDS: &[&str] = &["credentialsParameter"];
+/// Names that are not unknown fields at any level: the model's typed fields
+/// and what import treats specially (unwraps or strips). Generated unknown
+/// fields avoid them, or they would be typed fields rather than unknown ones.
+fn reserved_fields() -> Vec<&'static str> {
+    [TYPED_FIELDS, &["taskDefinition"], &READ_ONLY_FIELDS].concat()
+}
 
 /// A JSON number that survives text round trips exactly: any integer, or a
 /// binary fraction (short decimal form, no rounding on either parse).
@@ -99,12 +62,13 @@ fn non_null_json() -> impl Strategy<Value = Value> {
     any_json().prop_filter("not null", |v| !v.is_null())
 }
 
-/// Unknown fields for an object whose typed fields are `typed`: keys that
-/// look like future AWS fields, plus arbitrary unicode keys.
-fn extra_fields(typed: &'static [&'static str]) -> impl Strategy<Value = Map<String, Value>> {
+/// Unknown fields for an object: keys that look like future AWS fields,
+/// plus arbitrary unicode keys, none of them a [`reserved_fields`] name.
+fn extra_fields() -> impl Strategy<Value = Map<String, Value>> {
     let key = prop_oneof![3 => "[a-z][a-zA-Z0-9]{0,12}", 1 => "x-[a-z-]{1,10}", 1 => any::<String>()];
+    let reserved = reserved_fields();
     prop::collection::btree_map(key, non_null_json(), 0..3).prop_map(move |fields| {
-        fields.into_iter().filter(|(k, _)| !typed.contains(&k.as_str())).collect::<Map<String, Value>>()
+        fields.into_iter().filter(|(k, _)| !reserved.contains(&k.as_str())).collect::<Map<String, Value>>()
     })
 }
 
@@ -155,12 +119,11 @@ fn with_extra(mut obj: Map<String, Value>, extra: Map<String, Value>) -> Value {
     Value::Object(obj)
 }
 
-/// An object with the typed fields `names`, the one at each index made by
-/// the strategy at that index of `values` (a proper value, or absent), and
-/// unknown fields beside them.
-fn object(names: &'static [&'static str], values: Vec<BoxedStrategy<Option<Value>>>) -> impl Strategy<Value = Value> {
-    assert_eq!(names.len(), values.len(), "one strategy per typed field of {names:?}");
-    (values, extra_fields(names)).prop_map(move |(values, extra)| {
+/// An object of typed `fields` (each made by its strategy: a proper value,
+/// or absent) and unknown fields beside them.
+fn object(fields: Vec<(&'static str, BoxedStrategy<Option<Value>>)>) -> impl Strategy<Value = Value> {
+    let (names, values): (Vec<&'static str>, Vec<_>) = fields.into_iter().unzip();
+    (values, extra_fields()).prop_map(move |(values, extra)| {
         let mut obj = Map::new();
         for (name, value) in names.iter().zip(values) {
             put(&mut obj, name, value);
@@ -174,19 +137,23 @@ fn opt_reference() -> BoxedStrategy<Option<Value>> {
 }
 
 fn port_mapping() -> impl Strategy<Value = Value> {
-    object(PORT_FIELDS, vec![opt_int().boxed(), opt_int().boxed(), opt_string().boxed()])
+    object(vec![
+        ("containerPort", opt_int().boxed()),
+        ("hostPort", opt_int().boxed()),
+        ("protocol", opt_string().boxed()),
+    ])
 }
 
 fn key_value() -> impl Strategy<Value = Value> {
-    object(KEY_VALUE_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
+    object(vec![("name", opt_string().boxed()), ("value", opt_string().boxed())])
 }
 
 fn environment_file() -> impl Strategy<Value = Value> {
-    object(ENV_FILE_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
+    object(vec![("value", opt_string().boxed()), ("type", opt_string().boxed())])
 }
 
 fn secret() -> impl Strategy<Value = Value> {
-    object(SECRET_FIELDS, vec![opt_string().boxed(), opt_reference()])
+    object(vec![("name", opt_string().boxed()), ("valueFrom", opt_reference())])
 }
 
 fn log_configuration() -> impl Strategy<Value = Value> {
@@ -194,11 +161,15 @@ fn log_configuration() -> impl Strategy<Value = Value> {
         prop::collection::btree_map(any::<String>(), any::<String>(), 0..3)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
     );
-    object(LOG_FIELDS, vec![opt_string().boxed(), options.boxed(), opt_list(secret()).boxed()])
+    object(vec![
+        ("logDriver", opt_string().boxed()),
+        ("options", options.boxed()),
+        ("secretOptions", opt_list(secret()).boxed()),
+    ])
 }
 
 fn repository_credentials() -> impl Strategy<Value = Value> {
-    object(CREDENTIAL_FIELDS, vec![opt_reference()])
+    object(vec![("credentialsParameter", opt_reference())])
 }
 
 fn container() -> impl Strategy<Value = Value> {
@@ -206,7 +177,7 @@ fn container() -> impl Strategy<Value = Value> {
     let sizes = (opt_int(), opt_int(), opt_int());
     let lists = (opt_list(port_mapping()), opt_list(key_value()), opt_list(environment_file()), opt_list(secret()));
     let nested = (prop::option::of(log_configuration()), prop::option::of(repository_credentials()));
-    (identity, sizes, lists, nested, extra_fields(CONTAINER_FIELDS)).prop_map(
+    (identity, sizes, lists, nested, extra_fields()).prop_map(
         |(
             (name, image, essential),
             (cpu, memory, reservation),
@@ -233,7 +204,7 @@ fn container() -> impl Strategy<Value = Value> {
 }
 
 fn runtime_platform() -> impl Strategy<Value = Value> {
-    object(PLATFORM_FIELDS, vec![opt_string().boxed(), opt_string().boxed()])
+    object(vec![("cpuArchitecture", opt_string().boxed()), ("operatingSystemFamily", opt_string().boxed())])
 }
 
 /// A RegisterTaskDefinition document: typed fields present or absent,
@@ -251,7 +222,7 @@ fn task_definition() -> impl Strategy<Value = Value> {
         prop::option::of(runtime_platform()),
     );
     let containers = prop::collection::vec(container(), 0..4);
-    (roles, placement, containers, extra_fields(TASK_FIELDS)).prop_map(
+    (roles, placement, containers, extra_fields()).prop_map(
         |((family, task_role, execution_role), (network, compat, cpu, memory, platform), containers, extra)| {
             let mut obj = Map::new();
             put(&mut obj, "family", family);
@@ -441,9 +412,8 @@ fn context() -> impl Strategy<Value = Context> {
 /// not) hold arbitrary values.
 fn task_definition_like_json() -> impl Strategy<Value = Value> {
     let key = prop_oneof![
-        prop::sample::select(CONTAINER_FIELDS).prop_map(str::to_owned),
-        prop::sample::select(TASK_FIELDS).prop_map(str::to_owned),
-        any::<String>(),
+        2 => prop::sample::select(reserved_fields()).prop_map(str::to_owned),
+        1 => any::<String>(),
     ];
     let object = prop::collection::btree_map(key, any_json(), 0..6).boxed();
     let containers = prop::collection::vec(object.clone().prop_map(|m| Value::Object(m.into_iter().collect())), 0..4);
