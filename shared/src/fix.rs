@@ -68,7 +68,11 @@ pub enum FixError {
 /// Applies `fix` to `td`, returning the new task definition and the secret
 /// value it lifted out, if any.
 pub fn apply_fix(td: &TaskDefinition, fix: &Fix) -> Result<(TaskDefinition, Option<PendingSecret>), FixError> {
-    let mut doc = serde_json::to_value(td).map_err(|e| FixError::Model(e.to_string()))?;
+    // Through the text writer export uses (not `to_value`): one copy of the
+    // model's serialisation code in the UI's WASM.
+    let mut doc: Value = crate::json_text::compact(td)
+        .and_then(|text| serde_json::from_str(&text))
+        .map_err(|e| FixError::Model(e.to_string()))?;
     let pending = match &fix.create_secret {
         Some(create) => {
             let value = doc
