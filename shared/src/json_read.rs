@@ -649,4 +649,50 @@ mod tests {
             same::<S>(&doc);
         }
     }
+
+    /// `StepAction`'s hand-written reader (one struct for every variant):
+    /// every variant reads back as written, with serde's messages.
+    #[test]
+    fn step_actions_read_back_as_written() {
+        use crate::plan::StepAction;
+        let policy = json!({"Version": "2012-10-17", "Statement": []});
+        let actions = [
+            StepAction::CreateParameter { name: "/a".into(), kms_key_id: Some("alias/k".into()), description: None },
+            StepAction::CreateSecret { name: "a".into(), kms_key_id: None, description: Some("d".into()) },
+            StepAction::CreateRole { role_name: "r".into(), trust_policy: policy.clone() },
+            StepAction::UpdateTrustPolicy { role_name: "r".into(), trust_policy: policy.clone() },
+            StepAction::PutRolePolicy { role_name: "r".into(), policy_name: "p".into(), policy: policy.clone() },
+            StepAction::AttachManagedPolicy { role_name: "r".into(), policy_arn: "arn:aws:iam::aws:policy/x".into() },
+            StepAction::RegisterTaskDefinition { family: "web".into(), task_definition: json!({"family": "web"}) },
+            StepAction::UpdateService {
+                cluster: "c".into(),
+                service: "s".into(),
+                force_new_deployment: true,
+                task_definition: Some("web:3".into()),
+            },
+            StepAction::UpdateService {
+                cluster: "c".into(),
+                service: "s".into(),
+                force_new_deployment: false,
+                task_definition: None,
+            },
+            StepAction::WaitServicesStable { cluster: "c".into(), services: vec!["s".into()] },
+        ];
+        for action in actions {
+            let written = serde_json::to_value(&action).unwrap();
+            assert_eq!(read::<StepAction>(&written).unwrap(), action, "{written}");
+        }
+        let message = |doc: Value| {
+            let err = read::<StepAction>(&doc).unwrap_err();
+            (err.pointer(), err.error.to_string())
+        };
+        assert_eq!(message(json!({"type": "createRole"})), (String::new(), "missing field `roleName`".to_owned()));
+        assert_eq!(message(json!({"name": "x"})), (String::new(), "missing field `type`".to_owned()));
+        assert_eq!(
+            message(json!({"type": "updateService", "cluster": "c", "service": "s", "forceNewDeployment": 1})),
+            ("/forceNewDeployment".to_owned(), "invalid type: integer `1`, expected a boolean".to_owned())
+        );
+        let (_, unknown) = message(json!({"type": "deleteEverything"}));
+        assert!(unknown.starts_with("unknown variant `deleteEverything`, expected one of `createParameter`"), "{unknown}");
+    }
 }
