@@ -695,4 +695,23 @@ mod tests {
         let (_, unknown) = message(json!({"type": "deleteEverything"}));
         assert!(unknown.starts_with("unknown variant `deleteEverything`, expected one of `createParameter`"), "{unknown}");
     }
+
+    /// `Edit`'s hand-written reader: each operation reads back as written.
+    #[test]
+    fn edits_read_back_as_written() {
+        use crate::fix::Edit;
+        for edit in [
+            Edit::Add { path: "/a/-".into(), value: json!({"name": "X", "valueFrom": "/x"}) },
+            Edit::Add { path: "/a".into(), value: json!(null) },
+            Edit::Remove { path: "/a/0".into() },
+            Edit::Replace { path: "/b".into(), value: json!([1.5, "s"]) },
+        ] {
+            let written = serde_json::to_value(&edit).unwrap();
+            assert_eq!(read::<Edit>(&written).unwrap(), edit, "{written}");
+        }
+        let err = read::<Edit>(&json!({"op": "move", "path": "/a"})).unwrap_err();
+        assert_eq!(err.error.to_string(), "unknown variant `move`, expected one of `add`, `remove`, `replace`");
+        let err = read::<Vec<Edit>>(&json!([{"op": "remove"}])).unwrap_err();
+        assert_eq!((err.pointer(), err.error.to_string()), ("/0".to_owned(), "missing field `path`".to_owned()));
+    }
 }
