@@ -693,7 +693,10 @@ mod tests {
             ("/forceNewDeployment".to_owned(), "invalid type: integer `1`, expected a boolean".to_owned())
         );
         let (_, unknown) = message(json!({"type": "deleteEverything"}));
-        assert!(unknown.starts_with("unknown variant `deleteEverything`, expected one of `createParameter`"), "{unknown}");
+        assert!(
+            unknown.starts_with("unknown variant `deleteEverything`, expected one of `createParameter`"),
+            "{unknown}"
+        );
     }
 
     /// `Edit`'s hand-written reader: each operation reads back as written.
