@@ -489,6 +489,7 @@ mod tests {
 
     use super::*;
     use crate::bundle::Bundle;
+    use crate::json_locate::tests::properties::pointers;
     use crate::task_def::TaskDefinition;
 
     /// What serde_json's `&Value` deserializer, wrapped by
@@ -522,24 +523,6 @@ mod tests {
             }],
             "tags": [{"key": "team", "value": "web"}], "volumes": [], "n": -3
         })
-    }
-
-    /// Every place in `value`, as pointers (document order).
-    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
-        out.push(at.clone());
-        match value {
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    pointers(item, format!("{at}/{i}"), out);
-                }
-            }
-            Value::Object(members) => {
-                for (key, member) in members {
-                    pointers(member, format!("{at}/{}", crate::json_pointer::escape(key)), out);
-                }
-            }
-            _ => {}
-        }
     }
 
     fn replacements() -> Vec<Value> {
@@ -716,5 +699,23 @@ mod tests {
         assert_eq!(err.error.to_string(), "unknown variant `move`, expected one of `add`, `remove`, `replace`");
         let err = read::<Vec<Edit>>(&json!([{"op": "remove"}])).unwrap_err();
         assert_eq!((err.pointer(), err.error.to_string()), ("/0".to_owned(), "missing field `path`".to_owned()));
+    }
+
+    /// `AuditedService`'s hand-written reader: an audited service reads back
+    /// as written, and a wrong audit member is named.
+    #[test]
+    fn audited_services_read_back_as_written() {
+        use crate::api::AuditedService;
+        let written = json!({"cluster": "prod", "service": "web", "taskDefinition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3",
+            "executionRoleArn": null, "diagnostics": [], "references": [], "staleTasks": 2, "summary": "ok",
+            "taskDefinitionDocument": task_definition()});
+        let read_back = read::<AuditedService>(&written).unwrap();
+        assert_eq!(serde_json::to_value(&read_back).unwrap(), written);
+        assert_eq!(read_back.task_definition_document.unwrap().family.as_deref(), Some("web"));
+        let mut wrong = written.clone();
+        wrong["staleTasks"] = json!("two");
+        let err = read::<Vec<AuditedService>>(&json!([written, wrong])).unwrap_err();
+        assert_eq!(err.pointer(), "/1");
+        assert_eq!(err.error.to_string(), "/staleTasks: invalid type: string \"two\", expected usize");
     }
 }
