@@ -21,7 +21,7 @@ use shared::iam::eval::DecisionKind;
 use shared::iam::policy::PolicyDocument;
 use shared::{JsonInputError, JsonSyntax};
 
-use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
+use super::context_args::GrantArgs;
 use super::input::{self, Failure, InputProblem, Loaded, STDIN};
 use super::style::Style;
 use super::{Format, exit, output};
@@ -50,11 +50,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
-    pub location: LocationArgs,
-    #[command(flatten)]
-    pub kms: KmsKeyArgs,
-    #[command(flatten)]
-    pub resource: ResourceArgs,
+    pub grant: GrantArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -66,8 +62,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if stdin_uses > 1 {
         bail!("`-` (standard input) can be given only once: save all but one of the inputs to files");
     }
-    let mut loaded = input::load_one(&args.file)?;
-    output::stderr(&args.resource.apply(&mut loaded.imported.task_definition).concat());
+    let (loaded, notes) = args.grant.load(&args.file)?;
+    output::stderr(&notes);
     let policies = args.role_policies.iter().map(|path| read_policy(path)).collect::<anyhow::Result<Vec<_>>>()?;
     let resource_policies = args
         .resource_policies
@@ -75,8 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|(arn, path)| Ok((arn.clone(), read_policy(path)?)))
         .collect::<anyhow::Result<_>>()?;
     let context = CheckContext {
-        location: args.location.location(),
-        kms_keys: args.kms.by_reference(),
+        location: args.grant.location.location(),
+        kms_keys: args.grant.kms.by_reference(),
         principal: args.role_arn.clone(),
         resource_policies,
         ..CheckContext::default()

@@ -7,7 +7,10 @@
 use std::collections::BTreeMap;
 
 use clap::Args;
+use shared::iam::generate::GenerateOptions;
 use shared::{AccountId, Context, Location, Region};
+
+use super::input::{self, Loaded};
 
 /// Where the task definition will run.
 #[derive(Debug, Clone, Default, Args)]
@@ -79,6 +82,40 @@ impl ResourceArgs {
             }
         }
         notes
+    }
+}
+
+/// What the grant analyses (`policy`, `check`) take beside the task
+/// definition: where it runs, its secrets' customer-managed KMS keys, and
+/// what the resource of a bare `containerDefinitions` array sets.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GrantArgs {
+    #[command(flatten)]
+    pub location: LocationArgs,
+    #[command(flatten)]
+    pub kms: KmsKeyArgs,
+    #[command(flatten)]
+    pub resource: ResourceArgs,
+}
+
+impl GrantArgs {
+    /// Reads the task definition at `path` (`-`: stdin) and fills in what
+    /// `--family` / `--execution-role-arn` give; returns it with a note per
+    /// flag the file overrides.
+    pub fn load(&self, path: &str) -> anyhow::Result<(Loaded, String)> {
+        let mut loaded = input::load_one(path)?;
+        let notes = self.resource.apply(&mut loaded.imported.task_definition).concat();
+        Ok((loaded, notes))
+    }
+
+    /// The generator's options from the flags (what it detects itself stays
+    /// to detect).
+    pub fn generate_options(&self) -> GenerateOptions {
+        GenerateOptions {
+            location: self.location.location(),
+            kms_keys: self.kms.by_reference(),
+            ..GenerateOptions::default()
+        }
     }
 }
 

@@ -19,9 +19,9 @@ use std::process::ExitCode;
 use clap::Args as ClapArgs;
 use shared::iam::generate::{self, GenerateOptions, NoteLevel, ResourceSide};
 
-use super::context_args::{KmsKeyArgs, LocationArgs, ResourceArgs};
+use super::context_args::GrantArgs;
 use super::input::Loaded;
-use super::{exit, input, output};
+use super::{exit, output};
 
 /// Print the execution role's least-privilege permission policy (or trust policy) for a task definition.
 #[derive(Debug, Clone, ClapArgs)]
@@ -42,29 +42,18 @@ pub struct Args {
     #[arg(long, value_name = "ROLE_ARN")]
     pub role_arn: Option<String>,
     #[command(flatten)]
-    pub location: LocationArgs,
-    #[command(flatten)]
-    pub kms: KmsKeyArgs,
-    #[command(flatten)]
-    pub resource: ResourceArgs,
+    pub grant: GrantArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read the task definition even for --trust: a typo in the path or a
     // broken file should not go unnoticed.
-    let mut loaded = input::load_one(&args.file)?;
-    let mut advice = args.resource.apply(&mut loaded.imported.task_definition).concat();
+    let (loaded, mut advice) = args.grant.load(&args.file)?;
     if args.trust {
         output::stdout(&output::json(&generate::trust_policy())?)?;
         return Ok(ExitCode::from(exit::CLEAN));
     }
-    let options = GenerateOptions {
-        location: args.location.location(),
-        kms_keys: args.kms.by_reference(),
-        images_from_ecr: None,
-        uses_awslogs: None,
-        known_secret_arns: Default::default(),
-    };
+    let options = args.grant.generate_options();
     let td = &loaded.imported.task_definition;
     if args.key_policy || args.resource_policy {
         return resource_side(&args, &loaded, &options);

@@ -9,8 +9,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shared::bundle::{Bundle, SecretValues};
 
+use super::job_stream::{self, Redactor};
 use super::json_body::JsonBody;
-use super::{apply_stream, rotate_stream};
 use shared::api::{AuditRequest, Services};
 
 use super::{AppError, AppState, AuditResponse, Deployer, PlanResponse, RotateTarget, WhoAmI};
@@ -104,10 +104,17 @@ pub struct ApplyRequest {
 async fn apply<D: Deployer>(
     State(state): State<AppState<D>>,
     JsonBody(request): JsonBody<ApplyRequest>,
-) -> Result<Sse<impl futures_util::Stream<Item = apply_stream::EventItem>>, AppError> {
+) -> Result<Sse<impl futures_util::Stream<Item = job_stream::EventItem>>, AppError> {
     validate(&request.bundle, "/bundle")?;
     let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
-    let events = apply_stream::start(state.deployer.clone(), request.bundle, request.values, permit);
+    let ApplyRequest { bundle, values } = request;
+    let redactor = Redactor::new(&values);
+    let deployer = state.deployer.clone();
+    let events = job_stream::start("apply", redactor, permit, move |progress| async move {
+        let report = deployer.apply(bundle, values, progress).await?;
+        tracing::info!(success = report.success, writes = report.writes, "apply finished");
+        Ok(report)
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
@@ -130,9 +137,14 @@ pub struct RotateRequest {
 async fn rotate<D: Deployer>(
     State(state): State<AppState<D>>,
     JsonBody(request): JsonBody<RotateRequest>,
-) -> Result<Sse<impl futures_util::Stream<Item = apply_stream::EventItem>>, AppError> {
+) -> Result<Sse<impl futures_util::Stream<Item = job_stream::EventItem>>, AppError> {
     let permit = state.apply_lock.clone().try_lock_owned().map_err(|_| AppError::ApplyInProgress)?;
-    let events = rotate_stream::start(state.deployer.clone(), request.target, request.value, permit);
+    let RotateRequest { target, value } = request;
+    let redactor = Redactor::new(&SecretValues([(target.secret.clone(), value.clone())].into()));
+    let deployer = state.deployer.clone();
+    let events = job_stream::start("rotate", redactor, permit, move |progress| async move {
+        deployer.rotate(target, value, progress).await
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 

@@ -13,16 +13,15 @@
 
 pub mod access;
 mod api;
-mod apply_stream;
 pub mod browser;
 pub mod error;
 mod frontend;
+mod job_stream;
 mod json_body;
 pub mod listener;
 pub mod live;
 pub mod offline;
 mod request_log;
-mod rotate_stream;
 mod security_headers;
 pub mod session;
 

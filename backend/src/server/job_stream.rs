@@ -1,74 +1,79 @@
-//! `POST /api/apply` as Server-Sent Events: one `event: progress` per
-//! [`ProgressEvent`], then one `event: report` with the [`ApplyReport`] (or
-//! `event: error` with the usual `{"error": {...}}` body when apply could not
-//! run at all), then the stream ends.
+//! A long AWS job as Server-Sent Events: `POST /api/apply` and `POST
+//! /api/rotate`. One `event: progress` per progress item the job sends
+//! ([`shared::plan::ProgressEvent`] for apply, [`super::RotateProgress`] for
+//! rotate), then one `event: report` with its report (or `event: error` with
+//! the usual `{"error": {...}}` body when the job could not run at all), then
+//! the stream ends.
 //!
-//! Apply runs in its own task: when the browser goes away mid-apply the
+//! The job runs in its own task: when the browser goes away mid-job the
 //! steps still run to the end (stopping between two AWS writes would leave a
 //! half-made change), and the apply lock is held until then.
 //!
-//! Every error message sent is scrubbed of the secret values being applied:
+//! Every error message sent is scrubbed of the secret values being written:
 //! AWS validation errors can quote the value they rejected. Step ids, titles
 //! and names are the user's own choice and never hold a value, so they are
 //! sent as they are (a value `aws` must not garble `create-parameter:/aws/db`).
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use axum::response::sse::Event;
 use futures_util::Stream;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use shared::bundle::{Bundle, SecretValues};
-use shared::plan::ProgressEvent;
+use shared::bundle::SecretValues;
 use tokio::sync::{OwnedMutexGuard, mpsc};
 
-use super::{AppError, Deployer};
+use super::{AppError, DeployError};
 
-/// The SSE body of an apply.
+/// The SSE body of a job.
 pub type EventStream = Pin<Box<dyn Stream<Item = EventItem> + Send>>;
 
 /// One item of the SSE body (an event stream never fails).
 pub type EventItem = Result<Event, Infallible>;
 
-/// How many events may wait for a slow browser before apply waits too.
+/// How many events may wait for a slow browser before the job waits too.
 const BUFFER: usize = 64;
 
-/// Starts applying `bundle` in the background and returns its event stream.
-pub fn start<D: Deployer>(
-    deployer: Arc<D>,
-    bundle: Bundle,
-    values: SecretValues,
+/// Starts `job` in the background and returns its event stream. `job` gets
+/// the sender of its progress items; `name` (`apply`, `rotate`) labels the
+/// log line of a job that failed.
+pub fn start<P, R, Job, Fut>(
+    name: &'static str,
+    redactor: Redactor,
     permit: OwnedMutexGuard<()>,
-) -> EventStream {
-    let redactor = Redactor::new(&values);
+    job: Job,
+) -> EventStream
+where
+    P: Serialize + Send + Sync + 'static,
+    R: Serialize + Send + Sync + 'static,
+    Job: FnOnce(mpsc::Sender<P>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<R, DeployError>> + Send,
+{
     let (events, receiver) = mpsc::channel::<Event>(BUFFER);
     tokio::spawn(async move {
-        let (progress, mut progress_receiver) = mpsc::channel::<ProgressEvent>(BUFFER);
-        let apply = deployer.apply(bundle, values, progress);
-        tokio::pin!(apply);
+        let (progress, mut progress_receiver) = mpsc::channel::<P>(BUFFER);
+        let job = job(progress);
+        tokio::pin!(job);
         let result = loop {
             tokio::select! {
-                result = &mut apply => break result,
-                Some(event) = progress_receiver.recv() => forward(&events, &redactor, "progress", &event).await,
+                result = &mut job => break result,
+                Some(item) = progress_receiver.recv() => forward(&events, &redactor, "progress", &item).await,
             }
         };
-        // Events sent just before apply returned.
-        while let Ok(event) = progress_receiver.try_recv() {
-            forward(&events, &redactor, "progress", &event).await;
+        // Items sent just before the job returned.
+        while let Ok(item) = progress_receiver.try_recv() {
+            forward(&events, &redactor, "progress", &item).await;
         }
         // Free the lock before the final event, so a client that saw the end
-        // can apply again at once.
+        // can start again at once.
         drop(permit);
         match result {
-            Ok(report) => {
-                tracing::info!(success = report.success, writes = report.writes, "apply finished");
-                forward(&events, &redactor, "report", &report).await;
-            }
+            Ok(report) => forward(&events, &redactor, "report", &report).await,
             Err(error) => {
                 let error = AppError::from(error);
-                tracing::warn!(code = error.code(), detail = %redactor.redact(&error.to_string()), "apply failed");
+                tracing::warn!(code = error.code(), detail = %redactor.redact(&error.to_string()), "{name} failed");
                 forward(&events, &redactor, "error", &error.body()).await;
             }
         }
@@ -79,7 +84,7 @@ pub fn start<D: Deployer>(
 }
 
 /// Sends one SSE event; a browser that went away is not an error.
-pub(super) async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, data: &impl Serialize) {
+async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, name: &str, data: &impl Serialize) {
     let event = match serde_json::to_value(data) {
         Ok(value) => Event::default().event(name).data(redactor.redact_json(value).to_string()),
         Err(_) => Event::default().event("error").data(r#"{"error":{"code":"internal","message":"internal error"}}"#),
@@ -87,7 +92,7 @@ pub(super) async fn forward(events: &mpsc::Sender<Event>, redactor: &Redactor, n
     let _browser_gone = events.send(event).await;
 }
 
-/// Replaces the secret values of one apply wherever they appear in text.
+/// Replaces the secret values of one job wherever they appear in text.
 pub(super) struct Redactor {
     /// Longest first, so a value that contains another is replaced whole.
     values: Vec<SecretString>,
@@ -171,6 +176,8 @@ fn replace_standalone(text: &str, needle: &str, mask: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use shared::plan::ProgressEvent;
+
     use super::*;
 
     #[test]
