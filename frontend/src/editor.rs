@@ -650,6 +650,19 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
     let id_part = move |part: &str| base.with_value(|b| field_id(&format!("{b}/{part}")));
     let is_secrets = list == SecretList::Secrets;
     let (create_id, value_id) = (StoredValue::new(id_part("create")), StoredValue::new(id_part("value")));
+    // One part of the reference draft as a labelled text input.
+    let part_input = move |label: &'static str,
+                           part: &str,
+                           placeholder: &'static str,
+                           read: fn(&ReferenceDraft) -> String,
+                           make: fn(String) -> DraftEdit| {
+        view! {
+            <label class="field">
+                <span class="field-label">{label}</span>
+                <input type="text" id=id_part(part) placeholder=placeholder prop:value=draft(read) on:input=edit(make) />
+            </label>
+        }
+    };
     view! {
         <div class="secret-row">
             <div class="grid secret-grid">
@@ -673,27 +686,11 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
                         prop:value=draft(|d| d.name.clone()) on:input=edit(DraftEdit::Name) />
                 </label>
                 <Show when=is_sm>
-                    <label class="field">
-                        <span class="field-label">"JSON key (optional)"</span>
-                        <input type="text" id=id_part("jsonKey") placeholder="password" prop:value=draft(|d| d.json_key.clone())
-                            on:input=edit(DraftEdit::JsonKey) />
-                    </label>
-                    <label class="field">
-                        <span class="field-label">"Version stage (optional)"</span>
-                        <input type="text" id=id_part("versionStage") placeholder="AWSCURRENT" prop:value=draft(|d| d.version_stage.clone())
-                            on:input=edit(DraftEdit::VersionStage) />
-                    </label>
-                    <label class="field">
-                        <span class="field-label">"Version id (optional)"</span>
-                        <input type="text" id=id_part("versionId") prop:value=draft(|d| d.version_id.clone())
-                            on:input=edit(DraftEdit::VersionId) />
-                    </label>
+                    {part_input("JSON key (optional)", "jsonKey", "password", |d| d.json_key.clone(), DraftEdit::JsonKey)}
+                    {part_input("Version stage (optional)", "versionStage", "AWSCURRENT", |d| d.version_stage.clone(), DraftEdit::VersionStage)}
+                    {part_input("Version id (optional)", "versionId", "", |d| d.version_id.clone(), DraftEdit::VersionId)}
                 </Show>
-                <label class="field">
-                    <span class="field-label">"Customer-managed KMS key (optional)"</span>
-                    <input type="text" id=id_part("kmsKey") placeholder="arn:aws:kms:…:key/…" prop:value=draft(|d| d.kms_key.clone())
-                        on:input=edit(DraftEdit::KmsKey) />
-                </label>
+                {part_input("Customer-managed KMS key (optional)", "kmsKey", "arn:aws:kms:…:key/…", |d| d.kms_key.clone(), DraftEdit::KmsKey)}
             </div>
             <div class="row value-from-row">
                 <label class="field grow">
