@@ -50,7 +50,11 @@ fn service_input(state: AppState, i: usize, cluster: bool) -> impl IntoView {
         ("Service", "web", format!("service-name-{i}"))
     };
     let read = move |w: &shared::workspace::Workspace| {
-        w.services.get(i).map(|s| if cluster { s.cluster.clone() } else { s.service.clone() }).unwrap_or_default()
+        w.bundle
+            .services
+            .get(i)
+            .map(|s| if cluster { s.cluster.clone() } else { s.service.clone() })
+            .unwrap_or_default()
     };
     view! {
         <label class="field inline">
@@ -124,7 +128,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
     };
 
     let make_plan = move || {
-        let bundle = ws.with_untracked(|w| w.to_bundle());
+        let bundle = ws.with_untracked(|w| w.bundle.clone());
         plan.set(None);
         report.set(None);
         progress.set(Vec::new());
@@ -151,7 +155,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
     };
 
     let confirm = move || {
-        let bundle = ws.with_untracked(|w| w.to_bundle());
+        let bundle = ws.with_untracked(|w| w.bundle.clone());
         // `extend`, not `collect` (which sorts first): no sort code for
         // this map type in the WASM (size budget).
         let mut values = serde_json::Map::new();
@@ -219,7 +223,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
         });
     };
 
-    let services = move || ws.with(|w| w.services.len());
+    let services = move || ws.with(|w| w.bundle.services.len());
     view! {
         <section class="panel">
             <h2>"Apply"</h2>
@@ -245,7 +249,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                     {service_input(state, i, false)}
                     <label class="check" title="Start new tasks even when the revision is unchanged: after a secret value or the role's permissions were written, running tasks keep what they read at start">
                         <input type="checkbox" id=format!("service-force-{i}")
-                            prop:checked=move || ws.with(|w| w.services.get(i).is_some_and(|s| s.force_new_deployment))
+                            prop:checked=move || ws.with(|w| w.bundle.services.get(i).is_some_and(|s| s.force_new_deployment))
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 state.edit(|w| w.set_service_force_new_deployment(i, on));
@@ -260,7 +264,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
             <h3>"Values of the secrets to create"</h3>
             <p class="hint">"Kept in this page's memory only and sent only with Apply. Plan tells which secrets AWS lacks: only those need a value. Secrets not marked \"create\" must already exist."</p>
             <ul class="values" id="apply-values">
-                {move || ws.with(|w| w.secrets.iter().filter(|s| s.create).map(|s| {
+                {move || ws.with(|w| w.bundle.secrets.iter().filter(|s| s.create).map(|s| {
                     let name = s.name.clone();
                     let exists = { let name = name.clone(); move || existing.with(|e| e.contains(&name)) };
                     let has = { let name = name.clone(); move || state.editor.values.with(|v| v.contains_key(&name)) };

@@ -27,7 +27,7 @@ fn time_keystrokes(ws: &mut Workspace) -> Vec<f64> {
     (0..ROUNDS)
         .map(|i| {
             let started = now();
-            ws.task_definition.family = Some(format!("max-size-{i}"));
+            ws.bundle.task_definition.family = Some(format!("max-size-{i}"));
             let analysis = ws.analyze();
             std::hint::black_box(&analysis);
             now() - started
@@ -43,12 +43,12 @@ pub fn run_if_requested() {
     }
     let text = test_data::max_size_task_definition().text;
     let mut ws = Workspace::empty();
-    ws.region = REGION.into();
-    ws.account_id = Some(ACCOUNT.into());
+    ws.bundle.region = REGION.into();
+    ws.bundle.account_id = Some(ACCOUNT.into());
     if ws.import_text(&text).is_err() {
         return;
     }
-    let references = ws.task_definition.secret_sites().len();
+    let references = ws.bundle.task_definition.secret_sites().len();
     let lint_and_policies = time_keystrokes(&mut ws);
     // The same with the role's existing policy pasted: the access check runs too.
     ws.existing_policies.push(

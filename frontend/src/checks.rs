@@ -80,7 +80,7 @@ pub fn PreviewPanel(state: AppState) -> impl IntoView {
     let text = Memo::new(move |_| {
         let file = selected.get();
         state.settled.track();
-        state.editor.ws.with_untracked(|ws| state.analysis.with(|a| file.text(&ws.to_bundle(), a)))
+        state.editor.ws.with_untracked(|ws| state.analysis.with(|a| file.text(&ws.bundle, a)))
     });
     let download = move |_| {
         let file = selected.get_untracked();
@@ -91,7 +91,7 @@ pub fn PreviewPanel(state: AppState) -> impl IntoView {
     // One archive rather than five downloads: browsers ask (or refuse)
     // when a page starts several downloads at once.
     let download_all = move |_| {
-        let zip = state.editor.ws.with_untracked(|ws| state.analysis.with_untracked(|a| zip_all(&ws.to_bundle(), a)));
+        let zip = state.editor.ws.with_untracked(|ws| state.analysis.with_untracked(|a| zip_all(&ws.bundle, a)));
         match downloads::offer(ALL_FILES_ZIP, "application/zip", &zip) {
             Ok(()) => state
                 .editor

@@ -228,26 +228,27 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
     let task = move |f: fn(&Workspace) -> Option<String>| move || ws.with(|w| f(w).unwrap_or_default());
     let set = move |field: TaskField| move |v: String| state.edit(|w| w.set_task_field(field, &v));
     let type_in = move |field: TaskField| move |v: String| state.type_in(|w| w.set_task_field(field, &v));
-    let cpu = task(|w| w.task_definition.cpu.clone());
-    let memory_options = move || ws.with(|w| fargate_memory_options(w.task_definition.cpu.as_deref().unwrap_or("")));
-    let launch = task(|w| w.task_definition.requires_compatibilities.as_ref().and_then(|c| c.first().cloned()));
+    let cpu = task(|w| w.bundle.task_definition.cpu.clone());
+    let memory_options =
+        move || ws.with(|w| fargate_memory_options(w.bundle.task_definition.cpu.as_deref().unwrap_or("")));
+    let launch = task(|w| w.bundle.task_definition.requires_compatibilities.as_ref().and_then(|c| c.first().cloned()));
     view! {
         <section class="panel">
             <h2>"Task definition"</h2>
             <div class="grid two">
-                {text_field("Family", field_id("/family"), "web", task(|w| w.task_definition.family.clone()), type_in(TaskField::Family))}
+                {text_field("Family", field_id("/family"), "web", task(|w| w.bundle.task_definition.family.clone()), type_in(TaskField::Family))}
                 {select_field("Launch type", field_id("/requiresCompatibilities"), launch, "(not set: EC2)",
                     &["FARGATE", "EC2", "EXTERNAL"], set(TaskField::LaunchType))}
-                {select_field("Network mode", field_id("/networkMode"), task(|w| w.task_definition.network_mode.clone()),
+                {select_field("Network mode", field_id("/networkMode"), task(|w| w.bundle.task_definition.network_mode.clone()),
                     "(not set: bridge on EC2)", &["awsvpc", "bridge", "host", "none"], set(TaskField::NetworkMode))}
                 <div class="grid two tight">
                     {select_field("Task CPU (units)", field_id("/cpu"), cpu, "(none)", &FARGATE_CPUS, set(TaskField::Cpu))}
                     <label class="field">
                         <span class="field-label">"Task memory (MiB)"</span>
-                        <select id=field_id("/memory") prop:value=task(|w| w.task_definition.memory.clone()) on:change=move |ev| set(TaskField::Memory)(event_target_value(&ev))>
+                        <select id=field_id("/memory") prop:value=task(|w| w.bundle.task_definition.memory.clone()) on:change=move |ev| set(TaskField::Memory)(event_target_value(&ev))>
                             <option value="">"(none)"</option>
                             {move || {
-                                let current = ws.with(|w| w.task_definition.memory.clone().unwrap_or_default());
+                                let current = ws.with(|w| w.bundle.task_definition.memory.clone().unwrap_or_default());
                                 let mut options: Vec<String> = memory_options().into_iter().map(|m| m.to_string()).collect();
                                 if !current.is_empty() && !options.contains(&current) {
                                     options.insert(0, current);
@@ -257,10 +258,10 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
                         </select>
                     </label>
                 </div>
-                {text_field("Region", "f:region".into(), "us-east-1", move || ws.with(|w| w.region.clone()), type_in(TaskField::Region))}
-                {text_field("Account id", "f:account".into(), "123456789012", move || ws.with(|w| w.account_id.clone().unwrap_or_default()), type_in(TaskField::AccountId))}
-                {text_field("Execution role ARN", field_id("/executionRoleArn"), "arn:aws:iam::123456789012:role/webTaskExecutionRole", task(|w| w.task_definition.execution_role_arn.clone()), type_in(TaskField::ExecutionRoleArn))}
-                {text_field("Task role ARN (optional)", field_id("/taskRoleArn"), "arn:aws:iam::123456789012:role/webTaskRole", task(|w| w.task_definition.task_role_arn.clone()), type_in(TaskField::TaskRoleArn))}
+                {text_field("Region", "f:region".into(), "us-east-1", move || ws.with(|w| w.bundle.region.clone()), type_in(TaskField::Region))}
+                {text_field("Account id", "f:account".into(), "123456789012", move || ws.with(|w| w.bundle.account_id.clone().unwrap_or_default()), type_in(TaskField::AccountId))}
+                {text_field("Execution role ARN", field_id("/executionRoleArn"), "arn:aws:iam::123456789012:role/webTaskExecutionRole", task(|w| w.bundle.task_definition.execution_role_arn.clone()), type_in(TaskField::ExecutionRoleArn))}
+                {text_field("Task role ARN (optional)", field_id("/taskRoleArn"), "arn:aws:iam::123456789012:role/webTaskRole", task(|w| w.bundle.task_definition.task_role_arn.clone()), type_in(TaskField::TaskRoleArn))}
             </div>
             <p class="hint">"Region and account complete bare parameter names and build ARNs; they are filled from the backend's identity when it runs."</p>
         </section>
@@ -270,13 +271,14 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
 #[component]
 pub fn ContainersPanel(state: AppState) -> impl IntoView {
     let ws = state.editor.ws;
-    let count = Memo::new(move |_| ws.with(|w| w.task_definition.container_definitions.len()));
+    let count = Memo::new(move |_| ws.with(|w| w.bundle.task_definition.container_definitions.len()));
     // What every secret row reads besides its own entry and draft.
     let context = Memo::new(move |_| ws.with(RowContext::of));
     // A large task definition opens with only its first container unfolded:
     // hundreds of rows nobody can see at once would make the page slow to open.
     let unfold_all = ws.with_untracked(|w| {
         let rows: usize = w
+            .bundle
             .task_definition
             .container_definitions
             .iter()
@@ -319,10 +321,10 @@ struct RowContext {
 impl RowContext {
     fn of(w: &Workspace) -> RowContext {
         RowContext {
-            region: w.region.clone(),
-            account: w.account_id.clone(),
+            region: w.bundle.region.clone(),
+            account: w.bundle.account_id.clone(),
             kms_keys: w.kms_keys.clone(),
-            created: w.secrets.iter().filter(|s| s.create).map(|s| (s.store, s.name.clone())).collect(),
+            created: w.bundle.secrets.iter().filter(|s| s.create).map(|s| (s.store, s.name.clone())).collect(),
         }
     }
 }
@@ -356,7 +358,7 @@ fn ContainerCard(
             open.set(true);
         }
     });
-    let container = part(ws, move |w| w.task_definition.container_definitions.get(index));
+    let container = part(ws, move |w| w.bundle.task_definition.container_definitions.get(index));
     Effect::new(move |_| {
         let longest = container.with(|c| {
             let secrets = |list| list_of(c, list).map_or(0, Vec::len);
@@ -600,7 +602,7 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
         slice.context.with(|_| ());
         keyed.track();
         ws.with_untracked(|w| {
-            let container = w.task_definition.container_definitions.get(index);
+            let container = w.bundle.task_definition.container_definitions.get(index);
             let secret = container.and_then(|c| list_of(c, list)?.get(entry));
             let named = w.site_secret_name(site);
             RowView {
@@ -608,7 +610,7 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
                 value_from: secret.and_then(|s| s.value_from.clone()).unwrap_or_default(),
                 draft: w.reference_draft(site),
                 secret: named.map(|(store, name)| {
-                    let create = w.secrets.iter().any(|s| s.create && s.store == store && s.name == name);
+                    let create = w.bundle.secrets.iter().any(|s| s.create && s.store == store && s.name == name);
                     (store, name, create)
                 }),
             }

@@ -29,7 +29,7 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
     let ws = state.editor.ws;
     let analysis = state.analysis;
     let attach = move || {
-        ws.with(|w| match w.execution_role.attach_managed_policy {
+        ws.with(|w| match w.bundle.execution_role.attach_managed_policy {
             None => "auto",
             Some(true) => "yes",
             Some(false) => "no",
@@ -58,12 +58,12 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
         <section class="panel">
             <h2>"Execution role"</h2>
             <div class="grid two">
-                {text_field("Role name", "f:roleName".into(), "webTaskExecutionRole", move || ws.with(|w| w.execution_role.name.clone()), move |v| state.type_in(|w| w.set_task_field(TaskField::RoleName, &v)))}
+                {text_field("Role name", "f:roleName".into(), "webTaskExecutionRole", move || ws.with(|w| w.bundle.execution_role.name.clone()), move |v| state.type_in(|w| w.set_task_field(TaskField::RoleName, &v)))}
                 <div class="field">
                     <span class="field-label">"The role"</span>
                     <div class="row">
-                        <label class="check"><input type="radio" name="role-create" id="role-create" prop:checked=move || ws.with(|w| w.execution_role.create) on:change=move |_| state.edit(|w| w.execution_role.create = true) />"Create it (or update it if it exists)"</label>
-                        <label class="check"><input type="radio" name="role-create" id="role-existing" prop:checked=move || ws.with(|w| !w.execution_role.create) on:change=move |_| state.edit(|w| w.execution_role.create = false) />"Use an existing role"</label>
+                        <label class="check"><input type="radio" name="role-create" id="role-create" prop:checked=move || ws.with(|w| w.bundle.execution_role.create) on:change=move |_| state.edit(|w| w.bundle.execution_role.create = true) />"Create it (or update it if it exists)"</label>
+                        <label class="check"><input type="radio" name="role-create" id="role-existing" prop:checked=move || ws.with(|w| !w.bundle.execution_role.create) on:change=move |_| state.edit(|w| w.bundle.execution_role.create = false) />"Use an existing role"</label>
                     </div>
                 </div>
             </div>
@@ -80,7 +80,7 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
                     <span class="field-label">"Attach it"</span>
                     <select id="attach-managed" prop:value=attach on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        state.edit(|w| w.execution_role.attach_managed_policy = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None });
+                        state.edit(|w| w.bundle.execution_role.attach_managed_policy = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None });
                     }>
                         <option value="auto">"As recommended"</option>
                         <option value="yes">"Yes"</option>

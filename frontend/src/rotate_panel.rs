@@ -14,8 +14,8 @@ use crate::api_client::{self, ApiError, RotateEvent};
 /// reference in the task definition, in order, without repeats.
 fn configured_secrets(state: AppState) -> Vec<String> {
     state.editor.ws.with(|w| {
-        let mut names: Vec<String> = w.secrets.iter().map(|s| s.name.clone()).collect();
-        for site in w.task_definition.secret_sites() {
+        let mut names: Vec<String> = w.bundle.secrets.iter().map(|s| s.name.clone()).collect();
+        for site in w.bundle.task_definition.secret_sites() {
             if let Some(v) = site.value_from.filter(|v| !v.trim().is_empty()) {
                 names.push(v.to_owned());
             }

@@ -162,7 +162,7 @@ impl Bundle {
             None => {
                 problem("/taskDefinition/family", "missing: the family names the task definition to register".into())
             }
-            Some(family) if !valid_family(family) => problem(
+            Some(family) if !lint::is_ecs_name(family) => problem(
                 "/taskDefinition/family",
                 format!("`{family}` is not a valid family: use 1-255 letters, digits, `_` and `-`"),
             ),
@@ -175,10 +175,7 @@ impl Bundle {
             );
         }
         let role = &self.execution_role.name;
-        if role.is_empty()
-            || role.len() > 64
-            || !role.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-        {
+        if !lint::is_role_name(role) {
             problem(
                 "/executionRole/name",
                 format!("`{role}` is not a valid role name: use 1-64 letters, digits and `+=,.@_-`"),
@@ -239,10 +236,6 @@ fn duplicate_key_token(message: &str) -> String {
         .and_then(|rest| rest.strip_suffix('`'))
         .map(|key| format!("/{}", crate::json_pointer::escape(key)))
         .unwrap_or_default()
-}
-
-fn valid_family(family: &str) -> bool {
-    (1..=255).contains(&family.len()) && family.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// What makes `name` impossible to create in `store`, by the lint's own

@@ -256,7 +256,7 @@ mod tests {
 
     fn script_for(ws: &Workspace) -> String {
         let analysis = ws.analyze();
-        deploy_script(&ws.to_bundle(), &analysis.permission_policy, analysis.recommendation.as_ref())
+        deploy_script(&ws.bundle, &analysis.permission_policy, analysis.recommendation.as_ref())
     }
 
     #[test]
@@ -306,7 +306,7 @@ mod tests {
     fn recommended_managed_policy_is_attached_and_existing_roles_are_not_created() {
         let mut ws = Workspace::seed_example();
         ws.set_container_field(0, crate::workspace::ContainerField::LogDriver, "awslogs").unwrap();
-        ws.execution_role.create = false;
+        ws.bundle.execution_role.create = false;
         ws.set_secret_create(Store::Ssm, "/web/db/password", false);
         let script = script_for(&ws);
         assert!(script.contains("aws_call iam attach-role-policy --role-name 'webTaskExecutionRole' --policy-arn 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy'"), "{script}");
@@ -319,7 +319,7 @@ mod tests {
     fn kms_keys_use_each_commands_own_flag() {
         let mut ws = Workspace::seed_example();
         let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        for spec in &mut ws.secrets {
+        for spec in &mut ws.bundle.secrets {
             spec.kms_key_id = Some(key.into());
         }
         let script = script_for(&ws);

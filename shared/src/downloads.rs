@@ -191,10 +191,10 @@ mod tests {
     #[test]
     fn zip_all_holds_every_download_as_is() {
         let ws = Workspace::seed_example();
-        let (bundle, analysis) = (ws.to_bundle(), ws.analyze());
-        let zip = zip_all(&bundle, &analysis);
+        let (bundle, analysis) = (&ws.bundle, ws.analyze());
+        let zip = zip_all(bundle, &analysis);
         for download in Download::ALL {
-            let text = download.text(&bundle, &analysis);
+            let text = download.text(bundle, &analysis);
             let needle = [download.file_name().as_bytes(), text.as_bytes()].concat();
             assert!(zip.windows(needle.len()).any(|w| w == needle), "{} missing", download.file_name());
         }

@@ -238,8 +238,9 @@ fn skip_value(bytes: &[u8], start: usize) -> Option<usize> {
 
 /// Decodes the inside of a JSON string (without its quotes). Invalid
 /// escapes decode to U+FFFD rather than failing: the text was already
-/// accepted by a real parser, or it is being located on a best-effort basis.
-fn decode_string(raw: &[u8]) -> String {
+/// accepted by a real parser, or it is being located on a best-effort basis
+/// (the error decoder unescapes a cut-off JSON string with it too).
+pub(crate) fn decode_string(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     if !text.contains('\\') {
         return text.into_owned();

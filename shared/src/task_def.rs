@@ -15,6 +15,53 @@ use serde_json::Value;
 /// Unknown fields of one JSON object, kept verbatim.
 pub type Extra = BTreeMap<String, Value>;
 
+/// The JSON names of the typed fields of every struct below, in the order
+/// the model declares (and export writes) them; any other name is kept in an
+/// `extra` map. One list serves every object: a name is only ever ranked
+/// against its siblings (the lint's document order), and fields that occur
+/// on several objects (`name`, `cpu`, `memory`, `value`) keep the same
+/// relative order on each of them.
+pub const TYPED_FIELDS: &[&str] = &[
+    // TaskDefinition
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "requiresCompatibilities",
+    // TaskDefinition and ContainerDefinition share name/cpu/memory order.
+    "name",
+    "image",
+    "essential",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "runtimePlatform",
+    "containerDefinitions",
+    "portMappings",
+    "environment",
+    "environmentFiles",
+    "secrets",
+    "logConfiguration",
+    "repositoryCredentials",
+    // RuntimePlatform
+    "cpuArchitecture",
+    "operatingSystemFamily",
+    // PortMapping
+    "containerPort",
+    "hostPort",
+    "protocol",
+    // KeyValuePair / EnvironmentFile / Secret
+    "value",
+    "type",
+    "valueFrom",
+    // LogConfiguration
+    "logDriver",
+    "options",
+    "secretOptions",
+    // RepositoryCredentials
+    "credentialsParameter",
+];
+
 /// A task definition as RegisterTaskDefinition accepts it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

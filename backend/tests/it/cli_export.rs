@@ -12,7 +12,7 @@ fn seed_bundle() -> String {
     WRITTEN
         .get_or_init(|| {
             let ws = Workspace::seed_example();
-            let text = Download::Bundle.text(&ws.to_bundle(), &ws.analyze());
+            let text = Download::Bundle.text(&ws.bundle, &ws.analyze());
             let path = std::env::temp_dir().join(format!("ecs-secrets-export-seed-{}.json", std::process::id()));
             std::fs::write(&path, text).unwrap();
             path.to_str().unwrap().to_owned()
@@ -24,7 +24,7 @@ fn seed_bundle() -> String {
 /// downloads from its workspace; export reads them back from bundle.json).
 fn expected(download: Download) -> String {
     let ws = Workspace::seed_example();
-    download.text(&ws.to_bundle(), &ws.analyze())
+    download.text(&ws.bundle, &ws.analyze())
 }
 
 #[test]

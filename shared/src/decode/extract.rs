@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use crate::json_locate::decode_string;
 use crate::location::Region;
 
 /// The most of a pasted text the decoder reads: 256 KiB. An ECS stopped
@@ -47,12 +48,12 @@ pub(crate) fn normalize(text: &str) -> String {
             Err(_) => trimmed.to_owned(),
         }
     } else if trimmed.starts_with('"') {
-        serde_json::from_str::<String>(trimmed).unwrap_or_else(|_| unescape(trim_quotes(trimmed)))
+        serde_json::from_str::<String>(trimmed).unwrap_or_else(|_| decode_string(trim_quotes(trimmed).as_bytes()))
     } else {
         trimmed.to_owned()
     };
     if unwrapped.contains("\\n") || unwrapped.contains("\\\"") {
-        unwrapped = unescape(&unwrapped);
+        unwrapped = decode_string(unwrapped.as_bytes());
     }
     collapse_whitespace(&join_lines(&unwrapped))
 }
@@ -128,25 +129,6 @@ fn trim_quotes(text: &str) -> &str {
     let text = text.strip_prefix('"').unwrap_or(text);
     let text = text.strip_suffix(',').unwrap_or(text);
     text.strip_suffix('"').unwrap_or(text)
-}
-
-/// Undoes JSON string escapes loosely (a truncated paste is not valid JSON).
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r' | 't') => out.push(' '),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 fn collapse_whitespace(text: &str) -> String {
@@ -381,6 +363,17 @@ mod tests {
             "on arn:aws:ssm:us-east-1:1:parameter/x because"
         );
         assert_eq!(normalize(r#"{"tasks":[{"stoppedReason":"x y","lastStatus":"STOPPED"}]}"#), "STOPPED x y");
+    }
+
+    /// A JSON-quoted reason cut off before its closing quote is unescaped
+    /// by the same decoder that reads JSON strings everywhere else
+    /// (`json_locate`), `\uXXXX` included.
+    #[test]
+    fn a_cut_off_quoted_string_is_unescaped() {
+        assert_eq!(
+            normalize(r#""denied on \"arn:aws:ssm:us-east-1:1:parameter/x\"\tfor \u003crole\u003e"#),
+            "denied on \"arn:aws:ssm:us-east-1:1:parameter/x\" for <role>"
+        );
     }
 
     #[test]

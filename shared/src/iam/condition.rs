@@ -219,13 +219,15 @@ impl fmt::Display for ConditionOperator {
     }
 }
 
-/// The outcome of one `operator → key → values` entry.
+/// Whether one part of a statement holds for a request: an `operator → key
+/// → values` condition entry, or (in [`crate::iam::eval`]) its `Resource` /
+/// `NotResource` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryOutcome {
-    /// Whether the entry holds (missing keys treated as absent).
+pub struct MatchOutcome {
+    /// Whether the part holds (missing keys treated as absent).
     pub holds: bool,
-    /// Keys the entry read that the context did not supply: the condition key
-    /// itself, or keys of policy variables in its values.
+    /// Keys the part read that the context did not supply: the condition key
+    /// itself, or keys of policy variables in its values or patterns.
     pub missing: Vec<String>,
     /// A policy value has a variable that could not be substituted (absent
     /// or multi-valued key). AWS documents that this can make the whole
@@ -287,7 +289,7 @@ impl PolicyPattern<'_> {
 /// empty key. A multi-valued key without a set qualifier holds when any
 /// value matches (negated: when none does). `Null: true` holds when the key
 /// is absent (or empty), `Null: false` when it is present.
-pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> EntryOutcome {
+pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, variables_enabled: bool) -> MatchOutcome {
     let operator = entry.operator;
     let base = operator.base;
     let supplied = context.get(&entry.key);
@@ -302,7 +304,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
             let text = v.as_text();
             (text.eq_ignore_ascii_case("true") && absent) || (text.eq_ignore_ascii_case("false") && !absent)
         });
-        return EntryOutcome { holds, missing, unresolved: false };
+        return MatchOutcome { holds, missing, unresolved: false };
     }
     if present.is_empty() {
         let holds = operator.if_exists
@@ -311,7 +313,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
                 Some(SetQualifier::ForAnyValue) => false,
                 None => base.is_negated(),
             };
-        return EntryOutcome { holds, missing, unresolved: false };
+        return MatchOutcome { holds, missing, unresolved: false };
     }
     let substitute = variables_enabled && base.takes_variables();
     let mut patterns = Vec::with_capacity(entry.values.values.len());
@@ -336,7 +338,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
     // false, for the negated operators too (never "not equal, so true").
     let unparsable = present.iter().any(|v| patterns.iter().any(|p| positive_match(base, p, v).is_none()));
     if negated && unparsable {
-        return EntryOutcome { holds: false, missing, unresolved };
+        return MatchOutcome { holds: false, missing, unresolved };
     }
     let matches =
         |request_value: &String| patterns.iter().any(|p| positive_match(base, p, request_value) == Some(true));
@@ -347,7 +349,7 @@ pub fn evaluate_entry(entry: &ConditionEntry, context: &ContextLookup<'_>, varia
         Some(SetQualifier::ForAllValues) if !negated => present.iter().all(matches),
         Some(SetQualifier::ForAllValues) => present.iter().all(|v| !matches(v)),
     };
-    EntryOutcome { holds, missing, unresolved }
+    MatchOutcome { holds, missing, unresolved }
 }
 
 /// Whether `value` (from the request) matches `pattern` (from the policy)
@@ -424,25 +426,18 @@ fn cidr_contains(cidr: &str, value: &str) -> Option<bool> {
     };
     let network = network.parse::<IpAddr>().ok()?;
     let address = value.trim().parse::<IpAddr>().ok()?;
-    match (network, address) {
-        (IpAddr::V4(n), IpAddr::V4(a)) => {
-            let bits = prefix.unwrap_or(32);
-            if bits > 32 {
-                return None;
-            }
-            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            Some(u32::from(n) & mask == u32::from(a) & mask)
-        }
-        (IpAddr::V6(n), IpAddr::V6(a)) => {
-            let bits = prefix.unwrap_or(128);
-            if bits > 128 {
-                return None;
-            }
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            Some(u128::from(n) & mask == u128::from(a) & mask)
-        }
-        _ => Some(false),
+    // Both families as numbers of their width: the first `bits` bits match.
+    let (network, address, width) = match (network, address) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => (u128::from(u32::from(n)), u128::from(u32::from(a)), 32),
+        (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+        _ => return Some(false),
+    };
+    let bits = prefix.unwrap_or(width);
+    if bits > width {
+        return None;
     }
+    let host_bits = width - bits;
+    Some(network.checked_shr(host_bits).unwrap_or(0) == address.checked_shr(host_bits).unwrap_or(0))
 }
 
 #[cfg(test)]

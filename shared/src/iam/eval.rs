@@ -77,7 +77,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::iam::condition::evaluate_entry;
+use crate::iam::condition::{MatchOutcome, evaluate_entry};
 pub use crate::iam::context::{ContextLookup, DerivedFacts, RequestContext};
 use crate::iam::glob::{self, Case};
 use crate::iam::policy::{
@@ -437,39 +437,33 @@ fn evaluate_statement(
         }
     }
 
+    // Folds one part of the statement into its outcome; `false` when the
+    // part rules the statement out.
+    let mut fold = |part: MatchOutcome| {
+        if part.unresolved {
+            unresolved = true;
+            // Deny: the stricter reading, it covers the request.
+            applies &= deny;
+        } else if !part.holds && part.missing.is_empty() {
+            return false;
+        } else {
+            applies &= part.holds;
+        }
+        missing.extend(part.missing);
+        true
+    };
     match &statement.resource {
         None if source == PolicySource::Resource => {}
         None => return StatementOutcome::ruled_out(),
         Some(block) => {
-            let outcome = resource_matches(block, &request.resource, context, variables_enabled);
-            if outcome.unresolved {
-                unresolved = true;
-                missing.extend(outcome.missing);
-                // Deny: the stricter reading, it covers the resource.
-                applies &= deny;
-            } else {
-                if !outcome.matches && outcome.missing.is_empty() {
-                    return StatementOutcome::ruled_out();
-                }
-                applies &= outcome.matches;
-                missing.extend(outcome.missing);
+            if !fold(resource_matches(block, &request.resource, context, variables_enabled)) {
+                return StatementOutcome::ruled_out();
             }
         }
     }
-
-    if let Some(condition) = &statement.condition {
-        for entry in &condition.entries {
-            let outcome = evaluate_entry(entry, context, variables_enabled);
-            if outcome.unresolved {
-                unresolved = true;
-                applies &= deny;
-            } else {
-                if !outcome.holds && outcome.missing.is_empty() {
-                    return StatementOutcome::ruled_out();
-                }
-                applies &= outcome.holds;
-            }
-            missing.extend(outcome.missing);
+    for entry in statement.condition.iter().flat_map(|condition| &condition.entries) {
+        if !fold(evaluate_entry(entry, context, variables_enabled)) {
+            return StatementOutcome::ruled_out();
         }
     }
     StatementOutcome { applies, missing, delegated, unresolved }
@@ -484,17 +478,8 @@ fn action_matches(block: &ActionBlock, action: &str) -> bool {
     }
 }
 
-/// How a `Resource` / `NotResource` block relates to the resource.
-struct ResourceOutcome {
-    /// `Resource`: some pattern matches; `NotResource`: none does.
-    matches: bool,
-    /// Keys of unresolved variables in patterns that could change that.
-    missing: Vec<String>,
-    /// A pattern that could change the outcome has a variable that cannot be
-    /// substituted (absent or multi-valued key).
-    unresolved: bool,
-}
-
+/// How a `Resource` / `NotResource` block relates to the resource: it holds
+/// when some `Resource` pattern matches, or no `NotResource` pattern does.
 /// A definite match of a `Resource` pattern (or a `NotResource` exclusion)
 /// does not depend on the unresolved patterns; otherwise an unresolved
 /// pattern makes the outcome unknown.
@@ -503,7 +488,7 @@ fn resource_matches(
     resource: &str,
     context: &ContextLookup<'_>,
     variables_enabled: bool,
-) -> ResourceOutcome {
+) -> MatchOutcome {
     let mut missing = Vec::new();
     let mut unresolved = false;
     let mut any = false;
@@ -530,12 +515,10 @@ fn resource_matches(
         }
     }
     match block {
-        ResourceBlock::Resource(_) if any => ResourceOutcome { matches: true, missing: Vec::new(), unresolved: false },
-        ResourceBlock::NotResource(_) if any => {
-            ResourceOutcome { matches: false, missing: Vec::new(), unresolved: false }
-        }
-        ResourceBlock::Resource(_) => ResourceOutcome { matches: false, missing, unresolved },
-        ResourceBlock::NotResource(_) => ResourceOutcome { matches: true, missing, unresolved },
+        ResourceBlock::Resource(_) if any => MatchOutcome { holds: true, missing: Vec::new(), unresolved: false },
+        ResourceBlock::NotResource(_) if any => MatchOutcome { holds: false, missing: Vec::new(), unresolved: false },
+        ResourceBlock::Resource(_) => MatchOutcome { holds: false, missing, unresolved },
+        ResourceBlock::NotResource(_) => MatchOutcome { holds: true, missing, unresolved },
     }
 }
 

@@ -5,50 +5,7 @@
 //! its children. A pointer's key is one entry per token mirroring exactly
 //! that, so sorting diagnostics by key lists them top to bottom.
 
-/// Typed field names in the order the model declares them. A name's rank
-/// only ever has to compare against its siblings, and fields that occur on
-/// several objects (`name`, `cpu`, `memory`, `value`) keep the same relative
-/// order on each of them.
-const FIELD_ORDER: &[&str] = &[
-    // TaskDefinition
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "requiresCompatibilities",
-    // TaskDefinition and ContainerDefinition share name/cpu/memory order.
-    "name",
-    "image",
-    "essential",
-    "cpu",
-    "memory",
-    "memoryReservation",
-    "runtimePlatform",
-    "containerDefinitions",
-    "portMappings",
-    "environment",
-    "environmentFiles",
-    "secrets",
-    "logConfiguration",
-    "repositoryCredentials",
-    // RuntimePlatform
-    "cpuArchitecture",
-    "operatingSystemFamily",
-    // PortMapping
-    "containerPort",
-    "hostPort",
-    "protocol",
-    // KeyValuePair / EnvironmentFile / Secret
-    "value",
-    "type",
-    "valueFrom",
-    // LogConfiguration
-    "logDriver",
-    "options",
-    "secretOptions",
-    // RepositoryCredentials
-    "credentialsParameter",
-];
+use crate::task_def::TYPED_FIELDS;
 
 /// One token of a sort key: array index, typed field (by rank), or an
 /// unknown field (after every typed one, by name).
@@ -69,7 +26,7 @@ pub(super) fn key(pointer: &str) -> Vec<Token> {
         .map(|token| {
             if let Ok(index) = token.parse::<u64>() {
                 Token::Index(index)
-            } else if let Some(rank) = FIELD_ORDER.iter().position(|f| *f == token) {
+            } else if let Some(rank) = TYPED_FIELDS.iter().position(|f| *f == token) {
                 Token::Field(rank)
             } else {
                 Token::Other(token)

@@ -48,6 +48,7 @@ mod ssm_names;
 mod types;
 
 /// The name rules of the lint, for checks outside it (bundle validation).
+pub(crate) use roles::is_role_name;
 pub(crate) use secrets_manager::secret_name_problem;
 pub(crate) use ssm_names::{MAX_LEVELS, MAX_NAME_CHARS, bad_name_characters, has_reserved_prefix, levels};
 mod value_from;
@@ -166,8 +167,8 @@ fn container_label(td: &TaskDefinition, index: usize) -> String {
 }
 
 /// True when the string matches `^[A-Za-z0-9_-]{1,255}$`, the pattern for
-/// family and container names.
-fn is_ecs_name(name: &str) -> bool {
+/// family and container names (ES001, ES002 and bundle validation).
+pub(crate) fn is_ecs_name(name: &str) -> bool {
     (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 

@@ -4,6 +4,9 @@ use std::collections::HashMap;
 
 use super::{Input, Report, container_label, container_path, is_ecs_name};
 
+/// What [`is_ecs_name`] accepts, as ES001 and ES002 say it.
+const ECS_NAME_RULE: &str = "letters, digits, `_` and `-`, up to 255 characters";
+
 /// ES001: `family` is required and must match `^[A-Za-z0-9_-]{1,255}$`.
 pub(super) fn family_name(input: &Input<'_>, out: &mut Report<'_>) {
     let td = input.td;
@@ -12,16 +15,14 @@ pub(super) fn family_name(input: &Input<'_>, out: &mut Report<'_>) {
         None if input.ctx.container_definitions_only => {}
         None | Some("") => out.push(out.diag(
             "/family",
-            "the task definition has no `family`: RegisterTaskDefinition needs one; add e.g. \"family\": \"web\" \
-             (letters, digits, `_` and `-`, up to 255 characters)",
-        )),
-        Some(family) if !is_ecs_name(family) => out.push(out.diag(
-            "/family",
             format!(
-                "family `{}` is not a valid name: use only letters, digits, `_` and `-`, up to 255 characters",
-                shorten(family)
+                "the task definition has no `family`: RegisterTaskDefinition needs one; add e.g. \"family\": \"web\" \
+                 ({ECS_NAME_RULE})"
             ),
         )),
+        Some(family) if !is_ecs_name(family) => out.push(
+            out.diag("/family", format!("family `{}` is not a valid name: use only {ECS_NAME_RULE}", shorten(family))),
+        ),
         Some(_) => {}
     }
 }
@@ -76,17 +77,12 @@ pub(super) fn container_name(input: &Input<'_>, out: &mut Report<'_>) {
     for (i, c) in td.container_definitions.iter().enumerate() {
         let path = format!("{}/name", container_path(i));
         match c.name.as_deref() {
-            None | Some("") => out.push(out.diag(
-                path,
-                format!("container #{i} has no `name`: add one (letters, digits, `_` and `-`, up to 255 characters)"),
-            )),
-            Some(name) if !is_ecs_name(name) => out.push(out.diag(
-                path,
-                format!(
-                    "container name `{}` is not valid: use only letters, digits, `_` and `-`, up to 255 characters",
-                    shorten(name)
-                ),
-            )),
+            None | Some("") => {
+                out.push(out.diag(path, format!("container #{i} has no `name`: add one ({ECS_NAME_RULE})")))
+            }
+            Some(name) if !is_ecs_name(name) => out.push(
+                out.diag(path, format!("container name `{}` is not valid: use only {ECS_NAME_RULE}", shorten(name))),
+            ),
             Some(_) => {}
         }
     }

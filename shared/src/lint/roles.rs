@@ -158,7 +158,8 @@ pub(super) fn check_role_arn(arn: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn is_role_name(name: &str) -> bool {
+/// An IAM role name: 1-64 letters, digits and `+=,.@_-`.
+pub(crate) fn is_role_name(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(is_role_name_byte)
 }
 

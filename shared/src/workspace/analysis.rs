@@ -70,7 +70,7 @@ impl Workspace {
         // Sets and maps built by `extend` (inserts), not `collect` (which
         // sorts first): keeps stable sort instances out of the UI's WASM.
         let mut live = BTreeSet::new();
-        live.extend(self.task_definition.secret_sites().iter().filter_map(|s| s.value_from));
+        live.extend(self.bundle.task_definition.secret_sites().iter().filter_map(|s| s.value_from));
         keys.extend(
             self.kms_keys
                 .iter()
@@ -101,15 +101,15 @@ impl Workspace {
         let ctx = self.context();
         let opts = self.generate_options();
         let (docs, policy_errors) = self.parsed_existing_policies();
-        let access = (!docs.is_empty()).then(|| check(&self.task_definition, &docs, &self.check_context()));
+        let access = (!docs.is_empty()).then(|| check(&self.bundle.task_definition, &docs, &self.check_context()));
         Analysis {
-            diagnostics: crate::lint::lint(&self.task_definition, &ctx),
+            diagnostics: crate::lint::lint(&self.bundle.task_definition, &ctx),
             trust_policy: trust_policy(),
-            permission_policy: permission_policy(&self.task_definition, &opts),
-            recommendation: managed_policy_recommendation(&self.task_definition, &opts),
+            permission_policy: permission_policy(&self.bundle.task_definition, &opts),
+            recommendation: managed_policy_recommendation(&self.bundle.task_definition, &opts),
             access,
             policy_errors,
-            key_policy_statements: key_policy_statements(&self.task_definition, &opts),
+            key_policy_statements: key_policy_statements(&self.bundle.task_definition, &opts),
         }
     }
 
@@ -127,7 +127,7 @@ impl Workspace {
             Some(report) => report,
             None => {
                 generated = check(
-                    &self.task_definition,
+                    &self.bundle.task_definition,
                     std::slice::from_ref(&analysis.permission_policy.policy),
                     &self.check_context(),
                 );

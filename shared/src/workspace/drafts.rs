@@ -147,7 +147,7 @@ impl Workspace {
     }
 
     fn site_secret(&self, site: Site) -> Option<&crate::task_def::Secret> {
-        let c = self.task_definition.container_definitions.get(site.container)?;
+        let c = self.bundle.task_definition.container_definitions.get(site.container)?;
         let items = match site.list {
             SecretList::Secrets => c.secrets.as_ref(),
             SecretList::SecretOptions => c.log_configuration.as_ref()?.secret_options.as_ref(),
@@ -172,16 +172,16 @@ impl Workspace {
         }
         let mut draft = ReferenceDraft::from_value_from(current.unwrap_or_default(), &self.context());
         // The workspace's own location is implied, so the draft follows it.
-        if draft.region == self.region.trim() {
+        if draft.region == self.bundle.region.trim() {
             draft.region.clear();
         }
-        if Some(draft.account.as_str()) == self.account_id.as_deref() {
+        if Some(draft.account.as_str()) == self.bundle.account_id.as_deref() {
             draft.account.clear();
         }
         draft.kms_key = current.and_then(|v| self.kms_keys.get(v)).cloned().unwrap_or_default();
-        draft.create = self
-            .site_secret_name(site)
-            .is_some_and(|(store, name)| self.secrets.iter().any(|s| s.store == store && s.name == name && s.create));
+        draft.create = self.site_secret_name(site).is_some_and(|(store, name)| {
+            self.bundle.secrets.iter().any(|s| s.store == store && s.name == name && s.create)
+        });
         draft
     }
 
@@ -191,10 +191,10 @@ impl Workspace {
     pub fn build_reference(&self, draft: &ReferenceDraft) -> (Option<String>, Option<EditError>) {
         let mut full = draft.clone();
         if full.region.trim().is_empty() {
-            full.region = self.region.clone();
+            full.region = self.bundle.region.clone();
         }
         if full.account.trim().is_empty() {
-            full.account = self.account_id.clone().unwrap_or_default();
+            full.account = self.bundle.account_id.clone().unwrap_or_default();
         }
         match full.value_from() {
             Ok(value_from) => (Some(value_from), None),
@@ -237,7 +237,7 @@ impl Workspace {
             entry.value_from = value_from.clone();
         }
         if let Some(old) = old.filter(|o| Some(o) != value_from.as_ref())
-            && !self.task_definition.secret_sites().iter().any(|s| s.value_from == Some(old.as_str()))
+            && !self.bundle.task_definition.secret_sites().iter().any(|s| s.value_from == Some(old.as_str()))
         {
             self.kms_keys.remove(&old);
         }
@@ -265,7 +265,7 @@ impl Workspace {
             let Some((store, name)) = self.site_secret_name(site) else { continue };
             let draft = &self.drafts[i];
             if draft.draft.create
-                && let Some(spec) = self.secrets.iter_mut().find(|s| s.store == store && s.name == name)
+                && let Some(spec) = self.bundle.secrets.iter_mut().find(|s| s.store == store && s.name == name)
             {
                 spec.create = true;
             }

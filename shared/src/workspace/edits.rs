@@ -94,7 +94,7 @@ impl Workspace {
         // Not trimmed: the UI writes back what is stored on every keystroke,
         // and a trimmed space would vanish while the user is typing it.
         let text = Some(value.to_owned()).filter(|v| !v.trim().is_empty());
-        let td = &mut self.task_definition;
+        let td = &mut self.bundle.task_definition;
         match field {
             TaskField::Family => td.family = text,
             TaskField::TaskRoleArn => td.task_role_arn = text,
@@ -104,15 +104,15 @@ impl Workspace {
             TaskField::Cpu => td.cpu = text,
             TaskField::Memory => td.memory = text,
             TaskField::Region => {
-                self.region = text.unwrap_or_default();
+                self.bundle.region = text.unwrap_or_default();
                 self.location_changed();
             }
             TaskField::AccountId => {
-                self.account_id = text;
+                self.bundle.account_id = text;
                 self.location_changed();
             }
             TaskField::RoleName => {
-                self.execution_role.name = text.unwrap_or_default();
+                self.bundle.execution_role.name = text.unwrap_or_default();
                 self.sync_role_arn();
             }
         }
@@ -121,19 +121,21 @@ impl Workspace {
     /// Keeps `executionRoleArn` pointing at the named role when the account
     /// is known and the ARN was not set to another role by hand.
     fn sync_role_arn(&mut self) {
-        let (Some(account), false) = (&self.account_id, self.execution_role.name.is_empty()) else { return };
-        let partition = partition_for_region(&self.region);
-        self.task_definition.execution_role_arn =
-            Some(format!("arn:{partition}:iam::{account}:role/{}", self.execution_role.name));
+        let (Some(account), false) = (&self.bundle.account_id, self.bundle.execution_role.name.is_empty()) else {
+            return;
+        };
+        let partition = partition_for_region(&self.bundle.region);
+        self.bundle.task_definition.execution_role_arn =
+            Some(format!("arn:{partition}:iam::{account}:role/{}", self.bundle.execution_role.name));
     }
 
     /// Fills region and account from the backend's identity when unset.
     pub fn adopt_identity(&mut self, region: &str, account: &str) {
-        if self.region.is_empty() {
-            self.region = region.to_owned();
+        if self.bundle.region.is_empty() {
+            self.bundle.region = region.to_owned();
         }
-        if self.account_id.is_none() {
-            self.account_id = Some(account.to_owned());
+        if self.bundle.account_id.is_none() {
+            self.bundle.account_id = Some(account.to_owned());
         }
         self.location_changed();
     }
@@ -147,16 +149,17 @@ impl Workspace {
     }
 
     pub(super) fn container(&mut self, index: usize) -> Result<&mut ContainerDefinition, EditError> {
-        self.task_definition.container_definitions.get_mut(index).ok_or(EditError::NoContainer(index))
+        self.bundle.task_definition.container_definitions.get_mut(index).ok_or(EditError::NoContainer(index))
     }
 
     /// Appends a blank essential container named `containerN`.
     pub fn add_container(&mut self) -> usize {
-        let n = self.task_definition.container_definitions.len();
-        let taken =
-            |name: &str| self.task_definition.container_definitions.iter().any(|c| c.name.as_deref() == Some(name));
+        let n = self.bundle.task_definition.container_definitions.len();
+        let taken = |name: &str| {
+            self.bundle.task_definition.container_definitions.iter().any(|c| c.name.as_deref() == Some(name))
+        };
         let name = (1..).map(|i| format!("container{i}")).find(|n| !taken(n)).unwrap_or_default();
-        self.task_definition.container_definitions.push(ContainerDefinition {
+        self.bundle.task_definition.container_definitions.push(ContainerDefinition {
             name: Some(name),
             essential: Some(true),
             ..ContainerDefinition::default()
@@ -166,7 +169,7 @@ impl Workspace {
 
     pub fn remove_container(&mut self, index: usize) -> Result<ContainerDefinition, EditError> {
         self.container(index)?;
-        let removed = self.task_definition.container_definitions.remove(index);
+        let removed = self.bundle.task_definition.container_definitions.remove(index);
         self.move_drafts(|site| match site.container {
             c if c == index => None,
             c if c > index => Some(Site { container: c - 1, ..site }),
@@ -178,14 +181,14 @@ impl Workspace {
 
     /// Moves a container one place up or down (its drafts move with it).
     pub fn move_container(&mut self, index: usize, direction: Direction) -> Result<(), EditError> {
-        let len = self.task_definition.container_definitions.len();
+        let len = self.bundle.task_definition.container_definitions.len();
         self.container(index)?;
         let to = match direction {
             Direction::Up => index.checked_sub(1),
             Direction::Down => Some(index + 1).filter(|&t| t < len),
         };
         if let Some(to) = to {
-            self.task_definition.container_definitions.swap(index, to);
+            self.bundle.task_definition.container_definitions.swap(index, to);
             self.move_drafts(|site| match site.container {
                 c if c == index => Some(Site { container: to, ..site }),
                 c if c == to => Some(Site { container: index, ..site }),
@@ -226,6 +229,7 @@ impl Workspace {
     /// The log driver options as `key=value` lines (sorted by key).
     pub fn log_options_text(&self, index: usize) -> String {
         let options = self
+            .bundle
             .task_definition
             .container_definitions
             .get(index)
@@ -279,15 +283,7 @@ impl Workspace {
     }
 
     pub fn remove_port(&mut self, index: usize, port: usize) -> Result<(), EditError> {
-        let c = self.container(index)?;
-        if let Some(ports) = &mut c.port_mappings
-            && port < ports.len()
-        {
-            ports.remove(port);
-            if ports.is_empty() {
-                c.port_mappings = None;
-            }
-        }
+        remove_entry(&mut self.container(index)?.port_mappings, port);
         Ok(())
     }
 
@@ -309,15 +305,7 @@ impl Workspace {
     }
 
     pub fn remove_env(&mut self, index: usize, entry: usize) -> Result<(), EditError> {
-        let c = self.container(index)?;
-        if let Some(env) = &mut c.environment
-            && entry < env.len()
-        {
-            env.remove(entry);
-            if env.is_empty() {
-                c.environment = None;
-            }
-        }
+        remove_entry(&mut self.container(index)?.environment, entry);
         Ok(())
     }
 
@@ -341,15 +329,7 @@ impl Workspace {
     }
 
     pub fn remove_secret(&mut self, index: usize, list: SecretList, entry: usize) -> Result<(), EditError> {
-        let slot = self.secret_list(index, list)?;
-        if let Some(items) = slot
-            && entry < items.len()
-        {
-            items.remove(entry);
-            if items.is_empty() {
-                *slot = None;
-            }
-        }
+        remove_entry(self.secret_list(index, list)?, entry);
         self.move_drafts(|site| match (site.container == index && site.list == list, site.entry) {
             (true, e) if e == entry => None,
             (true, e) if e > entry => Some(Site { entry: e - 1, ..site }),
@@ -406,7 +386,7 @@ impl Workspace {
     /// Marks a referenced secret as "create" (a value will be given at
     /// Apply) or "exists".
     pub fn set_secret_create(&mut self, store: Store, name: &str, create: bool) {
-        if let Some(spec) = self.secrets.iter_mut().find(|s| s.store == store && s.name == name) {
+        if let Some(spec) = self.bundle.secrets.iter_mut().find(|s| s.store == store && s.name == name) {
             spec.create = create;
         }
         let sites: Vec<Site> = self.drafts.iter().map(|d| d.site).collect();
@@ -424,7 +404,7 @@ impl Workspace {
     pub fn sync_secret_specs(&mut self) {
         let live_kms = self.live_kms_keys();
         let mut next: Vec<SecretSpec> = Vec::new();
-        for site in self.task_definition.secret_sites() {
+        for site in self.bundle.task_definition.secret_sites() {
             let Some(raw) = site.value_from else { continue };
             let Ok(reference) = SecretRef::parse(raw) else { continue };
             let store = reference.store();
@@ -432,7 +412,7 @@ impl Workspace {
             if name.is_empty() || next.iter().any(|s| s.store == store && s.name == name) {
                 continue;
             }
-            let previous = self.secrets.iter().find(|s| s.store == store && s.name == name);
+            let previous = self.bundle.secrets.iter().find(|s| s.store == store && s.name == name);
             next.push(SecretSpec {
                 store,
                 kms_key_id: live_kms.get(raw).cloned(),
@@ -441,23 +421,23 @@ impl Workspace {
                 name,
             });
         }
-        self.secrets = next;
+        self.bundle.secrets = next;
     }
 
     /// Applies a lint fix. A fix that moves a plaintext value into a secret
     /// returns it (for the in-memory values) and marks the secret "create".
     pub fn apply_diagnostic_fix(&mut self, fix: &Fix) -> Result<Option<PendingSecret>, EditError> {
-        let (td, pending) = apply_fix(&self.task_definition, fix)?;
-        self.task_definition = td;
+        let (td, pending) = apply_fix(&self.bundle.task_definition, fix)?;
+        self.bundle.task_definition = td;
         self.drop_stale_drafts();
         self.sync_secret_specs();
         if let Some(p) = &pending {
             let name = p.name.clone();
             let store = p.store;
-            if let Some(spec) = self.secrets.iter_mut().find(|s| s.store == store && s.name == name) {
+            if let Some(spec) = self.bundle.secrets.iter_mut().find(|s| s.store == store && s.name == name) {
                 spec.create = true;
             } else {
-                self.secrets.push(SecretSpec { store, name, kms_key_id: None, description: None, create: true });
+                self.bundle.secrets.push(SecretSpec { store, name, kms_key_id: None, description: None, create: true });
             }
         }
         Ok(pending)
@@ -467,7 +447,7 @@ impl Workspace {
     /// document has it: the lint runs again first, so a fix shown for an
     /// earlier version of the document is never applied to this one.
     pub fn apply_fix_for(&mut self, code: &str, path: &str) -> Result<Option<PendingSecret>, EditError> {
-        let current = crate::lint::lint(&self.task_definition, &self.context())
+        let current = crate::lint::lint(&self.bundle.task_definition, &self.context())
             .into_iter()
             .find(|d| d.code == code && d.path == path)
             .and_then(|d| d.fix);
@@ -496,7 +476,7 @@ impl Workspace {
                 (i, false)
             }
             None => {
-                let mut doc = permission_policy(&self.task_definition, &self.generate_options()).policy;
+                let mut doc = permission_policy(&self.bundle.task_definition, &self.generate_options()).policy;
                 doc.statements.push(statement);
                 self.existing_policies.push(pretty(&doc));
                 (self.existing_policies.len() - 1, true)
@@ -519,12 +499,16 @@ impl Workspace {
     }
 
     pub fn add_service(&mut self) {
-        self.services.push(ServiceSpec { cluster: String::new(), service: String::new(), force_new_deployment: true });
+        self.bundle.services.push(ServiceSpec {
+            cluster: String::new(),
+            service: String::new(),
+            force_new_deployment: true,
+        });
     }
 
     /// Sets a service's cluster (`cluster == true`) or service name.
     pub fn set_service(&mut self, index: usize, cluster: bool, value: &str) {
-        if let Some(s) = self.services.get_mut(index) {
+        if let Some(s) = self.bundle.services.get_mut(index) {
             let slot = if cluster { &mut s.cluster } else { &mut s.service };
             *slot = value.trim().to_owned();
         }
@@ -533,14 +517,14 @@ impl Workspace {
     /// Whether Apply redeploys the service when only a secret value or the
     /// role's permissions were written (the revision is unchanged).
     pub fn set_service_force_new_deployment(&mut self, index: usize, force: bool) {
-        if let Some(s) = self.services.get_mut(index) {
+        if let Some(s) = self.bundle.services.get_mut(index) {
             s.force_new_deployment = force;
         }
     }
 
     pub fn remove_service(&mut self, index: usize) {
-        if index < self.services.len() {
-            self.services.remove(index);
+        if index < self.bundle.services.len() {
+            self.bundle.services.remove(index);
         }
     }
 }
@@ -565,6 +549,19 @@ impl std::fmt::Display for DecoderFixApplied {
             format!("existing policy #{n}")
         };
         write!(f, "Added the statement ({}) to {into} under Execution role; the access map checks it.", self.statement)
+    }
+}
+
+/// Removes entry `at` of an optional list (nothing when there is none);
+/// a list left empty becomes absent, as an untouched one is.
+fn remove_entry<T>(list: &mut Option<Vec<T>>, at: usize) {
+    if let Some(items) = list
+        && at < items.len()
+    {
+        items.remove(at);
+        if items.is_empty() {
+            *list = None;
+        }
     }
 }
 

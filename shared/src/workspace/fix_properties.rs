@@ -67,18 +67,18 @@ fn build(containers: usize, located: bool, ops: &[Op]) -> Workspace {
         ws.set_task_field(TaskField::AccountId, "123456789012");
     }
     ws.set_task_field(TaskField::Family, "web");
-    while ws.task_definition.container_definitions.len() < containers {
+    while ws.bundle.task_definition.container_definitions.len() < containers {
         ws.add_container();
     }
     let n = containers;
     for op in ops {
         let env_len = |ws: &Workspace, c: usize| {
-            ws.task_definition.container_definitions[c].environment.as_ref().map(Vec::len).unwrap_or(0)
+            ws.bundle.task_definition.container_definitions[c].environment.as_ref().map(Vec::len).unwrap_or(0)
         };
         match *op {
             Op::AddEnv { container, name, value } => {
                 let c = container % n;
-                let taken = ws.task_definition.container_definitions[c]
+                let taken = ws.bundle.task_definition.container_definitions[c]
                     .environment
                     .iter()
                     .flatten()
@@ -100,7 +100,8 @@ fn build(containers: usize, located: bool, ops: &[Op]) -> Workspace {
             Op::AddSecret { container, name, reference } => {
                 let c = container % n;
                 ws.add_secret(c, SecretList::Secrets).unwrap();
-                let e = ws.task_definition.container_definitions[c].secrets.as_ref().map(Vec::len).unwrap_or(1) - 1;
+                let e =
+                    ws.bundle.task_definition.container_definitions[c].secrets.as_ref().map(Vec::len).unwrap_or(1) - 1;
                 ws.set_secret_name(c, SecretList::Secrets, e, &format!("S_{}", NAMES[name])).unwrap();
                 ws.set_secret_value_from(c, SecretList::Secrets, e, REFERENCES[reference]).unwrap();
             }
@@ -215,7 +216,7 @@ proptest! {
         for d in diagnostics.iter().filter(|d| d.fix.is_some()) {
             let mut fixed = ws.clone();
             fixed.apply_fix_for(&d.code, &d.path).map_err(|e| TestCaseError::fail(format!("{} at {}: {e}", d.code, d.path)))?;
-            assert_only_named_changed(&ws.task_definition, &fixed.task_definition, &d.path)?;
+            assert_only_named_changed(&ws.bundle.task_definition, &fixed.bundle.task_definition, &d.path)?;
             let after = fixed.analyze().diagnostics;
             prop_assert!(
                 // Same code, place and words: two identical references have

@@ -1,5 +1,5 @@
-//! The editable configuration behind the UI: a bundle-like document plus
-//! what only the editor needs (customer-managed KMS keys per reference, the
+//! The editable configuration behind the UI: a [`Bundle`](crate::bundle::Bundle)
+//! plus what only the editor needs (customer-managed KMS keys per reference, the
 //! execution role's existing policies pasted for the access check), with
 //! every editing operation as a method.
 //!

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::drafts::{Rename, SiteDraft};
-use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec, SecretSpec, ServiceSpec};
+use crate::bundle::{BUNDLE_VERSION, Bundle, ExecutionRoleSpec};
 use crate::context::Context;
 use crate::import::{ImportNote, InputShape, export, from_json_value, import_value};
 use crate::json_input::{JsonInputError, JsonProblem};
@@ -18,15 +18,10 @@ use crate::task_def::TaskDefinition;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
-    pub region: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-    pub task_definition: TaskDefinition,
-    pub execution_role: ExecutionRoleSpec,
-    #[serde(default)]
-    pub secrets: Vec<SecretSpec>,
-    #[serde(default)]
-    pub services: Vec<ServiceSpec>,
+    /// What Apply and `bundle.json` carry: region, account, task
+    /// definition, execution role, secrets and services (its `version` is
+    /// always [`BUNDLE_VERSION`]).
+    pub bundle: Bundle,
     /// Customer-managed KMS key per reference, keyed by the `valueFrom`
     /// string as written (see [`GenerateOptions::kms_keys`]).
     #[serde(default)]
@@ -73,18 +68,21 @@ impl Workspace {
     /// A new, empty Fargate configuration with one blank container.
     pub fn empty() -> Workspace {
         let mut ws = Workspace {
-            region: String::new(),
-            account_id: None,
-            task_definition: TaskDefinition {
-                network_mode: Some("awsvpc".into()),
-                requires_compatibilities: Some(vec!["FARGATE".into()]),
-                cpu: Some("256".into()),
-                memory: Some("512".into()),
-                ..TaskDefinition::default()
+            bundle: Bundle {
+                version: BUNDLE_VERSION,
+                region: String::new(),
+                account_id: None,
+                task_definition: TaskDefinition {
+                    network_mode: Some("awsvpc".into()),
+                    requires_compatibilities: Some(vec!["FARGATE".into()]),
+                    cpu: Some("256".into()),
+                    memory: Some("512".into()),
+                    ..TaskDefinition::default()
+                },
+                execution_role: ExecutionRoleSpec { name: String::new(), create: true, attach_managed_policy: None },
+                secrets: Vec::new(),
+                services: Vec::new(),
             },
-            execution_role: ExecutionRoleSpec { name: String::new(), create: true, attach_managed_policy: None },
-            secrets: Vec::new(),
-            services: Vec::new(),
             kms_keys: BTreeMap::new(),
             existing_policies: Vec::new(),
             drafts: Vec::new(),
@@ -109,19 +107,9 @@ impl Workspace {
         }
     }
 
-    /// The bundle this workspace describes (what Apply and `bundle.json` carry).
-    pub fn to_bundle(&self) -> Bundle {
-        Bundle {
-            version: BUNDLE_VERSION,
-            region: self.region.clone(),
-            account_id: self.account_id.clone(),
-            task_definition: self.task_definition.clone(),
-            execution_role: self.execution_role.clone(),
-            secrets: self.secrets.clone(),
-            services: self.services.clone(),
-        }
-    }
-
+    /// A workspace editing `bundle` (read as this build writes it:
+    /// [`BUNDLE_VERSION`]), with the KMS key of each secret spec placed on
+    /// the references to it.
     pub fn from_bundle(bundle: Bundle) -> Workspace {
         let mut kms_keys = BTreeMap::new();
         for spec in &bundle.secrets {
@@ -134,12 +122,7 @@ impl Workspace {
             }
         }
         Workspace {
-            region: bundle.region,
-            account_id: bundle.account_id,
-            task_definition: bundle.task_definition,
-            execution_role: bundle.execution_role,
-            secrets: bundle.secrets,
-            services: bundle.services,
+            bundle: Bundle { version: BUNDLE_VERSION, ..bundle },
             kms_keys,
             existing_policies: Vec::new(),
             drafts: Vec::new(),
@@ -185,16 +168,16 @@ impl Workspace {
         }
         let imported = import_value(value).map_err(|e| e.placed_in(text))?;
         self.container_definitions_only = imported.shape == InputShape::ContainerDefinitions;
-        self.task_definition = imported.task_definition;
+        self.bundle.task_definition = imported.task_definition;
         self.drafts.clear();
-        if let Some(role) = self.task_definition.execution_role_arn.as_deref()
+        if let Some(role) = self.bundle.task_definition.execution_role_arn.as_deref()
             && let Some(name) = role.rsplit('/').next()
             && role.starts_with("arn:")
         {
-            self.execution_role.name = name.to_owned();
-            self.execution_role.create = false;
+            self.bundle.execution_role.name = name.to_owned();
+            self.bundle.execution_role.create = false;
         }
-        if self.account_id.is_none() || self.region.is_empty() {
+        if self.bundle.account_id.is_none() || self.bundle.region.is_empty() {
             self.adopt_location_from_references();
         }
         self.sync_secret_specs();
@@ -205,31 +188,32 @@ impl Workspace {
     /// that an imported definition lints in its own location.
     fn adopt_location_from_references(&mut self) {
         let found = self
+            .bundle
             .task_definition
             .secret_sites()
             .iter()
             .filter_map(|s| SecretRef::parse(s.value_from?).ok()?.location().cloned())
             .next();
         if let Some(loc) = found {
-            if self.region.is_empty() && Region::is_valid(&loc.region) {
-                self.region = loc.region;
+            if self.bundle.region.is_empty() && Region::is_valid(&loc.region) {
+                self.bundle.region = loc.region;
             }
-            if self.account_id.is_none() && AccountId::is_valid(&loc.account) {
-                self.account_id = Some(loc.account);
+            if self.bundle.account_id.is_none() && AccountId::is_valid(&loc.account) {
+                self.bundle.account_id = Some(loc.account);
             }
         }
     }
 
     /// The task definition as `task-definition.json` (register-ready).
     pub fn task_definition_json(&self) -> String {
-        export(&self.task_definition)
+        export(&self.bundle.task_definition)
     }
 
     /// Where the configuration runs, from the typed fields: only valid names
     /// make a [`Location`]; anything else (still being typed) is "not known".
     pub fn location(&self) -> Location {
-        let account = self.account_id.as_deref().and_then(|a| a.trim().parse().ok());
-        Location::new(self.region.trim().parse().ok(), account)
+        let account = self.bundle.account_id.as_deref().and_then(|a| a.trim().parse().ok());
+        Location::new(self.bundle.region.trim().parse().ok(), account)
     }
 
     pub fn context(&self) -> Context {

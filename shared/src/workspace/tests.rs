@@ -11,8 +11,8 @@ fn seed() -> Workspace {
 #[test]
 fn seed_example_parses_and_lints_clean_of_errors() {
     let ws = seed();
-    assert_eq!(ws.task_definition.family.as_deref(), Some("web"));
-    assert_eq!(ws.secrets.len(), 2, "{:?}", ws.secrets);
+    assert_eq!(ws.bundle.task_definition.family.as_deref(), Some("web"));
+    assert_eq!(ws.bundle.secrets.len(), 2, "{:?}", ws.bundle.secrets);
     let errors: Vec<_> =
         ws.analyze().diagnostics.into_iter().filter(|d| d.severity == crate::Severity::Error).collect();
     assert!(errors.is_empty(), "{errors:#?}");
@@ -79,14 +79,14 @@ fn container_edits_and_undo() {
     let second = ws.add_container();
     ws.set_container_field(second, ContainerField::Image, "nginx").unwrap();
     ws.move_container(second, Direction::Up).unwrap();
-    assert_eq!(ws.task_definition.container_definitions[0].image.as_deref(), Some("nginx"));
+    assert_eq!(ws.bundle.task_definition.container_definitions[0].image.as_deref(), Some("nginx"));
     undo.push("Remove container", &ws);
     let removed = ws.remove_container(0).unwrap();
     assert_eq!(removed.image.as_deref(), Some("nginx"));
-    assert_eq!(ws.task_definition.container_definitions.len(), 1);
+    assert_eq!(ws.bundle.task_definition.container_definitions.len(), 1);
     assert_eq!(undo.peek_label(), Some("Remove container"));
     ws = undo.pop().unwrap();
-    assert_eq!(ws.task_definition.container_definitions.len(), 2);
+    assert_eq!(ws.bundle.task_definition.container_definitions.len(), 2);
     assert_eq!(ws.remove_container(7), Err(EditError::NoContainer(7)));
     ws.set_log_options_text(0, "splunk-url = https://x:443\n\nsplunk-format=json\n").unwrap();
     assert_eq!(ws.log_options_text(0), "splunk-format=json\nsplunk-url=https://x:443\n");
@@ -107,24 +107,24 @@ fn secret_references_keep_specs_in_sync() {
     assert_eq!(ws.edit_reference(site, DraftEdit::Name("/web/db".into())).unwrap(), None);
     let value_from = ws.site_value_from(site).unwrap().to_owned();
     assert_eq!(value_from, "arn:aws:ssm:eu-west-1:123456789012:parameter/web/db");
-    assert_eq!(ws.secrets.len(), 1);
-    assert_eq!(ws.secrets[0].name, "/web/db");
+    assert_eq!(ws.bundle.secrets.len(), 1);
+    assert_eq!(ws.bundle.secrets[0].name, "/web/db");
     ws.set_secret_create(Store::Ssm, "/web/db", true);
     ws.set_kms_key(&value_from, "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-    assert!(ws.secrets[0].create);
-    assert!(ws.secrets[0].kms_key_id.is_some());
+    assert!(ws.bundle.secrets[0].create);
+    assert!(ws.bundle.secrets[0].kms_key_id.is_some());
     let policy = serde_json::to_string(&ws.analyze().permission_policy.policy).unwrap();
     assert!(policy.contains("kms:Decrypt"), "{policy}");
     ws.remove_secret(0, SecretList::Secrets, 0).unwrap();
-    assert!(ws.secrets.is_empty());
-    assert!(ws.task_definition.container_definitions[0].secrets.is_none());
+    assert!(ws.bundle.secrets.is_empty());
+    assert!(ws.bundle.task_definition.container_definitions[0].secrets.is_none());
 }
 
 #[test]
 fn plaintext_password_moves_to_a_secret_in_memory_only() {
     let mut ws = seed();
     ws.add_env(0).unwrap();
-    let env = ws.task_definition.container_definitions[0].environment.as_ref().unwrap().len() - 1;
+    let env = ws.bundle.task_definition.container_definitions[0].environment.as_ref().unwrap().len() - 1;
     ws.set_env(0, env, EnvPart::Name, "API_PASSWORD").unwrap();
     ws.set_env(0, env, EnvPart::Value, "canary-9f2c-hunter2").unwrap();
     let analysis = ws.analyze();
@@ -137,10 +137,10 @@ fn plaintext_password_moves_to_a_secret_in_memory_only() {
         .clone();
     let pending = ws.apply_diagnostic_fix(&fix).unwrap().expect("the value is lifted out");
     assert_eq!(pending.value.expose_secret(), "canary-9f2c-hunter2");
-    assert!(ws.secrets.iter().any(|s| s.create && s.name == pending.name));
+    assert!(ws.bundle.secrets.iter().any(|s| s.create && s.name == pending.name));
     let saved = ws.persist();
     assert!(!saved.contains("canary-9f2c"), "{saved}");
-    assert!(!serde_json::to_string(&ws.to_bundle()).unwrap().contains("canary-9f2c"));
+    assert!(!serde_json::to_string(&ws.bundle).unwrap().contains("canary-9f2c"));
 }
 
 #[test]
@@ -148,9 +148,9 @@ fn persistence_round_trips_and_migrates_version_1() {
     let mut ws = seed();
     ws.existing_policies.push(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
     assert_eq!(Workspace::restore(&ws.persist()).unwrap(), ws);
-    let v1 = serde_json::to_string(&seed().to_bundle()).unwrap();
+    let v1 = serde_json::to_string(&seed().bundle).unwrap();
     let migrated = Workspace::restore(&v1).unwrap();
-    assert_eq!(migrated.task_definition, seed().task_definition);
+    assert_eq!(migrated.bundle.task_definition, seed().bundle.task_definition);
     assert!(migrated.existing_policies.is_empty());
     assert_eq!(Workspace::restore(r#"{"version":99}"#), Err(RestoreError::TooNew(99)));
     assert!(matches!(Workspace::restore("{"), Err(RestoreError::Syntax(_))));
@@ -168,13 +168,13 @@ fn imports_describe_output_and_bundles() {
         "containerDefinitions":[{"name":"api","image":"x","secrets":[{"name":"A","valueFrom":"arn:aws:ssm:eu-west-1:123456789012:parameter/a"}]}]}}"#;
     let notes = ws.import_text(describe).unwrap();
     assert!(!notes.is_empty());
-    assert_eq!(ws.execution_role.name, "apiExec");
-    assert_eq!(ws.region, "eu-west-1");
-    assert_eq!(ws.account_id.as_deref(), Some("123456789012"));
-    assert_eq!(ws.secrets.len(), 1);
-    let bundle = serde_json::to_string(&seed().to_bundle()).unwrap();
+    assert_eq!(ws.bundle.execution_role.name, "apiExec");
+    assert_eq!(ws.bundle.region, "eu-west-1");
+    assert_eq!(ws.bundle.account_id.as_deref(), Some("123456789012"));
+    assert_eq!(ws.bundle.secrets.len(), 1);
+    let bundle = serde_json::to_string(&seed().bundle).unwrap();
     ws.import_text(&bundle).unwrap();
-    assert_eq!(ws.task_definition, seed().task_definition);
+    assert_eq!(ws.bundle.task_definition, seed().bundle.task_definition);
     assert!(matches!(ws.import_text("nope"), Err(WorkspaceImportError::Json(crate::JsonInputError::Syntax(_)))));
 }
 
@@ -263,8 +263,8 @@ fn a_bare_ssm_name_typed_before_the_location_becomes_its_canonical_arn() {
     assert_eq!(ws.site_value_from(site), Some("/web/db/password"), "no account yet");
     ws.set_task_field(TaskField::AccountId, ACCOUNT);
     assert_eq!(ws.site_value_from(site), Some("arn:aws:ssm:eu-west-1:123456789012:parameter/web/db/password"));
-    assert_eq!(ws.secrets.len(), 1);
-    assert_eq!(ws.secrets[0].name, "/web/db/password");
+    assert_eq!(ws.bundle.secrets.len(), 1);
+    assert_eq!(ws.bundle.secrets[0].name, "/web/db/password");
 }
 
 #[test]
@@ -278,16 +278,16 @@ fn renaming_a_create_secret_keeps_create_and_moves_its_value() {
     for name in ["/web/toke", "", "/", "/web/token-2"] {
         ws.edit_reference(site, DraftEdit::Name(name.into())).unwrap();
     }
-    assert_eq!(ws.secrets.len(), 1, "{:?}", ws.secrets);
-    assert_eq!(ws.secrets[0].name, "/web/token-2");
-    assert!(ws.secrets[0].create, "create survives the rename");
-    assert_eq!(ws.secrets[0].kms_key_id.as_deref(), Some("alias/web"));
+    assert_eq!(ws.bundle.secrets.len(), 1, "{:?}", ws.bundle.secrets);
+    assert_eq!(ws.bundle.secrets[0].name, "/web/token-2");
+    assert!(ws.bundle.secrets[0].create, "create survives the rename");
+    assert_eq!(ws.bundle.secrets[0].kms_key_id.as_deref(), Some("alias/web"));
     assert!(ws.reference_draft(site).create);
     let renames = ws.take_renames();
     assert_eq!(renames.first().map(|r| r.from.as_str()), Some("/web/token"), "{renames:?}");
     assert_eq!(renames.last().map(|r| r.to.as_str()), Some("/web/token-2"), "{renames:?}");
     ws.set_site_create(site, false);
-    assert!(!ws.secrets[0].create);
+    assert!(!ws.bundle.secrets[0].create);
     assert!(!ws.reference_draft(site).create);
 }
 
@@ -380,12 +380,12 @@ fn move_api_secret_key_to_ssm_after_adding_log_level_keeps_log_level() {
     let mut with_stale = ws.clone();
     with_stale.apply_diagnostic_fix(&stale).unwrap();
     assert!(
-        with_stale.task_definition.container_definitions[0].environment.is_none(),
+        with_stale.bundle.task_definition.container_definitions[0].environment.is_none(),
         "the stale fix is the seen bug (it removes the whole array)"
     );
     let pending = ws.apply_fix_for(&code, &path).unwrap().expect("the value is lifted out");
     assert_eq!(secrecy::ExposeSecret::expose_secret(&pending.value), "sk_live_4eC39HqLyjWDarjtT1zdp7dc");
-    let env = ws.task_definition.container_definitions[0].environment.clone().unwrap_or_default();
+    let env = ws.bundle.task_definition.container_definitions[0].environment.clone().unwrap_or_default();
     assert_eq!(env.len(), 1, "{env:?}");
     assert_eq!((env[0].name.as_deref(), env[0].value.as_deref()), (Some("LOG_LEVEL"), Some("info")));
     assert!(!ws.analyze().diagnostics.iter().any(|d| d.code == code && d.path == path));
@@ -431,4 +431,25 @@ fn a_terraform_container_definitions_array_lints_like_the_cli() {
     ws.import_text(r#"{"containerDefinitions": [{"name": "a", "image": "nginx"}]}"#).unwrap();
     assert!(!ws.container_definitions_only);
     assert!(codes(&ws).contains(&"ES001 error".to_owned()));
+}
+
+/// A copy saved by the build that wrote version 2 (the flat workspace:
+/// bundle fields next to KMS keys, pasted policies and drafts) loads as it
+/// was: a user's saved session is not lost when the saved form changes.
+#[test]
+fn a_copy_saved_as_version_2_loads_whole() {
+    let (mut ws, site) = with_secret(true);
+    ws.edit_reference(site, DraftEdit::Store(Store::SecretsManager)).unwrap();
+    ws.edit_reference(site, DraftEdit::Name("web/api-token".into())).unwrap();
+    ws.set_site_create(site, true);
+    ws.existing_policies.push(r#"{"Version":"2012-10-17","Statement":[]}"#.into());
+    ws.kms_keys.insert(ws.site_value_from(site).unwrap().to_owned(), "alias/web".into());
+    ws.container_definitions_only = true;
+    ws.bundle.services.push(crate::bundle::ServiceSpec {
+        cluster: "prod".into(),
+        service: "web".into(),
+        force_new_deployment: true,
+    });
+    let saved = include_str!("../../tests/fixtures/workspace/saved_v2.json");
+    assert_eq!(Workspace::restore(saved).unwrap(), ws);
 }

@@ -27,26 +27,8 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 use shared::fix::apply_fix;
+use shared::import::{DAEMON_READ_ONLY_FIELDS, READ_ONLY_FIELDS};
 use shared::{Context, Diagnostic, Fix, Severity, TaskDefinition, export, import, lint};
-
-/// Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects
-/// (AWS-RULES.md), spelled out again here so the test does not trust the
-/// constant it is testing.
-const READ_ONLY: [&str; 8] = [
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-];
-
-/// What DescribeDaemonTaskDefinition returns and RegisterDaemonTaskDefinition
-/// does not take (the AWS API reference's `DaemonTaskDefinition`).
-const DAEMON_READ_ONLY: [&str; 6] =
-    ["daemonTaskDefinitionArn", "revision", "status", "registeredAt", "registeredBy", "deleteRequestedAt"];
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
@@ -58,12 +40,15 @@ fn read(path: &PathBuf) -> String {
 
 /// The register-ready document a fixture should export as, and the JSON
 /// pointers (into the fixture) of what import has to drop to get there.
+/// (The read-only fields are import's own lists; the property tests'
+/// `describe_output` spells every one of them out independently.)
 fn register_view(input: &Value) -> (Value, Vec<String>) {
     let mut stripped = Vec::new();
     let daemon = input.get("daemonTaskDefinition").is_some() || input.get("daemonTaskDefinitionArn").is_some();
     let wrapper =
         if input.get("taskDefinition").is_some() || !daemon { "taskDefinition" } else { "daemonTaskDefinition" };
-    let read_only: &[&str] = if wrapper == "taskDefinition" && !daemon { &READ_ONLY } else { &DAEMON_READ_ONLY };
+    let read_only: &[&str] =
+        if wrapper == "taskDefinition" && !daemon { &READ_ONLY_FIELDS } else { &DAEMON_READ_ONLY_FIELDS };
     let (mut td, prefix) = match input {
         Value::Array(containers) => (json!({ "containerDefinitions": containers }), ""),
         Value::Object(root) => match root.get(wrapper) {

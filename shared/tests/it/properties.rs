@@ -18,53 +18,16 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
+use shared::import::READ_ONLY_FIELDS;
+use shared::task_def::TYPED_FIELDS;
 use shared::{Context, Location, export, import, lint};
 
-/// Field names the model types at each level. Generated unknown fields must
-/// avoid them, or they would be typed fields rather than unknown ones.
-const TASK_FIELDS: &[&str] = &[
-    "family",
-    "taskRoleArn",
-    "executionRoleArn",
-    "networkMode",
-    "requiresCompatibilities",
-    "cpu",
-    "memory",
-    "runtimePlatform",
-    "containerDefinitions",
-    // Import treats these specially (stripped or unwrapped), so they are
-    // not "unknown" either.
-    "taskDefinition",
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-];
-const PLATFORM_FIELDS: &[&str] = &["cpuArchitecture", "operatingSystemFamily"];
-const CONTAINER_FIELDS: &[&str] = &[
-    "name",
-    "image",
-    "essential",
-    "cpu",
-    "memory",
-    "memoryReservation",
-    "portMappings",
-    "environment",
-    "environmentFiles",
-    "secrets",
-    "logConfiguration",
-    "repositoryCredentials",
-];
-const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol"];
-const KEY_VALUE_FIELDS: &[&str] = &["name", "value"];
-const ENV_FILE_FIELDS: &[&str] = &["value", "type"];
-const SECRET_FIELDS: &[&str] = &["name", "valueFrom"];
-const LOG_FIELDS: &[&str] = &["logDriver", "options", "secretOptions"];
-const CREDENTIAL_FIELDS: &[&str] = &["credentialsParameter"];
+/// Names that are not unknown fields at any level: the model's typed fields
+/// and what import treats specially (unwraps or strips). Generated unknown
+/// fields avoid them, or they would be typed fields rather than unknown ones.
+fn reserved_fields() -> Vec<&'static str> {
+    [TYPED_FIELDS, &["taskDefinition"], &READ_ONLY_FIELDS].concat()
+}
 
 /// A JSON number that survives text round trips exactly: any integer, or a
 /// binary fraction (short decimal form, no rounding on either parse).
@@ -99,12 +62,13 @@ fn non_null_json() -> impl Strategy<Value = Value> {
     any_json().prop_filter("not null", |v| !v.is_null())
 }
 
-/// Unknown fields for an object whose typed fields are `typed`: keys that
-/// look like future AWS fields, plus arbitrary unicode keys.
-fn extra_fields(typed: &'static [&'static str]) -> impl Strategy<Value = Map<String, Value>> {
+/// Unknown fields for an object: keys that look like future AWS fields,
+/// plus arbitrary unicode keys, none of them a [`reserved_fields`] name.
+fn extra_fields() -> impl Strategy<Value = Map<String, Value>> {
     let key = prop_oneof![3 => "[a-z][a-zA-Z0-9]{0,12}", 1 => "x-[a-z-]{1,10}", 1 => any::<String>()];
+    let reserved = reserved_fields();
     prop::collection::btree_map(key, non_null_json(), 0..3).prop_map(move |fields| {
-        fields.into_iter().filter(|(k, _)| !typed.contains(&k.as_str())).collect::<Map<String, Value>>()
+        fields.into_iter().filter(|(k, _)| !reserved.contains(&k.as_str())).collect::<Map<String, Value>>()
     })
 }
 
@@ -156,7 +120,7 @@ fn with_extra(mut obj: Map<String, Value>, extra: Map<String, Value>) -> Value {
 }
 
 fn port_mapping() -> impl Strategy<Value = Value> {
-    (opt_int(), opt_int(), opt_string(), extra_fields(PORT_FIELDS)).prop_map(|(container, host, protocol, extra)| {
+    (opt_int(), opt_int(), opt_string(), extra_fields()).prop_map(|(container, host, protocol, extra)| {
         let mut obj = Map::new();
         put(&mut obj, "containerPort", container);
         put(&mut obj, "hostPort", host);
@@ -166,7 +130,7 @@ fn port_mapping() -> impl Strategy<Value = Value> {
 }
 
 fn key_value() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(KEY_VALUE_FIELDS)).prop_map(|(name, value, extra)| {
+    (opt_string(), opt_string(), extra_fields()).prop_map(|(name, value, extra)| {
         let mut obj = Map::new();
         put(&mut obj, "name", name);
         put(&mut obj, "value", value);
@@ -175,7 +139,7 @@ fn key_value() -> impl Strategy<Value = Value> {
 }
 
 fn environment_file() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(ENV_FILE_FIELDS)).prop_map(|(value, file_type, extra)| {
+    (opt_string(), opt_string(), extra_fields()).prop_map(|(value, file_type, extra)| {
         let mut obj = Map::new();
         put(&mut obj, "value", value);
         put(&mut obj, "type", file_type);
@@ -184,7 +148,7 @@ fn environment_file() -> impl Strategy<Value = Value> {
 }
 
 fn secret() -> impl Strategy<Value = Value> {
-    (opt_string(), prop::option::of(reference().prop_map(Value::String)), extra_fields(SECRET_FIELDS)).prop_map(
+    (opt_string(), prop::option::of(reference().prop_map(Value::String)), extra_fields()).prop_map(
         |(name, value_from, extra)| {
             let mut obj = Map::new();
             put(&mut obj, "name", name);
@@ -199,25 +163,21 @@ fn log_configuration() -> impl Strategy<Value = Value> {
         prop::collection::btree_map(any::<String>(), any::<String>(), 0..3)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
     );
-    (opt_string(), options, opt_list(secret()), extra_fields(LOG_FIELDS)).prop_map(
-        |(driver, options, secret_options, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "logDriver", driver);
-            put(&mut obj, "options", options);
-            put(&mut obj, "secretOptions", secret_options);
-            with_extra(obj, extra)
-        },
-    )
+    (opt_string(), options, opt_list(secret()), extra_fields()).prop_map(|(driver, options, secret_options, extra)| {
+        let mut obj = Map::new();
+        put(&mut obj, "logDriver", driver);
+        put(&mut obj, "options", options);
+        put(&mut obj, "secretOptions", secret_options);
+        with_extra(obj, extra)
+    })
 }
 
 fn repository_credentials() -> impl Strategy<Value = Value> {
-    (prop::option::of(reference().prop_map(Value::String)), extra_fields(CREDENTIAL_FIELDS)).prop_map(
-        |(parameter, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "credentialsParameter", parameter);
-            with_extra(obj, extra)
-        },
-    )
+    (prop::option::of(reference().prop_map(Value::String)), extra_fields()).prop_map(|(parameter, extra)| {
+        let mut obj = Map::new();
+        put(&mut obj, "credentialsParameter", parameter);
+        with_extra(obj, extra)
+    })
 }
 
 fn container() -> impl Strategy<Value = Value> {
@@ -225,7 +185,7 @@ fn container() -> impl Strategy<Value = Value> {
     let sizes = (opt_int(), opt_int(), opt_int());
     let lists = (opt_list(port_mapping()), opt_list(key_value()), opt_list(environment_file()), opt_list(secret()));
     let nested = (prop::option::of(log_configuration()), prop::option::of(repository_credentials()));
-    (identity, sizes, lists, nested, extra_fields(CONTAINER_FIELDS)).prop_map(
+    (identity, sizes, lists, nested, extra_fields()).prop_map(
         |(
             (name, image, essential),
             (cpu, memory, reservation),
@@ -252,7 +212,7 @@ fn container() -> impl Strategy<Value = Value> {
 }
 
 fn runtime_platform() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields(PLATFORM_FIELDS)).prop_map(|(arch, os, extra)| {
+    (opt_string(), opt_string(), extra_fields()).prop_map(|(arch, os, extra)| {
         let mut obj = Map::new();
         put(&mut obj, "cpuArchitecture", arch);
         put(&mut obj, "operatingSystemFamily", os);
@@ -275,7 +235,7 @@ fn task_definition() -> impl Strategy<Value = Value> {
         prop::option::of(runtime_platform()),
     );
     let containers = prop::collection::vec(container(), 0..4);
-    (roles, placement, containers, extra_fields(TASK_FIELDS)).prop_map(
+    (roles, placement, containers, extra_fields()).prop_map(
         |((family, task_role, execution_role), (network, compat, cpu, memory, platform), containers, extra)| {
             let mut obj = Map::new();
             put(&mut obj, "family", family);
@@ -465,9 +425,8 @@ fn context() -> impl Strategy<Value = Context> {
 /// not) hold arbitrary values.
 fn task_definition_like_json() -> impl Strategy<Value = Value> {
     let key = prop_oneof![
-        prop::sample::select(CONTAINER_FIELDS).prop_map(str::to_owned),
-        prop::sample::select(TASK_FIELDS).prop_map(str::to_owned),
-        any::<String>(),
+        2 => prop::sample::select(reserved_fields()).prop_map(str::to_owned),
+        1 => any::<String>(),
     ];
     let object = prop::collection::btree_map(key, any_json(), 0..6).boxed();
     let containers = prop::collection::vec(object.clone().prop_map(|m| Value::Object(m.into_iter().collect())), 0..4);

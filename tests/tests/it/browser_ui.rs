@@ -13,8 +13,8 @@ use shared::workspace::Workspace;
 /// The files the UI offers, computed from a workspace by the same `shared`
 /// function `ecs-secrets export` uses.
 fn expected_files(ws: &Workspace) -> Vec<(&'static str, String)> {
-    let (bundle, analysis) = (ws.to_bundle(), ws.analyze());
-    shared::downloads::Download::ALL.iter().map(|d| (d.file_name(), d.text(&bundle, &analysis))).collect()
+    let (bundle, analysis) = (&ws.bundle, ws.analyze());
+    shared::downloads::Download::ALL.iter().map(|d| (d.file_name(), d.text(bundle, &analysis))).collect()
 }
 
 async fn count(ui: &Ui, css: &str) -> usize {
