@@ -42,9 +42,32 @@ fn created_by(plan: &PlanResponse) -> BTreeSet<String> {
     names
 }
 
+/// A service row's cluster (`cluster`) or service name.
+fn service_input(state: AppState, i: usize, cluster: bool) -> impl IntoView {
+    let (label, placeholder, id) = if cluster {
+        ("Cluster", "prod", format!("service-cluster-{i}"))
+    } else {
+        ("Service", "web", format!("service-name-{i}"))
+    };
+    let read = move |w: &shared::workspace::Workspace| {
+        w.bundle
+            .services
+            .get(i)
+            .map(|s| if cluster { s.cluster.clone() } else { s.service.clone() })
+            .unwrap_or_default()
+    };
+    view! {
+        <label class="field inline">
+            <span class="field-label">{label}</span>
+            <input type="text" placeholder=placeholder id=id prop:value=move || state.editor.ws.with(read)
+                on:input=move |ev| state.type_in(|w| w.set_service(i, cluster, &event_target_value(&ev))) />
+        </label>
+    }
+}
+
 #[component]
 pub fn ApplyPanel(state: AppState) -> impl IntoView {
-    let ws = state.ws;
+    let ws = state.editor.ws;
     let backend = RwSignal::new(Backend::Checking);
     let plan = RwSignal::new(None::<Result<PlanResponse, ApiError>>);
     let progress = RwSignal::new(Vec::<StepProgress>::new());
@@ -91,7 +114,9 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
     // The values Apply still needs: those of the secrets the plan creates.
     let missing_values = move || {
         plan.with(|p| match p {
-            Some(Ok(p)) => state.values.with(|v| created_by(p).into_iter().filter(|n| !v.contains_key(n)).collect()),
+            Some(Ok(p)) => {
+                state.editor.values.with(|v| created_by(p).into_iter().filter(|n| !v.contains_key(n)).collect())
+            }
             _ => Vec::new(),
         })
     };
@@ -134,7 +159,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
         // `extend`, not `collect` (which sorts first): no sort code for
         // this map type in the WASM (size budget).
         let mut values = serde_json::Map::new();
-        state.values.with_untracked(|v| {
+        state.editor.values.with_untracked(|v| {
             values.extend(
                 bundle
                     .secrets
@@ -188,7 +213,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                     .filter_map(|id| id.strip_prefix("create-parameter:").or_else(|| id.strip_prefix("create-secret:")))
                     .map(str::to_owned)
                     .collect();
-                state.values.update(|v| created.iter().for_each(|n| drop(v.remove(n))));
+                state.editor.values.update(|v| created.iter().for_each(|n| drop(v.remove(n))));
                 existing.update(|e| e.extend(created));
                 if r.success {
                     plan.set(None);
@@ -220,18 +245,8 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
             <h3>"Services to redeploy (optional)"</h3>
             <For each=move || 0..services() key=|i| *i let:i>
                 <div class="row list-row service-row">
-                    <label class="field inline">
-                        <span class="field-label">"Cluster"</span>
-                        <input type="text" placeholder="prod" id=format!("service-cluster-{i}")
-                            prop:value=move || ws.with(|w| w.bundle.services.get(i).map(|s| s.cluster.clone()).unwrap_or_default())
-                            on:input=move |ev| state.edit(|w| w.set_service(i, true, &event_target_value(&ev))) />
-                    </label>
-                    <label class="field inline">
-                        <span class="field-label">"Service"</span>
-                        <input type="text" placeholder="web" id=format!("service-name-{i}")
-                            prop:value=move || ws.with(|w| w.bundle.services.get(i).map(|s| s.service.clone()).unwrap_or_default())
-                            on:input=move |ev| state.edit(|w| w.set_service(i, false, &event_target_value(&ev))) />
-                    </label>
+                    {service_input(state, i, true)}
+                    {service_input(state, i, false)}
                     <label class="check" title="Start new tasks even when the revision is unchanged: after a secret value or the role's permissions were written, running tasks keep what they read at start">
                         <input type="checkbox" id=format!("service-force-{i}")
                             prop:checked=move || ws.with(|w| w.bundle.services.get(i).is_some_and(|s| s.force_new_deployment))
@@ -252,7 +267,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                 {move || ws.with(|w| w.bundle.secrets.iter().filter(|s| s.create).map(|s| {
                     let name = s.name.clone();
                     let exists = { let name = name.clone(); move || existing.with(|e| e.contains(&name)) };
-                    let has = { let name = name.clone(); move || state.values.with(|v| v.contains_key(&name)) };
+                    let has = { let name = name.clone(); move || state.editor.values.with(|v| v.contains_key(&name)) };
                     let has_text = has.clone();
                     let exists_text = exists.clone();
                     let exists_hidden = exists.clone();
@@ -263,7 +278,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                                 <span class="field-label mono">{format!("{} ({})", name, s.store.as_str())}</span>
                                 <input type="password" autocomplete="off" class="secret-value" id=format!("apply-value-{name}")
                                     class:hidden=exists_hidden
-                                    on:input=move |ev| { let v = event_target_value(&ev); let n = input_name.clone(); state.values.update(|m| { m.insert(n, secrecy::SecretString::from(v)); }); } />
+                                    on:input=move |ev| { let v = event_target_value(&ev); let n = input_name.clone(); state.editor.values.update(|m| { m.insert(n, secrecy::SecretString::from(v)); }); } />
                             </label>
                             <span class="pill" class:ok=move || has() || exists()>{move || if exists_text() { "exists in AWS: no value needed" } else if has_text() { "value set" } else { "no value yet" }}</span>
                         </li>
@@ -342,14 +357,7 @@ fn decoded_cause(state: AppState, reason: String, decoded: shared::decode::Decod
     let outcome = RwSignal::new(String::new());
     let statement = decoded.fix.statement.as_ref().and_then(|s| shared::json_text::pretty(s).ok());
     let for_fix = decoded.clone();
-    let apply_fix = move |_| {
-        let mut result = Err(shared::workspace::EditError::NoStatementToApply);
-        state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(&for_fix));
-        outcome.set(match result {
-            Ok(applied) => applied.to_string(),
-            Err(e) => e.to_string(),
-        });
-    };
+    let apply_fix = move |_| outcome.set(crate::role_panel::apply_decoder_fix(state, &for_fix));
     view! {
         <div class="decoded" id="apply-cause">
             <p><span class="pill bad" id="apply-cause-label">{decoded.cause.label()}</span></p>

@@ -40,17 +40,17 @@ pub fn AuditPanel(state: AppState) -> impl IntoView {
         selected.set(Some(index));
         let name = format!("{}/{}", service.audit.cluster, service.audit.service);
         let Some(td) = &service.task_definition_document else {
-            state.status.set(format!("{name}: its task definition could not be read"));
+            state.editor.status.set(format!("{name}: its task definition could not be read"));
             return;
         };
         let text = shared::json_text::compact(td).unwrap_or_default();
-        let mut next = state.ws.get_untracked();
+        let mut next = state.editor.ws.get_untracked();
         match next.import_text(&text) {
             Ok(_) => {
                 state.destructive(&format!("Load {name} from the audit"), |w| *w = next);
-                state.status.set(format!("Loaded {name} into the editor from the audit"));
+                state.editor.status.set(format!("Loaded {name} into the editor from the audit"));
             }
-            Err(e) => state.status.set(format!("{name}: {e}")),
+            Err(e) => state.editor.status.set(format!("{name}: {e}")),
         }
     });
 

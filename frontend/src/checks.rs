@@ -48,10 +48,10 @@ fn DiagnosticItem(state: AppState, diagnostic: Diagnostic) -> impl IntoView {
         let mut outcome = None;
         state.destructive(&title, |w| outcome = Some(w.apply_fix_for(&code, &fix_path)));
         match outcome {
-            Some(Ok(Some(pending))) => state.values.update(|v| {
+            Some(Ok(Some(pending))) => state.editor.values.update(|v| {
                 v.insert(pending.name, pending.value);
             }),
-            Some(Err(e)) => state.status.set(format!("The fix could not be applied: {e}")),
+            Some(Err(e)) => state.editor.status.set(format!("The fix could not be applied: {e}")),
             _ => {}
         }
         // The list shows the state after the fix right away.
@@ -80,23 +80,24 @@ pub fn PreviewPanel(state: AppState) -> impl IntoView {
     let text = Memo::new(move |_| {
         let file = selected.get();
         state.settled.track();
-        state.ws.with_untracked(|ws| state.analysis.with(|a| file.text(&ws.bundle, a)))
+        state.editor.ws.with_untracked(|ws| state.analysis.with(|a| file.text(&ws.bundle, a)))
     });
     let download = move |_| {
         let file = selected.get_untracked();
         if let Err(e) = downloads::offer(file.file_name(), file.mime(), text.get_untracked().as_bytes()) {
-            state.status.set(e);
+            state.editor.status.set(e);
         }
     };
     // One archive rather than five downloads: browsers ask (or refuse)
     // when a page starts several downloads at once.
     let download_all = move |_| {
-        let zip = state.ws.with_untracked(|ws| state.analysis.with_untracked(|a| zip_all(&ws.bundle, a)));
+        let zip = state.editor.ws.with_untracked(|ws| state.analysis.with_untracked(|a| zip_all(&ws.bundle, a)));
         match downloads::offer(ALL_FILES_ZIP, "application/zip", &zip) {
             Ok(()) => state
+                .editor
                 .status
                 .set(format!("Downloaded {ALL_FILES_ZIP}: all five files (unzip, then run deploy.sh beside them).")),
-            Err(e) => state.status.set(e),
+            Err(e) => state.editor.status.set(e),
         }
     };
     view! {

@@ -55,7 +55,20 @@ where
     })
 }
 
-/// A labelled text input bound to one value.
+/// Shows an edit's error, re-rendering only when the message changed (an
+/// edit per keystroke mostly has none, again and again).
+fn show_error(error: RwSignal<String>, message: String) {
+    error.maybe_update(|e| {
+        let changed = *e != message;
+        if changed {
+            *e = message;
+        }
+        changed
+    });
+}
+
+/// A labelled text input bound to one value (`on_input` should write it
+/// with [`crate::Editor::type_in`]).
 pub fn text_field(
     label: &'static str,
     id: String,
@@ -79,24 +92,53 @@ pub fn text_field(
     }
 }
 
+/// A labelled choice among fixed values (`none`: the label of the empty one).
+fn select_field(
+    label: &'static str,
+    id: String,
+    value: impl Fn() -> String + Send + Sync + 'static,
+    none: &'static str,
+    options: &'static [&'static str],
+    on_change: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <select id=id prop:value=value on:change=move |ev| on_change(event_target_value(&ev))>
+                <option value="">{none}</option>
+                {options.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
 #[component]
 pub fn StartPanel(state: AppState) -> impl IntoView {
     let paste = RwSignal::new(String::new());
     let notes = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(String::new());
+    // The document replaced as a whole (Undo brings it back); the values
+    // typed for the old one go.
+    let replace = move |label: &str, next: Workspace, found: Vec<String>| {
+        state.destructive(label, |ws| *ws = next);
+        state.editor.values.update(|v| v.clear());
+        notes.set(found);
+    };
     let import = move |text: String| {
         if let Some(message) = Workspace::too_large_to_import(&text) {
             error.set(format!("Cannot import: {message}"));
             notes.set(Vec::new());
             return;
         }
-        let mut next = state.ws.get_untracked();
+        let mut next = state.editor.ws.get_untracked();
         match next.import_text(&text) {
             Ok(found) => {
-                state.destructive("Import", |ws| *ws = next);
-                notes.set(found.into_iter().map(|n| format!("{} {}", n.path, n.message).trim().to_owned()).collect());
+                replace(
+                    "Import",
+                    next,
+                    found.into_iter().map(|n| format!("{} {}", n.path, n.message).trim().to_owned()).collect(),
+                );
                 error.set(String::new());
-                state.values.update(|v| v.clear());
             }
             Err(e) => error.set(format!("Cannot import: {e}")),
         }
@@ -126,10 +168,7 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
                     class="card-button"
                     id="start-empty"
                     on:click=move |_| {
-                        let empty = state.new_empty();
-                        state.destructive("New configuration", |ws| *ws = empty);
-                        state.values.update(|v| v.clear());
-                        notes.set(Vec::new());
+                        replace("New configuration", state.new_empty(), Vec::new());
                         state.section.set(crate::Section::Task);
                     }
                 >
@@ -140,9 +179,7 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
                     class="card-button"
                     id="start-example"
                     on:click=move |_| {
-                        state.destructive("Load example", |ws| *ws = Workspace::seed_example());
-                        state.values.update(|v| v.clear());
-                        notes.set(Vec::new());
+                        replace("Load example", Workspace::seed_example(), Vec::new());
                         state.section.set(crate::Section::Containers);
                     }
                 >
@@ -187,9 +224,10 @@ pub fn StartPanel(state: AppState) -> impl IntoView {
 
 #[component]
 pub fn TaskPanel(state: AppState) -> impl IntoView {
-    let ws = state.ws;
+    let ws = state.editor.ws;
     let task = move |f: fn(&Workspace) -> Option<String>| move || ws.with(|w| f(w).unwrap_or_default());
     let set = move |field: TaskField| move |v: String| state.edit(|w| w.set_task_field(field, &v));
+    let type_in = move |field: TaskField| move |v: String| state.type_in(|w| w.set_task_field(field, &v));
     let cpu = task(|w| w.bundle.task_definition.cpu.clone());
     let memory_options =
         move || ws.with(|w| fargate_memory_options(w.bundle.task_definition.cpu.as_deref().unwrap_or("")));
@@ -198,34 +236,13 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
         <section class="panel">
             <h2>"Task definition"</h2>
             <div class="grid two">
-                {text_field("Family", field_id("/family"), "web", task(|w| w.bundle.task_definition.family.clone()), set(TaskField::Family))}
-                <label class="field">
-                    <span class="field-label">"Launch type"</span>
-                    <select id=field_id("/requiresCompatibilities") prop:value=launch on:change=move |ev| set(TaskField::LaunchType)(event_target_value(&ev))>
-                        <option value="">"(not set: EC2)"</option>
-                        <option value="FARGATE">"FARGATE"</option>
-                        <option value="EC2">"EC2"</option>
-                        <option value="EXTERNAL">"EXTERNAL"</option>
-                    </select>
-                </label>
-                <label class="field">
-                    <span class="field-label">"Network mode"</span>
-                    <select id=field_id("/networkMode") prop:value=task(|w| w.bundle.task_definition.network_mode.clone()) on:change=move |ev| set(TaskField::NetworkMode)(event_target_value(&ev))>
-                        <option value="">"(not set: bridge on EC2)"</option>
-                        <option value="awsvpc">"awsvpc"</option>
-                        <option value="bridge">"bridge"</option>
-                        <option value="host">"host"</option>
-                        <option value="none">"none"</option>
-                    </select>
-                </label>
+                {text_field("Family", field_id("/family"), "web", task(|w| w.bundle.task_definition.family.clone()), type_in(TaskField::Family))}
+                {select_field("Launch type", field_id("/requiresCompatibilities"), launch, "(not set: EC2)",
+                    &["FARGATE", "EC2", "EXTERNAL"], set(TaskField::LaunchType))}
+                {select_field("Network mode", field_id("/networkMode"), task(|w| w.bundle.task_definition.network_mode.clone()),
+                    "(not set: bridge on EC2)", &["awsvpc", "bridge", "host", "none"], set(TaskField::NetworkMode))}
                 <div class="grid two tight">
-                    <label class="field">
-                        <span class="field-label">"Task CPU (units)"</span>
-                        <select id=field_id("/cpu") prop:value=cpu on:change=move |ev| set(TaskField::Cpu)(event_target_value(&ev))>
-                            <option value="">"(none)"</option>
-                            {FARGATE_CPUS.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    {select_field("Task CPU (units)", field_id("/cpu"), cpu, "(none)", &FARGATE_CPUS, set(TaskField::Cpu))}
                     <label class="field">
                         <span class="field-label">"Task memory (MiB)"</span>
                         <select id=field_id("/memory") prop:value=task(|w| w.bundle.task_definition.memory.clone()) on:change=move |ev| set(TaskField::Memory)(event_target_value(&ev))>
@@ -241,10 +258,10 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
                         </select>
                     </label>
                 </div>
-                {text_field("Region", "f:region".into(), "us-east-1", move || ws.with(|w| w.bundle.region.clone()), set(TaskField::Region))}
-                {text_field("Account id", "f:account".into(), "123456789012", move || ws.with(|w| w.bundle.account_id.clone().unwrap_or_default()), set(TaskField::AccountId))}
-                {text_field("Execution role ARN", field_id("/executionRoleArn"), "arn:aws:iam::123456789012:role/webTaskExecutionRole", task(|w| w.bundle.task_definition.execution_role_arn.clone()), set(TaskField::ExecutionRoleArn))}
-                {text_field("Task role ARN (optional)", field_id("/taskRoleArn"), "arn:aws:iam::123456789012:role/webTaskRole", task(|w| w.bundle.task_definition.task_role_arn.clone()), set(TaskField::TaskRoleArn))}
+                {text_field("Region", "f:region".into(), "us-east-1", move || ws.with(|w| w.bundle.region.clone()), type_in(TaskField::Region))}
+                {text_field("Account id", "f:account".into(), "123456789012", move || ws.with(|w| w.bundle.account_id.clone().unwrap_or_default()), type_in(TaskField::AccountId))}
+                {text_field("Execution role ARN", field_id("/executionRoleArn"), "arn:aws:iam::123456789012:role/webTaskExecutionRole", task(|w| w.bundle.task_definition.execution_role_arn.clone()), type_in(TaskField::ExecutionRoleArn))}
+                {text_field("Task role ARN (optional)", field_id("/taskRoleArn"), "arn:aws:iam::123456789012:role/webTaskRole", task(|w| w.bundle.task_definition.task_role_arn.clone()), type_in(TaskField::TaskRoleArn))}
             </div>
             <p class="hint">"Region and account complete bare parameter names and build ARNs; they are filled from the backend's identity when it runs."</p>
         </section>
@@ -253,7 +270,7 @@ pub fn TaskPanel(state: AppState) -> impl IntoView {
 
 #[component]
 pub fn ContainersPanel(state: AppState) -> impl IntoView {
-    let ws = state.ws;
+    let ws = state.editor.ws;
     let count = Memo::new(move |_| ws.with(|w| w.bundle.task_definition.container_definitions.len()));
     // What every secret row reads besides its own entry and draft.
     let context = Memo::new(move |_| ws.with(RowContext::of));
@@ -278,7 +295,7 @@ pub fn ContainersPanel(state: AppState) -> impl IntoView {
                 </button>
             </div>
             <For each=move || 0..count.get() key=|i| *i let:index>
-                <ContainerCard editor=state.editor() index=index context=context unfolded=unfold_all || index == 0 unfold=state.unfold />
+                <ContainerCard editor=state.editor index=index context=context unfolded=unfold_all || index == 0 unfold=state.unfold />
             </For>
         </section>
     }
@@ -376,7 +393,13 @@ fn ContainerCard(
     let set = move |field: ContainerField| {
         move |v: String| {
             let outcome = editor.edit(|w| w.set_container_field(index, field, &v));
-            error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
+            show_error(error, outcome.err().map(|e| e.to_string()).unwrap_or_default());
+        }
+    };
+    let type_in = move |field: ContainerField| {
+        move |v: String| {
+            let outcome = editor.type_in(|w| w.set_container_field(index, field, &v));
+            show_error(error, outcome.err().map(|e| e.to_string()).unwrap_or_default());
         }
     };
     let name = get(|c| c.name.clone());
@@ -384,7 +407,7 @@ fn ContainerCard(
     let ports = Memo::new(move |_| container.with(|c| c.port_mappings.as_ref().map(Vec::len).unwrap_or(0)));
     let envs = Memo::new(move |_| container.with(|c| c.environment.as_ref().map(Vec::len).unwrap_or(0)));
     let log_options = Memo::new(move |_| {
-        container.track();
+        container.with(|_| ());
         ws.with_untracked(|w| w.log_options_text(index))
     });
     let folded_summary = move || {
@@ -424,9 +447,9 @@ fn ContainerCard(
             </Show>
             <Show when=move || open.get()>
             <div class="grid three">
-                {text_field("Name", field_id(&format!("{base}/name")), "web", get(|c| c.name.clone()), set(ContainerField::Name))}
-                {text_field("Image", field_id(&format!("{base}/image")), "public.ecr.aws/nginx/nginx:latest", get(|c| c.image.clone()), set(ContainerField::Image))}
-                {text_field("Memory (MiB, hard limit)", field_id(&format!("{base}/memory")), "optional", get(|c| c.memory.map(|m| m.to_string())), set(ContainerField::Memory))}
+                {text_field("Name", field_id(&format!("{base}/name")), "web", get(|c| c.name.clone()), type_in(ContainerField::Name))}
+                {text_field("Image", field_id(&format!("{base}/image")), "public.ecr.aws/nginx/nginx:latest", get(|c| c.image.clone()), type_in(ContainerField::Image))}
+                {text_field("Memory (MiB, hard limit)", field_id(&format!("{base}/memory")), "optional", get(|c| c.memory.map(|m| m.to_string())), type_in(ContainerField::Memory))}
             </div>
             <label class="check">
                 <input type="checkbox" id=field_id(&format!("{base}/essential")) prop:checked=essential on:change=move |ev| editor.edit(|w| { let _ = w.set_essential(index, event_target_checked(&ev)); }) />
@@ -441,7 +464,7 @@ fn ContainerCard(
                         <span class="field-label">"Container port"</span>
                         <input type="number" min="0" max="65535" id=field_id(&format!("/containerDefinitions/{index}/portMappings/{port}/containerPort"))
                             prop:value=move || container.with(|c| c.port_mappings.as_ref().and_then(|p| p.get(port)?.container_port).map(|p| p.to_string()).unwrap_or_default())
-                            on:input=move |ev| editor.edit(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
+                            on:input=move |ev| editor.type_in(|w| { let _ = w.set_port(index, port, &event_target_value(&ev)); }) />
                     </label>
                     <button class="btn small" on:click=move |_| editor.edit(|w| { let _ = w.remove_port(index, port); })>"Remove"</button>
                 </div>
@@ -460,22 +483,16 @@ fn ContainerCard(
 
             <h4>"Log configuration"</h4>
             <div class="grid three">
-                <label class="field">
-                    <span class="field-label">"Log driver"</span>
-                    <select id=field_id(&format!("{base}/logConfiguration/logDriver"))
-                        prop:value=get(|c| c.log_configuration.as_ref()?.log_driver.clone())
-                        on:change=move |ev| set(ContainerField::LogDriver)(event_target_value(&ev))>
-                        <option value="">"(none)"</option>
-                        {["awslogs", "splunk", "awsfirelens", "fluentd", "gelf", "json-file", "journald", "syslog"].into_iter().map(|d| view! { <option value=d>{d}</option> }).collect_view()}
-                    </select>
-                </label>
+                {select_field("Log driver", field_id(&format!("{base}/logConfiguration/logDriver")),
+                    get(|c| c.log_configuration.as_ref()?.log_driver.clone()), "(none)",
+                    &["awslogs", "splunk", "awsfirelens", "fluentd", "gelf", "json-file", "journald", "syslog"], set(ContainerField::LogDriver))}
                 <label class="field wide">
                     <span class="field-label">"Options (one key=value per line)"</span>
                     <textarea class="code-input" rows="3" spellcheck="false" id=field_id(&format!("{base}/logConfiguration/options"))
                         prop:value=log_options
                         on:change=move |ev| {
                             let outcome = editor.edit(|w| w.set_log_options_text(index, &event_target_value(&ev)));
-                            error.set(outcome.err().map(|e| e.to_string()).unwrap_or_default());
+                            show_error(error, outcome.err().map(|e| e.to_string()).unwrap_or_default());
                         }></textarea>
                 </label>
             </div>
@@ -484,7 +501,7 @@ fn ContainerCard(
 
             <h4>"Repository credentials (private registry)"</h4>
             {text_field("credentialsParameter (Secrets Manager ARN)", field_id(&format!("{base}/repositoryCredentials/credentialsParameter")), "arn:aws:secretsmanager:…:secret:registry-AbCdEf",
-                get(|c| c.repository_credentials.as_ref()?.credentials_parameter.clone()), set(ContainerField::RepositoryCredentials))}
+                get(|c| c.repository_credentials.as_ref()?.credentials_parameter.clone()), type_in(ContainerField::RepositoryCredentials))}
             </Show>
         </article>
     }
@@ -504,7 +521,7 @@ fn EnvRow(editor: Editor, index: usize, entry: usize, container: Memo<ContainerD
     };
     let write = move |part: EnvPart| {
         move |ev: leptos::ev::Event| {
-            editor.edit(|w| {
+            editor.type_in(|w| {
                 let _ = w.set_env(index, entry, part, &event_target_value(&ev));
             })
         }
@@ -572,36 +589,61 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
     let Site { container: index, list, entry } = site;
     let base = format!("/containerDefinitions/{index}/{}/{entry}", list_segment(list));
     // Re-read only when this entry, the drafts of its container or the row
-    // context changes.
+    // context changes, or a key is typed into this row (`keyed`: what it
+    // builds — `valueFrom`, the parts, the secret's name and create flag —
+    // shows at once, while the rest of the page waits for the typing pause).
     let secret = part(slice.container, move |c| list_of(c, list)?.get(entry));
+    let keyed = Trigger::new();
     let row = Memo::new(move |_| {
-        let secret = secret.get();
-        slice.drafts.track();
-        slice.context.track();
-        let (draft, named) = ws.with_untracked(|w| (w.reference_draft(site), w.site_secret_name(site)));
-        let secret_view = named.map(|(store, name)| {
-            let create = slice.context.with(|c| c.created.iter().any(|(s, n)| *s == store && *n == name));
-            (store, name, create)
-        });
-        RowView {
-            variable: secret.name.clone().unwrap_or_default(),
-            value_from: secret.value_from.clone().unwrap_or_default(),
-            draft,
-            secret: secret_view,
-        }
+        // Read, not only tracked: a memo nobody reads is never computed, so
+        // it would never change.
+        secret.with(|_| ());
+        slice.drafts.with(|_| ());
+        slice.context.with(|_| ());
+        keyed.track();
+        ws.with_untracked(|w| {
+            let container = w.bundle.task_definition.container_definitions.get(index);
+            let secret = container.and_then(|c| list_of(c, list)?.get(entry));
+            let named = w.site_secret_name(site);
+            RowView {
+                variable: secret.and_then(|s| s.name.clone()).unwrap_or_default(),
+                value_from: secret.and_then(|s| s.value_from.clone()).unwrap_or_default(),
+                draft: w.reference_draft(site),
+                secret: named.map(|(store, name)| {
+                    let create = w.bundle.secrets.iter().any(|s| s.create && s.store == store && s.name == name);
+                    (store, name, create)
+                }),
+            }
+        })
     });
     let draft = move |f: fn(&ReferenceDraft) -> String| move || row.with(|r| f(&r.draft));
     let error = RwSignal::new(String::new());
-    let edit = move |make: fn(String) -> DraftEdit| {
+    // A keystroke (`typed`) re-renders this row at once and the rest of the
+    // page when typing pauses; a choice re-renders everything at once.
+    let type_in = move |edit: &mut dyn FnMut(&mut Workspace)| {
+        editor.type_in(|w| edit(w));
+        keyed.notify();
+    };
+    let edit_with = move |make: fn(String) -> DraftEdit, typed: bool| {
         move |ev: leptos::ev::Event| {
             let change = make(event_target_value(&ev));
-            let outcome = editor.edit(|w| w.edit_reference(site, change));
-            error.set(match outcome {
-                Ok(problem) => problem.map(|e| e.to_string()).unwrap_or_default(),
-                Err(e) => e.to_string(),
-            });
+            let mut outcome = Ok(None);
+            let mut edit = |w: &mut Workspace| outcome = w.edit_reference(site, change.clone());
+            if typed {
+                type_in(&mut edit)
+            } else {
+                editor.edit(edit)
+            };
+            show_error(
+                error,
+                match outcome {
+                    Ok(problem) => problem.map(|e| e.to_string()).unwrap_or_default(),
+                    Err(e) => e.to_string(),
+                },
+            );
         }
     };
+    let edit = move |make: fn(String) -> DraftEdit| edit_with(make, true);
     let is_sm = move || row.with(|r| r.draft.store == Some(Store::SecretsManager));
     let secret_name = move || row.with(|r| r.secret.as_ref().map(|(_, name, _)| name.clone()));
     let creating = move || row.with(|r| r.secret.as_ref().is_some_and(|(_, _, create)| *create));
@@ -610,6 +652,19 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
     let id_part = move |part: &str| base.with_value(|b| field_id(&format!("{b}/{part}")));
     let is_secrets = list == SecretList::Secrets;
     let (create_id, value_id) = (StoredValue::new(id_part("create")), StoredValue::new(id_part("value")));
+    // One part of the reference draft as a labelled text input.
+    let part_input = move |label: &'static str,
+                           part: &str,
+                           placeholder: &'static str,
+                           read: fn(&ReferenceDraft) -> String,
+                           make: fn(String) -> DraftEdit| {
+        view! {
+            <label class="field">
+                <span class="field-label">{label}</span>
+                <input type="text" id=id_part(part) placeholder=placeholder prop:value=draft(read) on:input=edit(make) />
+            </label>
+        }
+    };
     view! {
         <div class="secret-row">
             <div class="grid secret-grid">
@@ -617,12 +672,12 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
                     <span class="field-label">{if is_secrets { "Variable name" } else { "Log option name" }}</span>
                     <input type="text" id=id_part("name") placeholder=if is_secrets { "DATABASE_PASSWORD" } else { "splunk-token" }
                         prop:value=move || row.with(|r| r.variable.clone())
-                        on:input=move |ev| editor.edit(|w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
+                        on:input=move |ev| type_in(&mut |w| { let _ = w.set_secret_name(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <label class="field">
                     <span class="field-label">"Store"</span>
                     <select id=id_part("store") prop:value=move || row.with(|r| r.draft.store.unwrap_or(Store::Ssm).as_str())
-                        on:change=edit(|v| DraftEdit::Store(if v == "secretsmanager" { Store::SecretsManager } else { Store::Ssm }))>
+                        on:change=edit_with(|v| DraftEdit::Store(if v == "secretsmanager" { Store::SecretsManager } else { Store::Ssm }), false)>
                         <option value="ssm">"SSM Parameter Store"</option>
                         <option value="secretsmanager">"Secrets Manager"</option>
                     </select>
@@ -633,33 +688,17 @@ fn SecretRow(editor: Editor, site: Site, slice: ContainerSlice) -> impl IntoView
                         prop:value=draft(|d| d.name.clone()) on:input=edit(DraftEdit::Name) />
                 </label>
                 <Show when=is_sm>
-                    <label class="field">
-                        <span class="field-label">"JSON key (optional)"</span>
-                        <input type="text" id=id_part("jsonKey") placeholder="password" prop:value=draft(|d| d.json_key.clone())
-                            on:input=edit(DraftEdit::JsonKey) />
-                    </label>
-                    <label class="field">
-                        <span class="field-label">"Version stage (optional)"</span>
-                        <input type="text" id=id_part("versionStage") placeholder="AWSCURRENT" prop:value=draft(|d| d.version_stage.clone())
-                            on:input=edit(DraftEdit::VersionStage) />
-                    </label>
-                    <label class="field">
-                        <span class="field-label">"Version id (optional)"</span>
-                        <input type="text" id=id_part("versionId") prop:value=draft(|d| d.version_id.clone())
-                            on:input=edit(DraftEdit::VersionId) />
-                    </label>
+                    {part_input("JSON key (optional)", "jsonKey", "password", |d| d.json_key.clone(), DraftEdit::JsonKey)}
+                    {part_input("Version stage (optional)", "versionStage", "AWSCURRENT", |d| d.version_stage.clone(), DraftEdit::VersionStage)}
+                    {part_input("Version id (optional)", "versionId", "", |d| d.version_id.clone(), DraftEdit::VersionId)}
                 </Show>
-                <label class="field">
-                    <span class="field-label">"Customer-managed KMS key (optional)"</span>
-                    <input type="text" id=id_part("kmsKey") placeholder="arn:aws:kms:…:key/…" prop:value=draft(|d| d.kms_key.clone())
-                        on:input=edit(DraftEdit::KmsKey) />
-                </label>
+                {part_input("Customer-managed KMS key (optional)", "kmsKey", "arn:aws:kms:…:key/…", |d| d.kms_key.clone(), DraftEdit::KmsKey)}
             </div>
             <div class="row value-from-row">
                 <label class="field grow">
                     <span class="field-label">"valueFrom (built for you; edit by hand if you must)"</span>
                     <input type="text" class="mono" id=id_part("valueFrom") prop:value=move || row.with(|r| r.value_from.clone())
-                        on:input=move |ev| editor.edit(|w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
+                        on:input=move |ev| type_in(&mut |w| { let _ = w.set_secret_value_from(index, list, entry, &event_target_value(&ev)); }) />
                 </label>
                 <button class="btn small" on:click=move |_| editor.destructive("Remove secret", |w| { let _ = w.remove_secret(index, list, entry); })>"Remove"</button>
             </div>

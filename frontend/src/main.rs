@@ -104,17 +104,18 @@ const SETTLE_MS: u64 = 120;
 
 /// The state every section shares. `Copy`: signals are handles.
 ///
-/// `ws` changes on every edit; only the editors read it directly, each
-/// through a memo of its own slice (a container, a row), so a keystroke
-/// re-renders what it changed. Everything derived from the whole document
+/// The document (`editor.ws`) is read-only here: every write goes through
+/// [`Editor`], which tells the page to settle ([`SETTLE_MS`]). The editors
+/// read it through a memo of their own slice (a container, a row), so an
+/// edit re-renders what it changed; text typed into a field
+/// ([`Editor::type_in`]) reaches the document at once but the page re-reads
+/// it only when typing pauses. Everything derived from the whole document
 /// (`analysis`, the previews, the saved copy) follows `settled`, which
-/// moves once typing pauses ([`SETTLE_MS`]).
+/// moves once typing pauses.
 #[derive(Debug, Clone, Copy)]
 pub struct AppState {
-    pub ws: RwSignal<Workspace>,
-    pub undo: RwSignal<UndoStack>,
-    /// Secret values for Apply, by secret name: memory only.
-    pub values: RwSignal<BTreeMap<String, SecretString>>,
+    /// The document, Undo, the in-memory values and the status line.
+    pub editor: Editor,
     /// Bumped when the document has settled (see [`SETTLE_MS`]).
     pub settled: RwSignal<u64>,
     /// The analysis of the settled document.
@@ -124,17 +125,39 @@ pub struct AppState {
     /// A container card to unfold (a diagnostic's field is inside it).
     pub unfold: RwSignal<Option<usize>>,
     pub section: RwSignal<Section>,
-    /// A one-line message about the last action (import, fix, undo…).
-    pub status: RwSignal<String>,
+}
+
+/// The writing side of the document: only [`Editor`] writes it.
+#[derive(Debug, Clone, Copy)]
+struct Document {
+    ws: RwSignal<Workspace>,
+    /// Notified by every edit: the page settles after the last one.
+    edited: Trigger,
+    /// Text was typed into the document that the page has not re-read yet.
+    typed: StoredValue<bool>,
+}
+
+impl Document {
+    /// The page re-reads text typed since it last did (when typing pauses).
+    fn catch_up(&self) {
+        if self.typed.get_value() {
+            self.typed.set_value(false);
+            self.ws.notify();
+        }
+    }
 }
 
 /// What an editor component needs — the document, Undo, the in-memory
 /// secret values and the status line — and nothing else of the page.
 #[derive(Debug, Clone, Copy)]
 pub struct Editor {
-    pub ws: RwSignal<Workspace>,
+    /// The document, read-only: every write goes through an `Editor` method.
+    pub ws: ReadSignal<Workspace>,
+    doc: Document,
     pub undo: RwSignal<UndoStack>,
+    /// Secret values for Apply, by secret name: memory only.
     pub values: RwSignal<BTreeMap<String, SecretString>>,
+    /// A one-line message about the last action (import, fix, undo…).
     pub status: RwSignal<String>,
 }
 
@@ -148,15 +171,39 @@ impl Editor {
         self.status.set(format!("{label} — Undo is available"));
     }
 
-    /// Runs one `Workspace` edit; a value typed for a secret follows the
-    /// secret when the edit renamed it.
+    /// Runs one `Workspace` edit and re-renders what it changed; a value
+    /// typed for a secret follows the secret when the edit renamed it.
     pub fn edit<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
+        // Everything re-reads the document now, text typed before included.
+        self.doc.typed.set_value(false);
+        self.run(edit, true)
+    }
+
+    /// [`Editor::edit`] for a keystroke in a text field: the document
+    /// changes at once (nothing typed is lost, whatever comes next), but
+    /// nothing re-renders until typing pauses. The field already shows what
+    /// was typed (and is not set again); the rest (a card's title, other
+    /// rows) follows with the diagnostics and previews. A component may
+    /// re-render its own part at once: a secret row shows the `valueFrom`
+    /// it builds.
+    pub fn type_in<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
+        self.doc.typed.set_value(true);
+        self.run(edit, false)
+    }
+
+    fn run<R>(&self, edit: impl FnOnce(&mut Workspace) -> R, render: bool) -> R {
         let mut result = None;
         let mut renames = Vec::new();
-        self.ws.update(|w| {
+        let change = |w: &mut Workspace| {
             result = Some(edit(w));
             renames = w.take_renames();
-        });
+        };
+        if render {
+            self.doc.ws.update(change);
+        } else {
+            self.doc.ws.update_untracked(change);
+        }
+        self.doc.edited.notify();
         if !renames.is_empty() {
             self.values.update(|values| {
                 for rename in renames {
@@ -166,24 +213,24 @@ impl Editor {
                 }
             });
         }
-        result.expect("RwSignal::update runs its closure")
+        result.expect("the update runs its closure")
     }
 }
 
 impl AppState {
-    /// The editing handle the editor components get.
-    pub fn editor(&self) -> Editor {
-        Editor { ws: self.ws, undo: self.undo, values: self.values, status: self.status }
-    }
-
     /// See [`Editor::destructive`].
     pub fn destructive(&self, label: &str, edit: impl FnOnce(&mut Workspace)) {
-        self.editor().destructive(label, edit);
+        self.editor.destructive(label, edit);
     }
 
     /// See [`Editor::edit`].
     pub fn edit<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
-        self.editor().edit(edit)
+        self.editor.edit(edit)
+    }
+
+    /// See [`Editor::type_in`].
+    pub fn type_in<R>(&self, edit: impl FnOnce(&mut Workspace) -> R) -> R {
+        self.editor.type_in(edit)
     }
 
     /// A new, empty configuration, in the backend's region and account
@@ -235,29 +282,34 @@ fn App() -> impl IntoView {
         Some(Err(e)) => (Workspace::empty(), format!("The saved configuration could not be restored: {e}")),
         None => (Workspace::seed_example(), String::new()),
     };
-    let ws = RwSignal::new(initial);
+    let doc = Document { ws: RwSignal::new(initial), edited: Trigger::new(), typed: StoredValue::new(false) };
+    let ws = doc.ws.read_only();
     let settled = RwSignal::new(0_u64);
     let analysis = Memo::new(move |_| {
         settled.track();
         ws.with_untracked(Workspace::analyze)
     });
-    let state = AppState {
+    let editor = Editor {
         ws,
+        doc,
         undo: RwSignal::new(UndoStack::default()),
         values: RwSignal::new(BTreeMap::new()),
+        status: RwSignal::new(restore_message),
+    };
+    let state = AppState {
+        editor,
         settled,
         analysis,
         identity: RwSignal::new(None),
         unfold: RwSignal::new(None),
         section: RwSignal::new(Section::Start),
-        status: RwSignal::new(restore_message),
     };
-    // Every change schedules one settle; a newer change cancels the older.
+    // Every edit schedules one settle; a newer edit cancels the older.
     let generation = StoredValue::new(0_u64);
     // `data-settling` on the page: the browser tests wait for it to clear.
     let settling = RwSignal::new(false);
     Effect::new(move |_| {
-        ws.track();
+        doc.edited.track();
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         if !settling.get_untracked() {
@@ -266,6 +318,7 @@ fn App() -> impl IntoView {
         set_timeout(
             move || {
                 if generation.get_value() == mine {
+                    doc.catch_up();
                     settled.update(|n| *n += 1);
                     settling.set(false);
                 }
@@ -289,11 +342,11 @@ fn App() -> impl IntoView {
         }
     });
 
-    let undo_label = move || state.undo.with(|u| u.peek_label().map(|l| format!("Undo: {l}")));
+    let undo_label = move || state.editor.undo.with(|u| u.peek_label().map(|l| format!("Undo: {l}")));
     let on_undo = move |_| {
-        if let Some(previous) = state.undo.try_update(|u| u.pop()).flatten() {
+        if let Some(previous) = state.editor.undo.try_update(|u| u.pop()).flatten() {
             state.edit(|w| *w = previous);
-            state.status.set("Undone.".into());
+            state.editor.status.set("Undone.".into());
         }
     };
 
@@ -306,7 +359,7 @@ fn App() -> impl IntoView {
                     <span class="subtitle">"secrets into Amazon ECS, least privilege, checked before deploy"</span>
                 </div>
                 <div class="topbar-actions">
-                    <span class="status" id="status" role="status">{move || state.status.get()}</span>
+                    <span class="status" id="status" role="status">{move || state.editor.status.get()}</span>
                     <button
                         id="undo"
                         class="btn"

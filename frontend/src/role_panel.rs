@@ -9,13 +9,24 @@ use shared::workspace::{AccessRow, TaskField};
 use crate::AppState;
 use crate::editor::text_field;
 
+/// Applies the decoder's fix for the role (Undo brings the document back)
+/// and says what it changed, or why it could not.
+pub fn apply_decoder_fix(state: AppState, decoded: &shared::decode::Decoded) -> String {
+    let mut result = Err(shared::workspace::EditError::NoStatementToApply);
+    state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(decoded));
+    match result {
+        Ok(applied) => applied.to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
 fn pretty<T: serde::Serialize>(value: &T) -> String {
     shared::json_text::pretty(value).unwrap_or_default()
 }
 
 #[component]
 pub fn RolePanel(state: AppState) -> impl IntoView {
-    let ws = state.ws;
+    let ws = state.editor.ws;
     let analysis = state.analysis;
     let attach = move || {
         ws.with(|w| match w.bundle.execution_role.attach_managed_policy {
@@ -47,12 +58,12 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
         <section class="panel">
             <h2>"Execution role"</h2>
             <div class="grid two">
-                {text_field("Role name", "f:roleName".into(), "webTaskExecutionRole", move || ws.with(|w| w.bundle.execution_role.name.clone()), move |v| ws.update(|w| w.set_task_field(TaskField::RoleName, &v)))}
+                {text_field("Role name", "f:roleName".into(), "webTaskExecutionRole", move || ws.with(|w| w.bundle.execution_role.name.clone()), move |v| state.type_in(|w| w.set_task_field(TaskField::RoleName, &v)))}
                 <div class="field">
                     <span class="field-label">"The role"</span>
                     <div class="row">
-                        <label class="check"><input type="radio" name="role-create" id="role-create" prop:checked=move || ws.with(|w| w.bundle.execution_role.create) on:change=move |_| ws.update(|w| w.bundle.execution_role.create = true) />"Create it (or update it if it exists)"</label>
-                        <label class="check"><input type="radio" name="role-create" id="role-existing" prop:checked=move || ws.with(|w| !w.bundle.execution_role.create) on:change=move |_| ws.update(|w| w.bundle.execution_role.create = false) />"Use an existing role"</label>
+                        <label class="check"><input type="radio" name="role-create" id="role-create" prop:checked=move || ws.with(|w| w.bundle.execution_role.create) on:change=move |_| state.edit(|w| w.bundle.execution_role.create = true) />"Create it (or update it if it exists)"</label>
+                        <label class="check"><input type="radio" name="role-create" id="role-existing" prop:checked=move || ws.with(|w| !w.bundle.execution_role.create) on:change=move |_| state.edit(|w| w.bundle.execution_role.create = false) />"Use an existing role"</label>
                     </div>
                 </div>
             </div>
@@ -69,7 +80,7 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
                     <span class="field-label">"Attach it"</span>
                     <select id="attach-managed" prop:value=attach on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        ws.update(|w| w.bundle.execution_role.attach_managed_policy = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None });
+                        state.edit(|w| w.bundle.execution_role.attach_managed_policy = match v.as_str() { "yes" => Some(true), "no" => Some(false), _ => None });
                     }>
                         <option value="auto">"As recommended"</option>
                         <option value="yes">"Yes"</option>
@@ -99,13 +110,13 @@ pub fn RolePanel(state: AppState) -> impl IntoView {
                         <span class="field-label">{format!("Policy #{}", i + 1)}</span>
                         <textarea class="code-input" rows="8" spellcheck="false" id=format!("existing-policy-{i}")
                             prop:value=move || ws.with(|w| w.existing_policies.get(i).cloned().unwrap_or_default())
-                            on:input=move |ev| ws.update(|w| w.set_existing_policy(i, &event_target_value(&ev)))></textarea>
+                            on:input=move |ev| state.type_in(|w| w.set_existing_policy(i, &event_target_value(&ev)))></textarea>
                     </label>
                     <p class="error">{move || analysis.with(|a| a.policy_errors.iter().find(|(n, _)| *n == i).map(|(_, e)| e.clone()).unwrap_or_default())}</p>
                     <button class="btn small" on:click=move |_| state.destructive("Remove policy", |w| w.remove_existing_policy(i))>"Remove"</button>
                 </div>
             </For>
-            <button class="btn" id="add-policy" on:click=move |_| ws.update(|w| w.existing_policies.push(String::new()))>"+ Paste a policy"</button>
+            <button class="btn" id="add-policy" on:click=move |_| state.edit(|w| w.existing_policies.push(String::new()))>"+ Paste a policy"</button>
         </section>
     }
 }
@@ -192,7 +203,7 @@ fn column_layout(rows: &[BoxLabels]) -> [(usize, usize); 5] {
 
 #[component]
 pub fn AccessMapPanel(state: AppState) -> impl IntoView {
-    let rows = Memo::new(move |_| state.ws.with(|w| state.analysis.with(|a| w.access_rows(a))));
+    let rows = Memo::new(move |_| state.editor.ws.with(|w| state.analysis.with(|a| w.access_rows(a))));
     let drawn = Memo::new(move |_| {
         let rows = rows.get();
         let labels: Vec<BoxLabels> = rows.iter().map(labels).collect();
@@ -296,17 +307,13 @@ pub fn DecoderPanel(state: AppState) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let decoded = Memo::new(move |_| {
         let t = text.get();
-        (!t.trim().is_empty()).then(|| shared::decode::decode_with(&t, &state.ws.with(|w| w.context())))
+        (!t.trim().is_empty()).then(|| shared::decode::decode_with(&t, &state.editor.ws.with(|w| w.context())))
     });
     let outcome = RwSignal::new(String::new());
     let apply = move |_| {
-        let Some(d) = decoded.get_untracked() else { return };
-        let mut result = Err(shared::workspace::EditError::NoStatementToApply);
-        state.destructive("Apply decoder fix", |w| result = w.apply_decoder_fix(&d));
-        outcome.set(match result {
-            Ok(applied) => applied.to_string(),
-            Err(e) => e.to_string(),
-        });
+        if let Some(d) = decoded.get_untracked() {
+            outcome.set(apply_decoder_fix(state, &d));
+        }
     };
     view! {
         <section class="panel">

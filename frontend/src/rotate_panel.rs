@@ -13,7 +13,7 @@ use crate::api_client::{self, ApiError, RotateEvent};
 /// The secrets the configuration names: its secrets to create and every
 /// reference in the task definition, in order, without repeats.
 fn configured_secrets(state: AppState) -> Vec<String> {
-    state.ws.with(|w| {
+    state.editor.ws.with(|w| {
         let mut names: Vec<String> = w.bundle.secrets.iter().map(|s| s.name.clone()).collect();
         for site in w.bundle.task_definition.secret_sites() {
             if let Some(v) = site.value_from.filter(|v| !v.trim().is_empty()) {
