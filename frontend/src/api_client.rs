@@ -187,12 +187,18 @@ fn unreachable_backend(path: &str) -> ApiError {
     }
 }
 
-/// Reads JSON through `Value`: the string reader is then instantiated for
-/// `Value` alone rather than once more per response type (the WASM size
-/// budget; these types are read nowhere else, so plain `from_value` is the
-/// leanest reader for them).
+/// Reads JSON through `Value` and the one typed reader of the WASM
+/// (`shared::import::from_json_value`): the string reader is instantiated
+/// for `Value` alone, and types also read elsewhere have one copy of their
+/// code (the WASM size budget).
 fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value)
+    serde_json::from_str::<serde_json::Value>(text).and_then(shared::import::from_json_value)
+}
+
+/// A request body: compact JSON through `shared::json_text`'s writer, the
+/// one the downloads use (one copy of each type's serialisation code).
+fn compact<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
+    shared::json_text::compact(value).map_err(|e| ApiError { code: "request".into(), message: e.to_string() })
 }
 
 async fn read_text(response: &web_sys::Response) -> Result<String, ApiError> {
@@ -220,10 +226,9 @@ pub async fn whoami() -> Result<WhoAmI, ApiError> {
 }
 
 pub async fn plan(bundle: &Bundle) -> Result<PlanResponse, ApiError> {
-    // Through `Value` (as `apply` does): one serializer for the bundle in the WASM.
-    let body = serde_json::to_value(bundle)
-        .map_err(|e| ApiError { code: "bundle".into(), message: e.to_string() })?
-        .to_string();
+    // `shared::json_text`'s writer (as `apply` and the downloads): one
+    // serializer for the bundle in the WASM.
+    let body = compact(bundle)?;
     json("POST", "/api/plan", Some(body)).await
 }
 
@@ -234,7 +239,7 @@ pub async fn apply(
     values: serde_json::Map<String, serde_json::Value>,
     mut on_event: impl FnMut(ApplyEvent),
 ) -> Result<(), ApiError> {
-    let body = serde_json::json!({ "bundle": bundle, "values": values }).to_string();
+    let body = format!(r#"{{"bundle":{},"values":{}}}"#, compact(bundle)?, compact(&values)?);
     read_events("/api/apply", body, "Apply", |block| {
         if let Some(event) = parse_event(block) {
             on_event(event);
@@ -253,8 +258,7 @@ pub enum RotateEvent {
 
 /// The consumers of `secret` (nothing is written).
 pub async fn rotate_plan(target: &RotateTarget) -> Result<RotateReport, ApiError> {
-    let body =
-        serde_json::to_string(target).map_err(|e| ApiError { code: "request".into(), message: e.to_string() })?;
+    let body = compact(target)?;
     json("POST", "/api/rotate/plan", Some(body)).await
 }
 

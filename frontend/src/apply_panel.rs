@@ -340,7 +340,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
 /// one-click fix for the role (as the Error decoder offers it).
 fn decoded_cause(state: AppState, reason: String, decoded: shared::decode::Decoded) -> impl IntoView {
     let outcome = RwSignal::new(String::new());
-    let statement = decoded.fix.statement.as_ref().and_then(|s| serde_json::to_string_pretty(s).ok());
+    let statement = decoded.fix.statement.as_ref().and_then(|s| shared::json_text::pretty(s).ok());
     let for_fix = decoded.clone();
     let apply_fix = move |_| {
         let mut result = Err(shared::workspace::EditError::NoStatementToApply);

@@ -43,7 +43,7 @@ pub fn AuditPanel(state: AppState) -> impl IntoView {
             state.status.set(format!("{name}: its task definition could not be read"));
             return;
         };
-        let text = serde_json::to_string(td).unwrap_or_default();
+        let text = shared::json_text::compact(td).unwrap_or_default();
         let mut next = state.ws.get_untracked();
         match next.import_text(&text) {
             Ok(_) => {

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::editor::text_field;
 
 fn pretty<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_default()
+    shared::json_text::pretty(value).unwrap_or_default()
 }
 
 #[component]

@@ -114,13 +114,37 @@ pub struct AuditResponse {
     pub services: Vec<AuditedService>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditedService {
     #[serde(flatten)]
     pub audit: crate::audit::ServiceAudit,
     /// The revision the service runs (register-ready), when it was read.
     pub task_definition_document: Option<crate::task_def::TaskDefinition>,
+}
+
+/// The derived reader of a flattened struct reads every type in it once
+/// more from serde's buffered content (a second copy of the audit's readers
+/// in the UI's WASM, about 12 KB; BENCHMARKS.md): the audit's members are
+/// kept as JSON (like a task definition's unknown fields) and read with
+/// [`crate::import::from_json_value_at`], the reader of everything else.
+impl<'de> Deserialize<'de> for AuditedService {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<AuditedService, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Parts {
+            task_definition_document: Option<crate::task_def::TaskDefinition>,
+            #[serde(flatten)]
+            audit: crate::task_def::Extra,
+        }
+        let Parts { task_definition_document, audit } = Parts::deserialize(deserializer)?;
+        let audit = serde_json::Value::Object(audit.into_iter().collect());
+        let audit = crate::import::from_json_value_at(audit).map_err(|(path, error)| match path.as_str() {
+            "" => serde::de::Error::custom(error),
+            _ => serde::de::Error::custom(format!("{path}: {error}")),
+        })?;
+        Ok(AuditedService { audit, task_definition_document })
+    }
 }
 
 /// `POST /api/rotate/plan` and (with `value`) `POST /api/rotate`: the

@@ -65,7 +65,7 @@ impl Download {
 
 /// Pretty JSON with a final newline, like the CLI writes files.
 fn pretty<T: serde::Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut text = crate::json_text::pretty(value).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -16,12 +16,34 @@ use crate::task_def::TaskDefinition;
 
 /// One JSON Patch operation. `path` and `from` are JSON pointers; `-` as the
 /// last token of an `add` path appends to an array.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Edit {
     Add { path: String, value: Value },
     Remove { path: String },
     Replace { path: String, value: Value },
+}
+
+/// The JSON a derived internally tagged `Deserialize` reads, read as one
+/// struct of every operation's fields: the derive buffers each object and
+/// reads it once more per operation (about 10 KB of code in the UI's WASM,
+/// which reads diagnostics with their fixes; BENCHMARKS.md).
+impl<'de> Deserialize<'de> for Edit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Edit, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            op: String,
+            path: String,
+            value: Option<Value>,
+        }
+        let Fields { op, path, value } = Fields::deserialize(deserializer)?;
+        Ok(match op.as_str() {
+            "add" => Edit::Add { path, value: value.unwrap_or_default() },
+            "remove" => Edit::Remove { path },
+            "replace" => Edit::Replace { path, value: value.unwrap_or_default() },
+            other => return Err(serde::de::Error::unknown_variant(other, &["add", "remove", "replace"])),
+        })
+    }
 }
 
 /// A repair for one diagnostic.
@@ -68,7 +90,11 @@ pub enum FixError {
 /// Applies `fix` to `td`, returning the new task definition and the secret
 /// value it lifted out, if any.
 pub fn apply_fix(td: &TaskDefinition, fix: &Fix) -> Result<(TaskDefinition, Option<PendingSecret>), FixError> {
-    let mut doc = serde_json::to_value(td).map_err(|e| FixError::Model(e.to_string()))?;
+    // Through the text writer export uses (not `to_value`): one copy of the
+    // model's serialisation code in the UI's WASM.
+    let mut doc: Value = crate::json_text::compact(td)
+        .and_then(|text| serde_json::from_str(&text))
+        .map_err(|e| FixError::Model(e.to_string()))?;
     let pending = match &fix.create_secret {
         Some(create) => {
             let value = doc

@@ -283,22 +283,21 @@ fn keep_wrong_types<T: serde::de::DeserializeOwned>(
         // Borrowed, not a copy of the whole value per wrong-typed field; the
         // same deserializer as `from_json_value`, so the UI's WASM carries
         // one copy of the model's deserialisation code.
-        let err = match serde_path_to_error::deserialize::<_, T>(&*value) {
+        let err = match crate::json_read::read::<T>(value) {
             Ok(read) => return Ok(read),
             Err(err) => err,
         };
-        let segments = segments_of(err.path());
+        let segments = &err.segments;
         let fatal = || {
             let mut path = String::new();
             for segment in prefix {
                 path.push('/');
                 path.push_str(&crate::json_pointer::escape(segment));
             }
-            path.push_str(&pointer_of(err.path()));
-            JsonInputError::invalid(path, format!("{}; fix the value and import again", err.inner()))
+            path.push_str(&err.pointer());
+            JsonInputError::invalid(path, format!("{}; fix the value and import again", err.error))
         };
-        let Some(segments) = segments else { return Err(fatal()) };
-        let absolute: Vec<String> = prefix.iter().chain(&segments).cloned().collect();
+        let absolute: Vec<String> = prefix.iter().chain(segments).cloned().collect();
         let mut end = segments.len();
         let found = loop {
             if end == 0 {
@@ -316,19 +315,6 @@ fn keep_wrong_types<T: serde::de::DeserializeOwned>(
         let Some(field) = remove_member(value, &parent, &key) else { return Err(fatal()) };
         kept.push((absolute[..prefix.len() + end - 1].to_vec(), key, field));
     }
-}
-
-/// The path of a deserialisation error as pointer segments; `None` when
-/// serde could not say where.
-fn segments_of(path: &serde_path_to_error::Path) -> Option<Vec<String>> {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .map(|segment| match segment {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
-            Segment::Unknown => None,
-        })
-        .collect()
 }
 
 /// Removes `key` from the object at `parent` inside `value`.
@@ -445,9 +431,10 @@ pub fn drop_null_members(value: &mut Value) {
 }
 
 /// Reads a typed value out of parsed JSON, with the same deserializer
-/// [`import`] uses (which tracks the JSON path). Everything the UI reads goes
-/// through here: each distinct deserializer a type is read with is another
-/// copy of that type's code in the WASM bundle. Errors are serde_json's own.
+/// [`import`] uses ([`crate::json_read`], which tracks the JSON path).
+/// Everything the UI reads goes through here: each distinct deserializer a
+/// type is read with is another copy of that type's code in the WASM bundle.
+/// Errors are serde_json's own.
 pub fn from_json_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, serde_json::Error> {
     from_json_value_at(value).map_err(|(_, error)| error)
 }
@@ -455,8 +442,7 @@ pub fn from_json_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T
 /// Like [`from_json_value`], keeping the JSON pointer of the value that did
 /// not fit (the same deserializer instance, so no extra code in the WASM).
 pub fn from_json_value_at<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, serde_json::Error)> {
-    // Read from a borrowed `Value`, as the lenient import does (one instance of the code).
-    serde_path_to_error::deserialize(&value).map_err(|err| (pointer_of(err.path()), err.into_inner()))
+    crate::json_read::read(&value).map_err(|err| (err.pointer(), err.error))
 }
 
 /// Converts serde_path_to_error's path into a JSON pointer.

@@ -298,7 +298,7 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const DOC: &str = r#"{
@@ -410,7 +410,7 @@ mod tests {
         assert_eq!(position("a\nb", 99), Position { offset: 3, line: 2, column: 2 });
     }
 
-    mod properties {
+    pub(crate) mod properties {
         use proptest::prelude::*;
         use serde_json::Value;
 
@@ -433,7 +433,7 @@ mod tests {
         }
 
         /// Every pointer into a document, in no particular order.
-        fn pointers(value: &Value, prefix: String, out: &mut Vec<String>) {
+        pub(crate) fn pointers(value: &Value, prefix: String, out: &mut Vec<String>) {
             out.push(prefix.clone());
             match value {
                 Value::Array(items) => {

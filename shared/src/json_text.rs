@@ -1,5 +1,10 @@
 //! JSON text as people read it: serde_json's pretty format (two-space
-//! indent, `": "` after keys), with the indentation bounded.
+//! indent, `": "` after keys), with the indentation bounded; and compact
+//! text (serde_json's `to_string`) for requests and one-line values.
+//!
+//! Both are written by one formatter type, so a type written both ways
+//! has one copy of its serialisation code in the UI's WASM (each
+//! serializer type a value meets is another copy; BENCHMARKS.md).
 //!
 //! Pretty-printing indents every line by its depth, so a document nested
 //! a few hundred levels deep (legal in unknown fields, which export keeps
@@ -19,24 +24,36 @@ pub const MAX_INDENTED_DEPTH: usize = 16;
 
 /// `value` as pretty JSON text (see the module documentation).
 pub fn pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    write(value, true)
+}
+
+/// `value` as compact JSON text, exactly serde_json's `to_string`.
+pub fn compact<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    write(value, false)
+}
+
+fn write<T: Serialize + ?Sized>(value: &T, indent: bool) -> Result<String, serde_json::Error> {
     let mut out = Vec::with_capacity(128);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, BoundedPretty::default());
+    let formatter = BoundedPretty { indent, depth: 0, has_value: false };
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     value.serialize(&mut serializer)?;
     // serde_json writes only UTF-8.
     Ok(String::from_utf8(out).unwrap_or_default())
 }
 
-/// serde_json's `PrettyFormatter`, indenting at most [`MAX_INDENTED_DEPTH`] levels.
-#[derive(Debug, Default)]
+/// serde_json's `PrettyFormatter`, indenting at most [`MAX_INDENTED_DEPTH`]
+/// levels; serde_json's `CompactFormatter` when not `indent`ing.
+#[derive(Debug)]
 struct BoundedPretty {
+    indent: bool,
     depth: usize,
     has_value: bool,
 }
 
 impl BoundedPretty {
     /// A new line and the indentation of `depth`, when that depth is indented.
-    fn line<W: ?Sized + io::Write>(writer: &mut W, depth: usize) -> io::Result<()> {
-        if depth > MAX_INDENTED_DEPTH {
+    fn line<W: ?Sized + io::Write>(&self, writer: &mut W, depth: usize) -> io::Result<()> {
+        if !self.indent || depth > MAX_INDENTED_DEPTH {
             return Ok(());
         }
         writer.write_all(b"\n")?;
@@ -55,7 +72,7 @@ impl BoundedPretty {
     fn end<W: ?Sized + io::Write>(&mut self, writer: &mut W, close: &[u8]) -> io::Result<()> {
         self.depth -= 1;
         if self.has_value && self.depth < MAX_INDENTED_DEPTH {
-            Self::line(writer, self.depth)?;
+            self.line(writer, self.depth)?;
         }
         writer.write_all(close)
     }
@@ -64,7 +81,7 @@ impl BoundedPretty {
         if !first {
             writer.write_all(b",")?;
         }
-        Self::line(writer, self.depth)
+        self.line(writer, self.depth)
     }
 }
 
@@ -99,7 +116,7 @@ impl Formatter for BoundedPretty {
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(if self.depth > MAX_INDENTED_DEPTH { b":" } else { b": " })
+        writer.write_all(if !self.indent || self.depth > MAX_INDENTED_DEPTH { b":" } else { b": " })
     }
 
     fn end_object_value<W: ?Sized + io::Write>(&mut self, _writer: &mut W) -> io::Result<()> {
@@ -119,6 +136,19 @@ mod tests {
         let doc = json!({"family": "web", "containerDefinitions": [{"name": "a", "secrets": [], "env": {}},
             {"name": "b", "secrets": [{"name": "X", "valueFrom": "/x"}], "n": [1, 2.5, null, true]}]});
         assert_eq!(pretty(&doc).unwrap(), serde_json::to_string_pretty(&doc).unwrap());
+    }
+
+    #[test]
+    fn compact_text_is_exactly_serde_jsons() {
+        let mut deep = json!({"leaf": [1, {"a": "b\"\u{1}"}], "e": [], "o": {}, "f": 1e-28, "n": -3});
+        for i in 0..40 {
+            deep = if i % 2 == 0 { json!([deep, 2.5]) } else { json!({"k": deep, "z": {}, "": null}) };
+        }
+        assert_eq!(compact(&deep).unwrap(), serde_json::to_string(&deep).unwrap());
+        let td: crate::task_def::TaskDefinition =
+            serde_json::from_value(json!({"family": "web", "containerDefinitions": [{"name": "a", "x": [deep]}]}))
+                .unwrap();
+        assert_eq!(compact(&td).unwrap(), serde_json::to_string(&td).unwrap());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod import;
 pub mod json_input;
 pub mod json_locate;
 pub mod json_pointer;
+pub mod json_read;
 pub mod json_text;
 pub mod lint;
 pub mod location;

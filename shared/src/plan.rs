@@ -38,8 +38,9 @@ pub struct Step {
 }
 
 /// The AWS operation behind a step. Secret values are not here: apply looks
-/// them up by name in the in-memory values.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// them up by name in the in-memory values. Read by the hand-written
+/// `Deserialize` below.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum StepAction {
     #[serde(rename_all = "camelCase")]
@@ -62,6 +63,105 @@ pub enum StepAction {
     UpdateService { cluster: String, service: String, force_new_deployment: bool, task_definition: Option<String> },
     #[serde(rename_all = "camelCase")]
     WaitServicesStable { cluster: String, services: Vec<String> },
+}
+
+/// The same JSON as a derived internally tagged `Deserialize` reads, read as
+/// one struct of every variant's fields: the derive buffers the object and
+/// reads it once more per variant, the largest deserializer in the UI's
+/// WASM (about 23 KB of code; BENCHMARKS.md). A field of another variant is
+/// ignored only when it has that field's type.
+impl<'de> Deserialize<'de> for StepAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<StepAction, D::Error> {
+        use serde::de::{Error, Unexpected};
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Fields {
+            #[serde(rename = "type")]
+            kind: String,
+            name: Option<String>,
+            kms_key_id: Option<String>,
+            description: Option<String>,
+            role_name: Option<String>,
+            trust_policy: Option<Value>,
+            policy_name: Option<String>,
+            policy: Option<Value>,
+            policy_arn: Option<String>,
+            family: Option<String>,
+            task_definition: Option<Value>,
+            cluster: Option<String>,
+            service: Option<String>,
+            force_new_deployment: Option<bool>,
+            services: Option<Vec<String>>,
+        }
+        const VARIANTS: &[&str] = &[
+            "createParameter",
+            "createSecret",
+            "createRole",
+            "updateTrustPolicy",
+            "putRolePolicy",
+            "attachManagedPolicy",
+            "registerTaskDefinition",
+            "updateService",
+            "waitServicesStable",
+        ];
+        fn need<T, E: Error>(field: Option<T>, name: &'static str) -> Result<T, E> {
+            field.ok_or_else(|| E::missing_field(name))
+        }
+        let f = Fields::deserialize(deserializer)?;
+        Ok(match f.kind.as_str() {
+            "createParameter" => StepAction::CreateParameter {
+                name: need(f.name, "name")?,
+                kms_key_id: f.kms_key_id,
+                description: f.description,
+            },
+            "createSecret" => StepAction::CreateSecret {
+                name: need(f.name, "name")?,
+                kms_key_id: f.kms_key_id,
+                description: f.description,
+            },
+            "createRole" => StepAction::CreateRole {
+                role_name: need(f.role_name, "roleName")?,
+                trust_policy: f.trust_policy.unwrap_or_default(),
+            },
+            "updateTrustPolicy" => StepAction::UpdateTrustPolicy {
+                role_name: need(f.role_name, "roleName")?,
+                trust_policy: f.trust_policy.unwrap_or_default(),
+            },
+            "putRolePolicy" => StepAction::PutRolePolicy {
+                role_name: need(f.role_name, "roleName")?,
+                policy_name: need(f.policy_name, "policyName")?,
+                policy: f.policy.unwrap_or_default(),
+            },
+            "attachManagedPolicy" => StepAction::AttachManagedPolicy {
+                role_name: need(f.role_name, "roleName")?,
+                policy_arn: need(f.policy_arn, "policyArn")?,
+            },
+            "registerTaskDefinition" => StepAction::RegisterTaskDefinition {
+                family: need(f.family, "family")?,
+                task_definition: f.task_definition.unwrap_or_default(),
+            },
+            "updateService" => StepAction::UpdateService {
+                cluster: need(f.cluster, "cluster")?,
+                service: need(f.service, "service")?,
+                force_new_deployment: need(f.force_new_deployment, "forceNewDeployment")?,
+                task_definition: match f.task_definition {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(revision)) => Some(revision),
+                    Some(other) => {
+                        return Err(D::Error::invalid_type(
+                            Unexpected::Other(crate::json_input::kind(&other)),
+                            &"a string",
+                        ));
+                    }
+                },
+            },
+            "waitServicesStable" => StepAction::WaitServicesStable {
+                cluster: need(f.cluster, "cluster")?,
+                services: need(f.services, "services")?,
+            },
+            other => return Err(D::Error::unknown_variant(other, VARIANTS)),
+        })
+    }
 }
 
 /// A progress report from apply, streamed to the CLI and the UI.

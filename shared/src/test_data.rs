@@ -1,5 +1,6 @@
 //! Test data shared by the benchmarks and tests (cargo feature `test-data`,
-//! never part of the product): the maximum-size task definition.
+//! never part of the product): the maximum-size task definition, and the
+//! fixture bundle the planner tests and the end-to-end tests deploy.
 //!
 //! It is as large as ECS allows: [`CONTAINERS`] containers (the most a task
 //! definition may have) with as many secret references as fit in the
@@ -90,6 +91,34 @@ fn container(index: usize, references: usize) -> Value {
         }
     })
 }
+
+/// The KMS key id [`full_bundle`]'s fixture file names; the planner tests
+/// observe a key of this id.
+pub const FULL_BUNDLE_KEY: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/// The fixture bundle (`shared/tests/fixtures/plan/bundle.json`) with its two
+/// customer-managed secrets encrypted by `kms_key_id`: SSM SecureString
+/// parameters `/web/db` and `/web/splunk` (a log `secretOptions` entry), the
+/// Secrets Manager secret `web/api` by its partial ARN, all to create; role
+/// `webExec` to create; family `web` on Fargate; service `prod/web`, forced
+/// to redeploy.
+pub fn full_bundle(kms_key_id: &str) -> String {
+    include_str!("../tests/fixtures/plan/bundle.json").replace(FULL_BUNDLE_KEY, kms_key_id)
+}
+
+/// The steps of [`full_bundle`]'s plan in an account where only the service
+/// exists (running an older revision of `web`), in order.
+pub const FULL_BUNDLE_FIRST_APPLY: [&str; 9] = [
+    "create-parameter:/web/db",
+    "create-secret:web/api",
+    "create-parameter:/web/splunk",
+    "create-role:webExec",
+    "put-role-policy:webExec/ecs-secrets-web",
+    "attach-managed-policy:webExec",
+    "register-task-definition:web",
+    "update-service:prod/web",
+    "wait-services-stable:prod",
+];
 
 #[cfg(test)]
 mod tests {

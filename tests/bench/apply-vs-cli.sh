@@ -58,7 +58,7 @@ by_hand() { # the guide's sequence, as a person would type it
 JSON
   cli iam put-role-policy --role-name webExec --policy-name ecs-secrets-web --policy-document "file://$work/policy.json" >/dev/null
   cli iam attach-role-policy --role-name webExec --policy-arn arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy >/dev/null
-  python3 - "$root/tests/fixtures/full-bundle.json" "$secret_arn" >"$work/td.json" <<'PY'
+  python3 - "$root/shared/tests/fixtures/plan/bundle.json" "$secret_arn" >"$work/td.json" <<'PY'
 import json, sys
 td = json.load(open(sys.argv[1]))["taskDefinition"]
 td["executionRoleArn"] = "arn:aws:iam::123456789012:role/webExec"
@@ -73,7 +73,7 @@ PY
 
 with_tool() {
   local key=$1
-  sed "s/@KMS_KEY@/$key/" "$root/tests/fixtures/full-bundle.json" >"$work/bundle.json"
+  sed "s/1234abcd-12ab-34cd-56ef-1234567890ab/$key/" "$root/shared/tests/fixtures/plan/bundle.json" >"$work/bundle.json"
   echo '{"/web/db":"v-db","web/api":"v-api","/web/splunk":"v-splunk"}' >"$work/values.json"
   "$bin" apply "$work/bundle.json" --values "$work/values.json" --yes --endpoint-url "$endpoint" >/dev/null 2>"$work/apply.err"
 }

@@ -175,24 +175,25 @@ impl Ui {
         Some(ui)
     }
 
-    /// Waits (up to 20 s) for an element matching a CSS selector.
-    pub async fn wait_for(&self, css: &str) -> Element {
+    /// Waits (up to 20 s) for an element `locator` finds; the test fails
+    /// saying `what` was missing when none appears.
+    pub async fn wait_for_element(&self, locator: Locator<'_>, what: &str) -> Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
+            .for_element(locator)
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+
+    /// Waits (up to 20 s) for an element matching a CSS selector.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.wait_for_element(Locator::Css(css), &format!("{css} did not appear")).await
     }
 
     /// The element with this id (ids hold `/` and `:`, so no CSS).
     pub async fn by_id(&self, id: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Id(id))
-            .await
-            .unwrap_or_else(|e| panic!("#{id} did not appear: {e}"))
+        self.wait_for_element(Locator::Id(id), &format!("#{id} did not appear")).await
     }
 
     pub async fn click(&self, css: &str) {
@@ -201,6 +202,22 @@ impl Ui {
 
     pub async fn nav(&self, section: &str) {
         self.click(&format!("#nav-{section}")).await;
+    }
+
+    /// How many elements match `css` now (0 when none).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Opens the access map and waits for its rows.
+    pub async fn open_access_map(&self) {
+        self.nav("access-map").await;
+        self.wait_for("#access-map g.map-row").await;
+    }
+
+    /// How many rows of the access map have `status` (`allowed`, `denied`, …).
+    pub async fn access_map_rows(&self, status: &str) -> usize {
+        self.count(&format!("#access-map g.map-row[data-status='{status}']")).await
     }
 
     /// Replaces the text of the input with this id by typing.
@@ -239,12 +256,7 @@ impl Ui {
 
     /// The element an XPath finds (waiting up to 20 s); `what` names it in the panic.
     async fn by_xpath(&self, xpath: &str, what: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(xpath))
-            .await
-            .unwrap_or_else(|e| panic!("{what}: {e}"))
+        self.wait_for_element(Locator::XPath(xpath), what).await
     }
 
     /// The `nth` (0-based) form control with this label: the text of its
@@ -356,7 +368,7 @@ impl Ui {
     }
 
     /// From now on, every `<a download>` click also reads its Blob back (CSP forbids fetching `blob:` URLs, so the Blob is kept when its URL is made)
-    /// into `window.__downloads` as `[name, text]` (headless Chromium
+    /// into `window.__downloads` as `[name, hex of its bytes]` (headless Chromium
     /// saves downloads only with a DevTools command chromedriver lacks).
     pub async fn capture_downloads(&self) {
         self.js(
@@ -369,7 +381,7 @@ impl Ui {
                if (this.download && blob) { const name = this.download; \
                  blob.arrayBuffer().then(b => { const bytes = new Uint8Array(b); \
                    const hex = Array.from(bytes, x => x.toString(16).padStart(2, '0')).join(''); \
-                   window.__downloads.push([name, new TextDecoder().decode(bytes), hex]); }); } \
+                   window.__downloads.push([name, hex]); }); } \
                return click.call(this); }; return true;",
         )
         .await;
@@ -382,7 +394,7 @@ impl Ui {
             self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
         })
         .await;
-        let all = self.js("return window.__downloads.map(d => [d[0], d[2]]);").await;
+        let all = self.js("return window.__downloads;").await;
         all.as_array()
             .into_iter()
             .flatten()
@@ -392,22 +404,6 @@ impl Ui {
                     .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex from the page"))
                     .collect();
                 (pair[0].as_str().unwrap_or_default().to_owned(), bytes)
-            })
-            .collect()
-    }
-
-    /// Waits for `count` captured downloads and returns them in click order.
-    pub async fn captured_downloads(&self, count: usize) -> Vec<(String, String)> {
-        self.eventually("the downloads", || async {
-            self.js("return window.__downloads.length;").await.as_u64().unwrap_or(0) as usize >= count
-        })
-        .await;
-        let all = self.js("return window.__downloads;").await;
-        all.as_array()
-            .into_iter()
-            .flatten()
-            .map(|pair| {
-                (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
             })
             .collect()
     }

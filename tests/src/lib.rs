@@ -245,14 +245,21 @@ impl Moto {
     /// (registering a first revision so the service has something to run).
     pub async fn create_service(&self, cluster: &str, service: &str, family: &str) {
         let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
-        ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
         let container =
             aws_sdk_ecs::types::ContainerDefinition::builder().name("app").image("nginx").memory(128).build();
         ecs.register_task_definition().family(family).container_definitions(container).send().await.expect("seed td");
+        self.create_service_running(cluster, service, &format!("{family}:1")).await;
+    }
+
+    /// Creates `cluster` (unless it exists) and a service on it (desired
+    /// count 1) running `task_definition`, a registered revision.
+    pub async fn create_service_running(&self, cluster: &str, service: &str, task_definition: &str) {
+        let ecs = aws_sdk_ecs::Client::new(&self.sdk_config().await);
+        ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
         ecs.create_service()
             .cluster(cluster)
             .service_name(service)
-            .task_definition(format!("{family}:1"))
+            .task_definition(task_definition)
             .desired_count(1)
             .send()
             .await
@@ -442,12 +449,43 @@ pub async fn parameter_metadata(ssm: &aws_sdk_ssm::Client, name: &str) -> aws_sd
     described.parameters.unwrap_or_default().into_iter().next().unwrap_or_else(|| panic!("no parameter {name}"))
 }
 
-/// The fixture bundle with its placeholders filled in: `@KMS_KEY@`.
-pub fn bundle_fixture(name: &str, kms_key: &str) -> String {
-    let path = workspace_root().join("tests/fixtures").join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
-        .replace("@KMS_KEY@", kms_key)
+/// The estate the fixture bundle ([`shared::test_data::full_bundle`])
+/// deploys onto, in a fresh moto: a customer-managed KMS key, and the
+/// service `prod/web` running revision 1 of family `web`.
+#[derive(Debug)]
+pub struct FullBundleEstate {
+    pub moto: Moto,
+    /// The id of the customer-managed key the bundle's secrets name.
+    pub key: String,
+    /// A temporary directory with `bundle.json` in it.
+    pub dir: TempDir,
+    /// `bundle.json`: the fixture bundle with [`FullBundleEstate::key`].
+    pub bundle: PathBuf,
+}
+
+impl FullBundleEstate {
+    /// Starts moto and creates the estate, or returns `None` like [`Moto::start`].
+    pub async fn start(label: &str) -> Option<FullBundleEstate> {
+        FullBundleEstate::start_with(label, MotoOptions::default()).await
+    }
+
+    /// [`FullBundleEstate::start`] with moto started with `options`.
+    pub async fn start_with(label: &str, options: MotoOptions) -> Option<FullBundleEstate> {
+        let moto = Moto::start_with(options)?;
+        let key = moto.create_kms_key();
+        moto.create_service("prod", "web", "web").await;
+        let dir = TempDir::new(label);
+        let bundle = dir.write("bundle.json", &shared::test_data::full_bundle(&key));
+        Some(FullBundleEstate { moto, key, dir, bundle })
+    }
+}
+
+/// A value for each of the fixture bundle's three secrets.
+pub fn full_bundle_values() -> shared::bundle::SecretValues {
+    let values = [("/web/db", "v-db"), ("web/api", "v-api"), ("/web/splunk", "v-splunk")];
+    shared::bundle::SecretValues(
+        values.into_iter().map(|(name, value)| (name.to_owned(), secrecy::SecretString::from(value))).collect(),
+    )
 }
 
 /// Text of a process's stdout and stderr.

@@ -1,7 +1,7 @@
 //! `ecs-secrets check`: exit 0 when every reference is allowed, 1 when any is
 //! denied, 2 on bad input.
 
-use crate::cli_support::{Run, ecs_secrets, fixture};
+use crate::cli_support::{CONTEXT, Run, ecs_secrets, fixture};
 
 /// Checks `task` against the role policies `policies` (fixture names) with
 /// `extra` flags, and the exit code.
@@ -38,12 +38,7 @@ fn exit_codes() {
     // A bare parameter name cannot be checked without region and account...
     check("container-definitions.json", &["role-policy-allows-all.json"], &[], 2);
     // ...and can with them.
-    check(
-        "container-definitions.json",
-        &["role-policy-allows-all.json"],
-        &["--region", "eu-west-1", "--account", "123456789012"],
-        0,
-    );
+    check("container-definitions.json", &["role-policy-allows-all.json"], &CONTEXT, 0);
 }
 
 #[test]

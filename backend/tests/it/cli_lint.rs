@@ -1,9 +1,12 @@
 //! `ecs-secrets lint`: formats, exit codes and positions, on the real binary.
 
-use crate::cli_support::{self, ecs_secrets, fixture, redact_messages, redact_text_messages};
+use crate::cli_support::{self, CONTEXT, ecs_secrets, fixture, redact_messages, redact_text_messages};
 use serde_json::{Value, json};
 
-const CONTEXT: [&str; 4] = ["--region", "eu-west-1", "--account", "123456789012"];
+/// `--format FORMAT` and the [`CONTEXT`] flags.
+fn format_in_context(format: &str) -> Vec<&str> {
+    ["--format", format].into_iter().chain(CONTEXT).collect()
+}
 
 /// Lints `files` (fixture names, or `-`) with `extra` flags and checks the
 /// exit code.
@@ -15,6 +18,12 @@ fn lint(files: &[&str], extra: &[&str], stdin: &str, expect_code: i32) -> cli_su
     let run = ecs_secrets(&args, stdin);
     assert_eq!(run.code, expect_code, "{}", run.transcript());
     run
+}
+
+/// The diagnostic codes of the first file of a JSON report, in order.
+fn first_file_codes(report: &Value) -> Vec<String> {
+    let diagnostics = report["files"][0]["diagnostics"].as_array().unwrap();
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect()
 }
 
 #[test]
@@ -71,7 +80,7 @@ fn text_report_names_unreadable_files() {
 fn json_report_has_files_diagnostics_notes_and_errors() {
     let run = lint(
         &["errors.json", "describe-output.json", "container-definitions.json", "malformed.json", "does-not-exist.json"],
-        &["--format", "json", "--region", "eu-west-1", "--account", "123456789012"],
+        &format_in_context("json"),
         "",
         2,
     );
@@ -105,9 +114,8 @@ fn stdin_is_read_for_dash() {
     let run = lint(&["-"], &["--format", "json"], &text, 1);
     let report = run.json();
     assert_eq!(report["files"][0]["file"], "<stdin>");
-    let codes: Vec<&str> =
-        report["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
-    assert!(codes.contains(&"ES020"), "{codes:?}");
+    let codes = first_file_codes(&report);
+    assert!(codes.contains(&"ES020".to_owned()), "{codes:?}");
     // A byte-order mark does not shift positions.
     let with_bom = format!("\u{feff}{text}");
     let bom_report = lint(&["-"], &["--format", "json"], &with_bom, 1).json();
@@ -120,12 +128,8 @@ fn stdin_is_read_for_dash() {
 /// field.
 #[test]
 fn positions_map_pointers_into_the_original_text() {
-    let run = lint(
-        &["describe-output.json", "container-definitions.json", "errors.json"],
-        &["--format", "json", "--region", "eu-west-1", "--account", "123456789012"],
-        "",
-        1,
-    );
+    let run =
+        lint(&["describe-output.json", "container-definitions.json", "errors.json"], &format_in_context("json"), "", 1);
     let report = run.json();
     let at = |file: usize, code: &str| -> (u64, u64) {
         let d = report["files"][file]["diagnostics"]
@@ -180,12 +184,7 @@ fn fix_language_patterns(schema: &mut Value) -> usize {
 
 #[test]
 fn sarif_is_valid_and_has_what_github_code_scanning_needs() {
-    let run = lint(
-        &["errors.json", "describe-output.json", "warnings.json"],
-        &["--format", "sarif", "--region", "eu-west-1", "--account", "123456789012"],
-        "",
-        1,
-    );
+    let run = lint(&["errors.json", "describe-output.json", "warnings.json"], &format_in_context("sarif"), "", 1);
     let log = run.json();
     let errors: Vec<String> =
         schema_validator().iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
@@ -272,12 +271,7 @@ fn plaintext_secret_values_never_reach_the_output() {
 fn platform_version_reaches_the_fargate_rules() {
     let codes = |version: &str, expect_code: i32| -> Vec<String> {
         let run = lint(&["json-key.json"], &["--format", "json", "--platform-version", version], "", expect_code);
-        run.json()["files"][0]["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["code"].as_str().unwrap().to_owned())
-            .collect()
+        first_file_codes(&run.json())
     };
     // A JSON-key reference needs platform 1.4.0.
     assert!(codes("1.3.0", 1).contains(&"ES035".to_owned()));
@@ -290,12 +284,7 @@ fn platform_version_reaches_the_fargate_rules() {
 #[test]
 fn a_bare_array_leaves_family_and_role_to_the_resource() {
     let run = lint(&["container-definitions.json"], &["--format", "json"], "", 0);
-    let codes: Vec<String> = run.json()["files"][0]["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes = first_file_codes(&run.json());
     assert!(codes.contains(&"ES013".to_owned()), "{codes:?}");
     assert!(!codes.iter().any(|c| c == "ES001" || c == "ES015"), "{codes:?}");
     let supplied = lint(
@@ -304,12 +293,7 @@ fn a_bare_array_leaves_family_and_role_to_the_resource() {
         "",
         0,
     );
-    let codes: Vec<String> = supplied.json()["files"][0]["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap().to_owned())
-        .collect();
+    let codes = first_file_codes(&supplied.json());
     assert!(!codes.iter().any(|c| c == "ES013" || c == "ES001" || c == "ES015"), "{codes:?}");
     // A supplied value is checked like one in the file.
     lint(&["container-definitions.json"], &["--family", "web app"], "", 1);

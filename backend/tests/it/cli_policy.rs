@@ -1,7 +1,14 @@
 //! `ecs-secrets policy`: policy JSON on stdout, advice on stderr.
 
-use crate::cli_support::{ecs_secrets, fixture};
+use crate::cli_support::{self, CONTEXT, ecs_secrets, fixture};
 use serde_json::json;
+
+/// `policy container-definitions.json` with the [`CONTEXT`] flags and `extra`.
+fn policy_in_context(extra: &[&str]) -> cli_support::Run {
+    let file = fixture("container-definitions.json");
+    let args: Vec<&str> = ["policy", &file].into_iter().chain(CONTEXT).chain(extra.iter().copied()).collect();
+    ecs_secrets(&args, "")
+}
 
 #[test]
 fn permission_policy_grants_exactly_the_referenced_secrets() {
@@ -65,19 +72,7 @@ fn bare_names_need_region_and_account_and_kms_keys_are_granted() {
         "{}",
         without.stderr
     );
-    let with = ecs_secrets(
-        &[
-            "policy",
-            &fixture("container-definitions.json"),
-            "--region",
-            "eu-west-1",
-            "--account",
-            "123456789012",
-            "--kms-key",
-            &kms,
-        ],
-        "",
-    );
+    let with = policy_in_context(&["--kms-key", &kms]);
     assert_eq!(with.code, 0, "{}", with.transcript());
     insta::assert_snapshot!(with.transcript());
 }
@@ -123,21 +118,8 @@ fn nothing_grantable_is_exit_1_without_a_policy() {
 /// `--family` / `--execution-role-arn` are accepted here too.
 #[test]
 fn resource_flags_are_accepted() {
-    let run = ecs_secrets(
-        &[
-            "policy",
-            &fixture("container-definitions.json"),
-            "--region",
-            "eu-west-1",
-            "--account",
-            "123456789012",
-            "--family",
-            "web",
-            "--execution-role-arn",
-            "arn:aws:iam::123456789012:role/web-exec",
-        ],
-        "",
-    );
+    let run =
+        policy_in_context(&["--family", "web", "--execution-role-arn", "arn:aws:iam::123456789012:role/web-exec"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert!(run.stdout.contains("arn:aws:ssm:eu-west-1:123456789012:parameter/web/token"), "{}", run.stdout);
 }

@@ -29,6 +29,9 @@ impl Run {
     }
 }
 
+/// The location flags of the runs that need one (bare parameter names).
+pub const CONTEXT: [&str; 4] = ["--region", "eu-west-1", "--account", "123456789012"];
+
 /// Path of a fixture relative to the working directory of the runs.
 pub fn fixture(name: &str) -> String {
     format!("tests/fixtures/{name}")

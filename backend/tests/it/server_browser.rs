@@ -29,6 +29,20 @@ fn chromium() -> PathBuf {
         .expect("this test needs headless Chromium: install it (Debian: apt-get install chromium) or set CHROME")
 }
 
+/// The fixture UI plus `csp-control.html`, a copy of its `index.html`: the
+/// server sends the page's script hash only with `index.html`, so the copy
+/// is the same page under the plain policy.
+fn dist_with_control_page() -> PathBuf {
+    let dist = std::env::temp_dir().join(format!("ecs-secrets-csp-dist-{}", std::process::id()));
+    std::fs::create_dir_all(&dist).unwrap();
+    for entry in std::fs::read_dir(fixture_dist()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dist.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(dist.join("index.html"), dist.join("csp-control.html")).unwrap();
+    dist
+}
+
 /// The DOM of `url` after its scripts ran, as headless Chromium prints it.
 fn rendered_dom(url: &str) -> String {
     let profile = std::env::temp_dir().join(format!("ecs-secrets-csp-{}-{}", std::process::id(), url.len()));
@@ -48,7 +62,8 @@ async fn the_ui_loader_and_wasm_run_under_the_csp_in_chromium() {
     let bound = listener::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), Some(0)).await.unwrap();
     let guard = Guard::new(AccessToken::from_text(TOKEN), bound.address);
     let origin = guard.origin();
-    let router = app(AppState::new(Fake::default(), guard, fixture_dist()));
+    let dist = dist_with_control_page();
+    let router = app(AppState::new(Fake::default(), guard, dist.clone()));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(listener::run(bound.listener, router, async {
         let _ = stopped.await;
@@ -65,4 +80,5 @@ async fn the_ui_loader_and_wasm_run_under_the_csp_in_chromium() {
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+    let _cleanup = std::fs::remove_dir_all(&dist);
 }

@@ -60,6 +60,13 @@ impl Layout {
         self.venv_dir.join("bin").join(name)
     }
 
+    /// The cargo that runs xtask, in the workspace root.
+    pub fn cargo(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(crate::tools::cargo());
+        command.current_dir(&self.root);
+        command
+    }
+
     /// A program installed by `cargo install`.
     pub fn cargo_program(&self, name: &str) -> PathBuf {
         self.cargo_bin.join(name)

@@ -176,18 +176,12 @@ fn test() -> anyhow::Result<()> {
         let layout = layout.as_ref().context("setup produced no layout")?;
         stages.run("cargo build -p shared --target wasm32-unknown-unknown", || {
             // Proves the core stays IO-free: tokio, files or sockets would not build for wasm32.
-            shell::run(Command::new(tools::cargo()).current_dir(&layout.root).args([
-                "build",
-                "-p",
-                "shared",
-                "--target",
-                pins::WASM_TARGET,
-            ]))
+            shell::run(layout.cargo().args(["build", "-p", "shared", "--target", pins::WASM_TARGET]))
         })?;
         stages.run("trunk build --release", || build_frontend(layout))?;
         stages.run("cargo test --workspace", || {
-            let mut cmd = Command::new(tools::cargo());
-            cmd.current_dir(&layout.root).args(["test", "--workspace"]);
+            let mut cmd = layout.cargo();
+            cmd.args(["test", "--workspace"]);
             // `cargo test --workspace` builds the ecs-secrets binary for its own
             // integration tests before any test runs; the e2e tests use that one
             // instead of building it again with other features (which would
@@ -207,7 +201,7 @@ fn test() -> anyhow::Result<()> {
             // it stops after FUZZ_INPUTS inputs or FUZZ_SECONDS, whichever
             // comes first, and fails on a panic, a slow input or a broken
             // guarantee (failing inputs are written to target/fuzz-artifacts).
-            shell::run(Command::new(tools::cargo()).current_dir(&layout.root).args([
+            shell::run(layout.cargo().args([
                 "run",
                 "-p",
                 "fuzz",
@@ -261,8 +255,8 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     println!("\n==> trunk build --release");
     build_frontend(&layout)?;
     println!("\n==> starting ecs-secrets serve (it prints the URL to open, with its one-time token)");
-    let mut cmd = Command::new(tools::cargo());
-    cmd.current_dir(&layout.root).arg("run");
+    let mut cmd = layout.cargo();
+    cmd.arg("run");
     if release {
         // `release` is tuned for WASM size; the native server wants speed.
         cmd.args(["--profile", "release-native"]);

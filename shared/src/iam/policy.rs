@@ -715,12 +715,12 @@ impl PolicyDocument {
     /// Pretty JSON in the conventional key order (`Version`, `Id`, `Statement`, …).
     pub fn to_pretty_json(&self) -> String {
         // Serialising plain strings, maps and sequences cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json_text::pretty(self).unwrap_or_default()
     }
 
     /// Compact JSON in the conventional key order (what IAM APIs take).
     pub fn to_compact_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::json_text::compact(self).unwrap_or_default()
     }
 
     /// Whether policy variables (`${…}`) are substituted: only in `2012-10-17`

@@ -581,7 +581,7 @@ fn describe_statement(statement: &Statement) -> String {
 }
 
 fn pretty(doc: &PolicyDocument) -> String {
-    serde_json::to_string_pretty(doc).unwrap_or_default()
+    crate::json_text::pretty(doc).unwrap_or_default()
 }
 
 fn parse_number(field: &str, text: Option<String>) -> Result<Option<i64>, EditError> {

@@ -30,6 +30,11 @@ fn policy(value: Value) -> PolicyDocument {
     PolicyDocument::from_value(&value).expect("policy")
 }
 
+/// An identity policy allowing `secretsmanager:GetSecretValue` on `resource`.
+fn allow_get_secret_value(resource: &str) -> PolicyDocument {
+    policy(json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}]}))
+}
+
 fn ctx() -> CheckContext {
     CheckContext {
         location: Location::new(Some("us-east-1".parse().unwrap()), Some("123456789012".parse().unwrap())),
@@ -99,9 +104,7 @@ fn an_implicit_deny_comes_with_the_minimal_allow_that_fixes_it() {
 fn an_explicit_deny_names_the_deny_statement_and_offers_no_allow() {
     let task = td(&[("DB", SECRET)]);
     let policies = [
-        policy(
-            json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*"}]}),
-        ),
+        allow_get_secret_value("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*"),
         policy(json!({"Statement": [
             {"Sid": "Other", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
             {"Sid": "DenyProd", "Effect": "Deny", "Action": "secretsmanager:*", "Resource": "arn:aws:secretsmanager:*:*:secret:prod/*"}
@@ -131,9 +134,7 @@ fn a_customer_managed_key_needs_decrypt_and_kms_via_service_is_supplied() {
     let mut context = ctx();
     context.kms_keys = BTreeMap::from([(SECRET.to_owned(), KEY.to_owned())]);
     context.resource_policies = BTreeMap::from([(KEY.to_owned(), default_key_policy())]);
-    let read_only = policy(
-        json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": SECRET}]}),
-    );
+    let read_only = allow_get_secret_value(SECRET);
     let report = check(&task, std::slice::from_ref(&read_only), &context);
     let checks = only_reference(&report);
     assert_eq!(checks.len(), 2);
@@ -228,9 +229,7 @@ fn a_missing_context_key_is_reported_and_can_be_supplied() {
 fn partial_arns_are_checked_against_a_representative_full_arn() {
     let partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db";
     let task = td(&[("DB", partial)]);
-    let exact_partial = policy(
-        json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": partial}]}),
-    );
+    let exact_partial = allow_get_secret_value(partial);
     let report = check(&task, &[exact_partial], &ctx());
     let result = &only_reference(&report)[0];
     assert_eq!(
@@ -239,8 +238,7 @@ fn partial_arns_are_checked_against_a_representative_full_arn() {
         "a grant on the partial ARN does not match the real secret"
     );
     assert!(result.representative);
-    let pattern = policy(json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-        "Resource": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????"}]}));
+    let pattern = allow_get_secret_value("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????");
     assert!(check(&task, &[pattern], &ctx()).all_allowed());
 }
 
@@ -251,9 +249,7 @@ fn an_ambiguous_name_is_allowed_when_either_reading_is() {
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:my-secret",
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:my-secret-??????",
     ] {
-        let grant = policy(
-            json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": resource}]}),
-        );
+        let grant = allow_get_secret_value(resource);
         let report = check(&task, &[grant], &ctx());
         assert!(report.all_allowed(), "{resource}: {report:#?}");
         assert_eq!(report.references[0].checks[0].resource, resource);
@@ -293,9 +289,7 @@ fn unresolvable_references_are_unchecked_not_allowed() {
 fn cross_account_reads_need_the_resource_policy_too() {
     let shared_secret = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd";
     let task = td(&[("DB", shared_secret)]);
-    let identity = policy(
-        json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": shared_secret}]}),
-    );
+    let identity = allow_get_secret_value(shared_secret);
     let mut context = ctx();
     context.principal = Some(ROLE.to_owned());
     let report = check(&task, std::slice::from_ref(&identity), &context);
@@ -328,9 +322,7 @@ fn the_report_serialises_in_camel_case_for_the_cli() {
 fn the_task_definitions_execution_role_is_the_default_principal() {
     let shared_secret = "arn:aws:secretsmanager:us-east-1:444455556666:secret:shared/db-Ab12Cd";
     let task = td(&[("DB", shared_secret)]);
-    let identity = policy(
-        json!({"Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": shared_secret}]}),
-    );
+    let identity = allow_get_secret_value(shared_secret);
     // executionRoleArn (account 123456789012) reads a secret of 444455556666:
     // without the secret's resource policy that is denied.
     let report = check(&task, std::slice::from_ref(&identity), &ctx());

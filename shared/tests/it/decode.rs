@@ -50,10 +50,8 @@ fn check(decoded: &Decoded, expect: &Value) -> Vec<String> {
 
 #[test]
 fn every_fixture_decodes_to_its_expected_facts() {
-    let mut names: Vec<String> = fs::read_dir(fixture_dir())
-        .expect("fixture dir")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+    let mut names: Vec<String> = crate::fixture_files("decode", ".txt")
+        .iter()
         .map(|p| p.file_stem().expect("stem").to_string_lossy().into_owned())
         .collect();
     names.sort();

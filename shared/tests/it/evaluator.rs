@@ -115,12 +115,7 @@ fn check(file: &FixtureFile, case: &Case) -> Result<(), String> {
 
 #[test]
 fn evaluator_fixtures() {
-    let mut paths: Vec<PathBuf> = fs::read_dir(fixture_dir())
-        .expect("fixture directory")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
+    let paths = crate::fixture_files("eval", ".json");
     let mut failures = Vec::new();
     let mut count = 0;
     for path in &paths {

@@ -27,17 +27,13 @@ struct Case {
     opts: GenerateOptions,
 }
 
-fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| {
-            let name = p.file_name().expect("name").to_string_lossy();
-            name.ends_with(".json") && !name.ends_with(".context.json") && !name.ends_with(".options.json")
-        })
-        .collect();
-    files.sort();
+/// The task definitions of a fixture area, without their sidecars.
+fn fixtures(area: &str) -> Vec<PathBuf> {
+    let mut files = crate::fixture_files(area, ".json");
+    files.retain(|p| {
+        let name = p.file_name().expect("name").to_string_lossy();
+        !name.ends_with(".context.json") && !name.ends_with(".options.json")
+    });
     files
 }
 

@@ -11,3 +11,18 @@ mod generate;
 mod lint_fixtures;
 mod plan;
 mod properties;
+
+use std::path::{Path, PathBuf};
+
+/// The files of `shared/tests/fixtures/AREA` whose names end with `suffix`,
+/// sorted by path.
+fn fixture_files(area: &str, suffix: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(area);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.file_name().is_some_and(|name| name.to_string_lossy().ends_with(suffix)))
+        .collect();
+    files.sort();
+    files
+}

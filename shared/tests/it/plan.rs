@@ -11,16 +11,15 @@ use shared::observed::{
     ObservedSecret, ObservedService, ObservedTaskDefinition,
 };
 use shared::plan::{Plan, StepAction, plan};
+use shared::test_data;
 
 const ACCOUNT: &str = "123456789012";
-const KEY: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const KEY: &str = test_data::FULL_BUNDLE_KEY;
 const SECRET_ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-AbCdEf";
 const MANAGED: &str = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
 fn bundle() -> Bundle {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/plan/bundle.json")).unwrap();
-    Bundle::parse(&text).unwrap()
+    Bundle::parse(&test_data::full_bundle(KEY)).unwrap()
 }
 
 fn all_values() -> BTreeSet<String> {
@@ -176,21 +175,9 @@ fn check(bundle: &Bundle, world: &Observed, values: &BTreeSet<String>, steps: &[
     plan
 }
 
-const EVERYTHING: [&str; 9] = [
-    "create-parameter:/web/db",
-    "create-secret:web/api",
-    "create-parameter:/web/splunk",
-    "create-role:webExec",
-    "put-role-policy:webExec/ecs-secrets-web",
-    "attach-managed-policy:webExec",
-    "register-task-definition:web",
-    "update-service:prod/web",
-    "wait-services-stable:prod",
-];
-
 #[test]
 fn a_fresh_account_gets_everything() {
-    let plan = check(&bundle(), &empty_world(), &all_values(), &EVERYTHING, &[]);
+    let plan = check(&bundle(), &empty_world(), &all_values(), &test_data::FULL_BUNDLE_FIRST_APPLY, &[]);
     assert_eq!(plan.writes, 8);
     assert!(!plan.is_blocked());
     assert_eq!(plan.task_definition["executionRoleArn"], "arn:aws:iam::123456789012:role/webExec");
@@ -221,21 +208,12 @@ fn reapply_is_zero_writes_when_the_secret_suffix_aws_returned_is_all_lower_case(
 #[test]
 fn missing_values_block_and_name_the_secret() {
     let values: BTreeSet<String> = ["/web/db".to_owned()].into();
-    let plan = check(
-        &bundle(),
-        &empty_world(),
-        &values,
-        &[
-            "create-parameter:/web/db",
-            "create-role:webExec",
-            "put-role-policy:webExec/ecs-secrets-web",
-            "attach-managed-policy:webExec",
-            "register-task-definition:web",
-            "update-service:prod/web",
-            "wait-services-stable:prod",
-        ],
-        &["EP006", "EP006"],
-    );
+    // Everything but creating the two secrets that have no value.
+    let steps: Vec<&str> = test_data::FULL_BUNDLE_FIRST_APPLY
+        .into_iter()
+        .filter(|id| !["create-secret:web/api", "create-parameter:/web/splunk"].contains(id))
+        .collect();
+    let plan = check(&bundle(), &empty_world(), &values, &steps, &["EP006", "EP006"]);
     assert!(plan.is_blocked());
     assert_eq!(plan.problems[0].path, "/secrets/1");
 }

@@ -119,43 +119,41 @@ fn with_extra(mut obj: Map<String, Value>, extra: Map<String, Value>) -> Value {
     Value::Object(obj)
 }
 
-fn port_mapping() -> impl Strategy<Value = Value> {
-    (opt_int(), opt_int(), opt_string(), extra_fields()).prop_map(|(container, host, protocol, extra)| {
+/// An object of typed `fields` (each made by its strategy: a proper value,
+/// or absent) and unknown fields beside them.
+fn object(fields: Vec<(&'static str, BoxedStrategy<Option<Value>>)>) -> impl Strategy<Value = Value> {
+    let (names, values): (Vec<&'static str>, Vec<_>) = fields.into_iter().unzip();
+    (values, extra_fields()).prop_map(move |(values, extra)| {
         let mut obj = Map::new();
-        put(&mut obj, "containerPort", container);
-        put(&mut obj, "hostPort", host);
-        put(&mut obj, "protocol", protocol);
+        for (name, value) in names.iter().zip(values) {
+            put(&mut obj, name, value);
+        }
         with_extra(obj, extra)
     })
+}
+
+fn opt_reference() -> BoxedStrategy<Option<Value>> {
+    prop::option::of(reference().prop_map(Value::String)).boxed()
+}
+
+fn port_mapping() -> impl Strategy<Value = Value> {
+    object(vec![
+        ("containerPort", opt_int().boxed()),
+        ("hostPort", opt_int().boxed()),
+        ("protocol", opt_string().boxed()),
+    ])
 }
 
 fn key_value() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields()).prop_map(|(name, value, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "name", name);
-        put(&mut obj, "value", value);
-        with_extra(obj, extra)
-    })
+    object(vec![("name", opt_string().boxed()), ("value", opt_string().boxed())])
 }
 
 fn environment_file() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields()).prop_map(|(value, file_type, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "value", value);
-        put(&mut obj, "type", file_type);
-        with_extra(obj, extra)
-    })
+    object(vec![("value", opt_string().boxed()), ("type", opt_string().boxed())])
 }
 
 fn secret() -> impl Strategy<Value = Value> {
-    (opt_string(), prop::option::of(reference().prop_map(Value::String)), extra_fields()).prop_map(
-        |(name, value_from, extra)| {
-            let mut obj = Map::new();
-            put(&mut obj, "name", name);
-            put(&mut obj, "valueFrom", value_from);
-            with_extra(obj, extra)
-        },
-    )
+    object(vec![("name", opt_string().boxed()), ("valueFrom", opt_reference())])
 }
 
 fn log_configuration() -> impl Strategy<Value = Value> {
@@ -163,21 +161,15 @@ fn log_configuration() -> impl Strategy<Value = Value> {
         prop::collection::btree_map(any::<String>(), any::<String>(), 0..3)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k, Value::String(v))).collect())),
     );
-    (opt_string(), options, opt_list(secret()), extra_fields()).prop_map(|(driver, options, secret_options, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "logDriver", driver);
-        put(&mut obj, "options", options);
-        put(&mut obj, "secretOptions", secret_options);
-        with_extra(obj, extra)
-    })
+    object(vec![
+        ("logDriver", opt_string().boxed()),
+        ("options", options.boxed()),
+        ("secretOptions", opt_list(secret()).boxed()),
+    ])
 }
 
 fn repository_credentials() -> impl Strategy<Value = Value> {
-    (prop::option::of(reference().prop_map(Value::String)), extra_fields()).prop_map(|(parameter, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "credentialsParameter", parameter);
-        with_extra(obj, extra)
-    })
+    object(vec![("credentialsParameter", opt_reference())])
 }
 
 fn container() -> impl Strategy<Value = Value> {
@@ -212,12 +204,7 @@ fn container() -> impl Strategy<Value = Value> {
 }
 
 fn runtime_platform() -> impl Strategy<Value = Value> {
-    (opt_string(), opt_string(), extra_fields()).prop_map(|(arch, os, extra)| {
-        let mut obj = Map::new();
-        put(&mut obj, "cpuArchitecture", arch);
-        put(&mut obj, "operatingSystemFamily", os);
-        with_extra(obj, extra)
-    })
+    object(vec![("cpuArchitecture", opt_string().boxed()), ("operatingSystemFamily", opt_string().boxed())])
 }
 
 /// A RegisterTaskDefinition document: typed fields present or absent,

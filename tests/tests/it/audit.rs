@@ -18,6 +18,14 @@ use crate::estate::{create_service, register, run_service_tasks};
 pub(crate) const CANARY_PARAMETER: &str = "canary-parameter-value-7f3a91";
 pub(crate) const CANARY_SECRET: &str = "canary-secret-value-c04e22";
 
+/// The verdict audit gives each service of [`estate`].
+pub(crate) const VERDICTS: [(&str, &str); 4] = [
+    ("prod/clean", "ok"),
+    ("staging/plaintext", "findings"),
+    ("staging/denied", "denied"),
+    ("staging/missing", "findings"),
+];
+
 /// Roles, values and four services in two clusters:
 /// `prod/clean` (ok), `staging/plaintext` (ES080), `staging/denied`,
 /// `staging/missing`.
@@ -162,12 +170,7 @@ async fn audit_checks_every_service_of_every_cluster_without_reading_a_value() {
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("Audit of 4 services in eu-west-1: 1 ok, 2 with findings, 1 denied"), "{stdout}");
-    for (summary, name) in [
-        ("ok", "prod/clean"),
-        ("findings", "staging/plaintext"),
-        ("denied", "staging/denied"),
-        ("findings", "staging/missing"),
-    ] {
+    for (name, summary) in VERDICTS {
         assert!(
             stdout.lines().any(|l| l.trim_start().starts_with(summary) && l.contains(name)),
             "{summary} {name}:\n{stdout}"

@@ -7,7 +7,7 @@ use e2e::Moto;
 use e2e::browser::Ui;
 use fantoccini::Locator;
 
-use crate::audit::{CANARY_PARAMETER, CANARY_SECRET, estate};
+use crate::audit::{CANARY_PARAMETER, CANARY_SECRET, VERDICTS, estate};
 
 /// The service button labelled `label` (its aria-label, `cluster/service: verdict`).
 async fn service_button(ui: &Ui, label: &str) -> fantoccini::elements::Element {
@@ -28,13 +28,9 @@ async fn the_audit_page_lists_services_red_and_green_and_loads_one_into_the_edit
     assert!(summary.contains("4 service(s) in eu-west-1: 1 ok, 2 with findings, 1 denied"), "{summary}");
 
     // Green for ok, red for findings and denied.
-    for (label, class) in [
-        ("prod/clean: ok", "pill ok"),
-        ("staging/plaintext: findings", "pill bad"),
-        ("staging/denied: denied", "pill bad"),
-        ("staging/missing: findings", "pill bad"),
-    ] {
-        let button = service_button(&ui, label).await;
+    for (name, verdict) in VERDICTS {
+        let (label, class) = (format!("{name}: {verdict}"), if verdict == "ok" { "pill ok" } else { "pill bad" });
+        let button = service_button(&ui, &label).await;
         let pill = button.find(Locator::Css("span")).await.expect("verdict pill");
         assert_eq!(pill.attr("class").await.unwrap().as_deref(), Some(class), "{label}");
     }
@@ -69,12 +65,11 @@ async fn offline_the_audit_page_says_it_needs_aws() {
     let Some(ui) = Ui::start(None).await else { return };
     ui.go_to("Audit").await;
     let alert = ui
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(20))
-        .for_element(Locator::XPath("//*[@role='alert'][contains(., 'Audit needs AWS')]"))
-        .await
-        .expect("an alert saying audit needs AWS");
+        .wait_for_element(
+            Locator::XPath("//*[@role='alert'][contains(., 'Audit needs AWS')]"),
+            "an alert saying audit needs AWS",
+        )
+        .await;
     assert!(alert.text().await.unwrap().contains("--offline"), "{}", alert.text().await.unwrap());
     let run = ui.client.find(Locator::XPath("//button[normalize-space(.)='Run audit']")).await.expect("Run audit");
     assert!(!run.is_enabled().await.unwrap(), "nothing to run without AWS");

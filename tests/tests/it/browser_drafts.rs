@@ -23,6 +23,15 @@ async fn empty_with_one_secret(ui: &Ui) {
     ui.type_labelled(VARIABLE, 0, "API_TOKEN").await;
 }
 
+/// Types [`REGION`] and [`ACCOUNT`] on the Task definition page, then goes
+/// back to Containers & secrets.
+async fn fill_location(ui: &Ui) {
+    ui.go_to("Task definition").await;
+    ui.type_labelled("Region", 0, REGION).await;
+    ui.type_labelled("Account id", 0, ACCOUNT).await;
+    ui.go_to("Containers & secrets").await;
+}
+
 async fn select_store(ui: &Ui, nth: usize, value: &str) {
     ui.labelled(STORE, nth).await.select_by_value(value).await.expect("choose the store");
 }
@@ -39,10 +48,7 @@ async fn a_secrets_manager_draft_survives_navigation_and_becomes_its_arn_when_th
     ui.go_to("Containers & secrets").await;
     assert_eq!(ui.labelled_value(STORE, 0).await, "secretsmanager", "the store is kept");
     assert_eq!(ui.labelled_value(SECRET_NAME, 0).await, "web/api-token", "the name is kept");
-    ui.go_to("Task definition").await;
-    ui.type_labelled("Region", 0, REGION).await;
-    ui.type_labelled("Account id", 0, ACCOUNT).await;
-    ui.go_to("Containers & secrets").await;
+    fill_location(&ui).await;
     let arn = format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:web/api-token");
     assert_eq!(ui.labelled_value(VALUE_FROM, 0).await, arn);
     assert!(ui.preview("task-definition.json").await.contains(&arn));
@@ -55,10 +61,7 @@ async fn a_bare_ssm_name_becomes_its_canonical_arn_when_the_location_is_known() 
     empty_with_one_secret(&ui).await;
     ui.type_labelled(PARAMETER_NAME, 0, "/web/db/password").await;
     assert_eq!(ui.labelled_value(VALUE_FROM, 0).await, "/web/db/password");
-    ui.go_to("Task definition").await;
-    ui.type_labelled("Region", 0, REGION).await;
-    ui.type_labelled("Account id", 0, ACCOUNT).await;
-    ui.go_to("Containers & secrets").await;
+    fill_location(&ui).await;
     assert_eq!(
         ui.labelled_value(VALUE_FROM, 0).await,
         format!("arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/web/db/password")
@@ -90,10 +93,7 @@ async fn renaming_a_create_secret_keeps_create_and_its_value() {
 async fn switching_an_ssm_name_to_secrets_manager_adds_no_leading_slash() {
     let Some(ui) = Ui::start(None).await else { return };
     empty_with_one_secret(&ui).await;
-    ui.go_to("Task definition").await;
-    ui.type_labelled("Region", 0, REGION).await;
-    ui.type_labelled("Account id", 0, ACCOUNT).await;
-    ui.go_to("Containers & secrets").await;
+    fill_location(&ui).await;
     ui.type_labelled(PARAMETER_NAME, 0, "web/db").await;
     select_store(&ui, 0, "secretsmanager").await;
     assert_eq!(ui.labelled_value(SECRET_NAME, 0).await, "web/db");

@@ -11,10 +11,6 @@ use e2e::{ACCOUNT, Moto, REGION};
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-async fn count(ui: &Ui, css: &str) -> usize {
-    ui.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
-}
-
 /// Whether the page scrolls sideways.
 async fn scrolls_sideways(ui: &Ui) -> bool {
     ui.js("return document.scrollingElement.scrollWidth > window.innerWidth;").await.as_bool().unwrap_or(true)
@@ -49,7 +45,7 @@ async fn fix_buttons_are_never_covered_and_nothing_is_off_screen_at_420_px() {
     }
     ui.settled().await;
     ui.wait_for("#diagnostics .fix-button").await;
-    let fixes = count(&ui, "#diagnostics .fix-button").await;
+    let fixes = ui.count("#diagnostics .fix-button").await;
     assert!(fixes >= 2, "two fixes offered, found {fixes}");
     // At each Fix button's centre is the button itself, not the next card.
     let covered = ui
@@ -201,7 +197,7 @@ async fn reload_keeps_the_session_apply_replans_and_a_dead_server_is_reported_wi
     assert!(values.contains("exists in AWS"), "{values}");
     let shown = plan(&ui).await;
     assert!(shown.contains("nothing to do"), "{shown}");
-    assert_eq!(count(&ui, "#confirm-apply").await, 0, "a 0-step plan offers no Confirm and apply");
+    assert_eq!(ui.count("#confirm-apply").await, 0, "a 0-step plan offers no Confirm and apply");
 
     // Turning the toggle off is in the bundle.
     force.click().await.unwrap();
@@ -225,7 +221,7 @@ async fn reload_keeps_the_session_apply_replans_and_a_dead_server_is_reported_wi
     let progress = ui.text_of("#progress").await;
     assert!(!progress.to_lowercase().contains("pending"), "no step left pending: {progress}");
     assert!(progress.to_lowercase().contains("not run"), "{progress}");
-    assert_eq!(count(&ui, "#retry-apply").await, 1, "a retry is offered");
+    assert_eq!(ui.count("#retry-apply").await, 1, "a retry is offered");
     assert!(!ui.storage_dump().await.contains(canary), "no secret value in browser storage");
 
     // The printed URL is spent: another tab cannot use it.
@@ -256,9 +252,8 @@ async fn a_second_use_of_the_launch_url_is_refused() {
 async fn the_decoder_fix_says_what_it_changed_and_keeps_allowed_references_allowed() {
     let Some(ui) = Ui::start(None).await else { return };
     ui.click("#start-example").await;
-    ui.nav("access-map").await;
-    ui.wait_for("#access-map g.map-row").await;
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='allowed']").await, 2);
+    ui.open_access_map().await;
+    assert_eq!(ui.access_map_rows("allowed").await, 2);
     ui.nav("decoder").await;
     let reason = e2e::browser::SPLUNK_TOKEN_ACCESS_DENIED;
     ui.paste("decoder-input", reason).await;
@@ -267,7 +262,7 @@ async fn the_decoder_fix_says_what_it_changed_and_keeps_allowed_references_allow
     for raw in ["`", "missingPermission", "*execution*"] {
         assert!(!decoded.contains(raw), "no raw markdown or internal name ({raw}): {decoded}");
     }
-    assert!(count(&ui, "#decoded .explanation code").await > 0, "names are shown as code");
+    assert!(ui.count("#decoded .explanation code").await > 0, "names are shown as code");
     ui.click("#apply-decoder-fix").await;
     ui.settled().await;
     let outcome = ui.text_of("#decoder-outcome").await;
@@ -277,10 +272,9 @@ async fn the_decoder_fix_says_what_it_changed_and_keeps_allowed_references_allow
             && outcome.contains("#1"),
         "{outcome}"
     );
-    ui.nav("access-map").await;
-    ui.wait_for("#access-map g.map-row").await;
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 0, "nothing turned denied");
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='allowed']").await, 2);
+    ui.open_access_map().await;
+    assert_eq!(ui.access_map_rows("denied").await, 0, "nothing turned denied");
+    assert_eq!(ui.access_map_rows("allowed").await, 2);
     ui.close().await;
 }
 

@@ -41,8 +41,7 @@ async fn screenshots_of_the_main_screens() {
     )
     .await;
     shot(&ui, &dir, "execution-role").await;
-    ui.nav("access-map").await;
-    ui.wait_for("#access-map g.map-row").await;
+    ui.open_access_map().await;
     shot(&ui, &dir, "access-map").await;
 
     ui.nav("decoder").await;

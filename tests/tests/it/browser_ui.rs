@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use e2e::browser::Ui;
-use fantoccini::Locator;
 use serde_json::Value;
 use shared::workspace::Workspace;
 
@@ -15,10 +14,6 @@ use shared::workspace::Workspace;
 fn expected_files(ws: &Workspace) -> Vec<(&'static str, String)> {
     let (bundle, analysis) = (&ws.bundle, ws.analyze());
     shared::downloads::Download::ALL.iter().map(|d| (d.file_name(), d.text(bundle, &analysis))).collect()
-}
-
-async fn count(ui: &Ui, css: &str) -> usize {
-    ui.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,9 +164,8 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
         ui.text_of("#access-summary").await.starts_with("Denied: 1 of 2")
     })
     .await;
-    ui.nav("access-map").await;
-    ui.wait_for("#access-map g.map-row").await;
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 1);
+    ui.open_access_map().await;
+    assert_eq!(ui.access_map_rows("denied").await, 1);
     let stroke =
         ui.js("return getComputedStyle(document.querySelector('#access-map g.node.denied rect')).stroke;").await;
     assert_eq!(stroke.as_str(), Some("rgb(198, 40, 40)"), "denied nodes are drawn red");
@@ -181,10 +175,9 @@ async fn a_denied_reference_turns_the_access_map_red_and_the_decoder_fix_clears_
     ui.paste("decoder-input", reason).await;
     ui.click("#apply-decoder-fix").await;
     ui.settled().await;
-    ui.nav("access-map").await;
-    ui.wait_for("#access-map g.map-row").await;
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='denied']").await, 0, "the fix allows the reference");
-    assert_eq!(count(&ui, "#access-map g.map-row[data-status='allowed']").await, 2);
+    ui.open_access_map().await;
+    assert_eq!(ui.access_map_rows("denied").await, 0, "the fix allows the reference");
+    assert_eq!(ui.access_map_rows("allowed").await, 2);
     ui.close().await;
 }
 

@@ -1,21 +1,14 @@
 //! Two applies of the same family at once are serialised: the second one
 //! sees what the first did and writes nothing.
 
-use std::collections::BTreeMap;
-
-use e2e::{Moto, bundle_fixture};
-use secrecy::SecretString;
-use shared::bundle::{Bundle, SecretValues};
+use e2e::{FullBundleEstate, full_bundle_values};
+use shared::bundle::Bundle;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_applies_of_one_family_are_serialised() {
-    let Some(moto) = Moto::start() else { return };
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
-    let bundle = Bundle::parse(&bundle_fixture("full-bundle.json", &key)).unwrap();
-    let values = SecretValues(BTreeMap::from(
-        [("/web/db", "a"), ("web/api", "b"), ("/web/splunk", "c")].map(|(k, v)| (k.to_owned(), SecretString::from(v))),
-    ));
+    let Some(FullBundleEstate { moto, key, .. }) = FullBundleEstate::start("concurrency").await else { return };
+    let bundle = Bundle::parse(&shared::test_data::full_bundle(&key)).unwrap();
+    let values = full_bundle_values();
     let (aws_a, aws_b) = (moto.aws().await, moto.aws().await);
     let options = ecs_secrets::deploy::ApplyOptions {
         poll_interval: std::time::Duration::from_millis(100),

@@ -4,7 +4,7 @@
 
 use std::process::{Command, Stdio};
 
-use e2e::{ACCOUNT, Moto, REGION, TempDir, aws_cli, bundle_fixture, ecs_secrets_binary, skip, texts};
+use e2e::{ACCOUNT, FullBundleEstate, REGION, TempDir, aws_cli, ecs_secrets_binary, skip, texts};
 use serde_json::Value;
 
 const CANARY: &str = "canary-deploy-sh-5Kq2";
@@ -19,17 +19,14 @@ fn export(dir: &TempDir, bundle: &str, format: &str, name: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deploy_sh_runs_as_written_and_plan_then_writes_nothing() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(FullBundleEstate { moto, key, dir, .. }) = FullBundleEstate::start("deploy-sh").await else { return };
     let Some(aws) = aws_cli() else {
         skip("the aws CLI was not found (ECS_SECRETS_AWS_CLI, .tools/venv/bin/aws, PATH)");
         return;
     };
-    let dir = TempDir::new("deploy-sh");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
     // With the account known (the UI fills it from the identity), the
     // downloaded policy names the same resources Apply grants.
-    let mut fixture: Value = serde_json::from_str(&bundle_fixture("full-bundle.json", &key)).unwrap();
+    let mut fixture: Value = serde_json::from_str(&shared::test_data::full_bundle(&key)).unwrap();
     fixture["accountId"] = Value::String(ACCOUNT.into());
     let bundle = dir.write("bundle.json", &fixture.to_string());
     let bundle = bundle.to_str().unwrap();

@@ -2,21 +2,11 @@
 //! mid-apply, blocked plans (missing value, explicit Deny) — the report
 //! lists what was done, and the next apply converges.
 
-use std::collections::BTreeMap;
-
-use e2e::{Moto, TempDir, bundle_fixture, texts};
-use secrecy::SecretString;
+use e2e::{FullBundleEstate, full_bundle_values, texts};
 use serde_json::{Value, json};
-use shared::bundle::{Bundle, SecretValues};
+use shared::bundle::Bundle;
 use shared::plan::ProgressEvent;
-
-fn all_values() -> SecretValues {
-    let mut map = BTreeMap::new();
-    for (name, value) in [("/web/db", "v-db"), ("web/api", "v-api"), ("/web/splunk", "v-splunk")] {
-        map.insert(name.to_owned(), SecretString::from(value.to_owned()));
-    }
-    SecretValues(map)
-}
+use shared::test_data::{FULL_BUNDLE_FIRST_APPLY, full_bundle};
 
 fn quick() -> ecs_secrets::deploy::ApplyOptions {
     ecs_secrets::deploy::ApplyOptions {
@@ -28,29 +18,20 @@ fn quick() -> ecs_secrets::deploy::ApplyOptions {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rejected_step_reports_completed_steps_and_rerun_converges() {
-    let Some(moto) = Moto::start() else { return };
-    let dir = TempDir::new("reject");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
+    let Some(FullBundleEstate { moto, key, dir, bundle }) = FullBundleEstate::start("reject").await else { return };
     // Fargate rejects pidMode "host": everything before the registration
     // succeeds, the registration fails.
-    let mut broken: Value = serde_json::from_str(&bundle_fixture("full-bundle.json", &key)).unwrap();
+    let mut broken: Value = serde_json::from_str(&full_bundle(&key)).unwrap();
     broken["taskDefinition"]["pidMode"] = json!("host");
-    let bundle = dir.write("bundle.json", &broken.to_string());
+    dir.write("bundle.json", &broken.to_string());
     let values = dir.write("values.json", r#"{"/web/db": "v1", "web/api": "v2", "/web/splunk": "v3"}"#);
     let args = ["apply", bundle.to_str().unwrap(), "--values", values.to_str().unwrap(), "--yes"];
 
     let out = moto.run(&args, &[]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    for done in [
-        "create-parameter:/web/db",
-        "create-secret:web/api",
-        "create-parameter:/web/splunk",
-        "create-role:webExec",
-        "put-role-policy:webExec/ecs-secrets-web",
-        "attach-managed-policy:webExec",
-    ] {
+    // Everything before the registration.
+    for done in &FULL_BUNDLE_FIRST_APPLY[..6] {
         assert!(stdout.contains(&format!("done   {done}")), "{done} not reported as done:\n{stdout}");
     }
     assert!(
@@ -62,7 +43,7 @@ async fn rejected_step_reports_completed_steps_and_rerun_converges() {
     assert!(stderr.contains("failed register-task-definition:web"), "{stderr}");
 
     // Fix the bundle and apply again: only what is missing is done.
-    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key));
+    dir.write("bundle.json", &full_bundle(&key));
     let out = moto.run(
         &["apply", bundle.to_str().unwrap(), "--values", values.to_str().unwrap(), "--yes", "--format", "json"],
         &[],
@@ -82,15 +63,13 @@ async fn rejected_step_reports_completed_steps_and_rerun_converges() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emulator_dying_mid_apply_is_reported_with_the_completed_steps() {
-    let Some(mut moto) = Moto::start() else { return };
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
-    let bundle = Bundle::parse(&bundle_fixture("full-bundle.json", &key)).unwrap();
+    let Some(FullBundleEstate { mut moto, key, .. }) = FullBundleEstate::start("dying").await else { return };
+    let bundle = Bundle::parse(&full_bundle(&key)).unwrap();
     let aws = moto.aws().await;
     // Capacity 1: apply cannot run ahead of this consumer by more than one
     // event, so the emulator is gone before the step after create-role.
     let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
-    let values = all_values();
+    let values = full_bundle_values();
     let options = quick();
     let apply = ecs_secrets::deploy::apply_with(&aws, &bundle, &values, sender, &options);
     let watch = async {
@@ -118,11 +97,7 @@ async fn emulator_dying_mid_apply_is_reported_with_the_completed_steps() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn blocked_plans_write_nothing() {
-    let Some(moto) = Moto::start() else { return };
-    let dir = TempDir::new("blocked");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
-    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key));
+    let Some(FullBundleEstate { moto, key, dir, bundle }) = FullBundleEstate::start("blocked").await else { return };
     // No values and no terminal: the secrets cannot be created.
     let values = dir.write("values.json", r#"{"/web/db": "v1"}"#);
     let out =
@@ -156,9 +131,9 @@ async fn blocked_plans_write_nothing() {
         .unwrap();
     let all = dir.write("all.json", r#"{"/web/db": "v1", "web/api": "v2", "/web/splunk": "v3"}"#);
     let aws = moto.aws().await;
-    let parsed = Bundle::parse(&bundle_fixture("full-bundle.json", &key)).unwrap();
+    let parsed = Bundle::parse(&full_bundle(&key)).unwrap();
     let (sender, _receiver) = tokio::sync::mpsc::channel(64);
-    let values = all_values();
+    let values = full_bundle_values();
     let result = ecs_secrets::deploy::apply_with(&aws, &parsed, &values, sender, &quick()).await;
     let Err(ecs_secrets::deploy::StartError::Blocked(plan)) = result else { panic!("not blocked: {result:?}") };
     let denied: Vec<_> = plan.preflight.problems().collect();

@@ -3,7 +3,7 @@
 //! appear anywhere but in the stores; the plan's task definition must be
 //! accepted by the real `aws` CLI.
 
-use e2e::{ACCOUNT, Moto, REGION, TempDir, bundle_fixture, json_of, texts};
+use e2e::{ACCOUNT, FullBundleEstate, REGION, json_of, texts};
 use serde_json::{Value, json};
 
 const CANARY: &str = "canary-7f3e9b1c";
@@ -32,11 +32,7 @@ fn decode_policy(raw: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn full_apply_then_reapply_writes_nothing() {
-    let Some(moto) = Moto::start() else { return };
-    let dir = TempDir::new("full");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
-    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key));
+    let Some(FullBundleEstate { moto, key, dir, bundle }) = FullBundleEstate::start("full").await else { return };
     let values = dir.write(
         "values.json",
         &json!({"/web/db": CANARY, "web/api": format!("{CANARY}-api"), "/web/splunk": format!("{CANARY}-splunk")})
@@ -56,20 +52,7 @@ async fn full_apply_then_reapply_writes_nothing() {
     assert!(out.status.success(), "plan failed:\n{stderr}");
     let plan = json_of(&stdout);
     let ids: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(
-        ids,
-        [
-            "create-parameter:/web/db",
-            "create-secret:web/api",
-            "create-parameter:/web/splunk",
-            "create-role:webExec",
-            "put-role-policy:webExec/ecs-secrets-web",
-            "attach-managed-policy:webExec",
-            "register-task-definition:web",
-            "update-service:prod/web",
-            "wait-services-stable:prod",
-        ]
-    );
+    assert_eq!(ids, shared::test_data::FULL_BUNDLE_FIRST_APPLY);
     assert_eq!(plan["writes"], 8);
     assert_eq!(plan["blocked"], false);
     for text in [&stdout, &stderr] {
@@ -200,10 +183,9 @@ async fn full_apply_then_reapply_writes_nothing() {
 /// role's policy must name that one ARN, no `NAME-??????`.
 #[tokio::test(flavor = "multi_thread")]
 async fn reapply_with_a_lowercase_secret_suffix_writes_nothing() {
-    let Some(moto) = Moto::start() else { return };
-    let dir = TempDir::new("lower-suffix");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
+    let Some(FullBundleEstate { moto, key, dir, bundle }) = FullBundleEstate::start("lower-suffix").await else {
+        return;
+    };
     let config = moto.sdk_config().await;
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     let mut arn = String::new();
@@ -226,7 +208,6 @@ async fn reapply_with_a_lowercase_secret_suffix_writes_nothing() {
     let suffix = arn.rsplit('-').next().unwrap_or_default().to_owned();
     assert!(suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_lowercase()), "no lower-case suffix: {arn}");
 
-    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key));
     let values =
         dir.write("values.json", &json!({"/web/db": CANARY, "/web/splunk": format!("{CANARY}-splunk")}).to_string());
     let bundle_arg = bundle.to_str().unwrap();

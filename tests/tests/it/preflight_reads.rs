@@ -5,7 +5,7 @@
 //! key "unverified" and the permission that would verify them — never
 //! "allowed".
 
-use e2e::{Moto, MotoOptions, TempDir, bundle_fixture, texts};
+use e2e::{Moto, MotoOptions, TempDir, texts};
 use serde_json::json;
 
 /// CreateUser, PutUserPolicy and CreateAccessKey run before IAM is enforced.
@@ -43,7 +43,7 @@ async fn a_denied_key_policy_read_leaves_those_references_unverified_and_plans_t
     moto.create_service("prod", "web", "web").await;
 
     let dir = TempDir::new("preflight-reads");
-    let bundle = dir.write("bundle.json", &bundle_fixture("full-bundle.json", &key_id));
+    let bundle = dir.write("bundle.json", &shared::test_data::full_bundle(&key_id));
     let out = moto.run(&["plan", bundle.to_str().unwrap()], &[]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(

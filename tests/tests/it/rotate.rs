@@ -18,8 +18,6 @@ const CANARY: &str = "canary-7f3e9b1c";
 /// Registers `family` with `containers` (JSON) and creates `service` on
 /// `cluster` running it (desired count 1).
 async fn service(moto: &Moto, cluster: &str, name: &str, containers: Value) {
-    let ecs = aws_sdk_ecs::Client::new(&moto.sdk_config().await);
-    let _ = ecs.create_cluster().cluster_name(cluster).send().await.expect("create cluster");
     let td = json!({
         "family": name,
         "executionRoleArn": format!("arn:aws:iam::{ACCOUNT}:role/exec"),
@@ -41,14 +39,14 @@ async fn service(moto: &Moto, cluster: &str, name: &str, containers: Value) {
         .output()
         .expect("run aws");
     assert!(out.status.success(), "register {name}: {}", String::from_utf8_lossy(&out.stderr));
-    ecs.create_service()
-        .cluster(cluster)
-        .service_name(name)
-        .task_definition(format!("{name}:1"))
-        .desired_count(1)
-        .send()
-        .await
-        .expect("create service");
+    moto.create_service_running(cluster, name, &format!("{name}:1")).await;
+}
+
+/// `rotate /web/db` with the values file `values`, confirmed, the report as
+/// JSON, waiting at most `wait_timeout` seconds for the redeployments.
+fn rotate_db_json<'a>(values: &'a std::path::Path, wait_timeout: &'a str) -> [&'a str; 9] {
+    let values = values.to_str().unwrap();
+    ["rotate", "/web/db", "--values", values, "--yes", "--format", "json", "--wait-timeout", wait_timeout]
 }
 
 fn container(secrets: &[&str], secret_options: &[&str], credentials: Option<&str>) -> Value {
@@ -184,20 +182,7 @@ async fn rotate_writes_the_values_and_redeploys_every_consumer() {
     assert!(texts(&out).1.contains("no value for `/web/db`"), "{}", texts(&out).1);
 
     let values = dir.write("values.json", &json!({"/web/db": CANARY, "web/api": format!("{CANARY}-api")}).to_string());
-    let out = moto.run(
-        &[
-            "rotate",
-            "/web/db",
-            "--values",
-            values.to_str().unwrap(),
-            "--yes",
-            "--format",
-            "json",
-            "--wait-timeout",
-            "60",
-        ],
-        &[("RUST_LOG", "debug")],
-    );
+    let out = moto.run(&rotate_db_json(&values, "60"), &[("RUST_LOG", "debug")]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}\nstderr:\n{stderr}");
     for text in [&stdout, &stderr] {
@@ -261,20 +246,7 @@ async fn tasks_running_before_the_rotation_are_stale_until_they_go() {
     let values = dir.write("values.json", &json!({"/web/db": CANARY}).to_string());
     let started = Instant::now();
     let child = moto
-        .command(
-            &[
-                "rotate",
-                "/web/db",
-                "--values",
-                values.to_str().unwrap(),
-                "--yes",
-                "--format",
-                "json",
-                "--wait-timeout",
-                "4",
-            ],
-            &[],
-        )
+        .command(&rotate_db_json(&values, "4"), &[])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{ACCOUNT, Moto, MotoOptions, REGION, TempDir, bundle_fixture};
+use e2e::{ACCOUNT, FullBundleEstate, MotoOptions, REGION};
 use serde_json::json;
 
 const CANARY: &str = "canary-7f3e9b1c";
@@ -63,12 +63,10 @@ async fn new_deployment(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_fails_fast_with_the_decoded_cause_when_a_new_task_cannot_read_its_secret() {
-    let Some(moto) = Moto::start_with(MotoOptions { no_running_tasks: true, ..MotoOptions::default() }) else {
+    let options = MotoOptions { no_running_tasks: true, ..MotoOptions::default() };
+    let Some(FullBundleEstate { moto, key, dir, .. }) = FullBundleEstate::start_with("watch", options).await else {
         return;
     };
-    let dir = TempDir::new("watch");
-    let key = moto.create_kms_key();
-    moto.create_service("prod", "web", "web").await;
     let config = moto.sdk_config().await;
     let ecs = aws_sdk_ecs::Client::new(&config);
 
@@ -77,7 +75,7 @@ async fn apply_fails_fast_with_the_decoded_cause_when_a_new_task_cannot_read_its
     ecs.stop_task().cluster("prod").task(&old_arn).reason(denied_reason()).send().await.expect("stop old task");
 
     // moto's RunTask needs each container's memory to place the task.
-    let mut bundle: serde_json::Value = serde_json::from_str(&bundle_fixture("full-bundle.json", &key)).unwrap();
+    let mut bundle: serde_json::Value = serde_json::from_str(&shared::test_data::full_bundle(&key)).unwrap();
     bundle["taskDefinition"]["containerDefinitions"][0]["memory"] = json!(512);
     // Each run below changes the environment, so each registers a revision
     // and starts a deployment of it.
