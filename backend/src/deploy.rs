@@ -301,7 +301,7 @@ impl Run<'_> {
             StepAction::UpdateService { cluster, service, force_new_deployment, task_definition } => {
                 let target = task_definition.clone().or_else(|| self.registered.clone());
                 // The tasks already there are not the new deployment's.
-                let known_tasks = aws.watched_tasks(cluster, service).await?.into_iter().map(|t| t.arn).collect();
+                let known_tasks = aws.watched_tasks(cluster, service).await?.into_iter().map(|t| t.task_arn).collect();
                 let started = aws.update_service(cluster, service, target.as_deref(), *force_new_deployment).await?;
                 let watch = WatchTarget {
                     deployment_id: started.id,

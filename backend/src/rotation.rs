@@ -127,7 +127,7 @@ pub async fn rotate(
             tasks
                 .into_iter()
                 .filter(|t| shared::rotate::holds_values(t.last_status.as_deref()))
-                .map(|t| t.arn)
+                .map(|t| t.task_arn)
                 .collect(),
         );
     }

@@ -71,13 +71,16 @@ pub struct ServiceSnapshot {
     pub problems: Vec<String>,
 }
 
-/// One task of a service.
+/// One task as DescribeTasks reports it (no values, no environment): for the
+/// estate (audit, rotate) and for the watch of a deployment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskSnapshot {
     pub task_arn: String,
     /// `service:<name>` for a service's task, `family:<name>` for RunTask's.
     pub group: Option<String>,
+    /// The deployment that started it (`ecs-svc/…`) for a service's task.
+    pub started_by: Option<String>,
     /// `PROVISIONING`, `PENDING`, `RUNNING`, `STOPPED`, …
     pub last_status: Option<String>,
     pub desired_status: Option<String>,
@@ -92,6 +95,9 @@ pub struct TaskSnapshot {
     /// `TaskFailedToStart`, `EssentialContainerExited`, … once stopped.
     pub stop_code: Option<String>,
     pub stopped_reason: Option<String>,
+    /// The containers' own `reason`s (a pull error is sometimes only there).
+    #[serde(default)]
+    pub container_reasons: Vec<String>,
 }
 
 impl TaskSnapshot {

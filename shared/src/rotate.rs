@@ -16,10 +16,11 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::estate::TaskSnapshot;
 use crate::estate::{Estate, ServiceSnapshot};
 use crate::secret_ref::{RefSite, SecretRef, Store};
 use crate::task_def::TaskDefinition;
-use crate::watch::{TaskObservation, WatchFailure};
+use crate::watch::WatchFailure;
 
 /// The secret being rotated, as AWS describes it (metadata only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,10 +191,10 @@ pub struct Staleness {
 /// Counts the stale tasks among `tasks` (a service's, now). `before` are
 /// the tasks that held values ([`holds_values`]) when the rotation began; `rotated_at` is when it began
 /// (milliseconds since the epoch).
-pub fn staleness(tasks: &[TaskObservation], before: &BTreeSet<String>, rotated_at: i64) -> Staleness {
+pub fn staleness(tasks: &[TaskSnapshot], before: &BTreeSet<String>, rotated_at: i64) -> Staleness {
     let mut out = Staleness::default();
     for task in tasks.iter().filter(|t| holds_values(t.last_status.as_deref())) {
-        if before.contains(&task.arn) || task.started_at.is_some_and(|at| at < rotated_at) {
+        if before.contains(&task.task_arn) || task.started_at.is_some_and(|at| at < rotated_at) {
             out.stale += 1;
         } else if task.started_at.is_none() {
             out.unknown += 1;
@@ -267,7 +268,6 @@ impl RotateReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estate::TaskSnapshot;
 
     const REGION: &str = "eu-west-1";
     const ACCOUNT: &str = "123456789012";
@@ -402,11 +402,11 @@ mod tests {
 
     #[test]
     fn staleness_is_known_or_counted_as_unknown_never_guessed() {
-        let task = |arn: &str, status: &str, started: Option<i64>| TaskObservation {
-            arn: arn.into(),
+        let task = |arn: &str, status: &str, started: Option<i64>| TaskSnapshot {
+            task_arn: arn.into(),
             last_status: Some(status.into()),
             started_at: started,
-            ..TaskObservation::default()
+            ..TaskSnapshot::default()
         };
         let before: BTreeSet<String> = ["old".to_owned()].into();
         let tasks = [

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::decode::{Decoded, decode_with};
+use crate::estate::TaskSnapshot;
 
 /// One service as DescribeServices, ListTasks and DescribeTasks report it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub struct ServiceObservation {
     /// The service's events, as ECS lists them (newest first).
     pub events: Vec<ServiceEvent>,
     /// The tasks whose `group` is `service:<name>`, running and stopped.
-    pub tasks: Vec<TaskObservation>,
+    pub tasks: Vec<TaskSnapshot>,
 }
 
 /// One deployment of a service.
@@ -69,38 +70,13 @@ pub struct ServiceEvent {
     pub message: String,
 }
 
-/// One task as DescribeTasks reports it (no values, no environment).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaskObservation {
-    pub arn: String,
-    pub group: Option<String>,
-    pub started_by: Option<String>,
-    pub task_definition_arn: Option<String>,
-    /// `PROVISIONING`, `PENDING`, `RUNNING`, `STOPPED` …
-    pub last_status: Option<String>,
-    pub desired_status: Option<String>,
-    /// `TaskFailedToStart`, `EssentialContainerExited`, `UserInitiated` …
-    pub stop_code: Option<String>,
-    pub stopped_reason: Option<String>,
-    /// Milliseconds since the Unix epoch; `None` when ECS (or an emulator)
-    /// did not say.
-    pub started_at: Option<i64>,
-    /// The containers' own `reason`s (a pull error is sometimes only there).
-    pub container_reasons: Vec<String>,
-}
-
 /// The `group` of a service's tasks.
 pub fn service_group(service: &str) -> String {
     format!("service:{service}")
 }
 
-impl TaskObservation {
-    /// Whether the task belongs to `service` (by its `group`).
-    pub fn is_of_service(&self, service: &str) -> bool {
-        self.group.as_deref().and_then(|g| g.strip_prefix("service:")) == Some(service)
-    }
-
+/// How the watch reads a task.
+impl TaskSnapshot {
     pub fn is_stopped(&self) -> bool {
         self.last_status.as_deref() == Some("STOPPED")
     }
@@ -267,12 +243,12 @@ pub fn assess(observation: &ServiceObservation, target: &WatchTarget, ctx: &Cont
         };
     }
     let ours = watched_deployment(observation, target);
-    let new_tasks: Vec<&TaskObservation> =
+    let new_tasks: Vec<&TaskSnapshot> =
         observation.tasks.iter().filter(|t| belongs(t, observation, target, ours)).collect();
     let new_running = new_tasks.iter().filter(|t| t.is_running()).count();
     let base = Assessment {
         state: WatchState::Progressing,
-        new_tasks: new_tasks.iter().map(|t| t.arn.clone()).collect(),
+        new_tasks: new_tasks.iter().map(|t| t.task_arn.clone()).collect(),
         new_running,
         summary: format!(
             "{name}: {} of {} running, {} deployment{}, {} new task{} ({new_running} running)",
@@ -292,7 +268,7 @@ pub fn assess(observation: &ServiceObservation, target: &WatchTarget, ctx: &Cont
             cluster: observation.cluster.clone(),
             service: observation.service.clone(),
             kind: FailureKind::TaskFailedToStart,
-            task_arn: Some(task.arn.clone()),
+            task_arn: Some(task.task_arn.clone()),
             stop_code: task.stop_code.clone(),
             decoded: Some(decode_with(&reason, ctx)),
             reason,
@@ -354,19 +330,19 @@ fn watched_deployment<'a>(
 }
 
 fn belongs(
-    task: &TaskObservation,
+    task: &TaskSnapshot,
     observation: &ServiceObservation,
     target: &WatchTarget,
     ours: Option<&DeploymentObservation>,
 ) -> bool {
-    if !task.is_of_service(&observation.service) {
+    if !task.belongs_to(&observation.service) {
         return false;
     }
     let own_id = ours.map(|d| d.id.as_str()).or(target.deployment_id.as_deref());
     if own_id.is_some() && task.started_by.as_deref() == own_id {
         return true;
     }
-    if target.known_tasks.contains(&task.arn) {
+    if target.known_tasks.contains(&task.task_arn) {
         return false;
     }
     let by_another = observation
@@ -404,18 +380,18 @@ mod tests {
         }
     }
 
-    fn task(arn: &str, started_by: &str, td: &str, status: &str) -> TaskObservation {
-        TaskObservation {
-            arn: arn.into(),
+    fn task(arn: &str, started_by: &str, td: &str, status: &str) -> TaskSnapshot {
+        TaskSnapshot {
+            task_arn: arn.into(),
             group: Some("service:web".into()),
             started_by: Some(started_by.into()),
             task_definition_arn: Some(td.into()),
             last_status: Some(status.into()),
-            ..TaskObservation::default()
+            ..TaskSnapshot::default()
         }
     }
 
-    fn service(deployments: Vec<DeploymentObservation>, tasks: Vec<TaskObservation>) -> ServiceObservation {
+    fn service(deployments: Vec<DeploymentObservation>, tasks: Vec<TaskSnapshot>) -> ServiceObservation {
         ServiceObservation {
             cluster: "prod".into(),
             service: "web".into(),
@@ -578,9 +554,9 @@ mod tests {
     fn groups() {
         assert_eq!(service_group("web"), "service:web");
         let mut t = task("arn", "x", "y", "RUNNING");
-        assert!(t.is_of_service("web") && !t.is_of_service("we"));
+        assert!(t.belongs_to("web") && !t.belongs_to("we"));
         t.group = Some("family:web".into());
-        assert!(!t.is_of_service("web"));
+        assert!(!t.belongs_to("web"));
         assert_eq!(short_task_id("arn:aws:ecs:eu-west-1:1:task/prod/0123abcd"), "0123abcd");
     }
 }

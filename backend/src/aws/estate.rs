@@ -387,11 +387,13 @@ where
         .await
 }
 
-fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
+/// A described task as the core reads it (the estate's and the watch's).
+pub(super) fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
     let millis = |t: Option<aws_smithy_types::DateTime>| t.and_then(|t| t.to_millis().ok());
     TaskSnapshot {
         task_arn: task.task_arn.unwrap_or_default(),
         group: task.group,
+        started_by: task.started_by,
         last_status: task.last_status,
         desired_status: task.desired_status,
         task_definition_arn: task.task_definition_arn,
@@ -399,5 +401,6 @@ fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
         created_at: millis(task.created_at),
         stop_code: task.stop_code.map(|c| c.as_str().to_owned()),
         stopped_reason: task.stopped_reason,
+        container_reasons: task.containers.unwrap_or_default().into_iter().filter_map(|c| c.reason).collect(),
     }
 }

@@ -10,7 +10,8 @@
 
 use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use aws_sdk_ecs::types::DesiredStatus;
-use shared::watch::{DeploymentObservation, ServiceEvent, ServiceObservation, TaskObservation};
+use shared::estate::TaskSnapshot;
+use shared::watch::{DeploymentObservation, ServiceEvent, ServiceObservation};
 
 use super::{Aws, AwsError, call_error};
 
@@ -86,7 +87,7 @@ impl Aws {
 
     /// The tasks of `service` in `cluster` (running and stopped), kept by
     /// their `group`.
-    pub async fn watched_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskObservation>, AwsError> {
+    pub async fn watched_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskSnapshot>, AwsError> {
         let mut arns = Vec::new();
         for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
             for arn in self.list_tasks(cluster, service, status).await? {
@@ -96,7 +97,7 @@ impl Aws {
             }
         }
         let mut tasks = self.describe_tasks(cluster, &arns).await?;
-        tasks.retain(|t| t.is_of_service(service));
+        tasks.retain(|t| t.belongs_to(service));
         Ok(tasks)
     }
 
@@ -131,7 +132,7 @@ impl Aws {
     }
 
     /// DescribeTasks in batches of 100.
-    pub async fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Result<Vec<TaskObservation>, AwsError> {
+    pub async fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Result<Vec<TaskSnapshot>, AwsError> {
         let mut out = Vec::new();
         for chunk in arns.chunks(DESCRIBE_TASKS_BATCH) {
             self.count_read();
@@ -143,18 +144,7 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| call_error("ecs:DescribeTasks", e))?;
-            out.extend(page.tasks.unwrap_or_default().into_iter().map(|t| TaskObservation {
-                arn: t.task_arn.unwrap_or_default(),
-                group: t.group,
-                started_by: t.started_by,
-                task_definition_arn: t.task_definition_arn,
-                last_status: t.last_status,
-                desired_status: t.desired_status,
-                stop_code: t.stop_code.map(|c| c.as_str().to_owned()),
-                stopped_reason: t.stopped_reason,
-                started_at: t.started_at.and_then(|s| s.to_millis().ok()),
-                container_reasons: t.containers.unwrap_or_default().into_iter().filter_map(|c| c.reason).collect(),
-            }));
+            out.extend(page.tasks.unwrap_or_default().into_iter().map(super::estate::task_snapshot));
         }
         Ok(out)
     }
