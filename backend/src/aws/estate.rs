@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
+use aws_sdk_ecs::types::DesiredStatus;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use shared::estate::{Estate, ServiceSnapshot, TaskSnapshot, cluster_name};
 use shared::location::{LocationError, Region};
@@ -167,7 +168,7 @@ impl Aws {
             in_flight(with_services, EstatePhase::Tasks, progress, |cluster| {
                 let ecs = &ecs;
                 async move {
-                    let tasks = self.cluster_tasks(ecs, &cluster, None).await?;
+                    let tasks = self.cluster_tasks(ecs, &cluster, None, DesiredStatus::Running).await?;
                     Ok((cluster, tasks))
                 }
             })
@@ -217,7 +218,7 @@ impl Aws {
     /// DescribeTasks, at most 100 per call.
     pub async fn service_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskSnapshot>, AwsError> {
         let ecs = self.estate_ecs();
-        let tasks = self.cluster_tasks(&ecs, cluster, Some(service)).await?;
+        let tasks = self.cluster_tasks(&ecs, cluster, Some(service), DesiredStatus::Running).await?;
         Ok(tasks.into_iter().filter(|t| t.belongs_to(service)).collect())
     }
 
@@ -315,18 +316,24 @@ impl Aws {
         Ok(shared::import::import_value(td).map(|imported| imported.task_definition).map_err(|e| e.to_string()))
     }
 
-    /// The RUNNING tasks of `cluster` (of `service` on AWS, which honours
-    /// the filter), described.
-    async fn cluster_tasks(
+    /// The tasks of `cluster` with desired status `status` (of `service`
+    /// on AWS, which honours the filter; callers keep a service's own by
+    /// [`TaskSnapshot::belongs_to`]), described: ListTasks (all pages) and
+    /// DescribeTasks, 100 per call, [`IN_FLIGHT`] at once. A cluster or
+    /// service that does not exist has no tasks. The estate and the
+    /// deployment watch ([`super::watch`]) both read tasks through this.
+    pub(super) async fn cluster_tasks(
         &self,
         ecs: &aws_sdk_ecs::Client,
         cluster: &str,
         service: Option<&str>,
+        status: DesiredStatus,
     ) -> Result<Vec<TaskSnapshot>, AwsError> {
         let mut pages = ecs
             .list_tasks()
             .cluster(cluster)
             .set_service_name(service.map(str::to_owned))
+            .desired_status(status)
             .max_results(PAGE)
             .into_paginator()
             .send();
@@ -388,7 +395,7 @@ where
 }
 
 /// A described task as the core reads it (the estate's and the watch's).
-pub(super) fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
+fn task_snapshot(task: aws_sdk_ecs::types::Task) -> TaskSnapshot {
     let millis = |t: Option<aws_smithy_types::DateTime>| t.and_then(|t| t.to_millis().ok());
     TaskSnapshot {
         task_arn: task.task_arn.unwrap_or_default(),

@@ -6,7 +6,8 @@
 //! STOPPED: a task that failed to start is only in the second), with the
 //! service name as a hint; the tasks are then kept by their `group`
 //! (`service:<name>`) on our side, because emulators ignore `serviceName`.
-//! DescribeTasks takes at most 100 tasks per call.
+//! Both go through the estate's task reader (`estate.rs`): DescribeTasks
+//! takes at most 100 tasks per call.
 
 use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use aws_sdk_ecs::types::DesiredStatus;
@@ -14,9 +15,6 @@ use shared::estate::TaskSnapshot;
 use shared::watch::{DeploymentObservation, ServiceEvent, ServiceObservation};
 
 use super::{Aws, AwsError, call_error};
-
-/// DescribeTasks accepts at most this many tasks per call.
-const DESCRIBE_TASKS_BATCH: usize = 100;
 
 /// At most this many events of a service are kept (ECS lists the newest
 /// first; a rollback is always among the latest).
@@ -88,64 +86,20 @@ impl Aws {
     /// The tasks of `service` in `cluster` (running and stopped), kept by
     /// their `group`.
     pub async fn watched_tasks(&self, cluster: &str, service: &str) -> Result<Vec<TaskSnapshot>, AwsError> {
-        let mut arns = Vec::new();
+        let mut tasks: Vec<TaskSnapshot> = Vec::new();
         for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
-            for arn in self.list_tasks(cluster, service, status).await? {
-                if !arns.contains(&arn) {
-                    arns.push(arn);
+            for task in self.cluster_tasks(&self.ecs, cluster, Some(service), status).await? {
+                if !task.belongs_to(service) {
+                    continue;
+                }
+                // A task that stopped between the two listings is in both:
+                // the later description (stopped, with its reason) wins.
+                match tasks.iter_mut().find(|t| t.task_arn == task.task_arn) {
+                    Some(earlier) => *earlier = task,
+                    None => tasks.push(task),
                 }
             }
         }
-        let mut tasks = self.describe_tasks(cluster, &arns).await?;
-        tasks.retain(|t| t.belongs_to(service));
         Ok(tasks)
-    }
-
-    async fn list_tasks(&self, cluster: &str, service: &str, status: DesiredStatus) -> Result<Vec<String>, AwsError> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            self.count_read();
-            let page = self
-                .ecs
-                .list_tasks()
-                .cluster(cluster)
-                .service_name(service)
-                .desired_status(status.clone())
-                .set_next_token(token)
-                .send()
-                .await;
-            let page = match page {
-                Ok(page) => page,
-                // The service (or cluster) is gone: it has no tasks.
-                Err(e) if matches!(e.code(), Some("ServiceNotFoundException" | "ClusterNotFoundException")) => {
-                    return Ok(out);
-                }
-                Err(e) => return Err(call_error("ecs:ListTasks", e)),
-            };
-            out.extend(page.task_arns.unwrap_or_default());
-            token = page.next_token;
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
-    }
-
-    /// DescribeTasks in batches of 100.
-    pub async fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Result<Vec<TaskSnapshot>, AwsError> {
-        let mut out = Vec::new();
-        for chunk in arns.chunks(DESCRIBE_TASKS_BATCH) {
-            self.count_read();
-            let page = self
-                .ecs
-                .describe_tasks()
-                .cluster(cluster)
-                .set_tasks(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(|e| call_error("ecs:DescribeTasks", e))?;
-            out.extend(page.tasks.unwrap_or_default().into_iter().map(super::estate::task_snapshot));
-        }
-        Ok(out)
     }
 }
