@@ -46,7 +46,7 @@ pub async fn print(mut events: mpsc::Receiver<ProgressEvent>, tty: bool) {
                 let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
                 let title = titles.get(&step_id).map_or(step_id.as_str(), String::as_str);
                 let (on_tty, plain) = (format!("  ✓ {title}{detail}"), format!("done {step_id}{detail}"));
-                end_step(&mut stderr, tty.then_some(&mut running), &on_tty, &plain);
+                end_step(&mut stderr, tty, &mut running, &on_tty, &plain);
             }
             ProgressEvent::Watching { step_id, message } => {
                 if tty {
@@ -61,23 +61,20 @@ pub async fn print(mut events: mpsc::Receiver<ProgressEvent>, tty: bool) {
                 let title = titles.get(&step_id).map_or(step_id.as_str(), String::as_str);
                 let (on_tty, plain) =
                     (format!("  ✗ {title}: {message}{request}"), format!("failed {step_id}: {message}{request}"));
-                end_step(&mut stderr, tty.then_some(&mut running), &on_tty, &plain);
+                end_step(&mut stderr, tty, &mut running, &on_tty, &plain);
             }
         }
         let _ = stderr.flush();
     }
 }
 
-/// Ends a step's line: on a terminal (`running` given) the spinner line
-/// becomes `on_tty` and the spinner stops; otherwise `plain` is printed.
-fn end_step(stderr: &mut impl Write, running: Option<&mut Option<(String, Instant)>>, on_tty: &str, plain: &str) {
-    match running {
-        Some(running) => {
-            let _ = writeln!(stderr, "\r\x1b[2K{on_tty}");
-            *running = None;
-        }
-        None => {
-            let _ = writeln!(stderr, "{plain}");
-        }
+/// Ends a step's line: on a terminal the spinner line becomes `on_tty` and
+/// the spinner stops; otherwise `plain` is printed.
+fn end_step(stderr: &mut impl Write, tty: bool, running: &mut Option<(String, Instant)>, on_tty: &str, plain: &str) {
+    if tty {
+        let _ = writeln!(stderr, "\r\x1b[2K{on_tty}");
+        *running = None;
+    } else {
+        let _ = writeln!(stderr, "{plain}");
     }
 }
