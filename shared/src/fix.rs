@@ -34,13 +34,14 @@ impl<'de> Deserialize<'de> for Edit {
         struct Fields {
             op: String,
             path: String,
+            #[serde(default, deserialize_with = "crate::json_read::present")]
             value: Option<Value>,
         }
         let Fields { op, path, value } = Fields::deserialize(deserializer)?;
         Ok(match op.as_str() {
-            "add" => Edit::Add { path, value: value.unwrap_or_default() },
+            "add" => Edit::Add { path, value: value.ok_or_else(|| serde::de::Error::missing_field("value"))? },
             "remove" => Edit::Remove { path },
-            "replace" => Edit::Replace { path, value: value.unwrap_or_default() },
+            "replace" => Edit::Replace { path, value: value.ok_or_else(|| serde::de::Error::missing_field("value"))? },
             other => return Err(serde::de::Error::unknown_variant(other, &["add", "remove", "replace"])),
         })
     }
@@ -218,5 +219,24 @@ mod tests {
         assert_eq!(err, FixError::NoSuchPath { path: "/a/3".into() });
         apply_edits(&mut doc, &[Edit::Add { path: "/a/-".into(), value: json!(2) }]).unwrap();
         assert_eq!(doc, json!({"a": [1, 2]}));
+    }
+
+    #[test]
+    fn an_edit_that_sets_a_value_needs_one_and_may_set_null() {
+        for op in ["add", "replace"] {
+            let missing = serde_json::from_value::<Edit>(json!({"op": op, "path": "/a"})).unwrap_err();
+            assert!(missing.to_string().contains("missing field `value`"), "{missing}");
+            let null: Edit = serde_json::from_value(json!({"op": op, "path": "/a", "value": null})).unwrap();
+            assert_eq!(
+                null,
+                if op == "add" {
+                    Edit::Add { path: "/a".into(), value: Value::Null }
+                } else {
+                    Edit::Replace { path: "/a".into(), value: Value::Null }
+                }
+            );
+        }
+        let remove: Edit = serde_json::from_value(json!({"op": "remove", "path": "/a"})).unwrap();
+        assert_eq!(remove, Edit::Remove { path: "/a".into() });
     }
 }

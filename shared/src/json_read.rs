@@ -44,6 +44,15 @@ pub fn read<T: DeserializeOwned>(value: &Value) -> Result<T, ReadError> {
     })
 }
 
+/// For a hand-written reader's `Option<Value>` field, with
+/// `#[serde(default, deserialize_with = "crate::json_read::present")]`:
+/// `None` only when the member is absent, `Some(Value::Null)` for `null`
+/// (a plain `Option<Value>` reads both as `None`), so a required JSON value
+/// stays required as it is in a derived reader.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Where a value is, as a list from the value up to the root (on the stack;
 /// turned into segments only when an error happens).
 enum Chain<'c> {

@@ -82,11 +82,14 @@ impl<'de> Deserialize<'de> for StepAction {
             kms_key_id: Option<String>,
             description: Option<String>,
             role_name: Option<String>,
+            #[serde(default, deserialize_with = "crate::json_read::present")]
             trust_policy: Option<Value>,
             policy_name: Option<String>,
+            #[serde(default, deserialize_with = "crate::json_read::present")]
             policy: Option<Value>,
             policy_arn: Option<String>,
             family: Option<String>,
+            #[serde(default, deserialize_with = "crate::json_read::present")]
             task_definition: Option<Value>,
             cluster: Option<String>,
             service: Option<String>,
@@ -121,16 +124,16 @@ impl<'de> Deserialize<'de> for StepAction {
             },
             "createRole" => StepAction::CreateRole {
                 role_name: need(f.role_name, "roleName")?,
-                trust_policy: f.trust_policy.unwrap_or_default(),
+                trust_policy: need(f.trust_policy, "trustPolicy")?,
             },
             "updateTrustPolicy" => StepAction::UpdateTrustPolicy {
                 role_name: need(f.role_name, "roleName")?,
-                trust_policy: f.trust_policy.unwrap_or_default(),
+                trust_policy: need(f.trust_policy, "trustPolicy")?,
             },
             "putRolePolicy" => StepAction::PutRolePolicy {
                 role_name: need(f.role_name, "roleName")?,
                 policy_name: need(f.policy_name, "policyName")?,
-                policy: f.policy.unwrap_or_default(),
+                policy: need(f.policy, "policy")?,
             },
             "attachManagedPolicy" => StepAction::AttachManagedPolicy {
                 role_name: need(f.role_name, "roleName")?,
@@ -138,7 +141,7 @@ impl<'de> Deserialize<'de> for StepAction {
             },
             "registerTaskDefinition" => StepAction::RegisterTaskDefinition {
                 family: need(f.family, "family")?,
-                task_definition: f.task_definition.unwrap_or_default(),
+                task_definition: need(f.task_definition, "taskDefinition")?,
             },
             "updateService" => StepAction::UpdateService {
                 cluster: need(f.cluster, "cluster")?,

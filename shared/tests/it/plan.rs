@@ -465,3 +465,29 @@ fn an_alias_resolved_by_observe_is_granted_on_its_key() {
     };
     assert!(policy.to_string().contains(&key_arn()), "{policy}");
 }
+
+#[test]
+fn a_step_action_needs_its_json_documents() {
+    for (action, field) in [
+        (json!({"type": "createRole", "roleName": "r"}), "trustPolicy"),
+        (json!({"type": "updateTrustPolicy", "roleName": "r"}), "trustPolicy"),
+        (json!({"type": "putRolePolicy", "roleName": "r", "policyName": "p"}), "policy"),
+        (json!({"type": "registerTaskDefinition", "family": "f"}), "taskDefinition"),
+    ] {
+        let error = serde_json::from_value::<StepAction>(action).unwrap_err();
+        assert!(error.to_string().contains(&format!("missing field `{field}`")), "{error}");
+    }
+    let update: StepAction = serde_json::from_value(
+        json!({"type": "updateService", "cluster": "c", "service": "s", "forceNewDeployment": true}),
+    )
+    .unwrap();
+    assert_eq!(
+        update,
+        StepAction::UpdateService {
+            cluster: "c".into(),
+            service: "s".into(),
+            force_new_deployment: true,
+            task_definition: None
+        }
+    );
+}
