@@ -231,9 +231,7 @@ impl Workspace {
     fn write_draft(&mut self, site: Site, draft: ReferenceDraft, value_from: Option<String>) {
         let old = self.site_value_from(site).map(str::to_owned);
         let secret = self.site_secret_name(site).map(|(_, name)| name);
-        if let Ok(slot) = self.secret_list(site.container, site.list)
-            && let Some(entry) = slot.iter_mut().flatten().nth(site.entry)
-        {
+        if let Ok(Some(entry)) = self.secret_entry(site) {
             entry.value_from = value_from.clone();
         }
         if let Some(old) = old.filter(|o| Some(o) != value_from.as_ref())

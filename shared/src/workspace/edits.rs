@@ -323,6 +323,11 @@ impl Workspace {
         })
     }
 
+    /// The secret entry at a site, to change it (`None` past the list's end).
+    pub(super) fn secret_entry(&mut self, site: Site) -> Result<Option<&mut Secret>, EditError> {
+        Ok(self.secret_list(site.container, site.list)?.iter_mut().flatten().nth(site.entry))
+    }
+
     pub fn add_secret(&mut self, index: usize, list: SecretList) -> Result<(), EditError> {
         self.secret_list(index, list)?.get_or_insert_with(Vec::new).push(Secret::default());
         Ok(())
@@ -347,7 +352,7 @@ impl Workspace {
         entry: usize,
         name: &str,
     ) -> Result<(), EditError> {
-        if let Some(secret) = self.secret_list(index, list)?.iter_mut().flatten().nth(entry) {
+        if let Some(secret) = self.secret_entry(Site::new(index, list, entry))? {
             secret.name = Some(name.to_owned());
         }
         Ok(())
@@ -361,10 +366,10 @@ impl Workspace {
         entry: usize,
         value_from: &str,
     ) -> Result<(), EditError> {
-        if let Some(secret) = self.secret_list(index, list)?.iter_mut().flatten().nth(entry) {
+        let site = Site::new(index, list, entry);
+        if let Some(secret) = self.secret_entry(site)? {
             secret.value_from = Some(value_from.trim().to_owned()).filter(|v| !v.is_empty());
         }
-        let site = Site::new(index, list, entry);
         self.drafts.retain(|d| d.site != site);
         self.sync_secret_specs();
         Ok(())
