@@ -375,8 +375,6 @@ impl Workspace {
         Ok(())
     }
 
-    /// Sets a secret entry's `valueFrom` from its parts (canonical ARN).
-    /// The draft's empty region/account default to the workspace's.
     /// Sets (or clears, with an empty key) the customer-managed KMS key of
     /// a reference.
     pub fn set_kms_key(&mut self, reference: &str, key: &str) {
