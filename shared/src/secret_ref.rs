@@ -60,6 +60,18 @@ pub struct ArnLocation {
     pub account: String,
 }
 
+impl ArnLocation {
+    /// The location of an ARN in `region` and `account`: its partition is
+    /// the region's ([`partition_for_region`]).
+    pub fn new(region: &str, account: &str) -> ArnLocation {
+        ArnLocation {
+            partition: partition_for_region(region).to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+        }
+    }
+}
+
 /// A parsed secret reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -216,11 +228,7 @@ impl SecretRef {
             return Ok(location.clone());
         }
         match (&ctx.location.region, &ctx.location.account_id) {
-            (Some(region), Some(account)) => Ok(ArnLocation {
-                partition: partition_for_region(region).to_owned(),
-                region: region.as_str().to_owned(),
-                account: account.as_str().to_owned(),
-            }),
+            (Some(region), Some(account)) => Ok(ArnLocation::new(region.as_str(), account.as_str())),
             _ => Err(SecretRefError::NeedsRegionAndAccount),
         }
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::spec_name;
 use super::{EditError, SecretList, Workspace};
 use crate::context::Context;
-use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn, ssm_parameter_arn};
+use crate::secret_ref::{ArnLocation, SecretRef, Store, secret_arn, ssm_parameter_arn};
 
 /// The parts of a Secrets Manager or SSM reference, as the secret editor
 /// collects them; [`ReferenceDraft::value_from`] writes the canonical string.
@@ -45,11 +45,7 @@ impl ReferenceDraft {
         if region.is_empty() || account.is_empty() {
             return Err(EditError::NeedsRegionAndAccount);
         }
-        let loc = ArnLocation {
-            partition: partition_for_region(region).to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
-        };
+        let loc = ArnLocation::new(region, account);
         Ok(match self.store.unwrap_or(Store::Ssm) {
             Store::Ssm => ssm_parameter_arn(&loc, name),
             Store::SecretsManager => {
