@@ -546,7 +546,7 @@ impl<'a> Planner<'a> {
             .role
             .as_ref()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", self.local.partition, self.account, role_name));
+            .unwrap_or_else(|| execution_role::role_arn(&self.local.region, &self.account, role_name));
         match desired.task_definition.execution_role_arn.as_deref() {
             Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
                 self.problems.push(plan_diagnostic("EP020", "/taskDefinition/executionRoleArn",

@@ -7,10 +7,11 @@ use super::drafts::Site;
 use super::model::spec_name;
 use crate::bundle::{SecretSpec, ServiceSpec};
 use crate::decode::Decoded;
+use crate::execution_role;
 use crate::fix::{Fix, FixError, PendingSecret, apply_fix};
 use crate::iam::generate::permission_policy;
 use crate::iam::policy::{Effect, PolicyDocument, Statement};
-use crate::secret_ref::{SecretRef, Store, partition_for_region};
+use crate::secret_ref::{SecretRef, Store};
 use crate::task_def::{
     ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, RepositoryCredentials, Secret,
 };
@@ -124,9 +125,8 @@ impl Workspace {
         let (Some(account), false) = (&self.bundle.account_id, self.bundle.execution_role.name.is_empty()) else {
             return;
         };
-        let partition = partition_for_region(&self.bundle.region);
         self.bundle.task_definition.execution_role_arn =
-            Some(format!("arn:{partition}:iam::{account}:role/{}", self.bundle.execution_role.name));
+            Some(execution_role::role_arn(&self.bundle.region, account, &self.bundle.execution_role.name));
     }
 
     /// Fills region and account from the backend's identity when unset.
