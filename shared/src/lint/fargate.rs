@@ -410,7 +410,7 @@ pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
         return; // Windows on Fargate has its own platform versions (1.0.0 is current).
     }
     let Some(version) = platform_before_1_4_0(ctx) else { return };
-    let china = ctx.region().is_some_and(|r| r.starts_with("cn-"));
+    let china = ctx.region().is_some_and(|r| crate::secret_ref::partition_for_region(r) == "aws-cn");
     let since = if china {
         format!("{PLATFORM_1_3_RETIRED_CHINA} in the China regions")
     } else {
