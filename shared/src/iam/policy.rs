@@ -654,18 +654,9 @@ impl PolicyDocument {
                 "Id" => document.id = Some(expect_string(item, &item_path)?.to_owned()),
                 "Statement" => {
                     saw_statement = true;
-                    match item {
-                        Value::Array(items) => {
-                            document.statement_shape = ListShape::Array;
-                            document.statements = items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, s)| Statement::from_value_at(s, &format!("{item_path}/{i}")))
-                                .collect::<Result<_, _>>()?;
-                        }
-                        Value::Object(_) => {
-                            document.statement_shape = ListShape::Single;
-                            document.statements = vec![Statement::from_value_at(item, &item_path)?];
+                    let ShapedList { values, shape } = match item {
+                        Value::Array(_) | Value::Object(_) => {
+                            parse_shaped_list(item, &item_path, Statement::from_value_at)?
                         }
                         other => {
                             return Err(JsonInputError::invalid(
@@ -673,7 +664,9 @@ impl PolicyDocument {
                                 format!("expected a statement object or an array of them, found {}", kind(other)),
                             ));
                         }
-                    }
+                    };
+                    document.statements = values;
+                    document.statement_shape = shape;
                 }
                 _ => {
                     document.extra.insert(key.clone(), item.clone());
