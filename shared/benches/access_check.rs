@@ -74,9 +74,7 @@ fn policy() -> PolicyDocument {
 
 /// What AWS gives a key created without a policy: IAM policies decide.
 fn default_key_policy() -> PolicyDocument {
-    PolicyDocument::from_value(&json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions",
-        "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]}))
-    .expect("key policy")
+    PolicyDocument::from_value(&test_data::default_key_policy()).expect("key policy")
 }
 
 fn bench(c: &mut Criterion) {

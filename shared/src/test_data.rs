@@ -106,6 +106,13 @@ pub fn full_bundle(kms_key_id: &str) -> String {
     include_str!("../tests/fixtures/plan/bundle.json").replace(FULL_BUNDLE_KEY, kms_key_id)
 }
 
+/// The key policy AWS gives a key created without one (in [`ACCOUNT`]):
+/// the account's IAM policies decide who may use the key.
+pub fn default_key_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]})
+}
+
 /// The steps of [`full_bundle`]'s plan in an account where only the service
 /// exists (running an older revision of `web`), in order.
 pub const FULL_BUNDLE_FIRST_APPLY: [&str; 9] = [

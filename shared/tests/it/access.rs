@@ -124,8 +124,7 @@ fn an_explicit_deny_names_the_deny_statement_and_offers_no_allow() {
 
 /// The default key policy: the account's identity policies decide.
 fn default_key_policy() -> PolicyDocument {
-    policy(json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}]}))
+    policy(shared::test_data::default_key_policy())
 }
 
 #[test]

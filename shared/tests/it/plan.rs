@@ -45,11 +45,6 @@ fn key_arn() -> String {
 }
 
 /// The key policy AWS gives a key created without one: IAM policies decide.
-fn default_key_policy() -> Value {
-    json!({"Version": "2012-10-17", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"}]})
-}
-
 fn observed_key(policy: Option<Value>) -> ObservedKey {
     ObservedKey { arn: key_arn(), key_manager: Some("CUSTOMER".into()), key_state: Some("Enabled".into()), policy }
 }
@@ -109,7 +104,7 @@ fn applied_world_with(secret_arn: &str) -> Observed {
             last_changed: None,
         }),
     );
-    world.kms_keys.insert(KEY.into(), observed_key(Some(default_key_policy())));
+    world.kms_keys.insert(KEY.into(), observed_key(Some(test_data::default_key_policy())));
     world.secret_policies.insert(SECRET_ARN.into(), None);
     let policy = step_action(&first, "put-role-policy:webExec/ecs-secrets-web");
     let StepAction::PutRolePolicy { policy, .. } = policy else { panic!() };
@@ -459,7 +454,7 @@ fn an_alias_resolved_by_observe_is_granted_on_its_key() {
         spec.kms_key_id = Some("alias/web".into());
     }
     let mut world = empty_world();
-    world.kms_keys.insert("alias/web".into(), observed_key(Some(default_key_policy())));
+    world.kms_keys.insert("alias/web".into(), observed_key(Some(test_data::default_key_policy())));
     let plan = plan(&desired, &world, &all_values());
     assert!(!plan.problems.iter().any(|p| p.code == "EP011"), "{:#?}", plan.problems);
     let StepAction::PutRolePolicy { policy, .. } = step_action(&plan, "put-role-policy:webExec/ecs-secrets-web") else {
