@@ -30,13 +30,21 @@ use serde::Serialize;
 
 pub use estate::{ESTATE_ATTEMPTS, EstatePhase, EstateProgress, IN_FLIGHT};
 
-/// How to reach AWS. Every field is optional: the default chain (env,
-/// profiles, SSO, IMDS) fills in what is missing.
-#[derive(Debug, Clone, Default)]
+/// How to reach AWS, and the `--region`, `--profile` and `--endpoint-url`
+/// flags every AWS-facing command (`serve`, `plan`, `apply`, `audit`,
+/// `rotate`) flattens in. Every field is optional: the default chain (env,
+/// profiles, SSO, IMDS) fills in what is missing. A command whose region
+/// defaults to something else says so in its own `--region` help.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct AwsOptions {
+    /// AWS region (default: the bundle's region; without a bundle, AWS_REGION or the profile's).
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Named profile from ~/.aws/config.
+    #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
-    /// A different endpoint for every service (an emulator such as moto).
+    /// Send every AWS call to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
 

@@ -14,7 +14,8 @@ use shared::bundle::SecretValues;
 use shared::plan::ApplyReport;
 use tokio::sync::mpsc;
 
-use super::{AwsArgs, Format};
+use super::Format;
+use crate::aws::AwsOptions;
 use crate::deploy::StartError;
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +35,7 @@ pub struct ApplyArgs {
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub wait_timeout: u64,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsOptions,
 }
 
 /// Runs `apply`; returns the exit code (0 success, 1 failure).
@@ -44,7 +45,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
         Some(path) => super::values_file::read_values(path)?,
         None => SecretValues::default(),
     };
-    let aws = args.aws.connect(&bundle).await?;
+    let aws = super::connect(&args.aws, Some(&bundle.region)).await?;
     let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
     let mut outcome = crate::deploy::plan(&aws, &bundle, &present).await?;
     let needed = outcome.values_needed(&bundle, &present);
