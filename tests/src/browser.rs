@@ -204,6 +204,15 @@ impl Ui {
         self.click(&format!("#nav-{section}")).await;
     }
 
+    /// Opens the Apply section and returns what it says about the backend
+    /// once it has answered (the account it reaches, or why it cannot).
+    pub async fn backend_identity(&self) -> String {
+        self.nav("apply").await;
+        self.eventually("the backend's identity", || async { !self.text_of("#whoami").await.contains("Checking") })
+            .await;
+        self.text_of("#whoami").await
+    }
+
     /// How many elements match `css` now (0 when none).
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
