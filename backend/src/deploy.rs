@@ -80,6 +80,10 @@ fn blocked_summary(plan: &Plan) -> String {
     reasons.join("; ")
 }
 
+/// How long apply and rotate wait, unless told otherwise (`--wait-timeout`),
+/// for the services' new deployments to become stable.
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Tunables of apply.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -95,7 +99,7 @@ pub struct ApplyOptions {
 impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
-            stable_timeout: Duration::from_secs(600),
+            stable_timeout: WAIT_TIMEOUT,
             poll_interval: Duration::from_secs(5),
             register_attempts: 5,
             register_retry_delay: Duration::from_secs(3),

@@ -32,7 +32,7 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seconds to wait for services to become stable.
-    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    #[arg(long, default_value_t = crate::deploy::WAIT_TIMEOUT.as_secs(), value_name = "SECONDS")]
     pub wait_timeout: u64,
     #[command(flatten)]
     pub aws: AwsOptions,

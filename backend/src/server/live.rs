@@ -21,10 +21,6 @@ use super::{
 use crate::aws::{Aws, AwsError, AwsErrorKind, AwsOptions};
 use crate::{deploy, rotation};
 
-/// How long the UI's rotation waits for the consumers (as `rotate`'s
-/// default `--wait-timeout`).
-const ROTATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Reaches AWS with the options `serve` was started with.
 #[derive(Debug)]
 pub struct Live {
@@ -136,7 +132,7 @@ impl Deployer for Live {
         let rotation = on_own_thread(move || async move {
             let (secret, parameter, consumers) = consumers(&aws, &target).await?;
             let send = |line: String| drop(lines.send(line));
-            rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, ROTATE_TIMEOUT, &send)
+            rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, deploy::WAIT_TIMEOUT, &send)
                 .await
                 .map_err(from_rotation)
         });
