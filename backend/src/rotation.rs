@@ -98,11 +98,7 @@ pub async fn find_consumers(
 ) -> Result<Vec<Consumer>, RotateError> {
     let estate = aws.estate(clusters, &|_| {}).await?;
     if !estate.missing_clusters.is_empty() {
-        return Err(RotateError::BadInput(format!(
-            "cluster(s) {} do not exist in {}: check the cluster names",
-            estate.missing_clusters.join(", "),
-            aws.region()
-        )));
+        return Err(RotateError::BadInput(crate::cli::audit::missing_clusters_message(&estate)));
     }
     Ok(shared::rotate::consumers(secret, &estate, account))
 }
