@@ -27,11 +27,12 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::estate::{EpochMillis, Estate, ServiceSnapshot};
+use crate::estate::{Estate, ServiceSnapshot};
 use crate::iam::access::{self, CheckContext, ReferenceVerdict, VerdictStatus};
 use crate::iam::generate::{KmsKeyProblem, customer_managed_key_arn};
 use crate::iam::policy::PolicyDocument;
 use crate::location::{AccountId, Location, Region};
+use crate::observed::EpochMillis;
 use crate::observed::{Lookup, Lookups, ObservedKey, ObservedParameter, ObservedRole, ObservedSecret, lookup_for};
 use crate::secret_ref::{ArnLocation, RefSite, SecretRef, partition_for_region};
 
@@ -77,7 +78,7 @@ pub fn execution_roles(estate: &Estate, account: &AccountId) -> BTreeSet<String>
     estate
         .services
         .iter()
-        .filter_map(|s| s.execution_role_arn.clone())
+        .filter_map(|s| s.execution_role_arn().map(str::to_owned))
         .filter(|arn| role_name(arn).is_some() && arn.split(':').nth(4) == Some(account.as_str()))
         .collect()
 }
@@ -257,10 +258,10 @@ pub fn audit_service(service: &ServiceSnapshot, region: &Region, reads: &AuditRe
         stale_tasks = stale_count(service, latest_change, change_unknown);
     }
     let mut audit = ServiceAudit {
-        cluster: service.cluster.clone(),
-        service: service.service.clone(),
-        task_definition: service.task_definition_arn.clone(),
-        execution_role_arn: service.execution_role_arn.clone(),
+        cluster: service.described.cluster.clone(),
+        service: service.described.service.clone(),
+        task_definition: service.task_definition_arn().map(str::to_owned),
+        execution_role_arn: service.execution_role_arn().map(str::to_owned),
         diagnostics,
         references,
         stale_tasks,
@@ -285,7 +286,7 @@ pub fn audit_service(service: &ServiceSnapshot, region: &Region, reads: &AuditRe
 /// start time or a change time is not known.
 fn stale_count(service: &ServiceSnapshot, latest_change: Option<EpochMillis>, change_unknown: bool) -> Option<usize> {
     let mut stale = 0;
-    for task in &service.tasks {
+    for task in &service.described.tasks {
         match task.started_at {
             // Not started yet: it reads its secrets when it does.
             None if matches!(task.last_status.as_deref(), Some("PROVISIONING" | "PENDING" | "ACTIVATING")) => {}
@@ -380,7 +381,7 @@ fn role_policies(
     reads: &AuditReads,
     problems: &mut Vec<String>,
 ) -> (Vec<PolicyDocument>, Option<String>) {
-    let Some(arn) = service.execution_role_arn.as_deref() else {
+    let Some(arn) = service.execution_role_arn() else {
         return (
             Vec::new(),
             Some(
@@ -444,18 +445,18 @@ fn check_context(service: &ServiceSnapshot, region: &Region, reads: &AuditReads)
         }
     }
     let mut unreadable = reads.unreadable.clone();
-    if let Some(arn) = &service.execution_role_arn
+    if let Some(arn) = service.execution_role_arn()
         && !reads.roles.contains_key(arn)
     {
         unreadable.insert(
-            arn.clone(),
+            arn.to_owned(),
             format!("the execution role {arn} is in another account, whose policies cannot be read from here"),
         );
     }
     CheckContext {
         location: Location::new(Some(region.clone()), Some(reads.account.clone())),
         kms_keys,
-        principal: service.execution_role_arn.clone(),
+        principal: service.execution_role_arn().map(str::to_owned),
         resource_policies,
         unreadable,
         ..CheckContext::default()
@@ -465,7 +466,7 @@ fn check_context(service: &ServiceSnapshot, region: &Region, reads: &AuditReads)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estate::TaskSnapshot;
+    use crate::observed::{ObservedService, TaskSnapshot};
     use crate::task_def::TaskDefinition;
     use serde_json::json;
 
@@ -475,12 +476,12 @@ mod tests {
     fn service(td: Value, tasks: Vec<TaskSnapshot>) -> ServiceSnapshot {
         let td: TaskDefinition = crate::import::import_value(td).expect("import").task_definition;
         ServiceSnapshot {
-            cluster: "prod".into(),
-            service: "web".into(),
-            task_definition_arn: Some("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3".into()),
-            execution_role_arn: td.execution_role_arn.clone(),
+            described: ObservedService {
+                task_definition: Some("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3".into()),
+                tasks,
+                ..ObservedService::missing("prod", "web")
+            },
             task_definition: Some(td),
-            tasks,
             ..ServiceSnapshot::default()
         }
     }
@@ -609,8 +610,7 @@ mod tests {
     #[test]
     fn an_unreadable_task_definition_is_a_problem() {
         let snapshot = ServiceSnapshot {
-            cluster: "prod".into(),
-            service: "web".into(),
+            described: ObservedService::missing("prod", "web"),
             problems: vec!["task definition x: ECS could not describe it".into()],
             ..ServiceSnapshot::default()
         };

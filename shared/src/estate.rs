@@ -7,17 +7,15 @@
 //! any IO. Nothing in here is a secret value: task definitions hold
 //! references (`valueFrom`), never what they point to.
 //!
-//! Times are milliseconds since the Unix epoch ([`EpochMillis`]), as ECS
+//! Times are milliseconds since the Unix epoch ([`EpochMillis`](crate::observed::EpochMillis)), as ECS
 //! reports them; a time AWS (or an emulator) did not report is `None`, never
 //! a guess.
 
 use serde::{Deserialize, Serialize};
 
 use crate::location::Region;
+use crate::observed::ObservedService;
 use crate::task_def::TaskDefinition;
-
-/// Milliseconds since 1970-01-01T00:00:00Z.
-pub type EpochMillis = i64;
 
 /// Every service of the clusters that were looked at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,7 +36,7 @@ pub struct Estate {
 impl Estate {
     /// The service `service` (name) of `cluster` (name), if it was read.
     pub fn service(&self, cluster: &str, service: &str) -> Option<&ServiceSnapshot> {
-        self.services.iter().find(|s| s.cluster == cluster && s.service == service)
+        self.services.iter().find(|s| s.described.cluster == cluster && s.described.service == service)
     }
 }
 
@@ -46,66 +44,28 @@ impl Estate {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSnapshot {
-    /// The cluster's name.
-    pub cluster: String,
-    /// The service's name.
-    pub service: String,
-    pub service_arn: String,
-    /// `ACTIVE`, `DRAINING` or `INACTIVE`.
-    pub status: Option<String>,
-    /// The task definition the service runs (its primary deployment's).
-    pub task_definition_arn: Option<String>,
-    /// That revision, imported losslessly from DescribeTaskDefinition's raw
-    /// JSON (read-only fields such as `revision` stripped); `None` when it
-    /// could not be read (see [`ServiceSnapshot::problems`]).
+    /// The service as DescribeServices reported it, with its running tasks
+    /// (ListTasks, desired status RUNNING, kept by their `group`).
+    pub described: ObservedService,
+    /// The revision it runs ([`ServiceSnapshot::task_definition_arn`]),
+    /// imported losslessly from DescribeTaskDefinition's raw JSON (read-only
+    /// fields such as `revision` stripped); `None` when it could not be read
+    /// (see [`ServiceSnapshot::problems`]).
     pub task_definition: Option<TaskDefinition>,
-    /// The revision's `executionRoleArn`.
-    pub execution_role_arn: Option<String>,
-    pub desired_count: i64,
-    pub running_count: i64,
-    /// The service's tasks (ListTasks, desired status RUNNING, kept when
-    /// their `group` is `service:<name>`), as DescribeTasks reported them.
-    pub tasks: Vec<TaskSnapshot>,
     /// What could not be read about this service, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
 }
 
-/// One task as DescribeTasks reports it (no values, no environment): for the
-/// estate (audit, rotate) and for the watch of a deployment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaskSnapshot {
-    pub task_arn: String,
-    /// `service:<name>` for a service's task, `family:<name>` for RunTask's.
-    pub group: Option<String>,
-    /// The deployment that started it (`ecs-svc/…`) for a service's task.
-    pub started_by: Option<String>,
-    /// `PROVISIONING`, `PENDING`, `RUNNING`, `STOPPED`, …
-    pub last_status: Option<String>,
-    pub desired_status: Option<String>,
-    /// The revision the task was started from (it may differ from the
-    /// service's during a deployment).
-    pub task_definition_arn: Option<String>,
-    /// When the task started running; the containers read their secrets
-    /// just before. `None` when not reported (moto reports none).
-    pub started_at: Option<EpochMillis>,
-    /// When the task was created (always reported by AWS).
-    pub created_at: Option<EpochMillis>,
-    /// `TaskFailedToStart`, `EssentialContainerExited`, … once stopped.
-    pub stop_code: Option<String>,
-    pub stopped_reason: Option<String>,
-    /// The containers' own `reason`s (a pull error is sometimes only there).
-    #[serde(default)]
-    pub container_reasons: Vec<String>,
-}
+impl ServiceSnapshot {
+    /// The task definition the service runs (its primary deployment's).
+    pub fn task_definition_arn(&self) -> Option<&str> {
+        self.described.primary_task_definition()
+    }
 
-impl TaskSnapshot {
-    /// Whether this task belongs to service `service` (its `group` is
-    /// `service:<service>`): emulators ignore ListTasks' `serviceName`
-    /// filter, so every caller filters with this.
-    pub fn belongs_to(&self, service: &str) -> bool {
-        self.group.as_deref().and_then(|g| g.strip_prefix("service:")) == Some(service)
+    /// The revision's `executionRoleArn`.
+    pub fn execution_role_arn(&self) -> Option<&str> {
+        self.task_definition.as_ref().and_then(|td| td.execution_role_arn.as_deref())
     }
 }
 
@@ -117,6 +77,7 @@ pub fn cluster_name(cluster: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observed::TaskSnapshot;
 
     #[test]
     fn tasks_belong_to_their_service_group_only() {

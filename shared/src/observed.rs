@@ -90,7 +90,7 @@ pub struct ObservedParameter {
     pub kms_key_id: Option<String>,
     /// When the value last changed (DescribeParameters' `LastModifiedDate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_changed: Option<crate::estate::EpochMillis>,
+    pub last_changed: Option<EpochMillis>,
 }
 
 /// A Secrets Manager secret's metadata (never its value).
@@ -104,7 +104,7 @@ pub struct ObservedSecret {
     /// When the secret last changed (DescribeSecret's `LastChangedDate`:
     /// any change, a new value included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_changed: Option<crate::estate::EpochMillis>,
+    pub last_changed: Option<EpochMillis>,
 }
 
 /// The execution role and the policies that currently apply to it.
@@ -139,41 +139,129 @@ pub struct ObservedTaskDefinition {
     pub task_definition: Value,
 }
 
-/// One ECS service as DescribeServices reported it.
+/// One ECS service as DescribeServices reported it, with its tasks where
+/// they were read: the one shape of a service for the plan (which reads no
+/// tasks), the deployment watch ([`crate::watch::assess`]) and the estate
+/// ([`crate::estate::ServiceSnapshot`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedService {
     pub cluster: String,
+    /// The service's name (as asked for, when it was not found).
     pub service: String,
-    /// False when DescribeServices listed it under `failures` (MISSING).
+    /// False when DescribeServices listed it under `failures` (MISSING), or
+    /// its cluster does not exist.
     pub found: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_arn: Option<String>,
     /// `ACTIVE`, `DRAINING` or `INACTIVE`.
     pub status: Option<String>,
-    /// The task definition ARN of the primary deployment.
+    /// The service's task definition: the one UpdateService last set.
     pub task_definition: Option<String>,
     pub desired_count: i64,
     pub running_count: i64,
     pub pending_count: i64,
     pub deployments: Vec<ObservedDeployment>,
+    /// The service's latest events, newest first (as ECS lists them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ServiceEvent>,
+    /// The service's tasks (those whose `group` is `service:<name>`), as
+    /// DescribeTasks reported them; empty where they were not read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskSnapshot>,
 }
 
+/// One deployment of a service.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedDeployment {
+    /// `ecs-svc/…`, the `startedBy` of the tasks it starts.
+    #[serde(default)]
+    pub id: String,
+    /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
     pub status: String,
     pub task_definition: Option<String>,
     pub desired_count: i64,
     pub running_count: i64,
     pub pending_count: i64,
+    #[serde(default)]
+    pub failed_tasks: i64,
     /// `IN_PROGRESS`, `COMPLETED` or `FAILED` (absent on old deployments).
     pub rollout_state: Option<String>,
+    #[serde(default)]
+    pub rollout_state_reason: Option<String>,
+}
+
+/// One service event (`(service web) has reached a steady state.`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEvent {
+    pub id: Option<String>,
+    pub created_at: Option<EpochMillis>,
+    pub message: String,
 }
 
 impl ObservedService {
+    /// A service DescribeServices did not find.
+    pub fn missing(cluster: &str, service: &str) -> Self {
+        ObservedService { cluster: cluster.to_owned(), service: service.to_owned(), ..ObservedService::default() }
+    }
+
     /// The condition `aws ecs wait services-stable` checks: exactly one
     /// deployment, and as many running tasks as desired.
     pub fn is_stable(&self) -> bool {
         self.found && self.deployments.len() == 1 && self.running_count == self.desired_count
+    }
+
+    /// The revision new tasks get: the PRIMARY deployment's, else the
+    /// service's own.
+    pub fn primary_task_definition(&self) -> Option<&str> {
+        self.deployments
+            .iter()
+            .find(|d| d.status == "PRIMARY")
+            .and_then(|d| d.task_definition.as_deref())
+            .or(self.task_definition.as_deref())
+    }
+}
+
+/// Milliseconds since 1970-01-01T00:00:00Z, as ECS reports times.
+pub type EpochMillis = i64;
+
+/// One task as DescribeTasks reports it (no values, no environment): for the
+/// estate (audit, rotate) and for the watch of a deployment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskSnapshot {
+    pub task_arn: String,
+    /// `service:<name>` for a service's task, `family:<name>` for RunTask's.
+    pub group: Option<String>,
+    /// The deployment that started it (`ecs-svc/…`) for a service's task.
+    pub started_by: Option<String>,
+    /// `PROVISIONING`, `PENDING`, `RUNNING`, `STOPPED`, …
+    pub last_status: Option<String>,
+    pub desired_status: Option<String>,
+    /// The revision the task was started from (it may differ from the
+    /// service's during a deployment).
+    pub task_definition_arn: Option<String>,
+    /// When the task started running; the containers read their secrets
+    /// just before. `None` when not reported (moto reports none).
+    pub started_at: Option<EpochMillis>,
+    /// When the task was created (always reported by AWS).
+    pub created_at: Option<EpochMillis>,
+    /// `TaskFailedToStart`, `EssentialContainerExited`, … once stopped.
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    /// The containers' own `reason`s (a pull error is sometimes only there).
+    #[serde(default)]
+    pub container_reasons: Vec<String>,
+}
+
+impl TaskSnapshot {
+    /// Whether this task belongs to service `service` (its `group` is
+    /// `service:<service>`): emulators ignore ListTasks' `serviceName`
+    /// filter, so every caller filters with this.
+    pub fn belongs_to(&self, service: &str) -> bool {
+        self.group.as_deref().and_then(|g| g.strip_prefix("service:")) == Some(service)
     }
 }
 

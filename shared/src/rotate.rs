@@ -16,8 +16,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::estate::TaskSnapshot;
 use crate::estate::{Estate, ServiceSnapshot};
+use crate::observed::TaskSnapshot;
 use crate::secret_ref::{RefSite, SecretRef, Store};
 use crate::task_def::TaskDefinition;
 use crate::watch::WatchFailure;
@@ -140,12 +140,12 @@ pub fn consumers(secret: &RotatedSecret, estate: &Estate, account: &str) -> Vec<
         .iter()
         .filter_map(|service| {
             let td = service.task_definition.as_ref()?;
-            let td_arn = service.task_definition_arn.clone().unwrap_or_default();
+            let td_arn = service.task_definition_arn().map(str::to_owned).unwrap_or_default();
             let account = arn_account(&td_arn).unwrap_or(account);
             let found = references(secret, td, estate.region.as_str(), account);
             (!found.is_empty()).then(|| Consumer {
-                cluster: service.cluster.clone(),
-                service: service.service.clone(),
+                cluster: service.described.cluster.clone(),
+                service: service.described.service.clone(),
                 task_definition: td_arn,
                 references: found,
                 running_tasks: running(service),
@@ -156,9 +156,10 @@ pub fn consumers(secret: &RotatedSecret, estate: &Estate, account: &str) -> Vec<
 
 fn running(service: &ServiceSnapshot) -> Vec<String> {
     service
+        .described
         .tasks
         .iter()
-        .filter(|t| t.belongs_to(&service.service) && holds_values(t.last_status.as_deref()))
+        .filter(|t| t.belongs_to(&service.described.service) && holds_values(t.last_status.as_deref()))
         .map(|t| t.task_arn.clone())
         .collect()
 }
@@ -268,6 +269,7 @@ impl RotateReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observed::ObservedService;
 
     const REGION: &str = "eu-west-1";
     const ACCOUNT: &str = "123456789012";
@@ -366,11 +368,12 @@ mod tests {
             ..TaskSnapshot::default()
         };
         let service = |cluster: &str, name: &str, t: TaskDefinition, tasks| ServiceSnapshot {
-            cluster: cluster.into(),
-            service: name.into(),
-            task_definition_arn: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{name}:1")),
+            described: ObservedService {
+                task_definition: Some(format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{name}:1")),
+                tasks,
+                ..ObservedService::missing(cluster, name)
+            },
             task_definition: Some(t),
-            tasks,
             ..ServiceSnapshot::default()
         };
         let estate = Estate {

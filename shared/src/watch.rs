@@ -24,51 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::decode::{Decoded, decode_with};
-use crate::estate::TaskSnapshot;
-
-/// One service as DescribeServices, ListTasks and DescribeTasks report it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceObservation {
-    pub cluster: String,
-    pub service: String,
-    /// False when DescribeServices listed it under `failures`.
-    pub found: bool,
-    pub desired_count: i64,
-    pub running_count: i64,
-    pub deployments: Vec<DeploymentObservation>,
-    /// The service's events, as ECS lists them (newest first).
-    pub events: Vec<ServiceEvent>,
-    /// The tasks whose `group` is `service:<name>`, running and stopped.
-    pub tasks: Vec<TaskSnapshot>,
-}
-
-/// One deployment of a service.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeploymentObservation {
-    /// `ecs-svc/…`, the `startedBy` of the tasks it starts.
-    pub id: String,
-    /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
-    pub status: String,
-    pub task_definition: Option<String>,
-    pub desired_count: i64,
-    pub running_count: i64,
-    pub failed_tasks: i64,
-    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`.
-    pub rollout_state: Option<String>,
-    pub rollout_state_reason: Option<String>,
-}
-
-/// One service event (`(service web) has reached a steady state.`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceEvent {
-    pub id: Option<String>,
-    /// Milliseconds since the Unix epoch.
-    pub created_at: Option<i64>,
-    pub message: String,
-}
+use crate::observed::{ObservedDeployment, ObservedService, TaskSnapshot};
 
 /// The `group` of a service's tasks.
 pub fn service_group(service: &str) -> String {
@@ -222,7 +178,7 @@ pub struct Assessment {
 
 /// Assesses the deployment `target` of a service. `ctx` (region, account)
 /// helps the decoder complete what a stopped reason leaves out.
-pub fn assess(observation: &ServiceObservation, target: &WatchTarget, ctx: &Context) -> Assessment {
+pub fn assess(observation: &ObservedService, target: &WatchTarget, ctx: &Context) -> Assessment {
     let name = format!("{}/{}", observation.cluster, observation.service);
     if !observation.found {
         let failure = WatchFailure {
@@ -319,10 +275,7 @@ pub fn assess(observation: &ServiceObservation, target: &WatchTarget, ctx: &Cont
 
 /// The deployment being watched: the one with the target's id, else (id
 /// unknown) the PRIMARY one.
-fn watched_deployment<'a>(
-    observation: &'a ServiceObservation,
-    target: &WatchTarget,
-) -> Option<&'a DeploymentObservation> {
+fn watched_deployment<'a>(observation: &'a ObservedService, target: &WatchTarget) -> Option<&'a ObservedDeployment> {
     match &target.deployment_id {
         Some(id) => observation.deployments.iter().find(|d| &d.id == id),
         None => observation.deployments.iter().find(|d| d.status == "PRIMARY"),
@@ -331,9 +284,9 @@ fn watched_deployment<'a>(
 
 fn belongs(
     task: &TaskSnapshot,
-    observation: &ServiceObservation,
+    observation: &ObservedService,
     target: &WatchTarget,
-    ours: Option<&DeploymentObservation>,
+    ours: Option<&ObservedDeployment>,
 ) -> bool {
     if !task.belongs_to(&observation.service) {
         return false;
@@ -355,7 +308,7 @@ fn belongs(
 
 /// A service event about a rollback of deployment `id` (or, when no event
 /// names a deployment, about a circuit-breaker rollback at all).
-fn rollback_event<'a>(observation: &'a ServiceObservation, id: &str) -> Option<&'a str> {
+fn rollback_event<'a>(observation: &'a ObservedService, id: &str) -> Option<&'a str> {
     observation.events.iter().map(|e| e.message.as_str()).find(|m| {
         let lower = m.to_ascii_lowercase();
         (lower.contains("rolling back") || lower.contains("rolled back") || lower.contains("circuit breaker"))
@@ -366,17 +319,18 @@ fn rollback_event<'a>(observation: &'a ServiceObservation, id: &str) -> Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observed::ServiceEvent;
 
     const REASON: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-AbCdEf from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webExec/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:web/api-AbCdEf because no identity-based policy allows the secretsmanager:GetSecretValue action";
 
-    fn deployment(id: &str, status: &str, td: &str, rollout: &str) -> DeploymentObservation {
-        DeploymentObservation {
+    fn deployment(id: &str, status: &str, td: &str, rollout: &str) -> ObservedDeployment {
+        ObservedDeployment {
             id: id.into(),
             status: status.into(),
             task_definition: Some(td.into()),
             desired_count: 1,
             rollout_state: Some(rollout.into()),
-            ..DeploymentObservation::default()
+            ..ObservedDeployment::default()
         }
     }
 
@@ -391,16 +345,16 @@ mod tests {
         }
     }
 
-    fn service(deployments: Vec<DeploymentObservation>, tasks: Vec<TaskSnapshot>) -> ServiceObservation {
-        ServiceObservation {
+    fn service(deployments: Vec<ObservedDeployment>, tasks: Vec<TaskSnapshot>) -> ObservedService {
+        ObservedService {
             cluster: "prod".into(),
             service: "web".into(),
             found: true,
             desired_count: 1,
             running_count: 0,
             deployments,
-            events: Vec::new(),
             tasks,
+            ..ObservedService::default()
         }
     }
 

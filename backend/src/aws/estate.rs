@@ -28,8 +28,9 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_ecs::error::ProvideErrorMetadata;
 use aws_sdk_ecs::types::DesiredStatus;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use shared::estate::{Estate, ServiceSnapshot, TaskSnapshot, cluster_name};
+use shared::estate::{Estate, ServiceSnapshot, cluster_name};
 use shared::location::{LocationError, Region};
+use shared::observed::{ObservedService, TaskSnapshot};
 use shared::task_def::TaskDefinition;
 use std::future::Future;
 
@@ -41,8 +42,6 @@ pub const IN_FLIGHT: usize = 8;
 pub const ESTATE_ATTEMPTS: u32 = 8;
 /// The largest page ListClusters, ListServices and ListTasks return.
 const PAGE: i32 = 100;
-/// DescribeServices takes at most ten services per call.
-const DESCRIBE_SERVICES_BATCH: usize = 10;
 /// DescribeTasks takes at most 100 tasks per call.
 const DESCRIBE_TASKS_BATCH: usize = 100;
 
@@ -74,18 +73,6 @@ impl EstatePhase {
             EstatePhase::Tasks => "reading tasks",
         }
     }
-}
-
-/// One service as DescribeServices reported it, before its task definition
-/// and tasks are read.
-struct Described {
-    cluster: String,
-    name: String,
-    arn: String,
-    status: Option<String>,
-    task_definition_arn: Option<String>,
-    desired_count: i64,
-    running_count: i64,
 }
 
 impl Aws {
@@ -134,7 +121,7 @@ impl Aws {
             match arns {
                 None => missing_clusters.push(cluster),
                 Some(arns) => {
-                    batches.extend(arns.chunks(DESCRIBE_SERVICES_BATCH).map(|chunk| (cluster.clone(), chunk.to_vec())))
+                    batches.extend(arns.chunks(super::observe::BATCH).map(|chunk| (cluster.clone(), chunk.to_vec())))
                 }
             }
         }
@@ -142,13 +129,18 @@ impl Aws {
         // DescribeServices, ten per call.
         let described = in_flight(batches, EstatePhase::Services, progress, |(cluster, arns)| {
             let ecs = &ecs;
-            async move { self.describe_service_batch(ecs, &cluster, &arns).await }
+            async move {
+                let arns: Vec<&str> = arns.iter().map(String::as_str).collect();
+                self.describe_services(ecs, &cluster, &arns).await
+            }
         })
         .await?;
-        let described: Vec<Described> = described.into_iter().flatten().collect();
+        // A service listed under `failures` was deleted since ListServices.
+        let described: Vec<ObservedService> = described.into_iter().flatten().filter(|s| s.found).collect();
 
         // DescribeTaskDefinition once per distinct revision.
-        let revisions: BTreeSet<String> = described.iter().filter_map(|s| s.task_definition_arn.clone()).collect();
+        let revisions: BTreeSet<String> =
+            described.iter().filter_map(|s| s.primary_task_definition().map(str::to_owned)).collect();
         let task_definitions: BTreeMap<String, Result<TaskDefinition, String>> =
             in_flight(revisions.into_iter().collect(), EstatePhase::TaskDefinitions, progress, |arn| {
                 let ecs = &ecs;
@@ -178,9 +170,9 @@ impl Aws {
 
         let services = described
             .into_iter()
-            .map(|s| {
+            .map(|mut s| {
                 let mut problems = Vec::new();
-                let task_definition = match s.task_definition_arn.as_ref().map(|arn| (arn, &task_definitions[arn])) {
+                let task_definition = match s.primary_task_definition().map(|arn| (arn, &task_definitions[arn])) {
                     Some((_, Ok(td))) => Some(td.clone()),
                     Some((arn, Err(problem))) => {
                         problems.push(format!("task definition {arn}: {problem}"));
@@ -191,23 +183,11 @@ impl Aws {
                         None
                     }
                 };
-                let service_tasks = tasks
+                s.tasks = tasks
                     .get(&s.cluster)
-                    .map(|all| all.iter().filter(|t| t.belongs_to(&s.name)).cloned().collect())
+                    .map(|all| all.iter().filter(|t| t.belongs_to(&s.service)).cloned().collect())
                     .unwrap_or_default();
-                ServiceSnapshot {
-                    execution_role_arn: task_definition.as_ref().and_then(|td| td.execution_role_arn.clone()),
-                    cluster: s.cluster,
-                    service: s.name,
-                    service_arn: s.arn,
-                    status: s.status,
-                    task_definition_arn: s.task_definition_arn,
-                    task_definition,
-                    desired_count: s.desired_count,
-                    running_count: s.running_count,
-                    tasks: service_tasks,
-                    problems,
-                }
+                ServiceSnapshot { described: s, task_definition, problems }
             })
             .collect();
         Ok(Estate { region, clusters, missing_clusters, services })
@@ -251,49 +231,6 @@ impl Aws {
             }
         }
         Ok(Some(arns))
-    }
-
-    /// DescribeServices for at most ten ARNs of one cluster; services
-    /// DescribeServices lists under `failures` (deleted meanwhile) are left out.
-    async fn describe_service_batch(
-        &self,
-        ecs: &aws_sdk_ecs::Client,
-        cluster: &str,
-        arns: &[String],
-    ) -> Result<Vec<Described>, AwsError> {
-        self.count_read();
-        let out = ecs
-            .describe_services()
-            .cluster(cluster)
-            .set_services(Some(arns.to_vec()))
-            .send()
-            .await
-            .map_err(|e| call_error("ecs:DescribeServices", e))?;
-        Ok(out
-            .services
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| {
-                let arn = s.service_arn.unwrap_or_default();
-                let name = s.service_name.unwrap_or_else(|| arn.rsplit('/').next().unwrap_or_default().to_owned());
-                // The primary deployment's revision is what new tasks get.
-                let primary = s
-                    .deployments
-                    .iter()
-                    .flatten()
-                    .find(|d| d.status.as_deref() == Some("PRIMARY"))
-                    .and_then(|d| d.task_definition.clone());
-                Described {
-                    cluster: cluster.to_owned(),
-                    name,
-                    arn,
-                    status: s.status,
-                    task_definition_arn: primary.or(s.task_definition),
-                    desired_count: i64::from(s.desired_count),
-                    running_count: i64::from(s.running_count),
-                }
-            })
-            .collect())
     }
 
     /// One revision, by ARN, imported from DescribeTaskDefinition's raw JSON;

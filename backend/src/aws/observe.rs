@@ -27,13 +27,14 @@ use serde_json::Value;
 use shared::bundle::Bundle;
 use shared::observed::{
     AttachedPolicy, CallerIdentity, Lookups, Observed, ObservedDeployment, ObservedKey, ObservedParameter,
-    ObservedRole, ObservedSecret, ObservedService, ObservedTaskDefinition,
+    ObservedRole, ObservedSecret, ObservedService, ObservedTaskDefinition, ServiceEvent,
 };
 
 use super::{Aws, AwsError, call_error};
 
-/// SSM and ECS batch limits: at most ten names per call.
-const BATCH: usize = 10;
+/// SSM and ECS batch limits: at most ten names per call (GetParameters,
+/// DescribeServices).
+pub(super) const BATCH: usize = 10;
 
 impl Aws {
     /// Reads everything [`shared::plan::plan`] needs for `bundle`.
@@ -336,101 +337,120 @@ impl Aws {
         Ok(Some(ObservedTaskDefinition { arn, revision, task_definition: td }))
     }
 
+    /// The bundle's services in bundle order, each under the cluster and
+    /// service as the bundle names them (a name or an ARN), which is how
+    /// the plan finds them.
     async fn observe_services(&self, bundle: &Bundle) -> Result<Vec<ObservedService>, AwsError> {
         let mut by_cluster: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for spec in &bundle.services {
             by_cluster.entry(spec.cluster.as_str()).or_default().push(spec.service.as_str());
         }
-        let mut found: BTreeMap<(String, String), ObservedService> = BTreeMap::new();
+        let mut found: BTreeMap<(&str, &str), ObservedService> = BTreeMap::new();
         for (cluster, names) in by_cluster {
-            for service in self.describe_services(cluster, &names).await? {
-                found.insert((service.cluster.clone(), service.service.clone()), service);
+            let described = self.describe_services(&self.ecs, cluster, &names).await?;
+            for (asked, mut service) in names.into_iter().zip(described) {
+                asked.clone_into(&mut service.service);
+                found.insert((cluster, asked), service);
             }
         }
         Ok(bundle
             .services
             .iter()
             .map(|spec| {
-                found.get(&(spec.cluster.clone(), spec.service.clone())).cloned().unwrap_or_else(|| ObservedService {
-                    cluster: spec.cluster.clone(),
-                    service: spec.service.clone(),
-                    ..ObservedService::default()
-                })
+                found
+                    .get(&(spec.cluster.as_str(), spec.service.as_str()))
+                    .cloned()
+                    .unwrap_or_else(|| ObservedService::missing(&spec.cluster, &spec.service))
             })
             .collect())
     }
 
-    /// DescribeServices for `names` in `cluster` (ten per call); services
-    /// listed under `failures` come back with `found: false`. Results carry
-    /// the names as asked, so callers can match them.
-    pub(crate) async fn describe_services(
+    /// DescribeServices for `names` (names or ARNs) in `cluster`, ten per
+    /// call, with `ecs` (the estate reads retry more): one service per name,
+    /// in order. A service listed under `failures`, or in a cluster that does
+    /// not exist, comes back with `found: false` and the name as asked.
+    pub(super) async fn describe_services(
         &self,
+        ecs: &aws_sdk_ecs::Client,
         cluster: &str,
         names: &[&str],
     ) -> Result<Vec<ObservedService>, AwsError> {
         let mut out = Vec::new();
         for chunk in names.chunks(BATCH) {
             self.count_read();
-            let result = self
-                .ecs
+            let result = ecs
                 .describe_services()
                 .cluster(cluster)
                 .set_services(Some(chunk.iter().map(|s| (*s).to_owned()).collect()))
                 .send()
                 .await;
-            let page = match result {
-                Ok(page) => page,
+            let mut services = match result {
+                Ok(page) => page.services.unwrap_or_default(),
                 // A missing cluster means its services are missing: a plan
                 // problem to report, not a failure to observe.
-                Err(e) if e.code() == Some("ClusterNotFoundException") => {
-                    out.extend(chunk.iter().map(|asked| ObservedService {
-                        cluster: cluster.to_owned(),
-                        service: (*asked).to_owned(),
-                        ..ObservedService::default()
-                    }));
-                    continue;
-                }
+                Err(e) if e.code() == Some("ClusterNotFoundException") => Vec::new(),
                 Err(e) => return Err(call_error("ecs:DescribeServices", e)),
             };
-            let services = page.services.unwrap_or_default();
             for asked in chunk {
                 let matching = services
                     .iter()
-                    .find(|s| s.service_name.as_deref() == Some(asked) || s.service_arn.as_deref() == Some(asked));
-                let observed = match matching {
-                    Some(s) => ObservedService {
-                        cluster: cluster.to_owned(),
-                        service: (*asked).to_owned(),
-                        found: true,
-                        status: s.status.clone(),
-                        task_definition: s.task_definition.clone(),
-                        desired_count: i64::from(s.desired_count),
-                        running_count: i64::from(s.running_count),
-                        pending_count: i64::from(s.pending_count),
-                        deployments: s
-                            .deployments
-                            .iter()
-                            .flatten()
-                            .map(|d| ObservedDeployment {
-                                status: d.status.clone().unwrap_or_default(),
-                                task_definition: d.task_definition.clone(),
-                                desired_count: i64::from(d.desired_count),
-                                running_count: i64::from(d.running_count),
-                                pending_count: i64::from(d.pending_count),
-                                rollout_state: d.rollout_state.as_ref().map(|r| r.as_str().to_owned()),
-                            })
-                            .collect(),
-                    },
-                    None => ObservedService {
-                        cluster: cluster.to_owned(),
-                        service: (*asked).to_owned(),
-                        ..ObservedService::default()
-                    },
-                };
-                out.push(observed);
+                    .position(|s| s.service_name.as_deref() == Some(asked) || s.service_arn.as_deref() == Some(asked));
+                out.push(match matching {
+                    Some(i) => observed_service(cluster, services.swap_remove(i)),
+                    None => ObservedService::missing(cluster, asked),
+                });
             }
         }
         Ok(out)
+    }
+}
+
+/// At most this many events of a service are kept (ECS lists the newest
+/// first; a rollback is always among the latest).
+const EVENTS_KEPT: usize = 20;
+
+/// A service DescribeServices found, as plain data (its tasks not read yet).
+fn observed_service(cluster: &str, s: aws_sdk_ecs::types::Service) -> ObservedService {
+    let service_arn = s.service_arn.unwrap_or_default();
+    let service = s.service_name.unwrap_or_else(|| service_arn.rsplit('/').next().unwrap_or_default().to_owned());
+    ObservedService {
+        cluster: cluster.to_owned(),
+        service,
+        found: true,
+        service_arn: Some(service_arn).filter(|arn| !arn.is_empty()),
+        status: s.status,
+        task_definition: s.task_definition,
+        desired_count: i64::from(s.desired_count),
+        running_count: i64::from(s.running_count),
+        pending_count: i64::from(s.pending_count),
+        deployments: s
+            .deployments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| ObservedDeployment {
+                id: d.id.unwrap_or_default(),
+                status: d.status.unwrap_or_default(),
+                task_definition: d.task_definition,
+                desired_count: i64::from(d.desired_count),
+                running_count: i64::from(d.running_count),
+                pending_count: i64::from(d.pending_count),
+                failed_tasks: i64::from(d.failed_tasks),
+                rollout_state: d.rollout_state.map(|r| r.as_str().to_owned()),
+                rollout_state_reason: d.rollout_state_reason,
+            })
+            .collect(),
+        events: s
+            .events
+            .unwrap_or_default()
+            .into_iter()
+            .take(EVENTS_KEPT)
+            .map(|e| ServiceEvent {
+                id: e.id,
+                created_at: e.created_at.and_then(|t| t.to_millis().ok()),
+                message: e.message.unwrap_or_default(),
+            })
+            .collect(),
+        tasks: Vec::new(),
     }
 }
 

@@ -71,7 +71,9 @@ fn service(td: &str) -> ObservedService {
             running_count: 1,
             pending_count: 0,
             rollout_state: Some("COMPLETED".into()),
+            ..ObservedDeployment::default()
         }],
+        ..ObservedService::default()
     }
 }
 

@@ -113,21 +113,18 @@ async fn the_estate_is_every_service_with_its_revision_and_tasks() {
     assert_eq!(clusters, ["prod", "staging"], "every cluster of the region");
     assert_eq!(estate.services.len(), 13);
     let web_service = estate.service("prod", "web").expect("web");
-    assert_eq!(web_service.task_definition_arn.as_deref(), Some(web.as_str()));
-    assert_eq!(
-        web_service.execution_role_arn.as_deref(),
-        Some(format!("arn:aws:iam::{ACCOUNT}:role/webExec").as_str())
-    );
+    assert_eq!(web_service.task_definition_arn(), Some(web.as_str()));
+    assert_eq!(web_service.execution_role_arn(), Some(format!("arn:aws:iam::{ACCOUNT}:role/webExec").as_str()));
     let td = web_service.task_definition.as_ref().expect("web's revision");
     assert_eq!(td.extra.get("ephemeralStorage"), Some(&json!({"sizeInGiB": 30})), "raw JSON: nothing dropped");
     assert!(!td.extra.contains_key("revision"), "read-only fields are stripped");
-    let mut task_arns: Vec<&str> = web_service.tasks.iter().map(|t| t.task_arn.as_str()).collect();
+    let mut task_arns: Vec<&str> = web_service.described.tasks.iter().map(|t| t.task_arn.as_str()).collect();
     task_arns.sort_unstable();
     let mut expected: Vec<&str> = tasks.iter().map(String::as_str).collect();
     expected.sort_unstable();
     assert_eq!(task_arns, expected, "only the service's tasks, not the family's one-off");
-    assert!(web_service.tasks.iter().all(|t| t.task_definition_arn.as_deref() == Some(web.as_str())));
-    assert!(estate.service("staging", "api").is_some_and(|s| s.tasks.is_empty() && s.problems.is_empty()));
+    assert!(web_service.described.tasks.iter().all(|t| t.task_definition_arn.as_deref() == Some(web.as_str())));
+    assert!(estate.service("staging", "api").is_some_and(|s| s.described.tasks.is_empty() && s.problems.is_empty()));
 
     // Calls: ListClusters 1, ListServices 2, DescribeServices 2 + 1 (ten
     // per call), DescribeTaskDefinition 2 (one per distinct revision),
@@ -152,7 +149,7 @@ async fn the_estate_is_every_service_with_its_revision_and_tasks() {
     // A named cluster that does not exist is reported, not an error.
     let estate = aws.estate(&["staging".into(), "nope".into()], &|_| {}).await.expect("estate");
     assert_eq!(estate.missing_clusters, ["nope"]);
-    assert_eq!(estate.services.iter().map(|s| s.service.as_str()).collect::<Vec<_>>(), ["api"]);
+    assert_eq!(estate.services.iter().map(|s| s.described.service.as_str()).collect::<Vec<_>>(), ["api"]);
 
     // One service's tasks, as watch and rotate read them.
     let tasks = aws.service_tasks("prod", "web").await.expect("service tasks");
