@@ -390,14 +390,13 @@ mod tests {
         assert_eq!(credential_source("IMDSv2", None), "imds");
     }
 
+    /// A failed call answered with `code` (`None`: no answer).
+    fn call(code: Option<&str>) -> AwsError {
+        AwsError::Call { operation: "x", code: code.map(str::to_owned), message: String::new(), request_id: None }
+    }
+
     #[test]
     fn error_kinds() {
-        let call = |code: Option<&str>| AwsError::Call {
-            operation: "x",
-            code: code.map(str::to_owned),
-            message: String::new(),
-            request_id: None,
-        };
         assert_eq!(call(Some("AccessDeniedException")).kind(), AwsErrorKind::AccessDenied);
         assert_eq!(call(Some("ExpiredToken")).kind(), AwsErrorKind::AccessDenied);
         assert_eq!(call(Some("ServiceNotFoundException")).kind(), AwsErrorKind::NotFound);
@@ -408,12 +407,6 @@ mod tests {
 
     #[test]
     fn which_failures_may_have_taken_effect() {
-        let call = |code: Option<&str>| AwsError::Call {
-            operation: "x",
-            code: code.map(str::to_owned),
-            message: String::new(),
-            request_id: None,
-        };
         assert!(call(None).may_have_taken_effect(), "no answer: unknown");
         assert!(call(Some("InternalFailure")).may_have_taken_effect());
         assert!(call(Some("ServiceUnavailable")).may_have_taken_effect());
