@@ -1,4 +1,4 @@
-//! The execution role's inline policy name. The policies themselves come
+//! The execution role's ARN and inline policy name. The policies themselves come
 //! from [`crate::iam::generate`] and are compared with
 //! [`crate::iam::policy::PolicyDocument::same_as`]; the pre-flight check is
 //! [`crate::iam::access`].
@@ -6,6 +6,12 @@
 /// The inline policy this tool writes on the execution role, one per family.
 pub fn inline_policy_name(family: &str) -> String {
     format!("ecs-secrets-{family}")
+}
+
+/// The ARN of the role `name` in `account`: IAM ARNs have no region, but
+/// their partition is the region's (`arn:aws-cn:iam::…` in China).
+pub fn role_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:{}:iam::{account}:role/{name}", crate::secret_ref::partition_for_region(region))
 }
 
 #[cfg(test)]
@@ -16,6 +22,12 @@ mod tests {
 
     fn same_policy(a: &Value, b: &Value) -> bool {
         PolicyDocument::from_value(a).expect("valid").same_as(&PolicyDocument::from_value(b).expect("valid"))
+    }
+
+    #[test]
+    fn role_arns_have_no_region_but_the_regions_partition() {
+        assert_eq!(role_arn("eu-west-1", "123456789012", "web-exec"), "arn:aws:iam::123456789012:role/web-exec");
+        assert_eq!(role_arn("cn-north-1", "123456789012", "web-exec"), "arn:aws-cn:iam::123456789012:role/web-exec");
     }
 
     #[test]

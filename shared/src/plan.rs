@@ -20,7 +20,7 @@ use crate::iam::policy::PolicyDocument;
 use crate::lint::plan_diagnostic;
 use crate::location::Location;
 use crate::observed::{Observed, secret_lookup_id};
-use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn};
+use crate::secret_ref::{ArnLocation, SecretRef, Store, secret_arn};
 
 /// One step of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -441,11 +441,7 @@ impl<'a> Planner<'a> {
         // The bundle's region is validated when it is read and the account comes
         // from it or from STS: both parse; anything else stays unknown.
         let location = Location::new(desired.region.parse().ok(), account.parse().ok());
-        let local = ArnLocation {
-            partition: partition_for_region(&desired.region).to_owned(),
-            region: desired.region.clone(),
-            account: account.clone(),
-        };
+        let local = ArnLocation::new(&desired.region, &account);
         Planner {
             desired,
             observed,
@@ -550,7 +546,7 @@ impl<'a> Planner<'a> {
             .role
             .as_ref()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", self.local.partition, self.account, role_name));
+            .unwrap_or_else(|| execution_role::role_arn(&self.local.region, &self.account, role_name));
         match desired.task_definition.execution_role_arn.as_deref() {
             Some(written) if written != role_arn && !written.ends_with(&format!(":role/{role_name}")) => {
                 self.problems.push(plan_diagnostic("EP020", "/taskDefinition/executionRoleArn",
@@ -807,11 +803,7 @@ fn same_document(observed: &Value, wanted: &Value) -> bool {
 
 /// The secrets a plan creates, with the ARN forms apply must resolve.
 pub fn pending_secret_arns(plan: &Plan, region: &str, account: &str) -> BTreeMap<String, PendingSecretArn> {
-    let loc = ArnLocation {
-        partition: partition_for_region(region).to_owned(),
-        region: region.to_owned(),
-        account: account.to_owned(),
-    };
+    let loc = ArnLocation::new(region, account);
     plan.steps
         .iter()
         .filter_map(|s| match &s.action {

@@ -60,6 +60,18 @@ pub struct ArnLocation {
     pub account: String,
 }
 
+impl ArnLocation {
+    /// The location of an ARN in `region` and `account`: its partition is
+    /// the region's ([`partition_for_region`]).
+    pub fn new(region: &str, account: &str) -> ArnLocation {
+        ArnLocation {
+            partition: partition_for_region(region).to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+        }
+    }
+}
+
 /// A parsed secret reference.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -216,11 +228,7 @@ impl SecretRef {
             return Ok(location.clone());
         }
         match (&ctx.location.region, &ctx.location.account_id) {
-            (Some(region), Some(account)) => Ok(ArnLocation {
-                partition: partition_for_region(region).to_owned(),
-                region: region.as_str().to_owned(),
-                account: account.as_str().to_owned(),
-            }),
+            (Some(region), Some(account)) => Ok(ArnLocation::new(region.as_str(), account.as_str())),
             _ => Err(SecretRefError::NeedsRegionAndAccount),
         }
     }
@@ -284,19 +292,27 @@ fn split_suffix(full: &str) -> (String, Option<String>, bool) {
     (full.to_owned(), None, true)
 }
 
-/// The partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud.
+/// The partition of a region: `aws-cn` for China, `aws-us-gov` for
+/// GovCloud, `aws-eusc` for the European Sovereign Cloud, the isolated
+/// partitions by their region prefixes, `aws` for every other region.
 pub fn partition_for_region(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
+    PARTITION_PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
+}
+
+/// The region prefix of every partition but `aws`.
+const PARTITION_PREFIXES: [(&str, &str); 7] = [
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+    ("eusc-", "aws-eusc"),
+];
+
+/// Whether `name` is an AWS partition (`aws`, `aws-cn`, …).
+pub fn is_partition(name: &str) -> bool {
+    name == "aws" || PARTITION_PREFIXES.iter().any(|(_, partition)| *partition == name)
 }
 
 /// `arn:…:ssm:…:parameter/NAME`; a hierarchical name's leading `/` merges
@@ -385,6 +401,29 @@ mod tests {
             Err(SecretRefError::NeedsRegionAndAccount)
         );
         assert_eq!(partition_for_region("cn-north-1"), "aws-cn");
+    }
+
+    /// A bare name completes in the partition of the task's region, for
+    /// every partition the lint's ES037 knows (an ARN in the wrong one
+    /// never resolves).
+    #[test]
+    fn bare_names_complete_in_the_regions_partition() {
+        for (region, partition) in [
+            ("eu-west-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            let ctx = Context::new(Some(region.parse().unwrap()), Some("123456789012".parse().unwrap()));
+            assert_eq!(
+                SecretRef::parse("db_pw").unwrap().canonical_arn(&ctx).unwrap(),
+                format!("arn:{partition}:ssm:{region}:123456789012:parameter/db_pw")
+            );
+        }
     }
 
     #[test]

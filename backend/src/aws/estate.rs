@@ -110,7 +110,12 @@ impl Aws {
         let listed = in_flight(clusters.clone(), EstatePhase::Clusters, progress, |cluster| {
             let ecs = &ecs;
             async move {
-                let arns = self.list_service_arns(ecs, &cluster).await?;
+                // A cluster that does not exist is reported, not a failure.
+                let arns = match self.list_service_arns(ecs, &cluster).await {
+                    Ok(arns) => Some(arns),
+                    Err(e) if e.code() == Some("ClusterNotFoundException") => None,
+                    Err(e) => return Err(e),
+                };
                 Ok((cluster, arns))
             }
         })
@@ -214,23 +219,21 @@ impl Aws {
         Ok(names)
     }
 
-    /// The service ARNs of `cluster`; `None` when the cluster does not exist.
-    async fn list_service_arns(
+    /// The service ARNs of `cluster` (all pages), with `ecs`: for the
+    /// estate and for the UI's service list ([`Aws::list_services`]).
+    pub(super) async fn list_service_arns(
         &self,
         ecs: &aws_sdk_ecs::Client,
         cluster: &str,
-    ) -> Result<Option<Vec<String>>, AwsError> {
+    ) -> Result<Vec<String>, AwsError> {
         let mut pages = ecs.list_services().cluster(cluster).max_results(PAGE).into_paginator().send();
         let mut arns = Vec::new();
         while let Some(page) = pages.next().await {
             self.count_read();
-            match page {
-                Ok(page) => arns.extend(page.service_arns.unwrap_or_default()),
-                Err(e) if e.code() == Some("ClusterNotFoundException") => return Ok(None),
-                Err(e) => return Err(call_error("ecs:ListServices", e)),
-            }
+            let page = page.map_err(|e| call_error("ecs:ListServices", e))?;
+            arns.extend(page.service_arns.unwrap_or_default());
         }
-        Ok(Some(arns))
+        Ok(arns)
     }
 
     /// One revision, by ARN, imported from DescribeTaskDefinition's raw JSON;

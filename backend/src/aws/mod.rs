@@ -319,17 +319,11 @@ impl Aws {
 
     /// The services of a cluster (all pages).
     pub async fn list_services(&self, cluster: &str) -> Result<Vec<ServiceSummary>, AwsError> {
-        let mut out = Vec::new();
-        let mut pages = self.ecs.list_services().cluster(cluster).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            self.count_read();
-            let page = page.map_err(|e| call_error("ecs:ListServices", e))?;
-            for arn in page.service_arns.unwrap_or_default() {
-                let name = arn.rsplit('/').next().unwrap_or(&arn).to_owned();
-                out.push(ServiceSummary { arn, name });
-            }
-        }
-        Ok(out)
+        let arns = self.list_service_arns(&self.ecs, cluster).await?;
+        Ok(arns
+            .into_iter()
+            .map(|arn| ServiceSummary { name: arn.rsplit('/').next().unwrap_or(&arn).to_owned(), arn })
+            .collect())
     }
 }
 

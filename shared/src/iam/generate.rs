@@ -802,11 +802,12 @@ pub fn resource_side_statements(
 
 /// Per customer-managed key, the statement its key policy needs for the
 /// task's execution role (`key-policy-statement.json` in the UI). The role is
-/// `executionRoleArn`, or `arn:aws:iam::ACCOUNT:role/EXECUTION-ROLE` to
-/// replace while it is unknown.
+/// `executionRoleArn`, or `arn:PARTITION:iam::ACCOUNT:role/EXECUTION-ROLE`
+/// (in the task's partition) to replace while it is unknown.
 pub fn key_policy_statements(td: &TaskDefinition, opts: &GenerateOptions) -> Vec<ResourceSideStatement> {
     let role = td.execution_role_arn.clone().filter(|r| r.starts_with("arn:")).unwrap_or_else(|| {
-        format!("arn:aws:iam::{}:role/EXECUTION-ROLE", opts.location.account_id().unwrap_or("ACCOUNT"))
+        let (region, account) = (opts.location.region(), opts.location.account_id());
+        crate::execution_role::role_arn(region.unwrap_or_default(), account.unwrap_or("ACCOUNT"), "EXECUTION-ROLE")
     });
     let mut statements = resource_side_statements(td, opts, &role);
     statements.retain(|s| s.policy == ResourceSide::KeyPolicy);

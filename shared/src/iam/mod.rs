@@ -54,6 +54,6 @@ pub use eval::{
 };
 pub use policy::{
     ActionBlock, ConditionBlock, ConditionEntry, ConditionValue, ConditionValues, Effect, ListShape, PolicyDocument,
-    Principal, PrincipalBlock, PrincipalType, ResourceBlock, Statement, StringList,
+    Principal, PrincipalBlock, PrincipalType, ResourceBlock, ShapedList, Statement, StringList,
 };
 pub use simulate::{SimulateRequest, SimulateResponse, simulate, simulate_json};

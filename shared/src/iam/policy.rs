@@ -43,30 +43,39 @@ pub enum ListShape {
     Array,
 }
 
-/// A list of strings that remembers whether it was a bare string or an array.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct StringList {
-    pub values: Vec<String>,
+/// A list that remembers whether it was written as one bare value or as an
+/// array: `Action`, `Resource`, a principal list, a condition key's values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ShapedList<T> {
+    pub values: Vec<T>,
     pub shape: ListShape,
 }
 
-impl StringList {
-    /// One value, written as a bare string.
-    pub fn single(value: impl Into<String>) -> Self {
-        StringList { values: vec![value.into()], shape: ListShape::Single }
+/// `Action`, `Resource` and principal lists.
+pub type StringList = ShapedList<String>;
+
+/// The values of one condition key.
+pub type ConditionValues = ShapedList<ConditionValue>;
+
+impl<T> Default for ShapedList<T> {
+    fn default() -> Self {
+        ShapedList { values: Vec::new(), shape: ListShape::default() }
+    }
+}
+
+impl<T> ShapedList<T> {
+    /// One value, written as a bare value.
+    pub fn single(value: impl Into<T>) -> Self {
+        ShapedList { values: vec![value.into()], shape: ListShape::Single }
     }
 
     /// Values written as an array (even when there is only one).
-    pub fn array<I, S>(values: I) -> Self
+    pub fn array<I, V>(values: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = V>,
+        V: Into<T>,
     {
-        StringList { values: values.into_iter().map(Into::into).collect(), shape: ListShape::Array }
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.values.iter().map(String::as_str)
+        ShapedList { values: values.into_iter().map(Into::into).collect(), shape: ListShape::Array }
     }
 
     pub fn len(&self) -> usize {
@@ -77,20 +86,40 @@ impl StringList {
         self.values.is_empty()
     }
 
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> Value
+    where
+        T: ToValue,
+    {
         match (self.shape, self.values.as_slice()) {
-            (ListShape::Single, [one]) => Value::String(one.clone()),
-            _ => Value::Array(self.values.iter().cloned().map(Value::String).collect()),
+            (ListShape::Single, [one]) => one.to_value(),
+            _ => Value::Array(self.values.iter().map(T::to_value).collect()),
         }
     }
 }
 
-impl Serialize for StringList {
+impl StringList {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
+    }
+}
+
+impl<T: Serialize> Serialize for ShapedList<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match (self.shape, self.values.as_slice()) {
-            (ListShape::Single, [one]) => serializer.serialize_str(one),
+            (ListShape::Single, [one]) => one.serialize(serializer),
             _ => self.values.serialize(serializer),
         }
+    }
+}
+
+/// An element of a [`ShapedList`] as a JSON value.
+trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::String(self.clone())
     }
 }
 
@@ -285,7 +314,9 @@ impl ConditionValue {
             ConditionValue::Number(n) => Cow::Owned(n.to_string()),
         }
     }
+}
 
+impl ToValue for ConditionValue {
     fn to_value(&self) -> Value {
         match self {
             ConditionValue::String(s) => Value::String(s.clone()),
@@ -310,34 +341,6 @@ impl From<String> for ConditionValue {
 impl From<bool> for ConditionValue {
     fn from(value: bool) -> Self {
         ConditionValue::Bool(value)
-    }
-}
-
-/// The values of one condition key; remembers single value vs array.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ConditionValues {
-    pub values: Vec<ConditionValue>,
-    pub shape: ListShape,
-}
-
-impl ConditionValues {
-    pub fn single(value: impl Into<ConditionValue>) -> Self {
-        ConditionValues { values: vec![value.into()], shape: ListShape::Single }
-    }
-
-    pub fn array<I, V>(values: I) -> Self
-    where
-        I: IntoIterator<Item = V>,
-        V: Into<ConditionValue>,
-    {
-        ConditionValues { values: values.into_iter().map(Into::into).collect(), shape: ListShape::Array }
-    }
-
-    fn to_value(&self) -> Value {
-        match (self.shape, self.values.as_slice()) {
-            (ListShape::Single, [one]) => one.to_value(),
-            _ => Value::Array(self.values.iter().map(ConditionValue::to_value).collect()),
-        }
     }
 }
 
@@ -651,18 +654,9 @@ impl PolicyDocument {
                 "Id" => document.id = Some(expect_string(item, &item_path)?.to_owned()),
                 "Statement" => {
                     saw_statement = true;
-                    match item {
-                        Value::Array(items) => {
-                            document.statement_shape = ListShape::Array;
-                            document.statements = items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, s)| Statement::from_value_at(s, &format!("{item_path}/{i}")))
-                                .collect::<Result<_, _>>()?;
-                        }
-                        Value::Object(_) => {
-                            document.statement_shape = ListShape::Single;
-                            document.statements = vec![Statement::from_value_at(item, &item_path)?];
+                    let ShapedList { values, shape } = match item {
+                        Value::Array(_) | Value::Object(_) => {
+                            parse_shaped_list(item, &item_path, Statement::from_value_at)?
                         }
                         other => {
                             return Err(JsonInputError::invalid(
@@ -670,7 +664,9 @@ impl PolicyDocument {
                                 format!("expected a statement object or an array of them, found {}", kind(other)),
                             ));
                         }
-                    }
+                    };
+                    document.statements = values;
+                    document.statement_shape = shape;
                 }
                 _ => {
                     document.extra.insert(key.clone(), item.clone());
@@ -805,21 +801,31 @@ fn parse_effect(value: &Value, path: &str) -> Result<Effect, JsonInputError> {
 
 fn parse_string_list(value: &Value, path: &str) -> Result<StringList, JsonInputError> {
     match value {
-        Value::String(s) => Ok(StringList::single(s.clone())),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_str().map(str::to_owned).ok_or_else(|| {
-                    JsonInputError::invalid(format!("{path}/{i}"), format!("expected a string, found {}", kind(item)))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(|values| StringList { values, shape: ListShape::Array }),
+        Value::String(_) | Value::Array(_) => {
+            parse_shaped_list(value, path, |item, path| expect_string(item, path).map(str::to_owned))
+        }
         other => Err(JsonInputError::invalid(
             path,
             format!("expected a string or an array of strings, found {}", kind(other)),
         )),
+    }
+}
+
+/// An array of elements, or one bare element; an element's error names its
+/// index in an array.
+fn parse_shaped_list<T>(
+    value: &Value,
+    path: &str,
+    element: impl Fn(&Value, &str) -> Result<T, JsonInputError>,
+) -> Result<ShapedList<T>, JsonInputError> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| element(item, &format!("{path}/{i}")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|values| ShapedList { values, shape: ListShape::Array }),
+        single => Ok(ShapedList { values: vec![element(single, path)?], shape: ListShape::Single }),
     }
 }
 
@@ -950,20 +956,7 @@ fn parse_condition(value: &Value, path: &str) -> Result<ConditionBlock, JsonInpu
         }
         for (key, values) in keys {
             let key_path = format!("{operator_path}/{}", escape(key));
-            let values = match values {
-                Value::Array(items) => ConditionValues {
-                    values: items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| parse_condition_value(item, &format!("{key_path}/{i}")))
-                        .collect::<Result<_, _>>()?,
-                    shape: ListShape::Array,
-                },
-                single => ConditionValues {
-                    values: vec![parse_condition_value(single, &key_path)?],
-                    shape: ListShape::Single,
-                },
-            };
+            let values = parse_shaped_list(values, &key_path, parse_condition_value)?;
             block.entries.push(ConditionEntry { operator, key: key.clone(), values });
         }
     }

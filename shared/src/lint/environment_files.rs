@@ -9,6 +9,7 @@
 
 use super::{Input, Report, container_path};
 use crate::diagnostic::Severity;
+use crate::secret_ref::is_partition;
 
 /// An S3 object named by its ARN, `arn:PARTITION:s3:::BUCKET/KEY`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +46,7 @@ fn object_arn_problem(raw: &str) -> Option<&'static str> {
     if service != "s3" {
         return Some("is not an S3 ARN; give the object's ARN: arn:aws:s3:::BUCKET/KEY");
     }
-    if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-eusc") {
+    if !is_partition(partition) {
         return Some("has an unknown partition (aws, aws-cn, aws-us-gov …)");
     }
     if !region.is_empty() || !account.is_empty() {
@@ -146,6 +147,10 @@ mod tests {
         assert_eq!(ok.bucket_arn(), "arn:aws:s3:::my-bucket");
         assert_eq!(ok.object_arn(), "arn:aws:s3:::my-bucket/env/prod.env");
         assert!(parse_s3_object_arn("arn:aws-cn:s3:::b.example/k.env").is_some());
+        for partition in ["aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"] {
+            assert!(parse_s3_object_arn(&format!("arn:{partition}:s3:::my-bucket/k.env")).is_some(), "{partition}");
+        }
+        assert!(parse_s3_object_arn("arn:aws-xx:s3:::my-bucket/k.env").is_none());
         for bad in [
             "s3://my-bucket/prod.env",
             "my-bucket/prod.env",

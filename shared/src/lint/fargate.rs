@@ -27,7 +27,7 @@ impl std::fmt::Display for PlatformVersion {
 }
 
 /// The platform version from the context, when given and readable.
-pub(super) fn platform_version(ctx: &Context) -> Option<PlatformVersion> {
+fn platform_version(ctx: &Context) -> Option<PlatformVersion> {
     let raw = ctx.platform_version.as_deref()?.trim();
     if raw.eq_ignore_ascii_case("LATEST") {
         return Some(PlatformVersion::V1_4_0);
@@ -41,6 +41,13 @@ pub(super) fn platform_version(ctx: &Context) -> Option<PlatformVersion> {
         return None;
     }
     Some(PlatformVersion(major, minor, patch))
+}
+
+/// The platform version from the context when it is older than 1.4.0: a
+/// retired Linux platform (ES066), without the largest CPU sizes (ES063) or
+/// JSON keys and versions of secrets (ES035).
+pub(super) fn platform_before_1_4_0(ctx: &Context) -> Option<PlatformVersion> {
+    platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0)
 }
 
 /// Memory values (MiB) one Fargate CPU size accepts.
@@ -373,7 +380,7 @@ pub(super) fn large_cpu_platform(input: &Input<'_>, out: &mut Report<'_>) {
     if !td.requires_fargate() {
         return;
     }
-    let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
+    let Some(version) = platform_before_1_4_0(ctx) else { return };
     let Some(size) = td.cpu.as_deref().and_then(parse_cpu).and_then(FargateSize::for_cpu) else { return };
     if size.needs_1_4_0 {
         out.push(out.diag(
@@ -402,8 +409,8 @@ pub(super) fn retired_platform(input: &Input<'_>, out: &mut Report<'_>) {
     if is_windows(input.td) {
         return; // Windows on Fargate has its own platform versions (1.0.0 is current).
     }
-    let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
-    let china = ctx.region().is_some_and(|r| r.starts_with("cn-"));
+    let Some(version) = platform_before_1_4_0(ctx) else { return };
+    let china = ctx.region().is_some_and(|r| crate::secret_ref::partition_for_region(r) == "aws-cn");
     let since = if china {
         format!("{PLATFORM_1_3_RETIRED_CHINA} in the China regions")
     } else {

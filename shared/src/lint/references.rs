@@ -2,7 +2,7 @@
 //! references into other regions or accounts, and JSON-key/version
 //! selection against the Fargate platform version or ECS agent.
 
-use super::fargate::{PlatformVersion, platform_version};
+use super::fargate::platform_before_1_4_0;
 use super::value_from::{describe_site, replace_fix};
 use super::{Input, Report};
 use crate::diagnostic::Severity;
@@ -151,7 +151,7 @@ pub(super) fn key_or_version_too_old(input: &Input<'_>, out: &mut Report<'_>) {
     if !td.requires_fargate() {
         return;
     }
-    let Some(version) = platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0) else { return };
+    let Some(version) = platform_before_1_4_0(ctx) else { return };
     for site in &input.sites {
         if site.reference().is_some_and(SecretRef::selects_key_or_version) {
             out.push(out.diag(

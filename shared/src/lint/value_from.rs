@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{Input, Report};
 use crate::fix::{Edit, Fix};
 use crate::location::{AccountId, Region};
-use crate::secret_ref::{RefSite, SecretRef, SecretRefError};
+use crate::secret_ref::{RefSite, SecretRef, SecretRefError, is_partition, partition_for_region};
 use crate::task_def::{SecretSite, TaskDefinition};
 
 /// One reference site with its parse result: `parsed` is `None` when the
@@ -216,34 +216,16 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
     }
 }
 
-/// The partition a region belongs to. Unlike
-/// [`crate::secret_ref::partition_for_region`] this knows every isolated
-/// partition, so that a mismatch is never a false alarm.
-fn expected_partition(region: &str) -> &'static str {
-    const PREFIXES: &[(&str, &str)] = &[
-        ("cn-", "aws-cn"),
-        ("us-gov-", "aws-us-gov"),
-        ("us-iso-", "aws-iso"),
-        ("us-isob-", "aws-iso-b"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("us-isof-", "aws-iso-f"),
-        ("eusc-", "aws-eusc"),
-    ];
-    PREFIXES.iter().find(|(prefix, _)| region.starts_with(prefix)).map_or("aws", |(_, partition)| partition)
-}
-
 /// ES037: the partition must exist and match the region (`arn:aws:ssm:cn-north-1:…`
 /// cannot resolve). Role ARNs have no region; they are compared with the
 /// task's region when it is known.
 pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) {
-    const PARTITIONS: &[&str] =
-        &["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"];
     for field in arn_fields(input) {
         let Some(parts) = arn_parts(field.raw) else { continue };
         let (partition, region) = (parts[1], parts[3]);
         let region = if field.is_role() { input.ctx.region().unwrap_or_default() } else { region };
-        let expected = Region::is_valid(region).then(|| expected_partition(region));
-        let problem = if !PARTITIONS.contains(&partition) {
+        let expected = Region::is_valid(region).then(|| partition_for_region(region));
+        let problem = if !is_partition(partition) {
             format!("`{}` is not an AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …)", super::names::shorten(partition))
         } else if let Some(expected) = expected.filter(|e| *e != partition) {
             format!("partition `{partition}` does not match region {region}, which is in `{expected}`")

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::spec_name;
 use super::{EditError, SecretList, Workspace};
 use crate::context::Context;
-use crate::secret_ref::{ArnLocation, SecretRef, Store, partition_for_region, secret_arn, ssm_parameter_arn};
+use crate::secret_ref::{ArnLocation, SecretRef, Store, secret_arn, ssm_parameter_arn};
 
 /// The parts of a Secrets Manager or SSM reference, as the secret editor
 /// collects them; [`ReferenceDraft::value_from`] writes the canonical string.
@@ -45,11 +45,7 @@ impl ReferenceDraft {
         if region.is_empty() || account.is_empty() {
             return Err(EditError::NeedsRegionAndAccount);
         }
-        let loc = ArnLocation {
-            partition: partition_for_region(region).to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
-        };
+        let loc = ArnLocation::new(region, account);
         Ok(match self.store.unwrap_or(Store::Ssm) {
             Store::Ssm => ssm_parameter_arn(&loc, name),
             Store::SecretsManager => {
@@ -231,9 +227,7 @@ impl Workspace {
     fn write_draft(&mut self, site: Site, draft: ReferenceDraft, value_from: Option<String>) {
         let old = self.site_value_from(site).map(str::to_owned);
         let secret = self.site_secret_name(site).map(|(_, name)| name);
-        if let Ok(slot) = self.secret_list(site.container, site.list)
-            && let Some(entry) = slot.iter_mut().flatten().nth(site.entry)
-        {
+        if let Ok(Some(entry)) = self.secret_entry(site) {
             entry.value_from = value_from.clone();
         }
         if let Some(old) = old.filter(|o| Some(o) != value_from.as_ref())

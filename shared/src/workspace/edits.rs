@@ -7,10 +7,11 @@ use super::drafts::Site;
 use super::model::spec_name;
 use crate::bundle::{SecretSpec, ServiceSpec};
 use crate::decode::Decoded;
+use crate::execution_role;
 use crate::fix::{Fix, FixError, PendingSecret, apply_fix};
 use crate::iam::generate::permission_policy;
 use crate::iam::policy::{Effect, PolicyDocument, Statement};
-use crate::secret_ref::{SecretRef, Store, partition_for_region};
+use crate::secret_ref::{SecretRef, Store};
 use crate::task_def::{
     ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, RepositoryCredentials, Secret,
 };
@@ -124,9 +125,8 @@ impl Workspace {
         let (Some(account), false) = (&self.bundle.account_id, self.bundle.execution_role.name.is_empty()) else {
             return;
         };
-        let partition = partition_for_region(&self.bundle.region);
         self.bundle.task_definition.execution_role_arn =
-            Some(format!("arn:{partition}:iam::{account}:role/{}", self.bundle.execution_role.name));
+            Some(execution_role::role_arn(&self.bundle.region, account, &self.bundle.execution_role.name));
     }
 
     /// Fills region and account from the backend's identity when unset.
@@ -323,6 +323,11 @@ impl Workspace {
         })
     }
 
+    /// The secret entry at a site, to change it (`None` past the list's end).
+    pub(super) fn secret_entry(&mut self, site: Site) -> Result<Option<&mut Secret>, EditError> {
+        Ok(self.secret_list(site.container, site.list)?.iter_mut().flatten().nth(site.entry))
+    }
+
     pub fn add_secret(&mut self, index: usize, list: SecretList) -> Result<(), EditError> {
         self.secret_list(index, list)?.get_or_insert_with(Vec::new).push(Secret::default());
         Ok(())
@@ -347,7 +352,7 @@ impl Workspace {
         entry: usize,
         name: &str,
     ) -> Result<(), EditError> {
-        if let Some(secret) = self.secret_list(index, list)?.iter_mut().flatten().nth(entry) {
+        if let Some(secret) = self.secret_entry(Site::new(index, list, entry))? {
             secret.name = Some(name.to_owned());
         }
         Ok(())
@@ -361,17 +366,15 @@ impl Workspace {
         entry: usize,
         value_from: &str,
     ) -> Result<(), EditError> {
-        if let Some(secret) = self.secret_list(index, list)?.iter_mut().flatten().nth(entry) {
+        let site = Site::new(index, list, entry);
+        if let Some(secret) = self.secret_entry(site)? {
             secret.value_from = Some(value_from.trim().to_owned()).filter(|v| !v.is_empty());
         }
-        let site = Site::new(index, list, entry);
         self.drafts.retain(|d| d.site != site);
         self.sync_secret_specs();
         Ok(())
     }
 
-    /// Sets a secret entry's `valueFrom` from its parts (canonical ARN).
-    /// The draft's empty region/account default to the workspace's.
     /// Sets (or clears, with an empty key) the customer-managed KMS key of
     /// a reference.
     pub fn set_kms_key(&mut self, reference: &str, key: &str) {

@@ -4,16 +4,11 @@
 //! the whole decoded result per fixture.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use shared::Context;
 use shared::decode::{Cause, Decoded, decode, decode_with};
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decode")
-}
 
 /// Compares the fields named in `expect` with the decoded result; returns
 /// one line per mismatch.
@@ -58,9 +53,9 @@ fn every_fixture_decodes_to_its_expected_facts() {
     assert!(names.len() >= 18, "expected at least 18 message variants, found {}", names.len());
     let mut failures = Vec::new();
     for name in &names {
-        let text = fs::read_to_string(fixture_dir().join(format!("{name}.txt"))).expect("message");
+        let text = fs::read_to_string(crate::fixture_dir("decode").join(format!("{name}.txt"))).expect("message");
         let expect: Value = serde_json::from_str(
-            &fs::read_to_string(fixture_dir().join(format!("{name}.expect.json"))).expect("expect"),
+            &fs::read_to_string(crate::fixture_dir("decode").join(format!("{name}.expect.json"))).expect("expect"),
         )
         .unwrap_or_else(|e| panic!("{name}.expect.json: {e}"));
         let ctx: Context =
@@ -79,7 +74,8 @@ fn every_fixture_decodes_to_its_expected_facts() {
 
 #[test]
 fn decoded_results_round_trip_through_json() {
-    let text = fs::read_to_string(fixture_dir().join("05_sm_cross_account_no_resource_policy.txt")).expect("fixture");
+    let text = fs::read_to_string(crate::fixture_dir("decode").join("05_sm_cross_account_no_resource_policy.txt"))
+        .expect("fixture");
     let decoded = decode(&text);
     let json = serde_json::to_string(&decoded).expect("serialise");
     let back: Decoded = serde_json::from_str(&json).expect("deserialise");

@@ -15,7 +15,6 @@
 //! A case may name the AWS documentation page it encodes in `source`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -53,10 +52,6 @@ struct Expectation {
     matched: Vec<String>,
     #[serde(default)]
     missing: Vec<String>,
-}
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval")
 }
 
 fn label(policy: PolicySource, statement_index: usize, sid: Option<&str>) -> String {
@@ -136,7 +131,7 @@ fn evaluator_fixtures() {
 /// Case names are unique, so a failure report points at one case.
 #[test]
 fn case_names_are_unique_per_file() {
-    for entry in fs::read_dir(fixture_dir()).expect("fixture directory") {
+    for entry in fs::read_dir(crate::fixture_dir("eval")).expect("fixture directory") {
         let path = entry.expect("directory entry").path();
         let file: FixtureFile = serde_json::from_str(&fs::read_to_string(&path).expect("readable")).expect("valid");
         let mut names: Vec<&str> = file.cases.iter().map(|c| c.name.as_str()).collect();

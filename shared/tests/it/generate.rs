@@ -326,3 +326,30 @@ fn key_policy_and_cross_account_statements_name_the_role() {
     let request = EvalRequest::new("kms:Decrypt", key).with_principal(role);
     assert!(evaluate(&request, &[], Some(&key_policy)).is_allowed());
 }
+
+#[test]
+fn the_placeholder_role_of_a_key_policy_statement_is_in_the_regions_partition() {
+    use shared::iam::generate::key_policy_statements;
+    let key = "arn:aws-cn:kms:cn-north-1:123456789012:key/1111aaaa-22bb-33cc-44dd-555555eeeeee";
+    let reference = "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:local/db-Xy12Zq";
+    let td: shared::TaskDefinition = serde_json::from_value(json!({
+        "family": "app",
+        "containerDefinitions": [{"name": "app", "image": "nginx", "secrets": [{"name": "DB", "valueFrom": reference}]}]
+    }))
+    .expect("task definition");
+    let principal = |region: &str, account: Option<&str>| {
+        let opts = GenerateOptions {
+            location: Location::new(Some(region.parse().unwrap()), account.map(|a| a.parse().unwrap())),
+            kms_keys: std::collections::BTreeMap::from([(reference.to_owned(), key.to_owned())]),
+            ..GenerateOptions::default()
+        };
+        let statements = key_policy_statements(&td, &opts);
+        assert_eq!(statements.len(), 1);
+        serde_json::to_value(&statements[0].statement).expect("json")["Principal"].clone()
+    };
+    assert_eq!(
+        principal("cn-north-1", Some("123456789012")),
+        json!({"AWS": ["arn:aws-cn:iam::123456789012:role/EXECUTION-ROLE"]})
+    );
+    assert_eq!(principal("cn-north-1", None), json!({"AWS": ["arn:aws-cn:iam::ACCOUNT:role/EXECUTION-ROLE"]}));
+}

@@ -30,10 +30,6 @@ use shared::fix::apply_fix;
 use shared::import::{DAEMON_READ_ONLY_FIELDS, READ_ONLY_FIELDS};
 use shared::{Context, Diagnostic, Fix, Severity, TaskDefinition, export, import, lint};
 
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
-}
-
 fn read(path: &PathBuf) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -103,7 +99,7 @@ struct Expected {
 /// ` ! why it is disputed`; `#` comments and blank lines are ignored. A
 /// fixture with nothing to report has an expect file of comments only.
 fn expected(name: &str) -> Expected {
-    let path = fixture_dir().join(format!("{name}.expect"));
+    let path = crate::fixture_dir("lint").join(format!("{name}.expect"));
     let mut lines = Vec::new();
     let mut disputed = Vec::new();
     for raw in read(&path).lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
@@ -129,7 +125,7 @@ fn line_of(d: &Diagnostic) -> String {
 }
 
 fn check(name: &str) {
-    let dir = fixture_dir();
+    let dir = crate::fixture_dir("lint");
     let text = read(&dir.join(format!("{name}.json")));
     let context_path = dir.join(format!("{name}.context.json"));
     let ctx: Context = if context_path.exists() {
@@ -281,7 +277,7 @@ fixtures! {
 #[test]
 fn every_code_appears_in_a_fixture() {
     let mut expected = String::new();
-    for entry in std::fs::read_dir(fixture_dir()).expect("fixture directory") {
+    for entry in std::fs::read_dir(crate::fixture_dir("lint")).expect("fixture directory") {
         let path = entry.expect("directory entry").path();
         if path.extension().is_some_and(|e| e == "expect") {
             for line in read(&path).lines().filter(|l| !l.trim_start().starts_with('#')) {
@@ -307,7 +303,7 @@ fn every_code_appears_in_a_fixture() {
 /// Every fixture in the directory runs, and every listed one has its files.
 #[test]
 fn every_fixture_is_listed() {
-    let mut on_disk: Vec<String> = std::fs::read_dir(fixture_dir())
+    let mut on_disk: Vec<String> = std::fs::read_dir(crate::fixture_dir("lint"))
         .expect("fixture directory")
         .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
         .filter_map(|file| {
@@ -320,7 +316,7 @@ fn every_fixture_is_listed() {
     listed.sort();
     assert_eq!(on_disk, listed, "tests/fixtures/lint and the fixtures! list differ");
     for name in LISTED {
-        assert!(fixture_dir().join(format!("{name}.expect")).exists(), "{name}.expect is missing");
+        assert!(crate::fixture_dir("lint").join(format!("{name}.expect")).exists(), "{name}.expect is missing");
     }
 }
 
@@ -328,7 +324,7 @@ fn every_fixture_is_listed() {
 /// shape; a typo such as `account_id` would silently lint without an account.
 #[test]
 fn context_files_have_known_fields_only() {
-    for entry in std::fs::read_dir(fixture_dir()).expect("fixture directory") {
+    for entry in std::fs::read_dir(crate::fixture_dir("lint")).expect("fixture directory") {
         let path = entry.expect("directory entry").path();
         if !path.to_string_lossy().ends_with(".context.json") {
             continue;

@@ -14,10 +14,15 @@ mod properties;
 
 use std::path::{Path, PathBuf};
 
+/// The fixtures folder of an area: `shared/tests/fixtures/AREA`.
+fn fixture_dir(area: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(area)
+}
+
 /// The files of `shared/tests/fixtures/AREA` whose names end with `suffix`,
 /// sorted by path.
 fn fixture_files(area: &str, suffix: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(area);
+    let dir = fixture_dir(area);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())

@@ -315,7 +315,7 @@ fn describe_output(td: &Value, tags: &Value) -> Value {
 }
 
 /// `cases` runs per property, unless `PROPTEST_CASES` asks for more (a
-/// deeper hunt: `PROPTEST_CASES=20000 cargo test -p shared --test properties`).
+/// deeper hunt: `PROPTEST_CASES=20000 cargo test -p shared --test it properties`).
 fn config(cases: u32) -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
     ProptestConfig { cases, ..ProptestConfig::default() }
