@@ -38,11 +38,7 @@ pub async fn resolve(
     let region = aws.region().to_owned();
     let ssm = |meta: ParameterMeta| {
         let arn = meta.arn.clone().unwrap_or_else(|| {
-            let location = shared::secret_ref::ArnLocation {
-                partition: shared::secret_ref::partition_for_region(&region).to_owned(),
-                region: region.clone(),
-                account: account.to_owned(),
-            };
+            let location = shared::secret_ref::ArnLocation::new(&region, account);
             shared::secret_ref::ssm_parameter_arn(&location, &meta.name)
         });
         let secret = RotatedSecret {
