@@ -57,9 +57,8 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
                 values.0.insert(name.clone(), value);
             }
         }
-        // Planning is pure: re-plan from the same observation.
         let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
-        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &present);
+        outcome.replan(&bundle, &present);
     }
     eprint!("{}", super::plan::render(&bundle, &outcome.plan));
     if outcome.plan.is_blocked() {

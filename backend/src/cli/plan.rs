@@ -48,11 +48,8 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
     let aws = super::connect(&args.aws, Some(&bundle.region)).await?;
     let mut outcome = crate::deploy::plan(&aws, &bundle, values.as_ref().unwrap_or(&BTreeSet::new())).await?;
     if values.is_none() {
-        // Without a values file, assume apply will be given (or prompt for)
-        // the values of the secrets that need creating. Planning is pure, so
-        // this re-plans from the same observation without calling AWS again.
-        let needed: BTreeSet<String> = outcome.values_needed(&bundle, &BTreeSet::new()).into_iter().collect();
-        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &needed);
+        // Without a values file, apply will be given (or prompt for) them.
+        outcome.assume_values_at_apply(&bundle);
     }
     match args.format {
         Format::Json => {

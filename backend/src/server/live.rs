@@ -60,12 +60,7 @@ impl Deployer for Live {
     async fn plan(&self, bundle: &Bundle) -> Result<PlanResponse, DeployError> {
         let aws = self.client(Some(&bundle.region)).await?;
         let mut outcome = deploy::plan(&aws, bundle, &BTreeSet::new()).await.map_err(from_deploy)?;
-        // The UI sends values only with Apply: plan as if every secret marked
-        // `create` that is missing will get one, as `ecs-secrets plan` does
-        // without --values. Planning is pure, so this re-plans from the same
-        // observation without calling AWS again.
-        let needed: BTreeSet<String> = outcome.values_needed(bundle, &BTreeSet::new()).into_iter().collect();
-        outcome.plan = shared::plan::plan(bundle, &outcome.observed, &needed);
+        outcome.assume_values_at_apply(bundle);
         Ok(PlanResponse {
             steps: outcome.plan.steps.clone(),
             writes: outcome.plan.writes,
