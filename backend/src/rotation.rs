@@ -27,9 +27,28 @@ pub enum RotateError {
     Aws(#[from] AwsError),
 }
 
+/// A secret to rotate and the services that use it.
+#[derive(Debug)]
+pub struct Found {
+    pub secret: RotatedSecret,
+    /// The parameter's metadata, for an SSM secret.
+    pub parameter: Option<ParameterMeta>,
+    pub consumers: Vec<Consumer>,
+}
+
+/// The secret `raw` names (`parsed`) in the credentials' account and its
+/// consumers in `clusters` (default: every cluster): what `rotate` and the
+/// UI's Rotate page plan with.
+pub async fn find(aws: &Aws, raw: &str, parsed: &SecretRef, clusters: &[String]) -> Result<Found, RotateError> {
+    let caller = aws.whoami().await?;
+    let (secret, parameter) = resolve(aws, raw, parsed, &caller.account).await?;
+    let consumers = find_consumers(aws, &secret, clusters, &caller.account).await?;
+    Ok(Found { secret, parameter, consumers })
+}
+
 /// The secret `raw` names, with the parameter's metadata for an SSM one.
 /// A bare name may be either store's: exactly one must have it.
-pub async fn resolve(
+async fn resolve(
     aws: &Aws,
     raw: &str,
     parsed: &SecretRef,
@@ -86,7 +105,7 @@ pub async fn resolve(
 
 /// The services of `clusters` (default: every cluster) that reference
 /// `secret`. A named cluster that does not exist is bad input.
-pub async fn find_consumers(
+async fn find_consumers(
     aws: &Aws,
     secret: &RotatedSecret,
     clusters: &[String],

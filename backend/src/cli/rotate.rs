@@ -75,10 +75,8 @@ pub async fn run(args: RotateArgs) -> anyhow::Result<u8> {
     };
     // An ARN names its region; a name lives in the configured one.
     let aws = super::connect(&args.aws, parsed.location().map(|l| l.region.as_str())).await?;
-    let caller = aws.whoami().await?;
-    let (target, parameter) = rotation::resolve(&aws, &secret, &parsed, &caller.account).await.map_err(cli_error)?;
-    let consumers =
-        rotation::find_consumers(&aws, &target, &args.clusters, &caller.account).await.map_err(cli_error)?;
+    let rotation::Found { secret: target, parameter, consumers } =
+        rotation::find(&aws, &secret, &parsed, &args.clusters).await.map_err(cli_error)?;
 
     let plan = RotateReport::plan(&target, &consumers);
     let plan_text = render_plan(&target, &consumers);

@@ -102,7 +102,7 @@ impl Deployer for Live {
     async fn rotate_plan(&self, target: RotateTarget) -> Result<RotateReport, DeployError> {
         let aws = self.rotation_client(&target).await?;
         on_own_thread(move || async move {
-            let (secret, _, consumers) = consumers(&aws, &target).await?;
+            let rotation::Found { secret, consumers, .. } = consumers(&aws, &target).await?;
             Ok(RotateReport::plan(&secret, &consumers))
         })
         .await
@@ -125,7 +125,7 @@ impl Deployer for Live {
             }
         };
         let rotation = on_own_thread(move || async move {
-            let (secret, parameter, consumers) = consumers(&aws, &target).await?;
+            let rotation::Found { secret, parameter, consumers } = consumers(&aws, &target).await?;
             let send = |line: String| drop(lines.send(line));
             rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, deploy::WAIT_TIMEOUT, &send)
                 .await
@@ -146,21 +146,11 @@ impl Live {
 }
 
 /// The secret and its consumers.
-async fn consumers(
-    aws: &Aws,
-    target: &RotateTarget,
-) -> Result<
-    (shared::rotate::RotatedSecret, Option<crate::aws::ParameterMeta>, Vec<shared::rotate::Consumer>),
-    DeployError,
-> {
+async fn consumers(aws: &Aws, target: &RotateTarget) -> Result<rotation::Found, DeployError> {
     let raw = target.secret.trim();
     let parsed = shared::SecretRef::parse(raw)
         .map_err(|e| DeployError::new(DeployErrorCode::InvalidBundle, format!("secret: {e}")))?;
-    let caller = aws.whoami().await.map_err(from_aws)?;
-    let (secret, parameter) = rotation::resolve(aws, raw, &parsed, &caller.account).await.map_err(from_rotation)?;
-    let consumers =
-        rotation::find_consumers(aws, &secret, &target.clusters, &caller.account).await.map_err(from_rotation)?;
-    Ok((secret, parameter, consumers))
+    rotation::find(aws, raw, &parsed, &target.clusters).await.map_err(from_rotation)
 }
 
 /// Runs `work` on a thread of its own with a single-threaded runtime. The
