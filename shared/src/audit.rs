@@ -79,7 +79,7 @@ pub fn execution_roles(estate: &Estate, account: &AccountId) -> BTreeSet<String>
         .services
         .iter()
         .filter_map(|s| s.execution_role_arn().map(str::to_owned))
-        .filter(|arn| role_name(arn).is_some() && arn.split(':').nth(4) == Some(account.as_str()))
+        .filter(|arn| role_name(arn).is_some() && crate::arn::account_of(arn) == Some(account.as_str()))
         .collect()
 }
 

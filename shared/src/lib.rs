@@ -7,6 +7,7 @@
 //! `wasm32-unknown-unknown`) and the server call exactly the same functions.
 
 pub mod api;
+pub mod arn;
 pub mod audit;
 pub mod bundle;
 pub mod context;

@@ -141,7 +141,7 @@ pub fn consumers(secret: &RotatedSecret, estate: &Estate, account: &str) -> Vec<
         .filter_map(|service| {
             let td = service.task_definition.as_ref()?;
             let td_arn = service.task_definition_arn().map(str::to_owned).unwrap_or_default();
-            let account = arn_account(&td_arn).unwrap_or(account);
+            let account = crate::arn::account_of(&td_arn).unwrap_or(account);
             let found = references(secret, td, estate.region.as_str(), account);
             (!found.is_empty()).then(|| Consumer {
                 cluster: service.described.cluster.clone(),
@@ -170,11 +170,6 @@ fn running(service: &ServiceSnapshot) -> Vec<String> {
 /// reads its secrets when it starts, so it gets the current value.
 pub fn holds_values(last_status: Option<&str>) -> bool {
     matches!(last_status, Some("ACTIVATING" | "RUNNING" | "DEACTIVATING" | "STOPPING"))
-}
-
-/// The account of an ARN (`arn:aws:ecs:eu-west-1:123456789012:…`).
-fn arn_account(arn: &str) -> Option<&str> {
-    arn.strip_prefix("arn:").and_then(|rest| rest.split(':').nth(3)).filter(|a| !a.is_empty())
 }
 
 /// Tasks that still hold the old value, and tasks whose age is unknown.

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arn::Arn;
 use crate::context::Context;
 
 /// Where a secret value is stored.
@@ -149,8 +150,7 @@ impl SecretRef {
         if !raw.starts_with("arn:") {
             return Ok(SecretRef::SsmName { name: raw.to_owned() });
         }
-        let parts: Vec<&str> = raw.splitn(6, ':').collect();
-        let [_, partition, service, region, account, resource] = parts[..] else {
+        let Some(Arn { partition, service, region, account, resource }) = Arn::parse(raw) else {
             return Err(SecretRefError::MalformedArn(raw.to_owned()));
         };
         if partition.is_empty() {

@@ -267,9 +267,7 @@ pub fn assess(observation: &ObservedService, target: &WatchTarget, ctx: &Context
         return Assessment { state: WatchState::Failed, summary: failure.summary(), failure: Some(failure), ..base };
     }
     // What `aws ecs wait services-stable` checks, on the watched deployment.
-    let stable = observation.deployments.len() == 1
-        && observation.running_count == observation.desired_count
-        && ours.is_some_and(|d| d.status == "PRIMARY");
+    let stable = observation.is_stable() && ours.is_some_and(|d| d.status == "PRIMARY");
     Assessment { state: if stable { WatchState::Succeeded } else { WatchState::Progressing }, ..base }
 }
 

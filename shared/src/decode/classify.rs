@@ -53,30 +53,30 @@ impl Facts {
             .or_else(|| extract::token_after(line, "failed to fetch secret").map(str::to_owned))
             .or_else(|| {
                 arns.iter()
-                    .find(|a| matches!(extract::arn_service(a), Some("secretsmanager" | "ssm")))
+                    .find(|a| matches!(crate::arn::service_of(a), Some("secretsmanager" | "ssm")))
                     .map(|a| (*a).to_owned())
             })
             .or_else(|| invalid.first().cloned());
         let more_resources = invalid.iter().filter(|p| Some(*p) != resource.as_ref()).cloned().collect();
-        let kms_key = arns.iter().find(|a| extract::arn_service(a) == Some("kms")).map(|a| (*a).to_owned());
+        let kms_key = arns.iter().find(|a| crate::arn::service_of(a) == Some("kms")).map(|a| (*a).to_owned());
         let resource_arn = resource.as_deref().filter(|r| r.starts_with("arn:"));
         let store = store_of(denied_action.as_deref(), resource.as_deref(), line);
         let task_region = arns
             .iter()
-            .find(|a| extract::arn_service(a) == Some("ecs"))
-            .and_then(|a| extract::arn_region(a))
+            .find(|a| crate::arn::service_of(a) == Some("ecs"))
+            .and_then(|a| crate::arn::region_of(a))
             .map(str::to_owned)
             .or_else(|| ctx.region().map(str::to_owned));
         let task_account = role
             .as_deref()
             .filter(|r| r.starts_with("arn:"))
-            .and_then(extract::arn_account)
+            .and_then(crate::arn::account_of)
             .map(str::to_owned)
             .or_else(|| ctx.account_id().map(str::to_owned));
         Facts {
             role,
-            resource_region: resource_arn.and_then(extract::arn_region).map(str::to_owned),
-            resource_account: resource_arn.and_then(extract::arn_account).map(str::to_owned),
+            resource_region: resource_arn.and_then(crate::arn::region_of).map(str::to_owned),
+            resource_account: resource_arn.and_then(crate::arn::account_of).map(str::to_owned),
             denied_action,
             more_resources,
             kms_key,
@@ -129,7 +129,7 @@ fn store_of(action: Option<&str>, resource: Option<&str>, line: &Line) -> Option
             return Some(Store::Ssm);
         }
     }
-    match resource.and_then(extract::arn_service) {
+    match resource.and_then(crate::arn::service_of) {
         Some("secretsmanager") => return Some(Store::SecretsManager),
         Some("ssm") => return Some(Store::Ssm),
         _ => {}

@@ -10,7 +10,7 @@ use crate::iam::policy::{Principal, Statement};
 use crate::secret_ref::{SecretRef, Store};
 
 use super::classify::Facts;
-use super::extract::{self, Line, contains_ci};
+use super::extract::{Line, contains_ci};
 use super::{Cause, Decoded, Fix, PolicyKind};
 
 /// The last step of most fixes: values are read only when a task starts.
@@ -77,7 +77,7 @@ fn resource(facts: &Facts, cause: Cause) -> Option<String> {
 }
 
 fn kms_region(arn: &str) -> Option<String> {
-    arn.starts_with("arn:").then(|| extract::arn_region(arn).map(str::to_owned)).flatten()
+    crate::arn::region_of(arn).map(str::to_owned)
 }
 
 /// True when the text is about Amazon ECR (a bare `ecr` would also match

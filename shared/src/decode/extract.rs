@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use crate::arn::Arn;
 use crate::json_locate::decode_string;
 use crate::location::Region;
 
@@ -223,29 +224,12 @@ pub(crate) fn arns(text: &Line) -> Vec<&str> {
     found
 }
 
-/// The service part of an ARN (`secretsmanager` in `arn:aws:secretsmanager:…`).
-pub(crate) fn arn_service(arn: &str) -> Option<&str> {
-    arn.split(':').nth(2)
-}
-
-/// The region part of an ARN, when it has one.
-pub(crate) fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
-}
-
-/// The account part of an ARN, when it has one.
-pub(crate) fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
-
 /// The role behind the caller named in an `AccessDeniedException`: the
 /// `assumed-role/NAME/SESSION` of an STS ARN becomes the IAM role ARN
 /// `arn:PARTITION:iam::ACCOUNT:role/NAME`; a plain role ARN is kept.
 pub(crate) fn role(text: &Line) -> Option<String> {
     for arn in arns(text) {
-        let mut parts = arn.splitn(6, ':');
-        let (_, partition, service, _, account, resource) =
-            (parts.next(), parts.next()?, parts.next()?, parts.next(), parts.next()?, parts.next()?);
+        let Some(Arn { partition, service, account, resource, .. }) = Arn::parse(arn) else { continue };
         match service {
             "sts" => {
                 if let Some(rest) = resource.strip_prefix("assumed-role/") {
@@ -269,7 +253,7 @@ pub(crate) fn role(text: &Line) -> Option<String> {
 pub(crate) fn named_policy(text: &Line) -> Option<String> {
     arns(text)
         .into_iter()
-        .find(|arn| arn_service(arn) == Some("iam") && arn.split(':').nth(5).is_some_and(|r| r.starts_with("policy/")))
+        .find(|arn| Arn::parse(arn).is_some_and(|a| a.service == "iam" && a.resource.starts_with("policy/")))
         .map(str::to_owned)
 }
 

@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arn::{account_of, region_of};
 use crate::context::Context;
 use crate::iam::eval::{
     DecisionKind, EvalRequest, Grants, MatchedStatement, MissingKey, PolicySource, RequestContext, evaluate,
@@ -492,7 +493,7 @@ fn request_for(
                 Some(_) => "secretsmanager",
                 None => reference.store().as_str(),
             };
-            if let Some(region) = probe.split(':').nth(3).filter(|r| !r.is_empty()) {
+            if let Some(region) = region_of(probe) {
                 context.insert("kms:ViaService", [format!("{service}.{region}.amazonaws.com")]);
             }
         }
@@ -556,10 +557,6 @@ fn sid_for(action: &str) -> &'static str {
         "kms:Decrypt" => SID_KMS,
         _ => SID_SECRETS_MANAGER,
     }
-}
-
-fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 fn implicit_deny_fix(

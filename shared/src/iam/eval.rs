@@ -77,6 +77,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arn::{Arn, account_of};
 use crate::iam::condition::{MatchOutcome, evaluate_entry};
 pub use crate::iam::context::{ContextLookup, DerivedFacts, RequestContext};
 use crate::iam::glob::{self, Case};
@@ -573,43 +574,9 @@ impl<'a> PrincipalId<'a> {
     }
 }
 
-/// The six components of an ARN (the last keeps any further colons).
-struct Arn<'a> {
-    service: &'a str,
-    account: &'a str,
-    resource: &'a str,
-}
-
-impl<'a> Arn<'a> {
-    /// Splits at the first five colons, on bytes (this runs for the
-    /// principal and the resource of every request).
-    fn parse(text: &'a str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        let mut colons = [0usize; 5];
-        let mut found = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b':' {
-                colons[found] = i;
-                found += 1;
-                if found == 5 {
-                    break;
-                }
-            }
-        }
-        if found < 5 || &text[..colons[0]] != "arn" {
-            return None;
-        }
-        Some(Arn {
-            service: &text[colons[1] + 1..colons[2]],
-            account: &text[colons[3] + 1..colons[4]],
-            resource: &text[colons[4] + 1..],
-        })
-    }
-}
-
 /// The 12-digit account id of an ARN, when it has one.
 fn arn_account(arn: &str) -> Option<&str> {
-    Arn::parse(arn).map(|a| a.account).filter(|a| AccountId::is_valid(a))
+    account_of(arn).filter(|a| AccountId::is_valid(a))
 }
 
 enum PrincipalOutcome {

@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::arn::Arn;
 use crate::context::Context;
 use crate::iam::policy::{PolicyDocument, Principal, Statement};
 use crate::location::Location;
@@ -249,9 +250,8 @@ pub fn customer_managed_key_arn(key: &str, loc: &ArnLocation) -> Result<String, 
         return Err(KmsKeyProblem::Alias(key.to_owned()));
     }
     if key.starts_with("arn:") {
-        let parts: Vec<&str> = key.splitn(6, ':').collect();
-        return match parts[..] {
-            [_, _, "kms", region, account, resource]
+        return match Arn::parse(key) {
+            Some(Arn { service: "kms", region, account, resource, .. })
                 if !region.is_empty() && !account.is_empty() && resource.len() > 4 && resource.starts_with("key/") =>
             {
                 Ok(key.to_owned())
@@ -771,11 +771,11 @@ pub fn resource_side_statements(
     role_arn: &str,
 ) -> Vec<ResourceSideStatement> {
     let ctx = opts.context();
-    let role_account = role_arn.split(':').nth(4).filter(|a| !a.is_empty());
+    let role_account = crate::arn::account_of(role_arn);
     let mut wanted: BTreeSet<(ResourceSide, String)> = BTreeSet::new();
     for requirement in task_requirements(td, &ctx, &opts.kms_keys).requirements {
         for resource in &requirement.resources {
-            let account = resource.split(':').nth(4).filter(|a| !a.is_empty());
+            let account = crate::arn::account_of(resource);
             if requirement.action == "kms:Decrypt" {
                 wanted.insert((ResourceSide::KeyPolicy, resource.clone()));
             } else if requirement.action == Store::SecretsManager.read_action()

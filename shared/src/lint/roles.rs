@@ -6,6 +6,7 @@
 //! the two being one role, and role ARNs that cannot be right.
 
 use super::{Input, Report};
+use crate::arn::Arn;
 use crate::diagnostic::Severity;
 use crate::location::AccountId;
 
@@ -114,7 +115,7 @@ pub(super) fn role_in_other_account(input: &Input<'_>, out: &mut Report<'_>) {
     let Some(own) = ctx.account_id() else { return };
     for (field, value) in [("taskRoleArn", &td.task_role_arn), ("executionRoleArn", &td.execution_role_arn)] {
         let Some(arn) = value.as_deref().filter(|v| check_role_arn(v).is_ok()) else { continue };
-        let Some(account) = arn.split(':').nth(4).filter(|a| AccountId::is_valid(a)) else { continue };
+        let Some(account) = crate::arn::account_of(arn).filter(|a| AccountId::is_valid(a)) else { continue };
         if account != own {
             out.push(out.diag(
                 format!("/{field}"),
@@ -132,11 +133,10 @@ pub(super) fn check_role_arn(arn: &str) -> Result<(), &'static str> {
     if arn.trim().is_empty() {
         return Err("is empty");
     }
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, region, account, resource] = parts[..] else {
+    let Some(Arn { partition, service, region, account, resource }) = Arn::parse(arn) else {
         return Err("is not an ARN");
     };
-    if prefix != "arn" || partition.is_empty() {
+    if partition.is_empty() {
         return Err("is not an ARN");
     }
     if service != "iam" {

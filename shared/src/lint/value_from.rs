@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{Input, Report};
+use crate::arn::Arn;
 use crate::fix::{Edit, Fix};
 use crate::location::{AccountId, Region};
 use crate::secret_ref::{RefSite, SecretRef, SecretRefError, is_partition, partition_for_region};
@@ -148,26 +149,12 @@ fn arn_fields<'s>(input: &'s Input<'_>) -> Vec<ArnField<'s>> {
     fields
 }
 
-/// The colon-separated fields of an ARN (`arn`, partition, service, region,
-/// account, resource), when there are six.
-fn arn_parts(raw: &str) -> Option<[&str; 6]> {
-    let mut it = raw.splitn(6, ':');
-    Some([it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?])
-}
-
-/// The ARN with field `index` replaced.
-fn with_arn_field(raw: &str, index: usize, value: &str) -> Option<String> {
-    let mut parts = arn_parts(raw)?;
-    parts[index] = value;
-    Some(parts.join(":"))
-}
-
 /// ES032: the account field of every ARN must be 12 digits.
 pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
-        let Some(parts) = arn_parts(field.raw) else { continue };
-        let account = parts[4];
+        let Some(arn) = Arn::parse(field.raw) else { continue };
+        let account = arn.account;
         if account.is_empty() || AccountId::is_valid(account) {
             continue;
         }
@@ -180,9 +167,8 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 if field.is_role() { " (roles are always in the task's own account)" } else { "" }
             ),
         );
-        if let Some(own) = ctx.account_id()
-            && let Some(fixed) = with_arn_field(field.raw, 4, own)
-        {
+        if let Some(own) = ctx.account_id() {
+            let fixed = Arn { account: own, ..arn }.to_string();
             d = d.with_fix(replace_fix(format!("Use the task's account {own}"), field.path, fixed));
         }
         out.push(d);
@@ -194,8 +180,8 @@ pub(super) fn account_id_shape(input: &Input<'_>, out: &mut Report<'_>) {
 pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
     let ctx = input.ctx;
     for field in arn_fields(input) {
-        let Some(parts) = arn_parts(field.raw) else { continue };
-        let region = parts[3];
+        let Some(arn) = Arn::parse(field.raw) else { continue };
+        let region = arn.region;
         if region.is_empty() || Region::is_valid(region) || field.is_role() {
             continue;
         }
@@ -207,9 +193,8 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
                 super::names::shorten(region)
             ),
         );
-        if let Some(own) = ctx.region()
-            && let Some(fixed) = with_arn_field(field.raw, 3, own)
-        {
+        if let Some(own) = ctx.region() {
+            let fixed = Arn { region: own, ..arn }.to_string();
             d = d.with_fix(replace_fix(format!("Use the task's region {own}"), field.path, fixed));
         }
         out.push(d);
@@ -221,8 +206,8 @@ pub(super) fn region_shape(input: &Input<'_>, out: &mut Report<'_>) {
 /// task's region when it is known.
 pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) {
     for field in arn_fields(input) {
-        let Some(parts) = arn_parts(field.raw) else { continue };
-        let (partition, region) = (parts[1], parts[3]);
+        let Some(arn) = Arn::parse(field.raw) else { continue };
+        let (partition, region) = (arn.partition, arn.region);
         let region = if field.is_role() { input.ctx.region().unwrap_or_default() } else { region };
         let expected = Region::is_valid(region).then(|| partition_for_region(region));
         let problem = if !is_partition(partition) {
@@ -239,7 +224,8 @@ pub(super) fn partition_matches_region(input: &Input<'_>, out: &mut Report<'_>) 
                 field.describe()
             ),
         );
-        if let Some(fixed) = expected.and_then(|e| with_arn_field(field.raw, 1, e)) {
+        if let Some(expected) = expected {
+            let fixed = Arn { partition: expected, ..arn }.to_string();
             d = d.with_fix(replace_fix("Use the region's partition", field.path, fixed));
         }
         out.push(d);
