@@ -69,12 +69,15 @@ async fn resolve(
         };
         (secret, Some(meta))
     };
-    let sm = |(name, arn): (String, String)| RotatedSecret {
-        store: Store::SecretsManager,
-        name,
-        region: arn.split(':').nth(3).unwrap_or(&region).to_owned(),
-        account: arn.split(':').nth(4).unwrap_or(account).to_owned(),
-        arn,
+    let sm = |(name, arn): (String, String)| {
+        let parts = shared::arn::Arn::parse(&arn);
+        RotatedSecret {
+            store: Store::SecretsManager,
+            name,
+            region: parts.map_or(region.as_str(), |a| a.region).to_owned(),
+            account: parts.map_or(account, |a| a.account).to_owned(),
+            arn,
+        }
     };
     let not_found = |what: &str| {
         RotateError::BadInput(format!("{what} `{raw}` does not exist in {region}: check the name and the region"))
