@@ -54,6 +54,20 @@ impl PlanOutcome {
             .map(|s| s.name.clone())
             .collect()
     }
+
+    /// Plans again from the same observation (planning is pure: no AWS
+    /// call), for a caller that now holds the values of `value_names`.
+    pub fn replan(&mut self, bundle: &Bundle, value_names: &BTreeSet<String>) {
+        self.plan = shared::plan::plan(bundle, &self.observed, value_names);
+    }
+
+    /// Plans as if every missing secret marked `create` will get its value
+    /// at apply time: what `ecs-secrets plan` without `--values` and the
+    /// UI's Plan (which sends values only with Apply) show.
+    pub fn assume_values_at_apply(&mut self, bundle: &Bundle) {
+        let needed = self.values_needed(bundle, &BTreeSet::new()).into_iter().collect();
+        self.replan(bundle, &needed);
+    }
 }
 
 /// Why a deployment could not start (or a plan not be computed). Not the
@@ -80,6 +94,10 @@ fn blocked_summary(plan: &Plan) -> String {
     reasons.join("; ")
 }
 
+/// How long apply and rotate wait, unless told otherwise (`--wait-timeout`),
+/// for the services' new deployments to become stable.
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// Tunables of apply.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -95,7 +113,7 @@ pub struct ApplyOptions {
 impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
-            stable_timeout: Duration::from_secs(600),
+            stable_timeout: WAIT_TIMEOUT,
             poll_interval: Duration::from_secs(5),
             register_attempts: 5,
             register_retry_delay: Duration::from_secs(3),

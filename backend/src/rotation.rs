@@ -27,9 +27,28 @@ pub enum RotateError {
     Aws(#[from] AwsError),
 }
 
+/// A secret to rotate and the services that use it.
+#[derive(Debug)]
+pub struct Found {
+    pub secret: RotatedSecret,
+    /// The parameter's metadata, for an SSM secret.
+    pub parameter: Option<ParameterMeta>,
+    pub consumers: Vec<Consumer>,
+}
+
+/// The secret `raw` names (`parsed`) in the credentials' account and its
+/// consumers in `clusters` (default: every cluster): what `rotate` and the
+/// UI's Rotate page plan with.
+pub async fn find(aws: &Aws, raw: &str, parsed: &SecretRef, clusters: &[String]) -> Result<Found, RotateError> {
+    let caller = aws.whoami().await?;
+    let (secret, parameter) = resolve(aws, raw, parsed, &caller.account).await?;
+    let consumers = find_consumers(aws, &secret, clusters, &caller.account).await?;
+    Ok(Found { secret, parameter, consumers })
+}
+
 /// The secret `raw` names, with the parameter's metadata for an SSM one.
 /// A bare name may be either store's: exactly one must have it.
-pub async fn resolve(
+async fn resolve(
     aws: &Aws,
     raw: &str,
     parsed: &SecretRef,
@@ -38,11 +57,7 @@ pub async fn resolve(
     let region = aws.region().to_owned();
     let ssm = |meta: ParameterMeta| {
         let arn = meta.arn.clone().unwrap_or_else(|| {
-            let location = shared::secret_ref::ArnLocation {
-                partition: shared::secret_ref::partition_for_region(&region).to_owned(),
-                region: region.clone(),
-                account: account.to_owned(),
-            };
+            let location = shared::secret_ref::ArnLocation::new(&region, account);
             shared::secret_ref::ssm_parameter_arn(&location, &meta.name)
         });
         let secret = RotatedSecret {
@@ -54,12 +69,15 @@ pub async fn resolve(
         };
         (secret, Some(meta))
     };
-    let sm = |(name, arn): (String, String)| RotatedSecret {
-        store: Store::SecretsManager,
-        name,
-        region: arn.split(':').nth(3).unwrap_or(&region).to_owned(),
-        account: arn.split(':').nth(4).unwrap_or(account).to_owned(),
-        arn,
+    let sm = |(name, arn): (String, String)| {
+        let parts = shared::arn::Arn::parse(&arn);
+        RotatedSecret {
+            store: Store::SecretsManager,
+            name,
+            region: parts.map_or(region.as_str(), |a| a.region).to_owned(),
+            account: parts.map_or(account, |a| a.account).to_owned(),
+            arn,
+        }
     };
     let not_found = |what: &str| {
         RotateError::BadInput(format!("{what} `{raw}` does not exist in {region}: check the name and the region"))
@@ -90,7 +108,7 @@ pub async fn resolve(
 
 /// The services of `clusters` (default: every cluster) that reference
 /// `secret`. A named cluster that does not exist is bad input.
-pub async fn find_consumers(
+async fn find_consumers(
     aws: &Aws,
     secret: &RotatedSecret,
     clusters: &[String],
@@ -98,11 +116,7 @@ pub async fn find_consumers(
 ) -> Result<Vec<Consumer>, RotateError> {
     let estate = aws.estate(clusters, &|_| {}).await?;
     if !estate.missing_clusters.is_empty() {
-        return Err(RotateError::BadInput(format!(
-            "cluster(s) {} do not exist in {}: check the cluster names",
-            estate.missing_clusters.join(", "),
-            aws.region()
-        )));
+        return Err(RotateError::BadInput(crate::cli::audit::missing_clusters_message(&estate)));
     }
     Ok(shared::rotate::consumers(secret, &estate, account))
 }

@@ -9,7 +9,6 @@
 //! when `ECS_SECRETS_REQUIRE_E2E=1`.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,14 +18,11 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 pub use crate::workspace_root;
+use crate::{free_port, require_e2e};
 
 /// A stopped task's reason for the seed example: the execution role may
 /// not read the Splunk token from Secrets Manager.
 pub const SPLUNK_TOKEN_ACCESS_DENIED: &str = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token from secrets manager: AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/webTaskExecutionRole/abc is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:web/splunk-token because no identity-based policy allows the secretsmanager:GetSecretValue action";
-
-fn require_e2e() -> bool {
-    std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
-}
 
 /// Prints why a browser test is skipped, or panics when e2e tests are required.
 pub fn skip_browser(what: &str) {
@@ -59,10 +55,6 @@ fn xpath_literal(text: &str) -> String {
         let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
         format!("concat({})", parts.join(", \"'\", "))
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 /// A child process killed on drop.
@@ -202,6 +194,15 @@ impl Ui {
 
     pub async fn nav(&self, section: &str) {
         self.click(&format!("#nav-{section}")).await;
+    }
+
+    /// Opens the Apply section and returns what it says about the backend
+    /// once it has answered (the account it reaches, or why it cannot).
+    pub async fn backend_identity(&self) -> String {
+        self.nav("apply").await;
+        self.eventually("the backend's identity", || async { !self.text_of("#whoami").await.contains("Checking") })
+            .await;
+        self.text_of("#whoami").await
     }
 
     /// How many elements match `css` now (0 when none).

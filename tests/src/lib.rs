@@ -32,7 +32,8 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-fn require_e2e() -> bool {
+/// Whether a missing tool fails the test instead of skipping it.
+pub(crate) fn require_e2e() -> bool {
     std::env::var("ECS_SECRETS_REQUIRE_E2E").is_ok_and(|v| v == "1")
 }
 
@@ -358,7 +359,8 @@ impl Drop for Moto {
     }
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on now.
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 

@@ -30,13 +30,21 @@ use serde::Serialize;
 
 pub use estate::{ESTATE_ATTEMPTS, EstatePhase, EstateProgress, IN_FLIGHT};
 
-/// How to reach AWS. Every field is optional: the default chain (env,
-/// profiles, SSO, IMDS) fills in what is missing.
-#[derive(Debug, Clone, Default)]
+/// How to reach AWS, and the `--region`, `--profile` and `--endpoint-url`
+/// flags every AWS-facing command (`serve`, `plan`, `apply`, `audit`,
+/// `rotate`) flattens in. Every field is optional: the default chain (env,
+/// profiles, SSO, IMDS) fills in what is missing. A command whose region
+/// defaults to something else says so in its own `--region` help.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct AwsOptions {
+    /// AWS region (default: the bundle's region; without a bundle, AWS_REGION or the profile's).
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Named profile from ~/.aws/config.
+    #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
-    /// A different endpoint for every service (an emulator such as moto).
+    /// Send every AWS call to this endpoint (an emulator such as moto).
+    #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
 
@@ -376,14 +384,13 @@ mod tests {
         assert_eq!(credential_source("IMDSv2", None), "imds");
     }
 
+    /// A failed call answered with `code` (`None`: no answer).
+    fn call(code: Option<&str>) -> AwsError {
+        AwsError::Call { operation: "x", code: code.map(str::to_owned), message: String::new(), request_id: None }
+    }
+
     #[test]
     fn error_kinds() {
-        let call = |code: Option<&str>| AwsError::Call {
-            operation: "x",
-            code: code.map(str::to_owned),
-            message: String::new(),
-            request_id: None,
-        };
         assert_eq!(call(Some("AccessDeniedException")).kind(), AwsErrorKind::AccessDenied);
         assert_eq!(call(Some("ExpiredToken")).kind(), AwsErrorKind::AccessDenied);
         assert_eq!(call(Some("ServiceNotFoundException")).kind(), AwsErrorKind::NotFound);
@@ -394,12 +401,6 @@ mod tests {
 
     #[test]
     fn which_failures_may_have_taken_effect() {
-        let call = |code: Option<&str>| AwsError::Call {
-            operation: "x",
-            code: code.map(str::to_owned),
-            message: String::new(),
-            request_id: None,
-        };
         assert!(call(None).may_have_taken_effect(), "no answer: unknown");
         assert!(call(Some("InternalFailure")).may_have_taken_effect());
         assert!(call(Some("ServiceUnavailable")).may_have_taken_effect());

@@ -14,7 +14,8 @@ use shared::bundle::SecretValues;
 use shared::plan::ApplyReport;
 use tokio::sync::mpsc;
 
-use super::{AwsArgs, Format};
+use super::Format;
+use crate::aws::AwsOptions;
 use crate::deploy::StartError;
 
 #[derive(Debug, clap::Args)]
@@ -31,10 +32,10 @@ pub struct ApplyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seconds to wait for services to become stable.
-    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    #[arg(long, default_value_t = crate::deploy::WAIT_TIMEOUT.as_secs(), value_name = "SECONDS")]
     pub wait_timeout: u64,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsOptions,
 }
 
 /// Runs `apply`; returns the exit code (0 success, 1 failure).
@@ -44,7 +45,7 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
         Some(path) => super::values_file::read_values(path)?,
         None => SecretValues::default(),
     };
-    let aws = args.aws.connect(&bundle).await?;
+    let aws = super::connect(&args.aws, Some(&bundle.region)).await?;
     let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
     let mut outcome = crate::deploy::plan(&aws, &bundle, &present).await?;
     let needed = outcome.values_needed(&bundle, &present);
@@ -56,9 +57,8 @@ pub async fn run(args: ApplyArgs) -> anyhow::Result<u8> {
                 values.0.insert(name.clone(), value);
             }
         }
-        // Planning is pure: re-plan from the same observation.
         let present: BTreeSet<String> = values.names().map(str::to_owned).collect();
-        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &present);
+        outcome.replan(&bundle, &present);
     }
     eprint!("{}", super::plan::render(&bundle, &outcome.plan));
     if outcome.plan.is_blocked() {

@@ -18,7 +18,7 @@ use shared::audit::{AuditReport, ReferenceStatus, ServiceAudit, Summary};
 
 use super::lint::LintFormat;
 use super::style::Style;
-use super::{AwsArgs, BadInput, exit, output, sarif};
+use super::{BadInput, exit, output, sarif};
 use crate::aws::{Aws, AwsOptions, CallCounts, EstateProgress};
 
 #[derive(Debug, clap::Args)]
@@ -30,7 +30,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsOptions,
 }
 
 /// The JSON form of `audit`: the contract's `services`, plus the calls made.
@@ -48,15 +48,7 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<u8> {
     if let Some(empty) = args.clusters.iter().find(|c| c.trim().is_empty()) {
         return Err(BadInput(anyhow::anyhow!("--cluster `{empty}` is empty: give a cluster name or ARN")).into());
     }
-    let options = AwsOptions {
-        region: args.aws.region.clone(),
-        profile: args.aws.profile.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
-    };
-    let aws = Aws::connect(&options).await.map_err(|e| match e {
-        crate::aws::AwsError::NoRegion => BadInput(e.into()).into(),
-        other => anyhow::Error::from(other),
-    })?;
+    let aws = super::connect(&args.aws, None).await?;
     let (report, calls) = audit(&aws, &args.clusters, std::io::stderr().is_terminal()).await?;
     let rendered = match args.format {
         LintFormat::Text => text(&report, aws.region(), calls, Style::for_stdout()),

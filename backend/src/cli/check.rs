@@ -22,16 +22,15 @@ use shared::iam::policy::PolicyDocument;
 use shared::{JsonInputError, JsonSyntax};
 
 use super::context_args::GrantArgs;
-use super::input::{self, Failure, InputProblem, Loaded, STDIN};
+use super::input::{self, Failure, InputProblem, Loaded, STDIN, TaskDefinitionFile};
 use super::style::Style;
 use super::{Format, exit, output};
 
 /// Check that the execution role's policies allow every secret the task definition references.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct Args {
-    /// Task definition JSON (register input, describe output or a containerDefinitions array); `-` reads stdin.
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    #[command(flatten)]
+    pub input: TaskDefinitionFile,
     /// A policy of the execution role: a policy document, or the output of `aws iam
     /// get-role-policy` / `aws iam get-policy-version`. Repeat for every policy of the role.
     #[arg(long = "role-policy", value_name = "POLICY.json", required = true)]
@@ -54,7 +53,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let stdin_uses = std::iter::once(&args.file)
+    let stdin_uses = std::iter::once(&args.input.file)
         .chain(&args.role_policies)
         .chain(args.resource_policies.iter().map(|(_, path)| path))
         .filter(|p| *p == STDIN)
@@ -62,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if stdin_uses > 1 {
         bail!("`-` (standard input) can be given only once: save all but one of the inputs to files");
     }
-    let (loaded, notes) = args.grant.load(&args.file)?;
+    let (loaded, notes) = args.grant.load(&args.input.file)?;
     output::stderr(&notes);
     let policies = args.role_policies.iter().map(|path| read_policy(path)).collect::<anyhow::Result<Vec<_>>>()?;
     let resource_policies = args

@@ -185,6 +185,15 @@ pub fn load(path: &str) -> Result<Loaded, Failure> {
     }
 }
 
+/// The one task definition a command reads (`check`, `normalize`,
+/// `policy`): the `FILE` argument, in any form [`load`] reads.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TaskDefinitionFile {
+    /// Task definition JSON (register input, describe output or a containerDefinitions array); `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+}
+
 /// Reads and imports a task definition, for commands that take one file and
 /// fail as a whole when it is bad.
 pub fn load_one(path: &str) -> anyhow::Result<Loaded> {

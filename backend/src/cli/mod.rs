@@ -4,8 +4,9 @@
 //! have an `Args` struct (clap derive) and a `run(args) ->
 //! anyhow::Result<ExitCode>`: `Ok` with the exit code its contract gives (0
 //! clean, 1 findings) and `Err` for bad input, which [`finish`] prints and
-//! turns into exit code 2. The AWS-facing commands (serve, plan, apply) are
-//! async and share [`AwsArgs`]; their failures exit 1.
+//! turns into exit code 2. The AWS-facing commands (serve, plan, apply,
+//! audit, rotate) are async and flatten [`AwsOptions`] (the ones that
+//! connect at once do so through [`connect`]); their failures exit 1.
 
 pub mod context_args;
 pub mod input;
@@ -38,7 +39,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use shared::bundle::Bundle;
 
-use crate::aws::{Aws, AwsOptions};
+use crate::aws::{Aws, AwsError, AwsOptions};
 
 /// Exit codes shared by every command. Scripts depend on them.
 pub mod exit {
@@ -66,29 +67,16 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// How to reach AWS (shared by `plan` and `apply`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct AwsArgs {
-    /// AWS region (default: the bundle's region; without a bundle, AWS_REGION or the profile's).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Named profile from ~/.aws/config.
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Send every AWS call to this endpoint (an emulator such as moto).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-}
-
-impl AwsArgs {
-    pub async fn connect(&self, bundle: &Bundle) -> anyhow::Result<Aws> {
-        let options = AwsOptions {
-            region: Some(self.region.clone().unwrap_or_else(|| bundle.region.clone())),
-            profile: self.profile.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-        };
-        Ok(Aws::connect(&options).await?)
-    }
+/// Connects to AWS as the `--region`/`--profile`/`--endpoint-url` flags say,
+/// in `default_region` (the bundle's, a SECRET ARN's) when `--region` names
+/// none. No region at all is bad input.
+pub async fn connect(aws: &AwsOptions, default_region: Option<&str>) -> anyhow::Result<Aws> {
+    let options =
+        AwsOptions { region: aws.region.clone().or_else(|| default_region.map(str::to_owned)), ..aws.clone() };
+    Aws::connect(&options).await.map_err(|e| match e {
+        AwsError::NoRegion => BadInput(e.into()).into(),
+        other => other.into(),
+    })
 }
 
 /// Output of a command's report: text for people or JSON for programs

@@ -20,19 +20,18 @@ use clap::Args as ClapArgs;
 
 use shared::ImportNote;
 
-use super::input::Loaded;
+use super::input::{Loaded, TaskDefinitionFile};
 use super::{exit, input, output};
 
 /// Print a task definition as register-ready JSON (read-only fields stripped).
 #[derive(Debug, Clone, ClapArgs)]
 pub struct Args {
-    /// Task definition JSON (register input, describe output or a containerDefinitions array); `-` reads stdin.
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    #[command(flatten)]
+    pub input: TaskDefinitionFile,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let loaded = input::load_one(&args.file)?;
+    let loaded = input::load_one(&args.input.file)?;
     // A wrong-typed field imports (the lint reports it and checks the rest),
     // but the output would not register: refuse, naming the field.
     if let Some(wrong) = shared::lint::wrong_field_types(&loaded.imported.task_definition).into_iter().next() {

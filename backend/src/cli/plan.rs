@@ -9,8 +9,8 @@ use shared::bundle::Bundle;
 use shared::iam::access::VerdictStatus;
 use shared::plan::Plan;
 
-use super::{AwsArgs, Format};
-use crate::aws::CallCounts;
+use super::Format;
+use crate::aws::{AwsOptions, CallCounts};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -24,7 +24,7 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsOptions,
 }
 
 /// The JSON form of `plan`.
@@ -45,14 +45,11 @@ pub async fn run(args: PlanArgs) -> anyhow::Result<u8> {
         Some(path) => Some(super::values_file::read_values(path)?.names().map(str::to_owned).collect()),
         None => None,
     };
-    let aws = args.aws.connect(&bundle).await?;
+    let aws = super::connect(&args.aws, Some(&bundle.region)).await?;
     let mut outcome = crate::deploy::plan(&aws, &bundle, values.as_ref().unwrap_or(&BTreeSet::new())).await?;
     if values.is_none() {
-        // Without a values file, assume apply will be given (or prompt for)
-        // the values of the secrets that need creating. Planning is pure, so
-        // this re-plans from the same observation without calling AWS again.
-        let needed: BTreeSet<String> = outcome.values_needed(&bundle, &BTreeSet::new()).into_iter().collect();
-        outcome.plan = shared::plan::plan(&bundle, &outcome.observed, &needed);
+        // Without a values file, apply will be given (or prompt for) them.
+        outcome.assume_values_at_apply(&bundle);
     }
     match args.format {
         Format::Json => {

@@ -20,15 +20,14 @@ use clap::Args as ClapArgs;
 use shared::iam::generate::{self, GenerateOptions, NoteLevel, ResourceSide};
 
 use super::context_args::GrantArgs;
-use super::input::Loaded;
+use super::input::{Loaded, TaskDefinitionFile};
 use super::{exit, output};
 
 /// Print the execution role's least-privilege permission policy (or trust policy) for a task definition.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct Args {
-    /// Task definition JSON (register input, describe output or a containerDefinitions array); `-` reads stdin.
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    #[command(flatten)]
+    pub input: TaskDefinitionFile,
     /// Print the execution role's trust policy (ecs-tasks.amazonaws.com may assume it) instead.
     #[arg(long, conflicts_with_all = ["key_policy", "resource_policy"])]
     pub trust: bool,
@@ -48,7 +47,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Read the task definition even for --trust: a typo in the path or a
     // broken file should not go unnoticed.
-    let (loaded, mut advice) = args.grant.load(&args.file)?;
+    let (loaded, mut advice) = args.grant.load(&args.input.file)?;
     if args.trust {
         output::stdout(&output::json(&generate::trust_policy())?)?;
         return Ok(ExitCode::from(exit::CLEAN));

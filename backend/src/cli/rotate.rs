@@ -27,11 +27,14 @@ use secrecy::ExposeSecret as _;
 use shared::rotate::{Consumer, RotateReport, RotatedSecret};
 use shared::secret_ref::SecretRef;
 
-use super::{AwsArgs, BadInput, Format, exit, output};
-use crate::aws::{Aws, AwsOptions};
+use super::{BadInput, Format, exit, output};
+use crate::aws::AwsOptions;
 use crate::rotation::{self, RotateError};
 
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("region", |region| region.help(
+    "AWS region (default: the region of a SECRET given as an ARN; for a name, AWS_REGION or the profile's)"
+)))]
 pub struct RotateArgs {
     /// The secret: an SSM parameter name or ARN, or a Secrets Manager secret name or ARN (full or partial).
     pub secret: String,
@@ -51,10 +54,10 @@ pub struct RotateArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Seconds to wait for the consumers' new deployments and their old tasks to go.
-    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    #[arg(long, default_value_t = crate::deploy::WAIT_TIMEOUT.as_secs(), value_name = "SECONDS")]
     pub wait_timeout: u64,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsOptions,
 }
 
 /// Runs `rotate`; returns the exit code.
@@ -66,21 +69,14 @@ pub async fn run(args: RotateArgs) -> anyhow::Result<u8> {
         );
     }
     let parsed = SecretRef::parse(&secret).map_err(|e| BadInput(anyhow::anyhow!("SECRET `{secret}`: {e}")))?;
-    // An ARN names its region; a name lives in the configured one.
-    let region = args.aws.region.clone().or_else(|| parsed.location().map(|l| l.region.clone()));
     let values = match &args.values {
         Some(path) => Some(super::values_file::read_values(path)?),
         None => None,
     };
-    let options = AwsOptions { region, profile: args.aws.profile.clone(), endpoint_url: args.aws.endpoint_url.clone() };
-    let aws = Aws::connect(&options).await.map_err(|e| match e {
-        crate::aws::AwsError::NoRegion => BadInput(e.into()).into(),
-        other => anyhow::Error::from(other),
-    })?;
-    let caller = aws.whoami().await?;
-    let (target, parameter) = rotation::resolve(&aws, &secret, &parsed, &caller.account).await.map_err(cli_error)?;
-    let consumers =
-        rotation::find_consumers(&aws, &target, &args.clusters, &caller.account).await.map_err(cli_error)?;
+    // An ARN names its region; a name lives in the configured one.
+    let aws = super::connect(&args.aws, parsed.location().map(|l| l.region.as_str())).await?;
+    let rotation::Found { secret: target, parameter, consumers } =
+        rotation::find(&aws, &secret, &parsed, &args.clusters).await.map_err(cli_error)?;
 
     let plan = RotateReport::plan(&target, &consumers);
     let plan_text = render_plan(&target, &consumers);

@@ -17,6 +17,7 @@ use crate::server::session::LaunchCode;
 use crate::server::{AccessToken, AppState, Deployer, Guard, Ui, app};
 
 #[derive(Debug, Clone, clap::Args)]
+#[command(mut_arg("region", |region| region.help("AWS region (default: from the AWS configuration)")))]
 pub struct ServeArgs {
     /// Port to listen on. Default: 4780, or a free port when 4780 is taken;
     /// 0 lets the system pick one.
@@ -43,17 +44,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub dist: Option<PathBuf>,
 
-    /// Send AWS requests to this endpoint instead of AWS (e.g. a local emulator).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-
-    /// AWS region (default: from the AWS configuration).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-
-    /// AWS configuration profile to use.
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsOptions,
 
     /// Never talk to AWS: the UI works, Apply and the account lookup say why
     /// they are unavailable.
@@ -72,11 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let deployer = Offline::new("this server was started with --offline: it never talks to AWS");
         return run_with(args, deployer).await;
     }
-    let options = AwsOptions {
-        region: args.region.clone(),
-        profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-    };
+    let options = args.aws.clone();
     run_with(args, Live::new(options)).await
 }
 
@@ -229,7 +217,7 @@ mod tests {
         assert!(args.open);
         assert_eq!(args.dist, Some(PathBuf::from("d")));
         assert_eq!(parse(&[]).dist, None);
-        assert_eq!(args.endpoint_url.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.aws.endpoint_url.as_deref(), Some("http://localhost:5000"));
         assert_eq!(args.host, "127.0.0.1".parse::<IpAddr>().unwrap());
     }
 }

@@ -21,10 +21,6 @@ use super::{
 use crate::aws::{Aws, AwsError, AwsErrorKind, AwsOptions};
 use crate::{deploy, rotation};
 
-/// How long the UI's rotation waits for the consumers (as `rotate`'s
-/// default `--wait-timeout`).
-const ROTATE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Reaches AWS with the options `serve` was started with.
 #[derive(Debug)]
 pub struct Live {
@@ -64,12 +60,7 @@ impl Deployer for Live {
     async fn plan(&self, bundle: &Bundle) -> Result<PlanResponse, DeployError> {
         let aws = self.client(Some(&bundle.region)).await?;
         let mut outcome = deploy::plan(&aws, bundle, &BTreeSet::new()).await.map_err(from_deploy)?;
-        // The UI sends values only with Apply: plan as if every secret marked
-        // `create` that is missing will get one, as `ecs-secrets plan` does
-        // without --values. Planning is pure, so this re-plans from the same
-        // observation without calling AWS again.
-        let needed: BTreeSet<String> = outcome.values_needed(bundle, &BTreeSet::new()).into_iter().collect();
-        outcome.plan = shared::plan::plan(bundle, &outcome.observed, &needed);
+        outcome.assume_values_at_apply(bundle);
         Ok(PlanResponse {
             steps: outcome.plan.steps.clone(),
             writes: outcome.plan.writes,
@@ -111,7 +102,7 @@ impl Deployer for Live {
     async fn rotate_plan(&self, target: RotateTarget) -> Result<RotateReport, DeployError> {
         let aws = self.rotation_client(&target).await?;
         on_own_thread(move || async move {
-            let (secret, _, consumers) = consumers(&aws, &target).await?;
+            let rotation::Found { secret, consumers, .. } = consumers(&aws, &target).await?;
             Ok(RotateReport::plan(&secret, &consumers))
         })
         .await
@@ -134,9 +125,9 @@ impl Deployer for Live {
             }
         };
         let rotation = on_own_thread(move || async move {
-            let (secret, parameter, consumers) = consumers(&aws, &target).await?;
+            let rotation::Found { secret, parameter, consumers } = consumers(&aws, &target).await?;
             let send = |line: String| drop(lines.send(line));
-            rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, ROTATE_TIMEOUT, &send)
+            rotation::rotate(&aws, &secret, parameter.as_ref(), &value, &consumers, deploy::WAIT_TIMEOUT, &send)
                 .await
                 .map_err(from_rotation)
         });
@@ -155,21 +146,11 @@ impl Live {
 }
 
 /// The secret and its consumers.
-async fn consumers(
-    aws: &Aws,
-    target: &RotateTarget,
-) -> Result<
-    (shared::rotate::RotatedSecret, Option<crate::aws::ParameterMeta>, Vec<shared::rotate::Consumer>),
-    DeployError,
-> {
+async fn consumers(aws: &Aws, target: &RotateTarget) -> Result<rotation::Found, DeployError> {
     let raw = target.secret.trim();
     let parsed = shared::SecretRef::parse(raw)
         .map_err(|e| DeployError::new(DeployErrorCode::InvalidBundle, format!("secret: {e}")))?;
-    let caller = aws.whoami().await.map_err(from_aws)?;
-    let (secret, parameter) = rotation::resolve(aws, raw, &parsed, &caller.account).await.map_err(from_rotation)?;
-    let consumers =
-        rotation::find_consumers(aws, &secret, &target.clusters, &caller.account).await.map_err(from_rotation)?;
-    Ok((secret, parameter, consumers))
+    rotation::find(aws, raw, &parsed, &target.clusters).await.map_err(from_rotation)
 }
 
 /// Runs `work` on a thread of its own with a single-threaded runtime. The

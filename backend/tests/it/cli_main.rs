@@ -70,3 +70,23 @@ fn an_invalid_bundle_is_bad_input_for_plan_and_apply() {
     assert!(run.stderr.contains("/secrets/0/name"), "{}", run.transcript());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression: `rotate --help` said `--region` defaulted to "the bundle's
+/// region", and rotate reads no bundle: its region comes from SECRET's ARN.
+#[test]
+fn each_aws_command_says_where_its_region_comes_from() {
+    for (command, default) in [
+        ("plan", "the bundle's region"),
+        ("apply", "the bundle's region"),
+        ("rotate", "the region of a SECRET given as an ARN"),
+        ("serve", "from the AWS configuration"),
+    ] {
+        let run = ecs_secrets(&[command, "--help"], "");
+        assert_eq!(run.code, 0, "{command}: {}", run.transcript());
+        let region = run.stdout.lines().find(|l| l.trim_start().starts_with("--region")).unwrap_or_default();
+        assert!(region.contains(default), "{command}: {region}");
+        if command != "plan" && command != "apply" {
+            assert!(!region.contains("bundle"), "{command} reads no bundle: {region}");
+        }
+    }
+}

@@ -15,9 +15,7 @@ async fn apply_from_the_ui_registers_the_task_definition_in_the_emulator() {
 
     ui.click("#start-empty").await;
     // The backend's identity fills region and account.
-    ui.nav("apply").await;
-    ui.eventually("the backend's identity", || async { !ui.text_of("#whoami").await.contains("Checking") }).await;
-    let who = ui.text_of("#whoami").await;
+    let who = ui.backend_identity().await;
     assert!(who.contains(ACCOUNT) && who.contains(REGION), "{who}");
     ui.nav("task").await;
     assert_eq!(ui.value_of("f:region").await, REGION);

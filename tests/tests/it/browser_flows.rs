@@ -121,9 +121,7 @@ fn bundle(image: &str) -> String {
 }
 
 async fn wait_connected(ui: &Ui) {
-    ui.nav("apply").await;
-    ui.eventually("the backend's identity", || async { !ui.text_of("#whoami").await.contains("Checking") }).await;
-    let who = ui.text_of("#whoami").await;
+    let who = ui.backend_identity().await;
     assert!(who.contains("connected") && who.contains(ACCOUNT), "{who}");
 }
 
@@ -234,16 +232,13 @@ async fn a_second_use_of_the_launch_url_is_refused() {
     let Some(ui) = Ui::start(None).await else { return };
     // `--offline`: the identity lookup answers no_credentials, which still
     // proves the token works.
-    ui.nav("apply").await;
-    ui.eventually("the backend check", || async { !ui.text_of("#whoami").await.contains("Checking") }).await;
-    assert!(ui.text_of("#whoami").await.contains("no AWS credentials"), "{}", ui.text_of("#whoami").await);
+    let who = ui.backend_identity().await;
+    assert!(who.contains("no AWS credentials"), "{who}");
     let window = ui.client.new_window(true).await.unwrap();
     ui.client.switch_to_window(window.handle).await.unwrap();
     ui.client.goto(&ui.url).await.unwrap();
     ui.wait_for("#nav-start").await;
-    ui.nav("apply").await;
-    ui.eventually("the backend check", || async { !ui.text_of("#whoami").await.contains("Checking") }).await;
-    let who = ui.text_of("#whoami").await;
+    let who = ui.backend_identity().await;
     assert!(who.contains("already used"), "the spent code is refused: {who}");
     ui.close().await;
 }

@@ -157,6 +157,8 @@ async fn dry_run_lists_consumers_through_every_reference_form_across_two_cluster
     assert!(texts(&out).1.contains("does not exist"), "{}", texts(&out).1);
     let out = moto.run(&["rotate", "/web/db", "--dry-run", "--cluster", "nope"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", texts(&out).1);
+    // Said as audit says it: one message for clusters that do not exist.
+    assert!(texts(&out).1.contains("cluster nope does not exist in"), "{}", texts(&out).1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
