@@ -12,7 +12,8 @@ use shared::rotate::{Consumer, RotateReport, RotatedSecret, ServiceReport};
 use shared::secret_ref::{SecretRef, Store};
 use shared::watch::{WatchState, WatchTarget};
 
-use crate::aws::{Aws, AwsError, ParameterMeta};
+use crate::aws::{Aws, AwsError};
+use shared::observed::ObservedParameter;
 
 /// How often the consumers are looked at while waiting.
 const POLL: Duration = Duration::from_secs(3);
@@ -32,7 +33,7 @@ pub enum RotateError {
 pub struct Found {
     pub secret: RotatedSecret,
     /// The parameter's metadata, for an SSM secret.
-    pub parameter: Option<ParameterMeta>,
+    pub parameter: Option<ObservedParameter>,
     pub consumers: Vec<Consumer>,
 }
 
@@ -53,9 +54,9 @@ async fn resolve(
     raw: &str,
     parsed: &SecretRef,
     account: &str,
-) -> Result<(RotatedSecret, Option<ParameterMeta>), RotateError> {
+) -> Result<(RotatedSecret, Option<ObservedParameter>), RotateError> {
     let region = aws.region().to_owned();
-    let ssm = |meta: ParameterMeta| {
+    let ssm = |meta: ObservedParameter| {
         let arn = meta.arn.clone().unwrap_or_else(|| {
             let location = shared::secret_ref::ArnLocation::new(&region, account);
             shared::secret_ref::ssm_parameter_arn(&location, &meta.name)
@@ -126,7 +127,7 @@ async fn find_consumers(
 pub async fn rotate(
     aws: &Aws,
     secret: &RotatedSecret,
-    parameter: Option<&ParameterMeta>,
+    parameter: Option<&ObservedParameter>,
     value: &SecretString,
     consumers: &[Consumer],
     timeout: Duration,

@@ -509,6 +509,7 @@ mod tests {
             parameter_type: "SecureString".into(),
             kms_key_id: Some("alias/aws/ssm".into()),
             last_changed: parameter_changed,
+            ..ObservedParameter::default()
         };
         AuditReads {
             parameters: [("/web/db".to_owned(), Some(parameter)), ("/web/gone".to_owned(), None)].into(),

@@ -77,8 +77,9 @@ pub struct CallerIdentity {
     pub arn: String,
 }
 
-/// An SSM parameter's metadata (never its value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An SSM parameter's metadata (never its value), as DescribeParameters
+/// reports it: for the plan, and for rotate and apply's own-write check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedParameter {
     pub name: String,
@@ -91,6 +92,8 @@ pub struct ObservedParameter {
     /// When the value last changed (DescribeParameters' `LastModifiedDate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_changed: Option<EpochMillis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// A Secrets Manager secret's metadata (never its value).

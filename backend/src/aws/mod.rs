@@ -13,7 +13,6 @@ mod rotate;
 mod watch;
 mod write;
 
-pub use rotate::ParameterMeta;
 pub use write::StartedDeployment;
 
 use std::sync::Arc;

@@ -181,12 +181,22 @@ impl Aws {
     ) -> Result<BTreeMap<String, Option<ObservedParameter>>, AwsError> {
         let mut found: BTreeMap<String, Option<ObservedParameter>> =
             lookups.parameters.iter().map(|n| (n.clone(), None)).collect();
-        let names: Vec<&String> = lookups.parameters.iter().collect();
+        let names: Vec<&str> = lookups.parameters.iter().map(String::as_str).collect();
+        for parameter in self.describe_parameters(&names).await? {
+            found.insert(parameter.name.clone(), Some(parameter));
+        }
+        Ok(found)
+    }
+
+    /// DescribeParameters for `names` (ten per call, every page): the
+    /// metadata of those that exist, never a value.
+    pub(super) async fn describe_parameters(&self, names: &[&str]) -> Result<Vec<ObservedParameter>, AwsError> {
+        let mut found = Vec::new();
         for chunk in names.chunks(BATCH) {
             let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
                 .key("Name")
                 .option("Equals")
-                .set_values(Some(chunk.iter().map(|n| (*n).clone()).collect()))
+                .set_values(Some(chunk.iter().map(|n| (*n).to_owned()).collect()))
                 .build()
                 .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
             let mut pages = self.ssm.describe_parameters().parameter_filters(filter).into_paginator().send();
@@ -195,14 +205,15 @@ impl Aws {
                 let page = page.map_err(|e| call_error("ssm:DescribeParameters", e))?;
                 for meta in page.parameters.unwrap_or_default() {
                     let Some(name) = meta.name else { continue };
-                    let parameter = ObservedParameter {
-                        name: name.clone(),
+                    found.push(ObservedParameter {
+                        name,
                         arn: meta.arn,
-                        parameter_type: meta.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                        // PutParameter's default type.
+                        parameter_type: meta.r#type.map_or_else(|| "String".to_owned(), |t| t.as_str().to_owned()),
                         kms_key_id: meta.key_id,
                         last_changed: meta.last_modified_date.and_then(|t| t.to_millis().ok()),
-                    };
-                    found.insert(name, Some(parameter));
+                        description: meta.description,
+                    });
                 }
             }
         }

@@ -10,46 +10,14 @@
 
 use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use secrecy::{ExposeSecret, SecretString};
+use shared::observed::ObservedParameter;
 
 use super::{Aws, AwsError, call_error};
 
-/// An SSM parameter's metadata, as DescribeParameters reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParameterMeta {
-    pub name: String,
-    pub arn: Option<String>,
-    /// `String`, `StringList` or `SecureString`.
-    pub parameter_type: String,
-    pub key_id: Option<String>,
-    pub description: Option<String>,
-}
-
 impl Aws {
     /// The parameter named `name`, `None` when there is none.
-    pub async fn describe_parameter(&self, name: &str) -> Result<Option<ParameterMeta>, AwsError> {
-        self.count_read();
-        let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
-            .key("Name")
-            .option("Equals")
-            .values(name)
-            .build()
-            .map_err(|e| AwsError::unexpected("ssm:DescribeParameters", e.to_string()))?;
-        let page = self
-            .ssm
-            .describe_parameters()
-            .parameter_filters(filter)
-            .send()
-            .await
-            .map_err(|e| call_error("ssm:DescribeParameters", e))?;
-        Ok(page.parameters.unwrap_or_default().into_iter().find(|p| p.name.as_deref() == Some(name)).map(|p| {
-            ParameterMeta {
-                name: p.name.unwrap_or_default(),
-                arn: p.arn,
-                parameter_type: p.r#type.map(|t| t.as_str().to_owned()).unwrap_or_else(|| "String".to_owned()),
-                key_id: p.key_id,
-                description: p.description,
-            }
-        }))
+    pub async fn describe_parameter(&self, name: &str) -> Result<Option<ObservedParameter>, AwsError> {
+        Ok(self.describe_parameters(&[name]).await?.into_iter().find(|p| p.name == name))
     }
 
     /// The secret `id` (name or ARN, full or partial): its name and full
@@ -82,7 +50,7 @@ impl Aws {
 
     /// PutParameter with `--overwrite`, keeping the parameter's type and
     /// KMS key. Returns the new version.
-    pub async fn overwrite_parameter(&self, meta: &ParameterMeta, value: &SecretString) -> Result<i64, AwsError> {
+    pub async fn overwrite_parameter(&self, meta: &ObservedParameter, value: &SecretString) -> Result<i64, AwsError> {
         self.count_write();
         let out = self
             .ssm
@@ -90,7 +58,7 @@ impl Aws {
             .name(&meta.name)
             .value(value.expose_secret())
             .r#type(aws_sdk_ssm::types::ParameterType::from(meta.parameter_type.as_str()))
-            .set_key_id(meta.key_id.clone().filter(|_| meta.parameter_type == "SecureString"))
+            .set_key_id(meta.kms_key_id.clone().filter(|_| meta.parameter_type == "SecureString"))
             .overwrite(true)
             .send()
             .await

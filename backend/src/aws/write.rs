@@ -114,7 +114,7 @@ impl Aws {
             Ok(found
                 .filter(|p| p.parameter_type == "SecureString")
                 .filter(|p| p.description.as_deref().unwrap_or_default() == description.unwrap_or_default())
-                .filter(|p| kms_key_id.is_none_or(|key| p.key_id.as_deref().is_some_and(|k| k.ends_with(key))))
+                .filter(|p| kms_key_id.is_none_or(|key| p.kms_key_id.as_deref().is_some_and(|k| k.ends_with(key))))
                 .map(|_| ()))
         };
         self.write_once("ssm:PutParameter", write, ours).await

@@ -268,6 +268,7 @@ fn before_apply(bundle: &Bundle, rng: &mut Rng) -> Observed {
                         parameter_type: "SecureString".into(),
                         kms_key_id: spec.kms_key_id.clone(),
                         last_changed: None,
+                        ..ObservedParameter::default()
                     }),
                 );
             }

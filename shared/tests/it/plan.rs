@@ -92,6 +92,7 @@ fn applied_world_with(secret_arn: &str) -> Observed {
                 parameter_type: "SecureString".into(),
                 kms_key_id: (name == "/web/db").then(|| KEY.to_owned()),
                 last_changed: None,
+                ..ObservedParameter::default()
             }),
         );
     }
