@@ -13,7 +13,7 @@ use shared::secret_ref::{SecretRef, Store};
 use shared::watch::{WatchState, WatchTarget};
 
 use crate::aws::{Aws, AwsError};
-use shared::observed::ObservedParameter;
+use shared::observed::{ObservedParameter, ObservedSecret};
 
 /// How often the consumers are looked at while waiting.
 const POLL: Duration = Duration::from_secs(3);
@@ -70,14 +70,14 @@ async fn resolve(
         };
         (secret, Some(meta))
     };
-    let sm = |(name, arn): (String, String)| {
-        let parts = shared::arn::Arn::parse(&arn);
+    let sm = |found: ObservedSecret| {
+        let parts = shared::arn::Arn::parse(&found.arn);
         RotatedSecret {
             store: Store::SecretsManager,
-            name,
+            name: found.name,
             region: parts.map_or(region.as_str(), |a| a.region).to_owned(),
             account: parts.map_or(account, |a| a.account).to_owned(),
-            arn,
+            arn: found.arn,
         }
     };
     let not_found = |what: &str| {
@@ -89,17 +89,18 @@ async fn resolve(
             Ok(ssm(meta))
         }
         SecretRef::SecretsManager(_) => {
-            let found = aws.describe_secret_arn(raw).await?.ok_or_else(|| not_found("secret"))?;
+            let found = aws.describe_secret(raw).await?.ok_or_else(|| not_found("secret"))?;
             Ok((sm(found), None))
         }
         SecretRef::SsmName { name } => {
             let parameter = aws.describe_parameter(name).await?;
-            let secret = aws.describe_secret_arn(name).await?;
+            let secret = aws.describe_secret(name).await?;
             match (parameter, secret) {
                 (Some(meta), None) => Ok(ssm(meta)),
                 (None, Some(found)) => Ok((sm(found), None)),
-                (Some(_), Some((_, arn))) => Err(RotateError::BadInput(format!(
-                    "`{raw}` is both an SSM parameter and a Secrets Manager secret ({arn}): give the ARN of the one to rotate"
+                (Some(_), Some(secret)) => Err(RotateError::BadInput(format!(
+                    "`{raw}` is both an SSM parameter and a Secrets Manager secret ({}): give the ARN of the one to rotate",
+                    secret.arn
                 ))),
                 (None, None) => Err(not_found("no SSM parameter or Secrets Manager secret named")),
             }

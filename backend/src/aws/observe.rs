@@ -226,20 +226,25 @@ impl Aws {
     ) -> Result<BTreeMap<String, Option<ObservedSecret>>, AwsError> {
         let mut found = BTreeMap::new();
         for id in &lookups.secrets {
-            self.count_read();
-            let secret = match self.secrets.describe_secret().secret_id(id).send().await {
-                Ok(out) => Some(ObservedSecret {
-                    name: out.name.unwrap_or_else(|| id.clone()),
-                    arn: out.arn.ok_or_else(|| AwsError::unexpected("secretsmanager:DescribeSecret", "no ARN"))?,
-                    kms_key_id: out.kms_key_id,
-                    last_changed: out.last_changed_date.and_then(|t| t.to_millis().ok()),
-                }),
-                Err(e) if e.code() == Some("ResourceNotFoundException") => None,
-                Err(e) => return Err(call_error("secretsmanager:DescribeSecret", e)),
-            };
-            found.insert(id.clone(), secret);
+            found.insert(id.clone(), self.describe_secret(id).await?);
         }
         Ok(found)
+    }
+
+    /// DescribeSecret for `id` (a name or an ARN, full or partial): its
+    /// metadata, never its value; `None` when there is no such secret.
+    pub async fn describe_secret(&self, id: &str) -> Result<Option<ObservedSecret>, AwsError> {
+        self.count_read();
+        match self.secrets.describe_secret().secret_id(id).send().await {
+            Ok(out) => Ok(Some(ObservedSecret {
+                name: out.name.unwrap_or_else(|| id.to_owned()),
+                arn: out.arn.ok_or_else(|| AwsError::unexpected("secretsmanager:DescribeSecret", "no ARN"))?,
+                kms_key_id: out.kms_key_id,
+                last_changed: out.last_changed_date.and_then(|t| t.to_millis().ok()),
+            })),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(call_error("secretsmanager:DescribeSecret", e)),
+        }
     }
 
     /// The role and its policies, and what of them the caller was denied.

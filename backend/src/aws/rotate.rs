@@ -8,7 +8,6 @@
 //! parameter has, so an overwrite never turns a SecureString into a String
 //! or moves it to the default key.
 
-use aws_sdk_ecs::error::ProvideErrorMetadata as _;
 use secrecy::{ExposeSecret, SecretString};
 use shared::observed::ObservedParameter;
 
@@ -18,17 +17,6 @@ impl Aws {
     /// The parameter named `name`, `None` when there is none.
     pub async fn describe_parameter(&self, name: &str) -> Result<Option<ObservedParameter>, AwsError> {
         Ok(self.describe_parameters(&[name]).await?.into_iter().find(|p| p.name == name))
-    }
-
-    /// The secret `id` (name or ARN, full or partial): its name and full
-    /// ARN, `None` when there is none.
-    pub async fn describe_secret_arn(&self, id: &str) -> Result<Option<(String, String)>, AwsError> {
-        self.count_read();
-        match self.secrets.describe_secret().secret_id(id).send().await {
-            Ok(out) => Ok(out.arn.map(|arn| (out.name.unwrap_or_default(), arn))),
-            Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
-            Err(e) => Err(call_error("secretsmanager:DescribeSecret", e)),
-        }
     }
 
     /// PutSecretValue: the new value becomes `AWSCURRENT`. Returns the
