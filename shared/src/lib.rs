@@ -38,7 +38,7 @@ pub mod test_data;
 pub mod watch;
 pub mod workspace;
 
-pub use context::Context;
+pub use context::{Context, PlatformVersion};
 pub use diagnostic::{Diagnostic, Severity};
 pub use fix::{Edit, Fix, SecretToCreate};
 pub use import::{ImportNote, Imported, InputShape, export, import};

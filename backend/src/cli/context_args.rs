@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use clap::Args;
 use shared::iam::generate::GenerateOptions;
-use shared::{AccountId, Context, Location, Region};
+use shared::{AccountId, Context, Location, PlatformVersion, Region};
 
 use super::input::{self, Loaded};
 
@@ -39,13 +39,13 @@ pub struct ContextArgs {
     #[command(flatten)]
     pub location: LocationArgs,
     /// The Fargate platform version the service uses (1.3.0, 1.4.0, LATEST).
-    #[arg(long, value_name = "VERSION", value_parser = parse_platform_version)]
-    pub platform_version: Option<String>,
+    #[arg(long, value_name = "VERSION")]
+    pub platform_version: Option<PlatformVersion>,
 }
 
 impl ContextArgs {
     pub fn context(&self) -> Context {
-        Context { platform_version: self.platform_version.clone(), ..self.location.context() }
+        Context { platform_version: self.platform_version, ..self.location.context() }
     }
 }
 
@@ -151,16 +151,6 @@ fn parse_kms_key(raw: &str) -> Result<(String, String), String> {
     }
 }
 
-fn parse_platform_version(raw: &str) -> Result<String, String> {
-    let numeric =
-        raw.split('.').count() == 3 && raw.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if numeric || raw == "LATEST" {
-        Ok(raw.to_owned())
-    } else {
-        Err(format!("`{raw}` is not a Fargate platform version; write LATEST or a version like 1.4.0"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,10 +168,10 @@ mod tests {
             assert!(bad.parse::<AccountId>().is_err(), "{bad}");
         }
         for ok in ["1.3.0", "1.4.0", "LATEST"] {
-            assert!(parse_platform_version(ok).is_ok(), "{ok}");
+            assert!(ok.parse::<PlatformVersion>().is_ok(), "{ok}");
         }
         for bad in ["latest", "1.4", "1..0", "v1.4.0"] {
-            assert!(parse_platform_version(bad).is_err(), "{bad}");
+            assert!(bad.parse::<PlatformVersion>().is_err(), "{bad}");
         }
     }
 

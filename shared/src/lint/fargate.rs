@@ -7,47 +7,15 @@
 use serde_json::Value;
 
 use super::{Input, Report};
-use crate::context::Context;
+use crate::context::{Context, PlatformVersion};
 use crate::fix::{Edit, Fix};
 use crate::task_def::TaskDefinition;
-
-/// A Fargate platform version (`LATEST` counts as 1.4.0, the newest Linux
-/// platform version).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct PlatformVersion(u32, u32, u32);
-
-impl PlatformVersion {
-    pub(super) const V1_4_0: PlatformVersion = PlatformVersion(1, 4, 0);
-}
-
-impl std::fmt::Display for PlatformVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
-    }
-}
-
-/// The platform version from the context, when given and readable.
-fn platform_version(ctx: &Context) -> Option<PlatformVersion> {
-    let raw = ctx.platform_version.as_deref()?.trim();
-    if raw.eq_ignore_ascii_case("LATEST") {
-        return Some(PlatformVersion::V1_4_0);
-    }
-    let raw = raw.strip_prefix(['v', 'V']).unwrap_or(raw);
-    let mut parts = raw.split('.').map(|p| p.parse::<u32>().ok());
-    let major = parts.next()??;
-    let minor = parts.next().unwrap_or(Some(0))?;
-    let patch = parts.next().unwrap_or(Some(0))?;
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(PlatformVersion(major, minor, patch))
-}
 
 /// The platform version from the context when it is older than 1.4.0: a
 /// retired Linux platform (ES066), without the largest CPU sizes (ES063) or
 /// JSON keys and versions of secrets (ES035).
 pub(super) fn platform_before_1_4_0(ctx: &Context) -> Option<PlatformVersion> {
-    platform_version(ctx).filter(|v| *v < PlatformVersion::V1_4_0)
+    ctx.platform_version.filter(|v| v.is_before_1_4_0())
 }
 
 /// Memory values (MiB) one Fargate CPU size accepts.
@@ -615,17 +583,11 @@ mod tests {
 
     #[test]
     fn platform_versions() {
-        let on = |v: &str| platform_version(&Context { platform_version: Some(v.into()), ..Context::default() });
-        assert_eq!(on("LATEST"), Some(PlatformVersion::V1_4_0));
-        assert!(on("1.3.0").unwrap() < PlatformVersion::V1_4_0);
-        assert_eq!(on("1.4"), Some(PlatformVersion::V1_4_0));
-        assert_eq!(on("v1.4.0"), Some(PlatformVersion::V1_4_0));
-        assert_eq!(on("one"), None);
-        assert_eq!(on("1.4.0.1"), None);
-        let ctx = |v: &str| Context { platform_version: Some(v.into()), ..known_ctx() };
+        let ctx = |v: &str| Context { platform_version: Some(v.parse().unwrap()), ..known_ctx() };
         let big = fargate(json!({"cpu": "8192", "memory": "16384"}));
         check("ES063", &ctx("1.3.0"), &[(big.clone(), &["/cpu"]), (fargate(json!({})), &[])]);
         check("ES063", &ctx("1.4.0"), &[(big.clone(), &[])]);
+        check("ES063", &ctx("LATEST"), &[(big.clone(), &[])]);
         check("ES063", &known_ctx(), &[(big, &[])]);
     }
 

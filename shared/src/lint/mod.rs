@@ -229,7 +229,7 @@ mod tests {
             }],
             "tags": [{"key": "team", "value": "web"}]
         }));
-        let ctx = Context { platform_version: Some("LATEST".into()), ..known_ctx() };
+        let ctx = Context { platform_version: Some(crate::context::PlatformVersion::Latest), ..known_ctx() };
         let found = lint(&t, &ctx);
         assert_eq!(codes_and_paths(&found), [], "{found:#?}");
     }
@@ -450,7 +450,7 @@ mod robustness {
             let td: TaskDefinition = serde_json::from_value(doc).unwrap();
             // A context holds only valid names: arbitrary text becomes "unknown".
             let location = Location::new(region.and_then(|r| r.parse().ok()), account.and_then(|a| a.parse().ok()));
-            let ctx = Context { location, platform_version: platform, ..Context::default() };
+            let ctx = Context { location, platform_version: platform.and_then(|p| p.parse().ok()), ..Context::default() };
             let found = lint(&td, &ctx);
             let as_json = serde_json::to_value(&td).unwrap();
             for d in &found {

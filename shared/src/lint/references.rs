@@ -273,7 +273,7 @@ mod tests {
             t["requiresCompatibilities"] = json!(["EC2", "FARGATE"]);
             t
         };
-        let on = |v: &str| Context { platform_version: Some(v.into()), ..known_ctx() };
+        let on = |v: &str| Context { platform_version: Some(v.parse().unwrap()), ..known_ctx() };
         check(
             "ES035",
             &on("1.3.0"),

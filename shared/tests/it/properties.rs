@@ -402,7 +402,7 @@ fn context() -> impl Strategy<Value = Context> {
     // A context holds only valid names: generated text that is not one is "unknown".
     (region, account, platform).prop_map(|(region, account_id, platform_version)| Context {
         location: Location::new(region.and_then(|r| r.parse().ok()), account_id.and_then(|a| a.parse().ok())),
-        platform_version,
+        platform_version: platform_version.and_then(|p| p.parse().ok()),
         ..Context::default()
     })
 }
