@@ -210,7 +210,7 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
                 let created: Vec<String> = r
                     .completed
                     .iter()
-                    .filter_map(|id| id.strip_prefix("create-parameter:").or_else(|| id.strip_prefix("create-secret:")))
+                    .filter_map(|id| shared::plan::Step::created_secret(id))
                     .map(str::to_owned)
                     .collect();
                 state.editor.values.update(|v| created.iter().for_each(|n| drop(v.remove(n))));

@@ -37,6 +37,19 @@ pub struct Step {
     pub action: StepAction,
 }
 
+/// How the id of a step that creates an SSM parameter or a secret begins;
+/// the store's name follows.
+const CREATE_PARAMETER: &str = "create-parameter:";
+const CREATE_SECRET: &str = "create-secret:";
+
+impl Step {
+    /// The name of the SSM parameter or secret a step with id `id` created,
+    /// for a step that creates one.
+    pub fn created_secret(id: &str) -> Option<&str> {
+        id.strip_prefix(CREATE_PARAMETER).or_else(|| id.strip_prefix(CREATE_SECRET))
+    }
+}
+
 /// The AWS operation behind a step. Secret values are not here: apply looks
 /// them up by name in the in-memory values. Read by the hand-written
 /// `Deserialize` below.
@@ -877,7 +890,7 @@ fn plan_secret(
     let key = spec.kms_key_id.as_ref().map(|k| format!(" with KMS key {k}")).unwrap_or_default();
     let (id, title, action) = match spec.store {
         Store::Ssm => (
-            format!("create-parameter:{}", spec.name),
+            format!("{CREATE_PARAMETER}{}", spec.name),
             format!("Create SecureString parameter {}{key}", spec.name),
             StepAction::CreateParameter {
                 name: spec.name.clone(),
@@ -886,7 +899,7 @@ fn plan_secret(
             },
         ),
         Store::SecretsManager => (
-            format!("create-secret:{}", spec.name),
+            format!("{CREATE_SECRET}{}", spec.name),
             format!("Create secret {}{key}", spec.name),
             StepAction::CreateSecret {
                 name: spec.name.clone(),

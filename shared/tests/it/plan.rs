@@ -10,7 +10,7 @@ use shared::observed::{
     AttachedPolicy, CallerIdentity, Observed, ObservedDeployment, ObservedKey, ObservedParameter, ObservedRole,
     ObservedSecret, ObservedService, ObservedTaskDefinition,
 };
-use shared::plan::{Plan, StepAction, plan};
+use shared::plan::{Plan, Step, StepAction, plan};
 use shared::test_data;
 
 const ACCOUNT: &str = "123456789012";
@@ -179,6 +179,9 @@ fn a_fresh_account_gets_everything() {
     assert_eq!(plan.writes, 8);
     assert!(!plan.is_blocked());
     assert_eq!(plan.task_definition["executionRoleArn"], "arn:aws:iam::123456789012:role/webExec");
+    // What the UI forgets the values of once the steps ran.
+    let created: Vec<&str> = plan.steps.iter().filter_map(|s| Step::created_secret(&s.id)).collect();
+    assert_eq!(created, ["/web/db", "web/api", "/web/splunk"]);
 }
 
 #[test]
