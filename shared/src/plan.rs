@@ -270,12 +270,10 @@ impl Plan {
                     .deciding_statements
                     .iter()
                     .map(|m| match m.policy {
-                        crate::iam::PolicySource::Identity { index } => format!(
-                            "{} statement {}",
-                            self.preflight_policies.get(index).map_or("a policy", String::as_str),
-                            m.statement_index
-                        ),
-                        crate::iam::PolicySource::Resource => "the resource policy".to_owned(),
+                        crate::iam::PolicySource::Identity { index } => {
+                            m.label(self.preflight_policies.get(index).map_or("a policy", String::as_str))
+                        }
+                        crate::iam::PolicySource::Resource => m.label("the resource policy"),
                     })
                     .collect();
                 let why = if by.is_empty() {

@@ -648,17 +648,15 @@ fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[Matche
                 PolicySource::Resource if resource_side == PolicyKind::Key => "the key policy".to_owned(),
                 PolicySource::Resource => "the resource policy".to_owned(),
             };
-            match &m.sid {
-                Some(sid) => format!("Statement `{sid}` (#{}) of {policy}", m.statement_index),
-                None => format!("Statement #{} of {policy}", m.statement_index),
-            }
+            m.label(&policy)
         })
         .collect();
+    let mut named = named.join(" and ");
+    named[..1].make_ascii_uppercase();
     AccessFix {
         message: format!(
             "{} explicitly denies {} on {resource}. An Allow cannot override a Deny: scope that Deny (narrow its Resource or add a condition) so it no longer matches this resource.",
-            named.join(" and "),
-            requirement.action
+            named, requirement.action
         ),
         statement: None,
         resource_policy_statement: None,

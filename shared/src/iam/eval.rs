@@ -283,7 +283,7 @@ pub fn evaluate(
                 notes.push(format!(
                     "unverified: {} depends on a policy variable that cannot be substituted; AWS documents that this \
                      may make the statement invalid, and the stricter reading is taken: this Deny applies",
-                    statement_label(source, statement_index, statement.sid.as_deref())
+                    statement_label(&source.name(), statement_index, statement.sid.as_deref())
                 ));
             }
             if !outcome.applies {
@@ -330,15 +330,32 @@ pub fn evaluate(
     Decision { decision, matched_statements: matched, missing_context_keys: missing, notes, grants }
 }
 
-/// `Sid` or position of a statement, for notes.
-fn statement_label(source: PolicySource, index: usize, sid: Option<&str>) -> String {
-    let policy = match source {
-        PolicySource::Identity { index } => format!("identity policy #{index}"),
-        PolicySource::Resource => "the resource policy".to_owned(),
-    };
+/// A statement for people, in `policy`: its `Sid` and 0-based position
+/// (``statement `NoDb` (#1) of identity policy #0``), or the position alone.
+/// The one wording of the evaluator's notes, the access fixes and the
+/// plan's pre-flight errors.
+fn statement_label(policy: &str, index: usize, sid: Option<&str>) -> String {
     match sid {
         Some(sid) => format!("statement `{sid}` (#{index}) of {policy}"),
         None => format!("statement #{index} of {policy}"),
+    }
+}
+
+impl MatchedStatement {
+    /// [`statement_label`] of this statement in `policy`.
+    pub fn label(&self, policy: &str) -> String {
+        statement_label(policy, self.statement_index, self.sid.as_deref())
+    }
+}
+
+impl PolicySource {
+    /// How the evaluator names the policy: `identity policy #0`, or `the
+    /// resource policy`.
+    fn name(self) -> String {
+        match self {
+            PolicySource::Identity { index } => format!("identity policy #{index}"),
+            PolicySource::Resource => "the resource policy".to_owned(),
+        }
     }
 }
 
@@ -347,11 +364,8 @@ fn explain(decision: DecisionKind, grants: &Grants, matched: &[MatchedStatement]
     let resource_policy = if grants.kms_key { "the key policy" } else { "the resource policy" };
     match decision {
         DecisionKind::ExplicitDeny => {
-            let denies: Vec<String> = matched
-                .iter()
-                .filter(|m| m.effect == Effect::Deny)
-                .map(|m| statement_label(m.policy, m.statement_index, m.sid.as_deref()))
-                .collect();
+            let denies: Vec<String> =
+                matched.iter().filter(|m| m.effect == Effect::Deny).map(|m| m.label(&m.policy.name())).collect();
             format!("explicitly denied by {}; no Allow can override a Deny", denies.join(" and "))
         }
         DecisionKind::Allowed if grants.cross_account => format!(

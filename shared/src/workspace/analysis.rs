@@ -145,7 +145,7 @@ impl Workspace {
                 for check in &verdict.checks {
                     for matched in &check.deciding_statements {
                         let label =
-                            matched.sid.clone().unwrap_or_else(|| format!("statement {}", matched.statement_index + 1));
+                            matched.sid.clone().unwrap_or_else(|| format!("statement #{}", matched.statement_index));
                         if !statements.contains(&label) {
                             statements.push(label);
                         }

@@ -148,5 +148,5 @@ async fn blocked_plans_write_nothing() {
     let (stdout, _) = texts(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("Pre-flight: the task would fail with AccessDenied"), "{stdout}");
-    assert!(stdout.contains("denied by inline policy guardrail statement 0"), "{stdout}");
+    assert!(stdout.contains("denied by statement #0 of inline policy guardrail"), "{stdout}");
 }
