@@ -26,11 +26,6 @@ use crate::context::Context;
 use crate::decode::{Decoded, decode_with};
 use crate::observed::{ObservedDeployment, ObservedService, TaskSnapshot};
 
-/// The `group` of a service's tasks.
-pub fn service_group(service: &str) -> String {
-    format!("service:{service}")
-}
-
 /// How the watch reads a task.
 impl TaskSnapshot {
     pub fn is_stopped(&self) -> bool {
@@ -504,7 +499,6 @@ mod tests {
 
     #[test]
     fn groups() {
-        assert_eq!(service_group("web"), "service:web");
         let mut t = task("arn", "x", "y", "RUNNING");
         assert!(t.belongs_to("web") && !t.belongs_to("we"));
         t.group = Some("family:web".into());
