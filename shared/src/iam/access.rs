@@ -652,7 +652,10 @@ fn explicit_deny_fix(requirement: &Requirement, resource: &str, denies: &[Matche
         })
         .collect();
     let mut named = named.join(" and ");
-    named[..1].make_ascii_uppercase();
+    // The labels start with "statement": a sentence starts with "Statement".
+    if let Some(first) = named.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     AccessFix {
         message: format!(
             "{} explicitly denies {} on {resource}. An Allow cannot override a Deny: scope that Deny (narrow its Resource or add a condition) so it no longer matches this resource.",

@@ -495,6 +495,7 @@ fn action_matches(block: &ActionBlock, action: &str) -> bool {
 
 /// How a `Resource` / `NotResource` block relates to the resource: it holds
 /// when some `Resource` pattern matches, or no `NotResource` pattern does.
+///
 /// A definite match of a `Resource` pattern (or a `NotResource` exclusion)
 /// does not depend on the unresolved patterns; otherwise an unresolved
 /// pattern makes the outcome unknown.
