@@ -99,7 +99,7 @@ fn bench_import_lint<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
     let (text, references) = maximum_task_definition();
     let ctx = Context {
         location: Location::new(Some(REGION.parse().unwrap()), Some(ACCOUNT.parse().unwrap())),
-        platform_version: Some(shared::PlatformVersion::V1_4_0),
+        platform_version: Some(shared::PlatformVersion::Version(1, 4, 0)),
         ..Context::default()
     };
     let imported = import(&text).expect("imports");

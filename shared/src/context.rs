@@ -52,21 +52,14 @@ pub enum PlatformVersion {
 }
 
 impl PlatformVersion {
-    /// The newest Linux platform version, what `LATEST` runs.
-    pub const V1_4_0: PlatformVersion = PlatformVersion::Version(1, 4, 0);
-
-    /// The version a task runs on: `LATEST` is 1.4.0.
-    pub fn effective(self) -> (u32, u32, u32) {
-        match self {
-            PlatformVersion::Latest => (1, 4, 0),
-            PlatformVersion::Version(major, minor, patch) => (major, minor, patch),
-        }
-    }
-
-    /// Older than 1.4.0: a retired Linux platform, without the largest
-    /// CPU sizes or JSON keys and versions of secrets.
+    /// Older than 1.4.0 (`LATEST` is 1.4.0, the newest Linux platform
+    /// version): a retired Linux platform, without the largest CPU sizes or
+    /// JSON keys and versions of secrets.
     pub fn is_before_1_4_0(self) -> bool {
-        self.effective() < (1, 4, 0)
+        match self {
+            PlatformVersion::Latest => false,
+            PlatformVersion::Version(major, minor, patch) => (major, minor, patch) < (1, 4, 0),
+        }
     }
 }
 
@@ -124,7 +117,7 @@ mod tests {
         assert_eq!("LATEST".parse(), Ok(PlatformVersion::Latest));
         assert_eq!("1.3.0".parse(), Ok(PlatformVersion::Version(1, 3, 0)));
         assert!(PlatformVersion::Version(1, 3, 0).is_before_1_4_0());
-        assert!(!PlatformVersion::Latest.is_before_1_4_0() && !PlatformVersion::V1_4_0.is_before_1_4_0());
+        assert!(!PlatformVersion::Latest.is_before_1_4_0() && !PlatformVersion::Version(1, 4, 0).is_before_1_4_0());
         for bad in ["latest", "1.4", "1..0", "v1.4.0", "1.4.0.1", "one", "", "+1.4.0", "1.4.-0"] {
             assert!(bad.parse::<PlatformVersion>().is_err(), "{bad}");
         }
