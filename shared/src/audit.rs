@@ -32,9 +32,10 @@ use crate::iam::access::{self, CheckContext, ReferenceVerdict, VerdictStatus};
 use crate::iam::generate::{KmsKeyProblem, customer_managed_key_arn};
 use crate::iam::policy::PolicyDocument;
 use crate::location::{AccountId, Location, Region};
-use crate::observed::EpochMillis;
-use crate::observed::{Lookup, Lookups, ObservedKey, ObservedParameter, ObservedRole, ObservedSecret, lookup_for};
-use crate::secret_ref::{ArnLocation, RefSite, SecretRef, partition_for_region};
+use crate::observed::{
+    EpochMillis, Lookup, Lookups, ObservedKey, ObservedParameter, ObservedRole, ObservedSecret, lookup_for,
+};
+use crate::secret_ref::{ArnLocation, RefSite, SecretRef};
 
 /// What the audit read beside the estate: metadata and policies, never a
 /// secret value.
@@ -85,7 +86,7 @@ pub fn execution_roles(estate: &Estate, account: &AccountId) -> BTreeSet<String>
 
 /// The role name of a role ARN (`arn:aws:iam::ACCOUNT:role/path/NAME`).
 pub fn role_name(arn: &str) -> Option<&str> {
-    let resource = arn.strip_prefix("arn:")?.splitn(5, ':').nth(4)?;
+    let resource = crate::arn::Arn::parse(arn)?.resource;
     resource.strip_prefix("role/").and_then(|r| r.rsplit('/').next()).filter(|n| !n.is_empty())
 }
 
@@ -416,11 +417,7 @@ fn role_policies(
 }
 
 fn check_context(service: &ServiceSnapshot, region: &Region, reads: &AuditReads) -> CheckContext {
-    let local = ArnLocation {
-        partition: partition_for_region(region).to_owned(),
-        region: region.to_string(),
-        account: reads.account.to_string(),
-    };
+    let local = ArnLocation::new(region.as_str(), reads.account.as_str());
     let mut kms_keys = BTreeMap::new();
     let parameters = reads.parameters.iter().filter_map(|(n, p)| Some((n, p.as_ref()?.kms_key_id.as_deref()?)));
     let secrets = reads.secrets.iter().filter_map(|(n, s)| Some((n, s.as_ref()?.kms_key_id.as_deref()?)));

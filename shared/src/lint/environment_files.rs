@@ -8,6 +8,7 @@
 //! `.env` extension; that part is a warning.
 
 use super::{Input, Report, container_path};
+use crate::arn::Arn;
 use crate::diagnostic::Severity;
 use crate::secret_ref::is_partition;
 
@@ -36,11 +37,10 @@ fn object_arn_problem(raw: &str) -> Option<&'static str> {
     if raw.starts_with("s3://") {
         return Some("is an s3:// URL; ECS takes the object's ARN: arn:aws:s3:::BUCKET/KEY");
     }
-    let Some(rest) = raw.strip_prefix("arn:") else {
+    if !raw.starts_with("arn:") {
         return Some("is not an ARN; give the object's ARN: arn:aws:s3:::BUCKET/KEY");
-    };
-    let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    let [partition, service, region, account, resource] = parts[..] else {
+    }
+    let Some(Arn { partition, service, region, account, resource }) = Arn::parse(raw) else {
         return Some("is not a complete ARN; give arn:aws:s3:::BUCKET/KEY");
     };
     if service != "s3" {
@@ -82,11 +82,9 @@ pub fn parse_s3_object_arn(raw: &str) -> Option<S3Object<'_>> {
     if object_arn_problem(raw).is_some() {
         return None;
     }
-    let rest = raw.strip_prefix("arn:")?;
-    let (partition, rest) = rest.split_once(':')?;
-    let resource = rest.strip_prefix("s3:::")?;
-    let (bucket, key) = resource.split_once('/')?;
-    Some(S3Object { partition, bucket, key })
+    let arn = Arn::parse(raw)?;
+    let (bucket, key) = arn.resource.split_once('/')?;
+    Some(S3Object { partition: arn.partition, bucket, key })
 }
 
 /// ES072: `environmentFiles` entries are `type: s3` with an S3 object ARN
