@@ -13,6 +13,7 @@ use shared::secret_ref::{SecretRef, Store};
 use shared::watch::{WatchState, WatchTarget};
 
 use crate::aws::{Aws, AwsError};
+use shared::arn::{account_of, region_of};
 use shared::observed::{ObservedParameter, ObservedSecret};
 
 /// How often the consumers are looked at while waiting.
@@ -70,15 +71,12 @@ async fn resolve(
         };
         (secret, Some(meta))
     };
-    let sm = |found: ObservedSecret| {
-        let parts = shared::arn::Arn::parse(&found.arn);
-        RotatedSecret {
-            store: Store::SecretsManager,
-            name: found.name,
-            region: parts.map_or(region.as_str(), |a| a.region).to_owned(),
-            account: parts.map_or(account, |a| a.account).to_owned(),
-            arn: found.arn,
-        }
+    let sm = |found: ObservedSecret| RotatedSecret {
+        store: Store::SecretsManager,
+        name: found.name,
+        region: region_of(&found.arn).unwrap_or(&region).to_owned(),
+        account: account_of(&found.arn).unwrap_or(account).to_owned(),
+        arn: found.arn,
     };
     let not_found = |what: &str| {
         RotateError::BadInput(format!("{what} `{raw}` does not exist in {region}: check the name and the region"))
@@ -118,7 +116,7 @@ async fn find_consumers(
 ) -> Result<Vec<Consumer>, RotateError> {
     let estate = aws.estate(clusters, &|_| {}).await?;
     if !estate.missing_clusters.is_empty() {
-        return Err(RotateError::BadInput(crate::cli::audit::missing_clusters_message(&estate)));
+        return Err(RotateError::BadInput(estate.missing_clusters_message()));
     }
     Ok(shared::rotate::consumers(secret, &estate, account))
 }

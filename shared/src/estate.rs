@@ -38,6 +38,19 @@ impl Estate {
     pub fn service(&self, cluster: &str, service: &str) -> Option<&ServiceSnapshot> {
         self.services.iter().find(|s| s.described.cluster == cluster && s.described.service == service)
     }
+
+    /// "cluster nope does not exist in eu-west-1: …" for the clusters asked
+    /// for that do not exist (`audit`, `rotate` and the UI say it alike).
+    pub fn missing_clusters_message(&self) -> String {
+        let one = self.missing_clusters.len() == 1;
+        format!(
+            "cluster{} {} do{} not exist in {}: check --cluster (ListClusters shows the region's clusters)",
+            if one { "" } else { "s" },
+            self.missing_clusters.join(", "),
+            if one { "es" } else { "" },
+            self.region
+        )
+    }
 }
 
 /// One ECS service and what it runs.
@@ -86,6 +99,21 @@ mod tests {
         assert!(!task(Some("service:web-2")).belongs_to("web"));
         assert!(!task(Some("family:web")).belongs_to("web"));
         assert!(!task(None).belongs_to("web"));
+    }
+
+    #[test]
+    fn missing_clusters_are_named_in_one_sentence() {
+        let estate = |missing: &[&str]| Estate {
+            region: "eu-west-1".parse().unwrap(),
+            clusters: Vec::new(),
+            missing_clusters: missing.iter().map(|c| (*c).to_owned()).collect(),
+            services: Vec::new(),
+        };
+        assert_eq!(
+            estate(&["nope"]).missing_clusters_message(),
+            "cluster nope does not exist in eu-west-1: check --cluster (ListClusters shows the region's clusters)"
+        );
+        assert!(estate(&["a", "b"]).missing_clusters_message().starts_with("clusters a, b do not exist in eu-west-1"));
     }
 
     #[test]

@@ -67,22 +67,9 @@ pub async fn audit(aws: &Aws, clusters: &[String], progress: bool) -> anyhow::Re
     bar.clear();
     let (estate, report) = outcome.context("auditing the services")?;
     if !estate.missing_clusters.is_empty() {
-        return Err(BadInput(anyhow::anyhow!("{}", missing_clusters_message(&estate))).into());
+        return Err(BadInput(anyhow::anyhow!("{}", estate.missing_clusters_message())).into());
     }
     Ok((report, aws.calls()))
-}
-
-/// "cluster nope does not exist in eu-west-1: …" for the clusters asked for
-/// that do not exist.
-pub fn missing_clusters_message(estate: &shared::estate::Estate) -> String {
-    let one = estate.missing_clusters.len() == 1;
-    format!(
-        "cluster{} {} do{} not exist in {}: check --cluster (ListClusters shows the region's clusters)",
-        if one { "" } else { "s" },
-        estate.missing_clusters.join(", "),
-        if one { "es" } else { "" },
-        estate.region
-    )
 }
 
 /// A one-line progress bar on stderr, redrawn in place.

@@ -72,10 +72,7 @@ impl Deployer for Live {
         let aws = self.client(None).await?;
         let (estate, report) = aws.audit(clusters, &|_| {}).await.map_err(from_aws)?;
         if !estate.missing_clusters.is_empty() {
-            return Err(DeployError::new(
-                DeployErrorCode::NotFound,
-                crate::cli::audit::missing_clusters_message(&estate),
-            ));
+            return Err(DeployError::new(DeployErrorCode::NotFound, estate.missing_clusters_message()));
         }
         let services = report
             .services
