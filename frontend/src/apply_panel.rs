@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use secrecy::ExposeSecret;
 use shared::plan::{ApplyReport, ProgressEvent, StepAction};
+use shared::workspace::ServiceField;
 
 use crate::AppState;
 use crate::api_client::{self, ApiError, ApplyEvent, PlanResponse, WhoAmI};
@@ -42,25 +43,27 @@ fn created_by(plan: &PlanResponse) -> BTreeSet<String> {
     names
 }
 
-/// A service row's cluster (`cluster`) or service name.
-fn service_input(state: AppState, i: usize, cluster: bool) -> impl IntoView {
-    let (label, placeholder, id) = if cluster {
-        ("Cluster", "prod", format!("service-cluster-{i}"))
-    } else {
-        ("Service", "web", format!("service-name-{i}"))
+/// A service row's cluster or service name.
+fn service_input(state: AppState, i: usize, field: ServiceField) -> impl IntoView {
+    let (label, placeholder, id) = match field {
+        ServiceField::Cluster => ("Cluster", "prod", format!("service-cluster-{i}")),
+        ServiceField::Service => ("Service", "web", format!("service-name-{i}")),
     };
     let read = move |w: &shared::workspace::Workspace| {
         w.bundle
             .services
             .get(i)
-            .map(|s| if cluster { s.cluster.clone() } else { s.service.clone() })
+            .map(|s| match field {
+                ServiceField::Cluster => s.cluster.clone(),
+                ServiceField::Service => s.service.clone(),
+            })
             .unwrap_or_default()
     };
     view! {
         <label class="field inline">
             <span class="field-label">{label}</span>
             <input type="text" placeholder=placeholder id=id prop:value=move || state.editor.ws.with(read)
-                on:input=move |ev| state.type_in(|w| w.set_service(i, cluster, &event_target_value(&ev))) />
+                on:input=move |ev| state.type_in(|w| w.set_service(i, field, &event_target_value(&ev))) />
         </label>
     }
 }
@@ -245,8 +248,8 @@ pub fn ApplyPanel(state: AppState) -> impl IntoView {
             <h3>"Services to redeploy (optional)"</h3>
             <For each=move || 0..services() key=|i| *i let:i>
                 <div class="row list-row service-row">
-                    {service_input(state, i, true)}
-                    {service_input(state, i, false)}
+                    {service_input(state, i, ServiceField::Cluster)}
+                    {service_input(state, i, ServiceField::Service)}
                     <label class="check" title="Start new tasks even when the revision is unchanged: after a secret value or the role's permissions were written, running tasks keep what they read at start">
                         <input type="checkbox" id=format!("service-force-{i}")
                             prop:checked=move || ws.with(|w| w.bundle.services.get(i).is_some_and(|s| s.force_new_deployment))

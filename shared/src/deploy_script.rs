@@ -252,7 +252,7 @@ pub fn deploy_script(bundle: &Bundle, policy: &Generated, recommendation: Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace::Workspace;
+    use crate::workspace::{ServiceField, Workspace};
 
     fn script_for(ws: &Workspace) -> String {
         let analysis = ws.analyze();
@@ -270,8 +270,8 @@ mod tests {
     fn seed_script_has_every_step_in_order() {
         let mut ws = Workspace::seed_example();
         ws.add_service();
-        ws.set_service(0, true, "prod");
-        ws.set_service(0, false, "web");
+        ws.set_service(0, ServiceField::Cluster, "prod");
+        ws.set_service(0, ServiceField::Service, "web");
         let script = script_for(&ws);
         let order = [
             "set -euo pipefail",

@@ -16,6 +16,13 @@ use crate::task_def::{
     ContainerDefinition, KeyValuePair, LogConfiguration, PortMapping, RepositoryCredentials, Secret,
 };
 
+/// A text field of a service to redeploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceField {
+    Cluster,
+    Service,
+}
+
 /// A task-level text field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskField {
@@ -509,10 +516,13 @@ impl Workspace {
         });
     }
 
-    /// Sets a service's cluster (`cluster == true`) or service name.
-    pub fn set_service(&mut self, index: usize, cluster: bool, value: &str) {
+    /// Sets a service's cluster or service name.
+    pub fn set_service(&mut self, index: usize, field: ServiceField, value: &str) {
         if let Some(s) = self.bundle.services.get_mut(index) {
-            let slot = if cluster { &mut s.cluster } else { &mut s.service };
+            let slot = match field {
+                ServiceField::Cluster => &mut s.cluster,
+                ServiceField::Service => &mut s.service,
+            };
             *slot = value.trim().to_owned();
         }
     }

@@ -22,7 +22,9 @@ mod undo;
 
 pub use analysis::{AccessRow, Analysis};
 pub use drafts::{DraftEdit, ReferenceDraft, Rename, Site, SiteDraft};
-pub use edits::{ContainerField, DecoderFixApplied, Direction, EditError, EnvPart, SecretList, TaskField};
+pub use edits::{
+    ContainerField, DecoderFixApplied, Direction, EditError, EnvPart, SecretList, ServiceField, TaskField,
+};
 pub use model::{MAX_TASK_DEFINITION_BYTES, Workspace, WorkspaceImportError};
 pub use persistence::{RestoreError, WORKSPACE_VERSION};
 pub use undo::UndoStack;
